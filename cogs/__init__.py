@@ -1,0 +1,8 @@
+"""Hearth's features. Each cog is a folder; this list is the order they are wired in."""
+
+from cogs.greetings.cog import GreetingsCog
+from cogs.help.cog import HelpCog
+
+ALL_COGS = [GreetingsCog, HelpCog]
+
+__all__ = ["ALL_COGS"]

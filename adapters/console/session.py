@@ -1,0 +1,200 @@
+"""A whole community in the terminal: script lines in, one output line per action out.
+
+    +alice / -alice          alice joins / leaves
+    alice> hello             alice posts in the current channel
+    alice> /thanks @bob ...  alice runs a command
+    alice> :react bob ⭐      alice reacts to bob's latest message here
+    #introductions           switch the current channel
+    :wait 3d                 advance the clock; scheduled work in that span runs in order
+    :mod alice / :admin alice   make alice a moderator / admin for the rest of the run
+    :closedms alice          alice's DMs are closed (DMs to her fail)
+    :bot name                name is a bot account
+Lines starting with `#!` and blank lines are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from adapters.console.render import render
+from bot.actions import (
+    Action,
+    DirectMessage,
+    EditPost,
+    GrantRole,
+    Post,
+    RemoveRole,
+    Respond,
+    Timeout,
+)
+from bot.durations import parse_duration, short_duration
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    Community,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MemberRef,
+    MessagePosted,
+    ReactionAdded,
+)
+from bot.ports import Receipt
+from bot.runtime import Runtime
+from bot.scheduler import Scheduler
+from bot.text import Text
+
+COMMUNITY = Community("console", "local")
+_NAME = r"[A-Za-z0-9_.-]{1,32}"
+_SAYS = re.compile(rf"^({_NAME})>\s?(.*)$")
+_JOIN = re.compile(rf"^([+-])({_NAME})$")
+_CHANNEL = re.compile(r"^#([A-Za-z0-9_-]{1,64})$")
+_META = re.compile(rf"^:(mod|admin|closedms|bot)\s+({_NAME})$")
+_WAIT = re.compile(r"^:wait\s+(\S+)$")
+_REACT = re.compile(rf"^:react\s+({_NAME})\s+(\S+)$")
+
+
+@dataclass
+class ConsoleState:
+    channel: str = "general"
+    moderators: set[str] = field(default_factory=set)
+    admins: set[str] = field(default_factory=set)
+    bots: set[str] = field(default_factory=set)
+    closed_dms: set[str] = field(default_factory=set)
+    next_message: int = 1
+    # (channel, author) -> their latest message id, for :react
+    latest: dict[tuple[str, str], str] = field(default_factory=dict)
+    # message id -> (channel, author)
+    messages: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+class ConsoleSession:
+    """Turns console lines into events and renders the runtime's actions as lines."""
+
+    def __init__(self, runtime: Runtime, scheduler: Scheduler, write: Callable[[str], None],
+                 bot_name: str) -> None:
+        self.runtime = runtime
+        self.scheduler = scheduler
+        self.write = write
+        self.bot_name = bot_name
+        self.state = ConsoleState()
+
+    # -- input --------------------------------------------------------------------------
+
+    async def feed(self, line: str) -> None:
+        """Handle one input line; problems are printed and the session goes on."""
+        line = line.rstrip("\n").strip()
+        if not line or line.startswith("#!"):
+            return
+        if m := _JOIN.match(line):
+            event_type = MemberJoined if m.group(1) == "+" else MemberLeft
+            await self._send(event_type(COMMUNITY, self._now(), member=self.actor(m.group(2))))
+        elif m := _CHANNEL.match(line):
+            self.state.channel = m.group(1)
+        elif m := _WAIT.match(line):
+            await self._wait(m.group(1))
+        elif m := _META.match(line):
+            kind, name = m.groups()
+            {"mod": self.state.moderators, "admin": self.state.admins,
+             "closedms": self.state.closed_dms, "bot": self.state.bots}[kind].add(name)
+        elif m := _SAYS.match(line):
+            await self._says(m.group(1), m.group(2))
+        else:
+            self.note(f"I didn't understand {line!r}. Try +name, -name, name> text, "
+                      "name> /command, #channel, :wait 1h or :mod name.")
+
+    async def _says(self, name: str, text: str) -> None:
+        actor = self.actor(name)
+        if text.startswith("/"):
+            await self._send(CommandInvoked(COMMUNITY, self._now(), actor=actor, line=text[1:],
+                                            channel=self.state.channel))
+        elif m := _REACT.match(text):
+            target, emoji = m.groups()
+            message_id = self.state.latest.get((self.state.channel, target))
+            if message_id is None:
+                self.note(f"{target} hasn't posted in #{self.state.channel} yet.")
+                return
+            await self._send(ReactionAdded(
+                COMMUNITY, self._now(), reactor=actor, channel=self.state.channel,
+                message_id=message_id, message_author=self._ref(target), emoji=emoji))
+        elif text.startswith(":"):
+            self.note(f"I didn't understand {text!r}. Did you mean :react name emoji?")
+        else:
+            message_id = self._new_message(self.state.channel, name)
+            await self._send(MessagePosted(
+                COMMUNITY, self._now(), author=actor, channel=self.state.channel,
+                message_id=message_id, content=text, channel_name=self.state.channel))
+
+    async def _wait(self, spec: str) -> None:
+        try:
+            delta = parse_duration(spec)
+        except ValueError as exc:
+            self.note(str(exc))
+            return
+        await self.scheduler.advance(delta)
+
+    async def _send(self, event: Event) -> None:
+        await self.runtime.process(event, self)
+
+    def actor(self, name: str) -> Actor:
+        s = self.state
+        return Actor(user_id=name, name=name, is_bot=name in s.bots,
+                     platform_moderator=name in s.moderators, platform_admin=name in s.admins)
+
+    def _ref(self, name: str) -> MemberRef:
+        return MemberRef(name, name, name in self.state.bots)
+
+    def _new_message(self, channel: str, author: str) -> str:
+        message_id = str(self.state.next_message)
+        self.state.next_message += 1
+        self.state.latest[(channel, author)] = message_id
+        self.state.messages[message_id] = (channel, author)
+        return message_id
+
+    def _now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    # -- output (the Sink) --------------------------------------------------------------
+
+    def note(self, text: str) -> None:
+        self.write(f"[console] {text}")
+
+    async def perform(self, action: Action) -> Receipt:
+        tz = self.runtime.config.for_community(action.community).community.timezone
+
+        def show(text: Text) -> str:
+            # Continuation lines are indented so each action still reads as one entry.
+            return render(text, self._now(), tz).replace("\n", "\n  ")
+
+        if isinstance(action, Post):
+            channel = action.channel.lstrip("#")
+            self.write(f"[#{channel}] {self.bot_name}: {show(action.text)}")
+            return Receipt(True, self._new_message(channel, self.bot_name), channel)
+        if isinstance(action, EditPost):
+            channel = action.channel.lstrip("#")
+            if action.message_id is None:
+                self.write(f"[#{channel}] {self.bot_name}: {show(action.text)}")
+                return Receipt(True, self._new_message(channel, self.bot_name), channel)
+            self.write(f"[#{channel}] {self.bot_name} (edited): {show(action.text)}")
+            return Receipt(True, action.message_id, channel)
+        if isinstance(action, Respond):
+            self.write(f"[to {action.user_id} only] {show(action.text)}")
+            return Receipt(True)
+        if isinstance(action, DirectMessage):
+            if action.user_id in self.state.closed_dms:
+                self.write(f"[DM to {action.user_id} not delivered: their DMs are closed]")
+                return Receipt(False, reason="dm_closed")
+            self.write(f"[DM to {action.user_id}] {show(action.text)}")
+            return Receipt(True)
+        if isinstance(action, GrantRole | RemoveRole):
+            sign = "+" if isinstance(action, GrantRole) else "-"
+            self.write(f"[role] {action.user_id} {sign}{action.role}")
+            return Receipt(True)
+        if isinstance(action, Timeout):
+            self.write(f"[timeout] {action.user_id} {short_duration(action.duration)}")
+            return Receipt(True)
+        self.note(f"(no console rendering for {type(action).__name__})")
+        return Receipt(False, reason="unsupported")

@@ -1,0 +1,74 @@
+"""Neutral outbound actions: what the core asks an adapter to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.events import Community
+from bot.text import Text
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    community: Community
+
+
+@dataclass(frozen=True, slots=True)
+class Post(Action):
+    """A message in a channel, named by configured name or platform id."""
+
+    channel: str
+    text: Text
+    # Lets a later EditPost find this message again (e.g. an introduction re-posted on edit).
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditPost(Action):
+    """Replace a message Hearth posted earlier under `key`; post anew if it is gone."""
+
+    channel: str
+    key: str
+    text: Text
+    # Filled by the runtime from what it recorded when the message was first posted.
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Respond(Action):
+    """A reply to a command that only the invoker sees."""
+
+    user_id: str
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessage(Action):
+    """A private message; `if_undelivered` runs instead when the member's DMs are closed."""
+
+    user_id: str
+    text: Text
+    if_undelivered: tuple[Action, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRole(Action):
+    user_id: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveRole(Action):
+    user_id: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout(Action):
+    """Mute a member for a while; adapters without timeouts run `if_unsupported` instead."""
+
+    user_id: str
+    duration: timedelta
+    reason: str
+    if_unsupported: tuple[Action, ...] = field(default=())

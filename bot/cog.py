@@ -1,0 +1,83 @@
+"""What a feature (cog) looks like to the runtime, and what it is given to work with."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from bot.actions import Action
+from bot.clock import Clock
+from bot.commands import Command, CommandSpec
+from bot.config import Config
+from bot.events import Community, Event
+from bot.permissions import Level
+from bot.scheduler import JobHandler, Scheduler
+from bot.settings import Section
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a handler needs about the community an event came from."""
+
+    community: Community
+    settings: Any
+    now: datetime
+    level: Level = Level.MEMBER
+
+    @property
+    def channels(self) -> dict[str, str]:
+        return self.settings.community.channels
+
+    def channel(self, key: str) -> str:
+        """The configured channel (name or id) for a logical key like `welcome`."""
+        return self.settings.community.channels.get(key, key)
+
+
+Listener = Callable[[Any, Context], Awaitable[list[Action]]]
+
+
+@dataclass
+class Services:
+    """Shared pieces the composition root hands every cog."""
+
+    config: Config
+    clock: Clock
+    scheduler: Scheduler
+    rng: random.Random
+    # Filled by the runtime once every cog is registered (for /help).
+    command_specs: Callable[[], list[CommandSpec]]
+    # Storage: the composition root passes the database and whatever repositories cogs need.
+    storage: Any
+
+    def context(self, community: Community, now: datetime | None = None) -> Context:
+        """A context for work with no member behind it (scheduled jobs, start-up)."""
+        return Context(community, self.config.for_community(community), now or self.clock.now())
+
+
+class Cog:
+    """A feature. Subclasses set `name`, optionally `settings` (their config section model)."""
+
+    name: ClassVar[str]
+    settings: ClassVar[type[Section] | None] = None
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def commands(self) -> list[Command]:
+        return []
+
+    def listeners(self) -> dict[type[Event], Listener]:
+        return {}
+
+    def jobs(self) -> dict[str, JobHandler]:
+        return {}
+
+    async def start(self) -> list[Action]:
+        """Run once at start-up, after storage is ready; may return actions to deliver."""
+        return []
+
+    async def stop(self) -> None:
+        """Flush anything held in memory."""

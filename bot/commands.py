@@ -1,0 +1,205 @@
+"""Commands declared once: name, description, typed options and who may use them.
+
+Adapters build native commands from these specs; arguments from every platform pass through
+`bind`, so checking and conversion happen in one place.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from bot.durations import parse_duration
+from bot.events import MemberRef, MessageRef
+from bot.permissions import Level
+
+if TYPE_CHECKING:
+    from bot.actions import Action
+    from bot.context import Context
+    from bot.events import CommandInvoked
+
+
+class OptionType(enum.Enum):
+    MEMBER = "member"
+    TEXT = "text"
+    INTEGER = "integer"
+    CHOICE = "choice"
+    DURATION = "duration"
+    DATETIME = "datetime"
+
+
+class CommandKind(enum.Enum):
+    SLASH = "slash"
+    # Every option is a text field: a modal on Discord and Slack, `field:"value"` in the console.
+    FORM = "form"
+    # Invoked on a message; the target arrives as the `message` argument (a MessageRef).
+    MESSAGE_ACTION = "message_action"
+
+
+class UsageError(ValueError):
+    """A member's input did not fit the command; the text is shown to them."""
+
+
+class UnknownCommand(UsageError):
+    """No command by that name; `subcommands` lists the choices when it names a group."""
+
+    def __init__(self, name: str, subcommands: tuple[str, ...] = ()) -> None:
+        super().__init__(name)
+        self.name = name
+        self.subcommands = subcommands
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str
+    type: OptionType
+    description: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    min_value: int | None = None
+    max_value: int | None = None
+    max_length: int = 1000
+    # Long text: a paragraph field in forms.
+    long: bool = False
+    # The owning cog can suggest values (e.g. open contest ids) where the platform asks.
+    autocomplete: bool = False
+    label: str | None = None
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    description: str
+    options: tuple[Option, ...] = ()
+    level: Level = Level.MEMBER
+    kind: CommandKind = CommandKind.SLASH
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.name.split())
+
+    def option(self, name: str) -> Option | None:
+        return next((o for o in self.options if o.name == name), None)
+
+    def usage(self) -> str:
+        parts = [f"/{self.name}"]
+        for o in self.options:
+            shown = f"{o.name}:\"...\"" if self.kind is CommandKind.FORM else o.name
+            parts.append(f"<{shown}>" if o.required else f"[{shown}]")
+        return " ".join(parts)
+
+    def help_line(self) -> str:
+        return f"`{self.usage()}`: {self.description}"
+
+
+Handler = Callable[["CommandInvoked", "Context", dict[str, Any]], Awaitable[list["Action"]]]
+Autocomplete = Callable[["Context", str, str], Awaitable[list[tuple[str, str]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A spec with the cog function that runs it."""
+
+    spec: CommandSpec
+    handler: Handler
+    autocomplete: Autocomplete | None = field(default=None)
+
+
+def bind(
+    spec: CommandSpec, raw: dict[str, Any], *, now: datetime, tz: tzinfo
+) -> dict[str, Any]:
+    """Check and convert raw arguments against the spec; raises UsageError."""
+    unknown = set(raw) - {o.name for o in spec.options}
+    if unknown:
+        raise UsageError(f"`/{spec.name}` has no option called {', '.join(sorted(unknown))}.")
+    out: dict[str, Any] = {}
+    for opt in spec.options:
+        value = raw.get(opt.name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if opt.required:
+                raise UsageError(f"Please include {_label(opt)}.")
+            out[opt.name] = None
+            continue
+        out[opt.name] = _convert(opt, value, now=now, tz=tz)
+    return out
+
+
+def _label(opt: Option) -> str:
+    return f"**{opt.name}** ({opt.description.rstrip('.')})"
+
+
+def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
+    t = opt.type
+    if t is OptionType.MEMBER:
+        if isinstance(value, MemberRef):
+            return value
+        raise UsageError(f"{_label(opt)} should be a member, like @name.")
+    if opt.name == "message" and isinstance(value, MessageRef):
+        return value
+    if t is OptionType.INTEGER:
+        try:
+            number = int(str(value).lstrip("#"))
+        except ValueError:
+            raise UsageError(f"{_label(opt)} should be a whole number, not '{value}'.") from None
+        if opt.min_value is not None and number < opt.min_value:
+            raise UsageError(f"{_label(opt)} should be at least {opt.min_value}.")
+        if opt.max_value is not None and number > opt.max_value:
+            raise UsageError(f"{_label(opt)} should be at most {opt.max_value}.")
+        return number
+    if t is OptionType.DURATION:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            raise UsageError(f"{_label(opt)}: {exc}.") from None
+    if t is OptionType.DATETIME:
+        return _parse_moment(opt, value, now=now, tz=tz)
+    text = str(value)
+    if t is OptionType.CHOICE:
+        lowered = {c.lower(): c for c in opt.choices}
+        if text.lower() not in lowered:
+            raise UsageError(f"{_label(opt)} should be one of: {', '.join(opt.choices)}.")
+        return lowered[text.lower()]
+    if len(text) > opt.max_length:
+        raise UsageError(
+            f"{_label(opt)} is {len(text)} characters; please keep it under {opt.max_length}."
+        )
+    return text
+
+
+_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d")
+
+
+def _parse_moment(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> datetime:
+    """A moment as a date-time in the community's timezone, or a duration from now."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=tz)
+    else:
+        text = str(value).strip()
+        moment = None
+        for fmt in _FORMATS:
+            try:
+                moment = datetime.strptime(text, fmt).replace(tzinfo=tz)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            try:
+                moment = now + parse_duration(text)
+            except ValueError:
+                raise UsageError(
+                    f"{_label(opt)}: I couldn't read '{text}' as a time. Try a duration like 3d, "
+                    "or a date like 2026-12-24 18:00."
+                ) from None
+    if moment <= now:
+        raise UsageError(f"{_label(opt)}: that time has already passed.")
+    return moment
+

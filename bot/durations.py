@@ -1,0 +1,51 @@
+"""Durations as people write them: `90m`, `3d`, `1w2d`, `1h30m`."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_WHOLE = re.compile(r"^\s*(?:\d+\s*[smhdw]\s*)+$", re.IGNORECASE)
+_NAMES = (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+# Past this nothing Hearth schedules makes sense, and datetime arithmetic stays safe.
+MAX_DURATION = timedelta(days=3650)
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a duration; raises ValueError with a short human reason."""
+    if not _WHOLE.match(text or ""):
+        raise ValueError(f"'{text}' is not a duration (try 90m, 3d or 1w2d)")
+    seconds = sum(int(n) * _UNITS[u.lower()] for n, u in _PART.findall(text))
+    if seconds <= 0:
+        raise ValueError("a duration must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError("that duration is longer than ten years")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """`3 days`, `1 hour 30 minutes`: the two largest units, for messages."""
+    seconds = int(value.total_seconds())
+    if seconds <= 0:
+        return "now"
+    parts = []
+    for name, size in _NAMES:
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+        if len(parts) == 2:
+            break
+    return " ".join(parts)
+
+
+def short_duration(value: timedelta) -> str:
+    """`1h`, `3d`, `1w2d`: the compact form people type, for terse lines."""
+    seconds = int(value.total_seconds())
+    out = []
+    for unit, size in sorted(_UNITS.items(), key=lambda kv: -kv[1]):
+        count, seconds = divmod(seconds, size)
+        if count:
+            out.append(f"{count}{unit}")
+    return "".join(out) or "0s"

@@ -1,0 +1,103 @@
+"""Neutral inbound events: what an adapter tells the core happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """One Discord server, Slack workspace or console run."""
+
+    platform: str
+    id: str
+
+    @property
+    def key(self) -> str:
+        """The key used for per-community overrides in the config."""
+        return f"{self.platform}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A member as the platform sees them right now."""
+
+    user_id: str
+    name: str
+    is_bot: bool = False
+    roles: frozenset[str] = frozenset()
+    platform_moderator: bool = False
+    platform_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    """A member named in a command; the adapter fills what it knows."""
+
+    user_id: str
+    name: str | None = None
+    is_bot: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message a command acts on (message actions), with its text and author."""
+
+    channel: str
+    message_id: str
+    author: MemberRef
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    community: Community
+    at: datetime
+    # The platform's own delivery id (Slack event_id, Discord interaction id), for de-duplication.
+    event_id: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined(Event):
+    member: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft(Event):
+    member: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePosted(Event):
+    author: Actor
+    channel: str
+    message_id: str
+    content: str
+    # The channel's configured name, when the adapter knows it (for per-channel features).
+    channel_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionAdded(Event):
+    reactor: Actor
+    channel: str
+    message_id: str
+    message_author: MemberRef | None
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInvoked(Event):
+    """A command with raw arguments; the runtime checks and converts them against the spec.
+
+    Platforms with native options (Discord) fill `command` and `args`; platforms that deliver
+    text (Slack, console) leave `command` empty and pass the whole `line` for the core's parser.
+    """
+
+    actor: Actor
+    command: str = ""
+    args: dict[str, Any] = field(default_factory=dict)
+    channel: str | None = None
+    line: str | None = None

@@ -1,0 +1,132 @@
+"""One parser for commands that arrive as raw text (Slack, console).
+
+`/contest enter 3 "my photo" note:"taken at dawn" @bob` -> the spec for `contest enter` and raw
+arguments for `bind`. Quoted strings, `key:value` options, mentions (`@name`, Slack's
+`<@U123|name>`, Discord's `<@123>`); the last text option takes the rest of the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.commands import CommandSpec, OptionType, UnknownCommand, UsageError
+from bot.events import MemberRef
+
+_PLATFORM_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$")
+_QUOTES = {'"': '"', "“": "”", "”": "”"}
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?=\S)")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    key: str | None = None
+    quoted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    spec: CommandSpec
+    args: dict[str, Any]
+
+
+def tokenize(line: str) -> list[Token]:
+    """Split on whitespace, keeping quoted strings and `key:"quoted value"` whole."""
+    tokens: list[Token] = []
+    i, n = 0, len(line)
+    while i < n:
+        if line[i].isspace():
+            i += 1
+            continue
+        key = None
+        m = _KEY.match(line, i)
+        if m:
+            key, i = m.group(1), m.end()
+        if line[i] in _QUOTES:
+            close = _QUOTES[line[i]]
+            end = line.find(close, i + 1)
+            if end == -1:
+                end = n  # an unclosed quote runs to the end, kinder than an error
+            tokens.append(Token(line[i + 1 : end], key, True))
+            i = end + 1
+            continue
+        j = i
+        while j < n and not line[j].isspace():
+            j += 1
+        tokens.append(Token(line[i:j], key, False))
+        i = j
+    return tokens
+
+
+def parse(line: str, specs: Sequence[CommandSpec]) -> Parsed:
+    """Parse one command line; raises UsageError with a message fit to show the member.
+
+    `@name` mentions come back as MemberRef with an empty user_id, for the runtime to look up.
+    """
+    body = line.strip()
+    if body.startswith("/"):
+        body = body[1:]
+    tokens = tokenize(body)
+    if not tokens:
+        raise UnknownCommand("")
+    spec = _match(tokens, specs)
+    return Parsed(spec, _assign(spec, tokens[len(spec.words) :]))
+
+
+def _match(tokens: list[Token], specs: Sequence[CommandSpec]) -> CommandSpec:
+    words = [t.text.lower() for t in tokens if not t.quoted and t.key is None]
+    best: CommandSpec | None = None
+    for spec in specs:
+        n = len(spec.words)
+        if words[:n] == list(spec.words) and (best is None or n > len(best.words)):
+            best = spec
+    if best is not None:
+        return best
+    first = words[0] if words else tokens[0].text
+    subs = tuple(sorted(s.words[1] for s in specs if s.words[0] == first and len(s.words) > 1))
+    raise UnknownCommand(first, subs)
+
+
+def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
+    names = {o.name.lower(): o.name for o in spec.options}
+    args: dict[str, Any] = {}
+    positional: list[Token] = []
+    for tok in tokens:
+        if tok.key is not None and tok.key.lower() in names:
+            args[names[tok.key.lower()]] = tok
+        elif tok.key is not None:
+            # Not one of ours (a URL, "note:"): keep it as plain text.
+            positional.append(Token(f"{tok.key}:{tok.text}", None, tok.quoted))
+        else:
+            positional.append(tok)
+    free = [o for o in spec.options if o.name not in args]
+    while positional and free:
+        opt = free.pop(0)
+        if opt.type is OptionType.TEXT and not free:
+            args[opt.name] = Token(" ".join(t.text for t in positional), None, True)
+            positional = []
+        else:
+            args[opt.name] = positional.pop(0)
+    if positional:
+        extra = " ".join(t.text for t in positional)
+        raise UsageError(f"I wasn't sure what to do with '{extra}'.")
+    out: dict[str, Any] = {}
+    for name, tok in args.items():
+        opt = spec.option(name)
+        assert opt is not None
+        out[name] = _member(tok) if opt.type is OptionType.MEMBER else tok.text
+    return out
+
+
+def _member(tok: Token) -> MemberRef:
+    text = tok.text.strip()
+    m = _PLATFORM_MENTION.match(text)
+    if m:
+        return MemberRef(user_id=m.group(1), name=m.group(2) or None)
+    name = text.removeprefix("@").strip()
+    if not name:
+        raise UsageError("Please name a member, like @name.")
+    return MemberRef(user_id="", name=name)

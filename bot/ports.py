@@ -1,0 +1,67 @@
+"""What the core needs from storage and from adapters, as small interfaces.
+
+Storage implements the stores (SQLite today; PostgreSQL could sit beside it), adapters implement
+`Sink`. The core depends on these shapes only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.actions import Action
+from bot.events import Actor, Community, MemberRef
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    key: str
+    kind: str
+    community: Community
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What became of one action on the platform."""
+
+    delivered: bool
+    message_id: str | None = None
+    channel: str | None = None
+    # Why not: "dm_closed", "unsupported", "forbidden", "not_found", "failed".
+    reason: str | None = None
+
+
+class Sink(Protocol):
+    async def perform(self, action: Action) -> Receipt: ...
+
+
+class ClaimStore(Protocol):
+    async def claim(self, platform: str, event_id: str, now: datetime) -> bool: ...
+    async def finish(self, platform: str, event_id: str) -> None: ...
+    async def release(self, platform: str, event_id: str) -> None: ...
+    async def prune(self, older_than: datetime) -> int: ...
+
+
+class JobStore(Protocol):
+    async def save(self, job: Job) -> None: ...
+    async def delete(self, key: str) -> None: ...
+    async def get(self, key: str) -> Job | None: ...
+    async def next_due(self, until: datetime) -> Job | None: ...
+    async def all(self) -> list[Job]: ...
+
+
+class PostStore(Protocol):
+    async def record(self, community: Community, key: str, channel: str, message_id: str,
+                     at: datetime) -> None: ...
+    async def find(self, community: Community, key: str) -> tuple[str, str] | None: ...
+
+
+class Directory(Protocol):
+    """Members the core has seen, to resolve `@name` and keep names fresh."""
+
+    async def by_name(self, community: Community, name: str) -> MemberRef | None: ...
+    async def by_id(self, community: Community, user_id: str) -> MemberRef | None: ...
+    async def seen(self, community: Community, member: Actor, at: datetime) -> None: ...

@@ -1,0 +1,276 @@
+"""The runtime: events in, actions out.
+
+It de-duplicates platform deliveries, routes commands (permission check, argument binding) and
+other events to cogs, isolates failures so one broken feature can't stop the others, and
+delivers actions through the adapter's sink, handling fallbacks (closed DMs, missing timeouts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from bot.actions import Action, DirectMessage, EditPost, Post, Respond, Timeout
+from bot.clock import Clock
+from bot.cog import Cog, Context, Listener
+from bot.commands import Command, CommandSpec, UnknownCommand, UsageError, bind
+from bot.config import Config
+from bot.events import Actor, CommandInvoked, Community, Event, MemberRef, MessagePosted
+from bot.parser import parse
+from bot.permissions import Level, level_of
+from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink
+from bot.scheduler import Scheduler
+from bot.text import Text
+
+log = logging.getLogger(__name__)
+# Claims on delivered events are kept this long; platforms stop retrying well before.
+CLAIM_RETENTION = timedelta(days=2)
+# Members seen posting are remembered in memory so the hot path writes once per member.
+SEEN_CACHE = 100_000
+
+
+class Runtime:
+    def __init__(self, config: Config, clock: Clock, scheduler: Scheduler, claims: ClaimStore,
+                 posts: PostStore, directory: Directory) -> None:
+        self.config = config
+        self.clock = clock
+        self.scheduler = scheduler
+        self.claims = claims
+        self.posts = posts
+        self.directory = directory
+        self._seen: set[tuple[Community, str, str]] = set()
+        self.cogs: list[Cog] = []
+        self.commands: dict[str, Command] = {}
+        self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
+        self._sinks: dict[str, Sink] = {}
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def add_cog(self, cog: Cog) -> None:
+        for command in cog.commands():
+            name = command.spec.name
+            if name in self.commands:
+                raise ValueError(f"command /{name} declared twice")
+            self.commands[name] = command
+        for event_type, listener in cog.listeners().items():
+            self._listeners[event_type].append((cog.name, listener))
+        for kind, handler in cog.jobs().items():
+            self.scheduler.register(kind, handler)
+        self.cogs.append(cog)
+
+    def specs(self) -> list[CommandSpec]:
+        return [c.spec for c in self.commands.values()]
+
+    def add_sink(self, platform: str, sink: Sink) -> None:
+        """Where scheduled work for this platform's communities is delivered."""
+        self._sinks[platform] = sink
+
+    async def start(self) -> None:
+        await self.claims.prune(self.clock.now() - CLAIM_RETENTION)
+        for cog in self.cogs:
+            await self.deliver(await cog.start())
+        await self.scheduler.start(self.deliver)
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+        for cog in reversed(self.cogs):
+            try:
+                await cog.stop()
+            except Exception:
+                log.exception("cog %s failed to stop cleanly", cog.name)
+
+    # -- who is who ---------------------------------------------------------------------
+
+    def level(self, community: Community, actor: Actor) -> Level:
+        s = self.config.for_community(community)
+        console = self.config.platforms.console if community.platform == "console" else None
+        return level_of(
+            actor,
+            moderator_roles=s.community.moderator_roles,
+            admin_roles=s.community.admin_roles,
+            moderator_users=[*s.community.moderators, *(console.moderators if console else ())],
+            admin_users=[*s.community.admins, *(console.admins if console else ())],
+        )
+
+    def context(self, community: Community, actor: Actor | None = None) -> Context:
+        return Context(
+            community=community,
+            settings=self.config.for_community(community),
+            now=self.clock.now(),
+            level=self.level(community, actor) if actor else Level.MEMBER,
+        )
+
+    def visible_specs(self, level: Level) -> list[CommandSpec]:
+        return [s for s in self.specs() if s.level <= level]
+
+    # -- events in ----------------------------------------------------------------------
+
+    async def process(self, event: Event, sink: Sink) -> list[Action]:
+        """Handle an event and deliver its actions through `sink`."""
+        actions = await self.handle(event)
+        await self.deliver(actions, sink)
+        return actions
+
+    async def handle(self, event: Event) -> list[Action]:
+        """Work out and store what an event means; returns the actions to deliver."""
+        platform = event.community.platform
+        if event.event_id and not await self.claims.claim(platform, event.event_id,
+                                                          self.clock.now()):
+            log.info("skipping %s %s: already handled", type(event).__name__, event.event_id)
+            return []
+        try:
+            if isinstance(event, CommandInvoked):
+                await self._remember(event.community, event.actor)
+                actions = await self._command(event)
+            else:
+                if isinstance(event, MessagePosted):
+                    await self._remember(event.community, event.author)
+                actions = await self._broadcast(event)
+        except BaseException:
+            if event.event_id:
+                await self.claims.release(platform, event.event_id)
+            raise
+        if event.event_id:
+            await self.claims.finish(platform, event.event_id)
+        return actions
+
+    async def _remember(self, community: Community, actor: Actor) -> None:
+        key = (community, actor.user_id, actor.name)
+        if key in self._seen:
+            return
+        await self.directory.seen(community, actor, self.clock.now())
+        if len(self._seen) >= SEEN_CACHE:
+            self._seen.clear()
+        self._seen.add(key)
+
+    async def _broadcast(self, event: Event) -> list[Action]:
+        listeners = self._listeners.get(type(event))
+        if not listeners:
+            return []
+        ctx = self.context(event.community)
+        actions: list[Action] = []
+        for cog_name, listener in listeners:
+            try:
+                actions.extend(await listener(event, ctx))
+            except Exception as exc:
+                # One feature failing must not silence the others.
+                log.error("%s failed on %s: %r", cog_name, type(event).__name__, exc)
+                log.debug("listener failure", exc_info=True)
+        return actions
+
+    async def _command(self, event: CommandInvoked) -> list[Action]:
+        ctx = self.context(event.community, event.actor)
+        messages = ctx.settings.messages
+
+        def respond(text: Text) -> list[Action]:
+            return [Respond(event.community, event.actor.user_id, text)]
+
+        raw = event.args
+        if event.line is not None:
+            try:
+                parsed = parse(event.line, self.specs())
+            except UnknownCommand as exc:
+                return respond(self._unknown(messages, exc))
+            except UsageError as exc:
+                return respond(messages.usage.render(None, problem=str(exc), usage="/help"))
+            command, raw = self.commands[parsed.spec.name], parsed.args
+        else:
+            found = self.commands.get(event.command)
+            if found is None:
+                return respond(self._unknown(messages, UnknownCommand(event.command)))
+            command = found
+        spec = command.spec
+        if ctx.level < spec.level:
+            return respond(messages.not_allowed.render(
+                None, command=f"/{spec.name}", level=spec.level.label))
+        try:
+            raw = await self._resolve_members(event.community, raw)
+            args = bind(spec, raw, now=ctx.now, tz=ctx.settings.community.timezone)
+        except UsageError as exc:
+            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+        try:
+            return await command.handler(event, ctx, args)
+        except UsageError as exc:
+            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+        except Exception as exc:
+            log.error("/%s failed for %s: %r", spec.name, event.actor.user_id, exc)
+            log.debug("command failure", exc_info=True)
+            return respond(messages.failed.render(None, command=f"/{spec.name}"))
+
+    @staticmethod
+    def _unknown(messages: Any, exc: UnknownCommand) -> Text:
+        if exc.subcommands:
+            return messages.incomplete_command.render(
+                None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
+        return messages.unknown_command.render(None, command=exc.name)
+
+    async def _resolve_members(self, community: Community, raw: dict[str, object]
+                               ) -> dict[str, object]:
+        """Fill in who `@name` is, and what we know of members the platform named by id."""
+        out = dict(raw)
+        for name, value in raw.items():
+            if not isinstance(value, MemberRef):
+                continue
+            if not value.user_id:
+                found = await self.directory.by_name(community, value.name or "")
+                if found is None:
+                    raise UsageError(f"I couldn't find a member called '{value.name}'.")
+                out[name] = found
+            elif value.name is None or value.is_bot is None:
+                known = await self.directory.by_id(community, value.user_id)
+                if known is not None:
+                    out[name] = MemberRef(value.user_id, value.name or known.name,
+                                          known.is_bot if value.is_bot is None else value.is_bot)
+        return out
+
+    async def autocomplete(self, community: Community, actor: Actor, command: str, option: str,
+                           partial: str) -> list[tuple[str, str]]:
+        """(label, value) suggestions for an option, where the owning cog offers them."""
+        found = self.commands.get(command)
+        if found is None or found.autocomplete is None:
+            return []
+        try:
+            return await found.autocomplete(self.context(community, actor), option, partial)
+        except Exception as exc:
+            log.error("autocomplete for /%s failed: %r", command, exc)
+            return []
+
+    # -- actions out --------------------------------------------------------------------
+
+    async def deliver(self, actions: Iterable[Action], sink: Sink | None = None) -> None:
+        """Perform actions in order; a failing one is logged once and the rest still go."""
+        for action in actions:
+            target = sink or self._sinks.get(action.community.platform)
+            if target is None:
+                log.warning("no adapter for %s; dropped %s", action.community.platform,
+                            type(action).__name__)
+                continue
+            await self._perform(action, target)
+
+    async def _perform(self, action: Action, sink: Sink) -> None:
+        if isinstance(action, EditPost) and action.message_id is None:
+            found = await self.posts.find(action.community, action.key)
+            if found is not None:
+                action = dataclasses.replace(action, channel=found[0], message_id=found[1])
+        try:
+            receipt = await sink.perform(action)
+        except Exception as exc:
+            log.error("%s in %s failed: %r", type(action).__name__, action.community.key, exc)
+            log.debug("action failure", exc_info=True)
+            receipt = Receipt(False, reason="failed")
+        await self._after(action, receipt, sink)
+
+    async def _after(self, action: Action, receipt: Receipt, sink: Sink) -> None:
+        key = action.key if isinstance(action, Post | EditPost) else None
+        if key and receipt.delivered and receipt.message_id:
+            await self.posts.record(action.community, key, receipt.channel or action.channel,
+                                    receipt.message_id, self.clock.now())
+        if isinstance(action, DirectMessage) and not receipt.delivered:
+            await self.deliver(action.if_undelivered, sink)
+        if isinstance(action, Timeout) and receipt.reason == "unsupported":
+            await self.deliver(action.if_unsupported, sink)
+

@@ -1,0 +1,128 @@
+"""Scheduled work that survives restarts.
+
+Every job lives in storage first; timers are only wake-up calls. With the system clock,
+APScheduler arms one timer per job (rebuilt from storage at start-up, overdue ones fire at once);
+with a manual clock, `advance` walks time forward through due jobs in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.actions import Action
+from bot.clock import Clock, ManualClock
+from bot.events import Community
+from bot.ports import Job, JobStore
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[Job], Awaitable[list[Action]]]
+Deliver = Callable[[list[Action]], Awaitable[None]]
+# A job whose handler failed is tried again this much later, so a passing fault heals itself.
+RETRY_AFTER = timedelta(minutes=1)
+
+
+class Scheduler:
+    def __init__(self, store: JobStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._handlers: dict[str, JobHandler] = {}
+        self._deliver: Deliver | None = None
+        self._running = asyncio.Lock()
+        self._timers: AsyncIOScheduler | None = None
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        self._handlers[kind] = handler
+
+    async def schedule(self, kind: str, key: str, community: Community, due_at: datetime,
+                       payload: dict[str, Any] | None = None) -> None:
+        """Add a job, or move the one with the same key. Stored before it is armed."""
+        if kind not in self._handlers:
+            raise ValueError(f"no handler for job kind {kind!r}")
+        await self.store.save(Job(key, kind, community, due_at, payload or {}))
+        self._arm(key, due_at)
+
+    async def cancel(self, key: str) -> None:
+        await self.store.delete(key)
+        if self._timers is not None and self._timers.get_job(key) is not None:
+            self._timers.remove_job(key)
+
+    async def start(self, deliver: Deliver) -> None:
+        """Rebuild timers from storage, then run whatever fell due while we were down."""
+        self._deliver = deliver
+        if not isinstance(self.clock, ManualClock):
+            self._timers = AsyncIOScheduler(timezone="UTC")
+            self._timers.start()
+            for job in await self.store.all():
+                self._arm(job.key, job.due_at)
+        await self.run_due()
+
+    async def stop(self) -> None:
+        if self._timers is not None:
+            self._timers.shutdown(wait=False)
+            self._timers = None
+        self._deliver = None
+
+    def _arm(self, key: str, due_at: datetime) -> None:
+        if self._timers is None:
+            return
+        self._timers.add_job(
+            self.run_due, DateTrigger(run_date=due_at), id=key, replace_existing=True,
+            misfire_grace_time=None, coalesce=True,
+        )
+
+    async def run_due(self) -> int:
+        """Run every job due by now, oldest first; returns how many ran."""
+        ran = 0
+        async with self._running:
+            while True:
+                job = await self.store.next_due(self.clock.now())
+                if job is None:
+                    return ran
+                await self._run(job)
+                ran += 1
+
+    async def advance(self, delta: timedelta) -> int:
+        """Manual clock only: move time forward, running jobs at their own moments in order."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("advance needs a ManualClock")
+        target = self.clock.now() + delta
+        ran = 0
+        async with self._running:
+            while (job := await self.store.next_due(target)) is not None:
+                if job.due_at > self.clock.now():
+                    self.clock.set(job.due_at)
+                await self._run(job)
+                ran += 1
+        self.clock.set(target)
+        return ran
+
+    async def _run(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            log.error("job %s has kind %r, which nothing handles; dropping it", job.key, job.kind)
+            await self.store.delete(job.key)
+            return
+        try:
+            actions = await handler(job)
+        except Exception as exc:
+            log.error("job %s (%s) failed, retrying in %s: %r", job.key, job.kind, RETRY_AFTER, exc)
+            log.debug("job failure", exc_info=True)
+            await self.store.save(Job(job.key, job.kind, job.community,
+                                      self.clock.now() + RETRY_AFTER, job.payload))
+            return
+        current = await self.store.get(job.key)
+        # The handler may have moved its own job (a repeating reminder); keep that.
+        if current is not None and current.due_at == job.due_at:
+            await self.store.delete(job.key)
+        if actions and self._deliver is not None:
+            await self._deliver(actions)

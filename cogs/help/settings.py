@@ -1,0 +1,42 @@
+"""Config for /help: `[help]` in the TOML, including the admins' own short guides."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bot.settings import Section, default, message
+
+
+class Guide(Section):
+    # One word members type after /help, e.g. `/help introductions`.
+    topic: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    title: str
+    text: message("community", "channel")
+
+
+def _default_guides() -> list[Guide]:
+    return [
+        Guide(topic="introductions", title="Introducing yourself",
+              text="Run /introduce and fill in a few lines about yourself. Your introduction is "
+                   "shared in {channel:introductions} so people can get to know you. Run it again "
+                   "any time to update it."),
+        Guide(topic="reputation", title="Thanks and reputation",
+              text="When someone helps you, say thanks with /thanks @name and a few words about "
+                   "what they did. Each thanks adds to their reputation and can earn them badges. "
+                   "See yours with /profile."),
+    ]
+
+
+class HelpMessages(Section):
+    intro: message("name", "community") = default(
+        "Hi {name}! I'm Hearth, and I help {community} welcome newcomers, get to know each "
+        "other, thank the helpful and run the occasional contest.")
+    commands: message("name") = default("Here's what you can use:")
+    guides: message("topics") = default("Short guides: {topics}")
+    unknown_topic: message("topic", "topics") = default(
+        "I don't have a guide called '{topic}' yet. The guides I have: {topics}.")
+
+
+class HelpSettings(Section):
+    guides: list[Guide] = Field(default_factory=_default_guides)
+    messages: HelpMessages = Field(default_factory=HelpMessages)

@@ -1,0 +1,46 @@
+-- Core tables: members as Hearth has seen them, platform deliveries already handled,
+-- scheduled work, and messages Hearth posted under a key so it can edit them later.
+
+CREATE TABLE members (
+    platform      TEXT NOT NULL,
+    community     TEXT NOT NULL,
+    user_id       TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    is_bot        INTEGER NOT NULL DEFAULT 0,
+    first_joined  REAL NOT NULL,
+    joined_at     REAL NOT NULL,
+    left_at       REAL,
+    welcomed_at   REAL,
+    PRIMARY KEY (platform, community, user_id)
+);
+CREATE INDEX members_by_name ON members (platform, community, name);
+CREATE INDEX members_by_join ON members (platform, community, joined_at);
+
+CREATE TABLE processed_events (
+    platform    TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    claimed_at  REAL NOT NULL,
+    done        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (platform, event_id)
+);
+CREATE INDEX processed_events_age ON processed_events (claimed_at);
+
+CREATE TABLE scheduled_jobs (
+    key         TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    platform    TEXT NOT NULL,
+    community   TEXT NOT NULL,
+    due_at      REAL NOT NULL,
+    payload     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX scheduled_jobs_due ON scheduled_jobs (due_at);
+
+CREATE TABLE posted_messages (
+    platform    TEXT NOT NULL,
+    community   TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    posted_at   REAL NOT NULL,
+    PRIMARY KEY (platform, community, key)
+);

@@ -1,0 +1,35 @@
+"""The storage bundle: the database and every repository, opened together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.database import Database
+from storage.jobs import JobRepository
+from storage.members import MemberRepository
+from storage.posted_messages import PostedMessages
+from storage.processed_events import EventClaims
+
+
+@dataclass
+class Storage:
+    db: Database
+    members: MemberRepository
+    claims: EventClaims
+    jobs: JobRepository
+    posts: PostedMessages
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Storage:
+        db = await Database.open(path)
+        return cls(
+            db=db,
+            members=MemberRepository(db),
+            claims=EventClaims(db),
+            jobs=JobRepository(db),
+            posts=PostedMessages(db),
+        )
+
+    async def close(self) -> None:
+        await self.db.close()
