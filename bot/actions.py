@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.events import Community
+from bot.events import Community, Event
 from bot.text import Text
 
 
@@ -72,3 +72,10 @@ class Timeout(Action):
     duration: timedelta
     reason: str
     if_unsupported: tuple[Action, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Emit(Action):
+    """Hand an internal event to every cog listening for it; their actions join the reply."""
+
+    event: Event

@@ -101,3 +101,19 @@ class CommandInvoked(Event):
     args: dict[str, Any] = field(default_factory=dict)
     channel: str | None = None
     line: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition(Event):
+    """Internal: a member earned something (a contest win, a moderator's grant).
+
+    Cogs emit it (see `actions.Emit`) so other cogs can react, e.g. reputation records points and
+    badges check their criteria, without features importing each other.
+    """
+
+    user_id: str
+    name: str
+    source: str
+    points: int = 0
+    reason: str = ""
+    giver_id: str | None = None

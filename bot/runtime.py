@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, EditPost, Post, Respond, Timeout
+from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond, Timeout
 from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, UnknownCommand, UsageError, bind
@@ -29,6 +29,8 @@ from bot.text import Text
 log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
 CLAIM_RETENTION = timedelta(days=2)
+# Internal events may trigger more internal events; past this depth something is looping.
+MAX_EMIT_DEPTH = 4
 # Members seen posting are remembered in memory so the hot path writes once per member.
 SEEN_CACHE = 100_000
 
@@ -130,6 +132,7 @@ class Runtime:
                 if isinstance(event, MessagePosted):
                     await self._remember(event.community, event.author)
                 actions = await self._broadcast(event)
+            actions = await self._expand(actions)
         except BaseException:
             if event.event_id:
                 await self.claims.release(platform, event.event_id)
@@ -137,6 +140,21 @@ class Runtime:
         if event.event_id:
             await self.claims.finish(platform, event.event_id)
         return actions
+
+    async def _expand(self, actions: list[Action], depth: int = 0) -> list[Action]:
+        """Replace each Emit with what the listening cogs answer, in place."""
+        if not any(isinstance(a, Emit) for a in actions):
+            return actions
+        out: list[Action] = []
+        for action in actions:
+            if not isinstance(action, Emit):
+                out.append(action)
+            elif depth >= MAX_EMIT_DEPTH:
+                log.error("dropping %s: internal events nested too deep",
+                          type(action.event).__name__)
+            else:
+                out.extend(await self._expand(await self._broadcast(action.event), depth + 1))
+        return out
 
     async def _remember(self, community: Community, actor: Actor) -> None:
         key = (community, actor.user_id, actor.name)
@@ -243,7 +261,7 @@ class Runtime:
 
     async def deliver(self, actions: Iterable[Action], sink: Sink | None = None) -> None:
         """Perform actions in order; a failing one is logged once and the rest still go."""
-        for action in actions:
+        for action in await self._expand(list(actions)):
             target = sink or self._sinks.get(action.community.platform)
             if target is None:
                 log.warning("no adapter for %s; dropped %s", action.community.platform,
