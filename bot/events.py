@@ -93,7 +93,8 @@ class CommandInvoked(Event):
     """A command with raw arguments; the runtime checks and converts them against the spec.
 
     Platforms with native options (Discord) fill `command` and `args`; platforms that deliver
-    text (Slack, console) leave `command` empty and pass the whole `line` for the core's parser.
+    text (Slack, console) leave `command` empty and pass the whole `line` for the core's parser
+    (any `args` given too are merged over what the line says).
     """
 
     actor: Actor

@@ -195,7 +195,8 @@ class Runtime:
                 return respond(self._unknown(messages, exc))
             except UsageError as exc:
                 return respond(messages.usage.render(None, problem=str(exc), usage="/help"))
-            command, raw = self.commands[parsed.spec.name], parsed.args
+            # Adapters may pass arguments the text can't carry (a message action's target).
+            command, raw = self.commands[parsed.spec.name], {**parsed.args, **event.args}
         else:
             found = self.commands.get(event.command)
             if found is None:
