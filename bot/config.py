@@ -11,7 +11,7 @@ import difflib
 import tomllib
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,14 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from bot.events import Community
-from bot.settings import CommunitySettings, CoreMessages, HearthSettings, PlatformSettings, Section
-from bot.templates import Variants
+from bot.settings import (
+    DEFAULT_CHANNELS,
+    CommunitySettings,
+    CoreMessages,
+    HearthSettings,
+    PlatformSettings,
+    Section,
+)
 
 # Sections that describe the process, not a community, so they can't be overridden per community.
 GLOBAL_SECTIONS = ("hearth", "platforms")
@@ -139,8 +145,11 @@ def _validate(
     problems: list[str],
     only_within: dict[str, Any] | None,
 ) -> Any:
+    channels = raw.get("community", {}).get("channels") if isinstance(raw.get("community"),
+                                                                        dict) else None
+    known = {**DEFAULT_CHANNELS, **(channels if isinstance(channels, dict) else {})}
     try:
-        model = schema.model_validate(raw)
+        model = schema.model_validate(raw, context={"channels": set(known)})
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -148,19 +157,7 @@ def _validate(
                 continue  # a problem of the base config, reported once there
             problems.append(_describe(schema, prefix, loc, err))
         return None
-    before = len(problems)
-    community = model.community
-    for loc, variants in _templates(model, ()):
-        if only_within is not None and not _present(only_within, loc):
-            continue
-        missing = sorted(variants.channels - set(community.channels))
-        if missing:
-            known = ", ".join(sorted(community.channels)) or "none"
-            problems.append(
-                f"{_path(prefix + loc)}: {{channel:{missing[0]}}} names no channel in "
-                f"community.channels (known: {known})"
-            )
-    return model if len(problems) == before else None
+    return model
 
 
 def _present(raw: Any, loc: tuple[Any, ...]) -> bool:
@@ -176,17 +173,6 @@ def _present(raw: Any, loc: tuple[Any, ...]) -> bool:
             # override wrote a value where a table belongs: the override's problem.
             return not isinstance(node, dict | list)
     return True
-
-
-def _templates(node: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Variants]]:
-    if isinstance(node, Variants):
-        yield loc, node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _templates(getattr(node, name), (*loc, name))
-    elif isinstance(node, list | tuple):
-        for i, item in enumerate(node):
-            yield from _templates(item, (*loc, i))
 
 
 _TYPE_WORDS = {

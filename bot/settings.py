@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+)
 
 from bot.durations import parse_duration
 from bot.templates import TemplateError, Variants, compile_template
@@ -16,7 +24,9 @@ from bot.templates import TemplateError, Variants, compile_template
 class Section(BaseModel):
     """Base for every config table: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # Strict: TOML has real types, so "yes" for a boolean is a mistake to report, not coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
+                              strict=True)
 
 
 def _duration(value: Any) -> timedelta:
@@ -43,9 +53,11 @@ Timezone = Annotated[ZoneInfo, PlainValidator(_timezone)]
 def message(*fields: str) -> Any:
     """A message field: one template or a list of variants, using only `fields`."""
 
-    def check(value: Any) -> Variants:
+    def check(value: Any, info: ValidationInfo) -> Variants:
         if isinstance(value, Variants):
             return value
+        # The loader passes the configured channel keys, so {channel:KEY} is checked at load.
+        known = (info.context or {}).get("channels")
         sources = [value] if isinstance(value, str) else value
         if not isinstance(sources, list) or not sources:
             raise ValueError("must be a text or a non-empty list of texts")
@@ -55,12 +67,18 @@ def message(*fields: str) -> Any:
             if not isinstance(source, str) or not source.strip():
                 raise ValueError(f"{where}must be a non-empty text")
             try:
-                templates.append(compile_template(source, fields))
+                template = compile_template(source, fields)
             except TemplateError as exc:
                 raise ValueError(f"{where}{exc}") from None
+            unknown = sorted(template.channels - set(known)) if known is not None else []
+            if unknown:
+                raise ValueError(f"{where}{{channel:{unknown[0]}}} names no channel in "
+                                 f"community.channels (known: {', '.join(sorted(known))})")
+            templates.append(template)
         return Variants(tuple(templates))
 
-    return Annotated[Variants, PlainValidator(check)]
+    return Annotated[Variants, PlainValidator(check),
+                     PlainSerializer(lambda v: [t.source for t in v.templates])]
 
 
 def default(value: Any) -> Any:
@@ -90,6 +108,13 @@ class CommunitySettings(Section):
     # Logical channel keys used by features and templates -> the platform's channel name or id.
     channels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     moderator_roles: list[str] = Field(default_factory=lambda: ["Moderator"])
+
+    @field_validator("channels")
+    @classmethod
+    def _keep_default_channels(cls, value: dict[str, str]) -> dict[str, str]:
+        # Naming one channel shouldn't make the features that use the others lose theirs.
+        return {**DEFAULT_CHANNELS, **value}
+
     admin_roles: list[str] = Field(default_factory=lambda: ["Admin"])
     moderators: list[str] = Field(default_factory=list)
     admins: list[str] = Field(default_factory=list)

@@ -79,7 +79,8 @@ class GreetingsCog(Cog):
                 RAID_SUMMARY, summary_key, community, ctx.now + cfg.raid.window,
                 {"since": since.timestamp()})
         if cfg.send_dm:
-            slot = max(ctx.now, self._next_dm_slot.get(community, ctx.now) + cfg.raid.dm_pace)
+            last = self._next_dm_slot.get(community)
+            slot = ctx.now if last is None else max(ctx.now, last + cfg.raid.dm_pace)
             self._next_dm_slot[community] = slot
             await self.services.scheduler.schedule(
                 PACED_DM, f"{PACED_DM}:{community.key}:{member.user_id}", community, slot,
