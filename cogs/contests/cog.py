@@ -139,6 +139,10 @@ class ContestsCog(Cog):
     def _rule(self, ctx: Context, method: str) -> Text:
         return self._say(ctx, f"rule_{method}")
 
+    def _take_part(self, ctx: Context, contest: ContestRecord) -> Text:
+        key = "take_part_votes" if contest.method == "votes" else "take_part"
+        return self._say(ctx, key, contest=label(contest.number))
+
     def _suggester(self, states: tuple[str, ...]) -> Any:
         async def suggest(ctx: Context, option: str, partial: str) -> list[tuple[str, str]]:
             if option != "contest":
@@ -203,7 +207,8 @@ class ContestsCog(Cog):
         assert contest is not None
         announcement = self._say(
             ctx, "created", **self._c(contest), description=contest.description,
-            rule=self._rule(ctx, contest.method), closes=closes,
+            rule=self._rule(ctx, contest.method), take_part=self._take_part(ctx, contest),
+            closes=closes,
             requirements=self._requirements(ctx, contest), seal=draw.seal(contest.secret))
         return [
             self._post(ctx, cfg.channel, announcement),
@@ -262,6 +267,8 @@ class ContestsCog(Cog):
             else:
                 lines.append(self._say(ctx, "show_entry_anonymous", entry=e.number,
                                        content=e.content))
+        if lines and not reveal:
+            lines.append(self._say(ctx, "show_hidden_authors"))
         entries = Text.join(lines) if lines else self._say(ctx, "show_no_entries")
         return self._reply(event, ctx, "show", **self._c(contest),
                            description=contest.description, rule=self._rule(ctx, contest.method),
@@ -488,7 +495,7 @@ class ContestsCog(Cog):
             return []
         entries = await self.repo.entries(ctx.community, contest.number, "approved")
         text = self._say(ctx, "reminder", **self._c(contest), closes=contest.closes_at,
-                         entries=len(entries), rule=self._rule(ctx, contest.method))
+                         entries=len(entries), take_part=self._take_part(ctx, contest))
         return [self._post(ctx, self._cfg(ctx).channel, text)]
 
     async def _close(self, ctx: Context, number: int) -> list[Action] | None:

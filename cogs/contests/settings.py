@@ -12,17 +12,18 @@ C = ("contest", "title")
 
 class ContestMessages(Section):
     # -- public posts ---------------------------------------------------------------------
-    created: message(*C, "description", "rule", "closes", "requirements", "seal") = default(
-        "A new contest has begun: **{title}** ({contest})\n{description}\n{rule} "
-        "Enter with `/contest enter {contest} ...` before {closes}.{requirements}\n"
+    created: message(*C, "description", "rule", "take_part", "closes", "requirements",
+                     "seal") = default(
+        "A new contest has begun: **{title}** ({contest})\n{description}\n{rule} {take_part} "
+        "It closes {closes}.{requirements}\n"
         "Fairness seal: {seal} (explained when the winners are announced).")
     entry_posted: message(*C, "entry", "content", "name") = default(
         "New entry {entry} in **{title}** ({contest}) from {name}: {content}")
     entry_posted_anonymous: message(*C, "entry", "content") = default(
         "New entry {entry} in **{title}** ({contest}): {content}")
-    reminder: message(*C, "closes", "entries", "rule") = default(
+    reminder: message(*C, "closes", "entries", "take_part") = default(
         "Just a friendly reminder: **{title}** ({contest}) closes {closes}, with {entries} "
-        "entries so far. There's still time to take part! {rule}")
+        "entries so far. There's still time to take part! {take_part}")
     closed: message(*C, "entries", "entrants", "winners", "award", "rule", "audit") = default(
         "**{title}** ({contest}) has closed. Thank you to everyone who took part: {entries} "
         "entries from {entrants} members!\nCongratulations to {winners}! Each winner receives "
@@ -46,6 +47,10 @@ class ContestMessages(Section):
         "thanks.")
 
     # -- pieces of the posts above ----------------------------------------------------------
+    take_part: message("contest") = default("Enter with `/contest enter {contest} ...`.")
+    take_part_votes: message("contest") = default(
+        "Enter with `/contest enter {contest} ...`, and vote for your favourite with "
+        "`/contest vote {contest} <entry>`.")
     rule_votes: message() = default(
         "The entries with the most votes win, one win per member. A tie goes to the entry with "
         "the lowest draw ticket (see the fairness check).")
@@ -57,11 +62,12 @@ class ContestMessages(Section):
         "already won this contest.")
     winner: message("member", "entry") = default("{member} (entry {entry})")
     winner_votes: message("member", "entry", "votes") = default(
-        "{member} (entry {entry}, {votes} votes)")
+        "{member} (entry {entry}, votes: {votes})")
     audit: message("seed", "seed_input", "secret") = default(
         "Fairness check: the seed is {seed}, the sha256 of `{seed_input}`. Each entry's ticket "
         "is the sha256 of the seed, a colon and the entry number; the lowest ticket comes "
-        "first. The secret {secret} hashes to the seal shown when the contest opened.")
+        "first. The secret {secret} was sealed when the contest opened: the first 16 digits "
+        "of its sha256 are the seal shown then.")
     requirements: message("list") = default(" To enter you'll need {list}.")
     requirement_days: message("days") = default("{days} days in the community")
     requirement_reputation: message("points") = default("{points} reputation")
@@ -118,7 +124,7 @@ class ContestMessages(Section):
     # -- replies to members ------------------------------------------------------------------
     listing: message("contests") = default("Open contests:\n{contests}")
     listing_item: message(*C, "closes", "entries", "method") = default(
-        "• {contest} **{title}**: closes {closes} ({method}, {entries} entries so far)")
+        "• {contest} **{title}**: closes {closes} ({method}; entries so far: {entries})")
     listing_empty: message("where") = default(
         "There are no open contests right now. Keep an eye on {where} for the next one!")
     method_votes: message() = default("members vote")
@@ -135,7 +141,9 @@ class ContestMessages(Section):
     status_cancelled: message("reason") = default("Cancelled: {reason}")
     show_entry: message("entry", "name", "content") = default("Entry {entry} by {name}: {content}")
     show_entry_anonymous: message("entry", "content") = default(
-        "Entry {entry}: {content} (authors are revealed when the contest closes)")
+        "Entry {entry}: {content}")
+    show_hidden_authors: message() = default(
+        "(Who sent which entry stays a surprise until the contest closes.)")
     show_entry_pending: message("entry", "name", "content") = default(
         "Entry {entry} by {name}, waiting for review: {content}")
     show_no_entries: message() = default("No entries yet: yours could be the first!")
