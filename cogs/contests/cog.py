@@ -19,7 +19,7 @@ from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import ChannelLink, Literal, Mention, Text, UserText
 from cogs.contests import draw
-from cogs.contests.settings import ContestMessages, ContestsSettings
+from cogs.contests.settings import ContestsSettings
 from storage.contests import ContestRecord, EntryRecord, NewContest, WinnerRecord
 from storage.store import Storage
 
@@ -696,6 +696,3 @@ def _trim(text: Text) -> Text:
     if segments and isinstance(segments[-1], Literal):
         segments[-1] = Literal(segments[-1].text.rstrip())
     return Text(tuple(segments))
-
-
-__all__ = ["ContestMessages", "ContestsCog"]
