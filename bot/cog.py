@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -39,6 +39,17 @@ class Context:
 Listener = Callable[[Any, Context], Awaitable[list[Action]]]
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A member's reputation as other features may see it: points and badge keys."""
+
+    points: int = 0
+    badges: frozenset[str] = frozenset()
+
+
+StandingSource = Callable[[Community, str], Awaitable[Standing]]
+
+
 @dataclass
 class Services:
     """Shared pieces the composition root hands every cog."""
@@ -51,6 +62,16 @@ class Services:
     command_specs: Callable[[], list[CommandSpec]]
     # Storage: the composition root passes the database and whatever repositories cogs need.
     storage: Any
+    # Features that know a member's standing (reputation) add a source here at start-up.
+    standing_sources: list[StandingSource] = field(default_factory=list)
+
+    async def standing(self, community: Community, user_id: str) -> Standing:
+        """What every source knows of a member: the highest points, all badges."""
+        found = [await source(community, user_id) for source in self.standing_sources]
+        if not found:
+            return Standing()
+        return Standing(points=max(s.points for s in found),
+                        badges=frozenset().union(*(s.badges for s in found)))
 
     def context(self, community: Community, now: datetime | None = None) -> Context:
         """A context for work with no member behind it (scheduled jobs, start-up)."""

@@ -7,6 +7,7 @@ reads from other tasks never see a half-done write and repository calls can nest
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
 import sqlite3
@@ -38,9 +39,11 @@ def migrations() -> list[tuple[int, str, str]]:
         if m:
             found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
-    for expected, (version, name, _) in enumerate(found, start=1):
-        if version != expected:
-            raise DatabaseError(f"migration {name} is out of sequence (expected {expected:04d})")
+    # Numbers are handed out to features built in parallel, so a branch may have gaps (0001,
+    # 0003); two files with one number are always a mistake.
+    for (before, first, _), (version, name, _) in itertools.pairwise(found):
+        if version == before:
+            raise DatabaseError(f"migrations {first} and {name} share the number {version:04d}")
     return found
 
 

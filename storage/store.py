@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.contests import ContestRepository
 from storage.database import Database
 from storage.jobs import JobRepository
 from storage.members import MemberRepository
@@ -19,6 +20,7 @@ class Storage:
     claims: EventClaims
     jobs: JobRepository
     posts: PostedMessages
+    contests: ContestRepository
 
     @classmethod
     async def open(cls, path: str | Path) -> Storage:
@@ -29,6 +31,7 @@ class Storage:
             claims=EventClaims(db),
             jobs=JobRepository(db),
             posts=PostedMessages(db),
+            contests=ContestRepository(db),
         )
 
     async def close(self) -> None:

@@ -1,0 +1,232 @@
+"""Config for contests: `[contests]` and `[contests.messages]` in the TOML."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bot.settings import Duration, Section, default, message
+
+# Fields most contest messages accept.
+C = ("contest", "title")
+
+
+class ContestMessages(Section):
+    # -- public posts ---------------------------------------------------------------------
+    created: message(*C, "description", "rule", "take_part", "closes", "requirements",
+                     "seal") = default(
+        "A new contest has begun: **{title}** ({contest})\n{description}\n{rule} {take_part} "
+        "It closes {closes}.{requirements}\n"
+        "Fairness seal: {seal} (explained when the winners are announced).")
+    entry_posted: message(*C, "entry", "content", "name") = default(
+        "New entry {entry} in **{title}** ({contest}) from {name}: {content}")
+    entry_posted_anonymous: message(*C, "entry", "content") = default(
+        "New entry {entry} in **{title}** ({contest}): {content}")
+    reminder: message(*C, "closes", "entries", "take_part") = default(
+        "Just a friendly reminder: **{title}** ({contest}) closes {closes}, with {entries} "
+        "entries so far. There's still time to take part! {take_part}")
+    closed: message(*C, "entries", "entrants", "winners", "award", "rule", "audit") = default(
+        "**{title}** ({contest}) has closed. Thank you to everyone who took part: {entries} "
+        "entries from {entrants} members!\nCongratulations to {winners}! Each winner receives "
+        "{award} reputation, with our thanks.\n{rule}\n{audit}")
+    closed_no_entries: message(*C) = default(
+        "**{title}** ({contest}) has closed. There were no entries this time; thank you all the "
+        "same, and maybe next time!")
+    judging: message(*C, "entries") = default(
+        "**{title}** ({contest}) is now closed to entries. Thank you for all {entries} of them! "
+        "Our moderators are choosing the winners, and I'll announce them here.")
+    cancelled: message(*C, "reason") = default(
+        "**{title}** ({contest}) has been cancelled: {reason}\nThank you to everyone who took "
+        "part; we're sorry it didn't go ahead.")
+    redrawn: message(*C, "member", "entry", "award", "rule", "audit") = default(
+        "There's a change among the winners of **{title}** ({contest}): the place now goes to "
+        "{member} (entry {entry}). Congratulations! You receive {award} reputation, with our "
+        "thanks.\n{rule}\n{audit}")
+    picked_late: message(*C, "member", "entry", "award") = default(
+        "There's a change among the winners of **{title}** ({contest}): our moderators chose "
+        "{member} (entry {entry}). Congratulations! You receive {award} reputation, with our "
+        "thanks.")
+
+    # -- pieces of the posts above ----------------------------------------------------------
+    take_part: message("contest") = default("Enter with `/contest enter {contest} ...`.")
+    take_part_votes: message("contest") = default(
+        "Enter with `/contest enter {contest} ...`, and vote for your favourite with "
+        "`/contest vote {contest} <entry>`.")
+    rule_votes: message() = default(
+        "The entries with the most votes win, one win per member. A tie goes to the entry with "
+        "the lowest draw ticket (see the fairness check).")
+    rule_draw: message() = default(
+        "Winners are drawn at random, one win per member; each entry is one ticket.")
+    rule_pick: message() = default("Our moderators choose the winners.")
+    rule_redraw: message() = default(
+        "A redraw takes the next entry in the same order as before, skipping everyone who has "
+        "already won this contest.")
+    winner: message("member", "entry") = default("{member} (entry {entry})")
+    winner_votes: message("member", "entry", "votes") = default(
+        "{member} (entry {entry}, votes: {votes})")
+    audit: message("seed", "seed_input", "secret") = default(
+        "Fairness check: the seed is {seed}, the sha256 of `{seed_input}`. Each entry's ticket "
+        "is the sha256 of the seed, a colon and the entry number; the lowest ticket comes "
+        "first. The secret {secret} was sealed when the contest opened: the first 16 digits "
+        "of its sha256 are the seal shown then.")
+    requirements: message("list") = default(" To enter you'll need {list}.")
+    requirement_days: message("days") = default("{days} days in the community")
+    requirement_reputation: message("points") = default("{points} reputation")
+    requirement_badge: message("badge") = default("the {badge} badge")
+
+    # -- moderators' channel ------------------------------------------------------------------
+    review_needed: message(*C, "entry", "name", "content") = default(
+        "{name} sent entry {entry} for **{title}** ({contest}): {content}\nApprove it with "
+        "`/contest approve {contest} {entry}` or decline it with `/contest decline {contest} "
+        "{entry} <reason>` (the reason goes to them privately).")
+    pick_needed: message(*C, "entries", "winners") = default(
+        "**{title}** ({contest}) has closed with {entries} entries. Please choose {winners} "
+        "winner(s) with `/contest pick {contest} <entry>`; `/contest show {contest}` lists them.")
+
+    # -- replies to moderators ------------------------------------------------------------------
+    created_ack: message(*C, "closes", "where") = default(
+        "Done: **{title}** ({contest}) is open and announced in {where}. It closes {closes}, "
+        "and I'll announce the winners then.")
+    closed_ack: message(*C, "where") = default(
+        "Done: **{title}** ({contest}) is closed; the announcement is in {where}.")
+    cancelled_ack: message(*C) = default(
+        "Done: **{title}** ({contest}) is cancelled and members have been told why.")
+    redrawn_ack: message(*C, "where") = default(
+        "Done: the new winner of **{title}** ({contest}) is announced in {where}.")
+    approved_ack: message(*C, "entry", "name") = default(
+        "Approved: entry {entry} by {name} is now in **{title}** ({contest}).")
+    declined_ack: message(*C, "entry", "name") = default(
+        "Declined entry {entry} by {name}; I've sent them your reason privately.")
+    declined_undelivered: message("name") = default(
+        "I couldn't send {name} a DM (their DMs are closed), so they haven't seen the reason. "
+        "You may want to tell them another way.")
+    picked_ack: message(*C, "entry", "name", "remaining") = default(
+        "Noted: entry {entry} by {name} is a winner of **{title}** ({contest}). {remaining} "
+        "more to choose.")
+    redraw_pick: message(*C, "name") = default(
+        "{name}'s win in **{title}** ({contest}) is withdrawn. Please choose who takes the "
+        "place with `/contest pick {contest} <entry>`.")
+    not_judging: message(*C) = default(
+        "**{title}** ({contest}) isn't waiting for anyone to pick a winner, so nothing changed.")
+    already_won: message(*C, "name") = default(
+        "{name} is already a winner of **{title}** ({contest}); each member wins once per "
+        "contest. Nothing changed.")
+    not_a_winner: message(*C, "name") = default(
+        "{name} isn't among the current winners of **{title}** ({contest}), so there's nothing "
+        "to redraw.")
+    nobody_left: message(*C) = default(
+        "Everyone else who entered **{title}** ({contest}) has already won, so there's nobody "
+        "to redraw. Nothing changed.")
+    not_pending: message(*C, "entry") = default(
+        "Entry {entry} in **{title}** ({contest}) isn't waiting for review, so nothing changed.")
+    not_closed: message(*C) = default(
+        "**{title}** ({contest}) hasn't closed yet; winners can be redrawn once it has.")
+
+    # -- replies to members ------------------------------------------------------------------
+    listing: message("contests") = default("Open contests:\n{contests}")
+    listing_item: message(*C, "closes", "entries", "method") = default(
+        "• {contest} **{title}**: closes {closes} ({method}; entries so far: {entries})")
+    listing_empty: message("where") = default(
+        "There are no open contests right now. Keep an eye on {where} for the next one!")
+    method_votes: message() = default("members vote")
+    method_draw: message() = default("random draw")
+    method_pick: message() = default("moderators pick")
+    show: message(*C, "description", "rule", "status", "entries") = default(
+        "**{title}** ({contest})\n{description}\n{rule}\n{status}\n{entries}")
+    status_open: message("closes") = default("Closes {closes}.")
+    status_judging: message() = default("Closed to entries; the moderators are choosing.")
+    status_closing: message() = default(
+        "Closed to entries; the winners will be announced in a moment.")
+    status_closed: message("winners") = default("Closed. Winners: {winners}.")
+    status_closed_none: message() = default("Closed, with no winners.")
+    status_cancelled: message("reason") = default("Cancelled: {reason}")
+    show_entry: message("entry", "name", "content") = default("Entry {entry} by {name}: {content}")
+    show_entry_anonymous: message("entry", "content") = default(
+        "Entry {entry}: {content}")
+    show_hidden_authors: message() = default(
+        "(Who sent which entry stays a surprise until the contest closes.)")
+    show_entry_pending: message("entry", "name", "content") = default(
+        "Entry {entry} by {name}, waiting for review: {content}")
+    show_no_entries: message() = default("No entries yet: yours could be the first!")
+    entered: message(*C, "entry", "name", "closes") = default(
+        "Thank you, {name}! Your entry {entry} is in **{title}** ({contest}). Changed your "
+        "mind? `/contest withdraw {contest}` takes it back until the contest closes {closes}.")
+    entered_pending: message(*C, "entry", "name") = default(
+        "Thank you, {name}! Your entry {entry} for **{title}** ({contest}) is waiting for a "
+        "moderator to have a look; I'll let you know by DM once it's reviewed.")
+    approved: message(*C, "entry", "name") = default(
+        "Good news, {name}: your entry {entry} for **{title}** ({contest}) has been approved "
+        "and is now in the contest. Good luck!")
+    declined: message(*C, "entry", "name", "reason", "closes") = default(
+        "Hi {name}, thank you for your entry {entry} to **{title}** ({contest}). A moderator "
+        "couldn't accept it this time: {reason}\nYou're welcome to send a new one with "
+        "`/contest enter {contest} ...` before it closes {closes}.")
+    withdrawn: message(*C, "entry", "name") = default(
+        "Done, {name}: entry {entry} is withdrawn from **{title}** ({contest}). You can enter "
+        "again while it's open.")
+    voted: message(*C, "entry", "name", "closes") = default(
+        "Thanks, {name}! Your vote for entry {entry} in **{title}** ({contest}) is counted. "
+        "You can change it until the contest closes {closes}.")
+    vote_changed: message(*C, "entry", "previous", "name", "closes") = default(
+        "Got it, {name}: your vote in **{title}** ({contest}) moved from entry {previous} to "
+        "entry {entry}. Only your latest vote counts, and you can change it until the contest "
+        "closes {closes}.")
+    vote_same: message(*C, "entry", "name") = default(
+        "You're already voting for entry {entry} in **{title}** ({contest}), {name}; nothing "
+        "to change.")
+
+    # -- refusals (private; nothing changes) ---------------------------------------------------
+    unknown_contest: message("contest") = default(
+        "I couldn't find contest {contest}. `/contest list` shows the open ones.")
+    contest_not_open: message(*C) = default(
+        "**{title}** ({contest}) isn't open any more, so nothing changed. `/contest list` "
+        "shows the open ones.")
+    unknown_entry: message(*C, "entry") = default(
+        "There's no entry {entry} in **{title}** ({contest}). `/contest show {contest}` "
+        "lists them.")
+    entry_limit: message(*C, "name", "limit") = default(
+        "You've already sent as many entries as **{title}** ({contest}) allows ({limit}), "
+        "{name}. To swap one, withdraw it first with `/contest withdraw {contest}`.")
+    need_days: message(*C, "name", "days", "when") = default(
+        "Sorry, {name}: entries to **{title}** ({contest}) are open to members who have been "
+        "here at least {days} days. You'll be able to enter {when}.")
+    need_reputation: message(*C, "name", "points", "have") = default(
+        "Sorry, {name}: entries to **{title}** ({contest}) need at least {points} reputation, "
+        "and you have {have} so far. Helping others (and being thanked for it) is how it grows.")
+    need_badge: message(*C, "name", "badge") = default(
+        "Sorry, {name}: entries to **{title}** ({contest}) are open to members with the {badge} "
+        "badge, which you don't have yet.")
+    own_entry: message(*C, "name") = default(
+        "That one's your own entry, {name}: votes are for other people's work. Have a look at "
+        "the others with `/contest show {contest}`.")
+    no_voting: message(*C, "rule") = default(
+        "**{title}** ({contest}) doesn't have a vote: {rule} Entering is all it takes.")
+    vote_too_new: message(*C, "name", "days", "when") = default(
+        "Thanks for wanting to vote, {name}! Votes are open to members who have been here at "
+        "least {days} days; you'll be able to vote {when}.")
+    nothing_to_withdraw: message(*C, "name") = default(
+        "You have no entry in **{title}** ({contest}) to withdraw, {name}.")
+    which_entry: message(*C, "entries") = default(
+        "You have more than one entry in **{title}** ({contest}): {entries}. Please say which "
+        "one, like `/contest withdraw {contest} <entry>`.")
+
+
+class ContestsSettings(Section):
+    # Logical channel keys (see [community.channels]): where contests are announced, and where
+    # moderators are asked to review entries and pick winners.
+    channel: str = "announcements"
+    mod_channel: str = "mod_log"
+    # Defaults for /contest create when its options are left out.
+    winners: int = Field(default=1, ge=1, le=25)
+    entries_per_member: int = Field(default=1, ge=1, le=25)
+    review_entries: bool = False
+    anonymous_voting: bool = True
+    # Reputation points each winner receives (recorded by the reputation feature).
+    award: int = Field(default=50, ge=0)
+    # A public reminder this long before each contest closes; off when the contest is shorter.
+    remind: bool = True
+    remind_before: Duration = default("1d")
+    # Post each accepted entry in the contest channel, so everyone can see what to vote for.
+    post_entries: bool = True
+    # Members must have been here this many days to vote (0: everyone), against throwaway votes.
+    min_days_to_vote: int = Field(default=0, ge=0)
+    messages: ContestMessages = Field(default_factory=ContestMessages)
