@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -51,6 +51,10 @@ class Services:
     command_specs: Callable[[], list[CommandSpec]]
     # Storage: the composition root passes the database and whatever repositories cogs need.
     storage: Any
+    # Any member's level by id (not only the invoker's): config roles and users, applied to the
+    # last Actor the runtime saw for them. Filled by the composition root from the runtime.
+    member_level: Callable[[Community, str], Level] = field(
+        default=lambda community, user_id: Level.MEMBER)
 
     def context(self, community: Community, now: datetime | None = None) -> Context:
         """A context for work with no member behind it (scheduled jobs, start-up)."""

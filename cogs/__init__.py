@@ -2,7 +2,8 @@
 
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
+from cogs.moderation.cog import ModerationCog
 
-ALL_COGS = [GreetingsCog, HelpCog]
+ALL_COGS = [GreetingsCog, HelpCog, ModerationCog]
 
 __all__ = ["ALL_COGS"]

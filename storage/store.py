@@ -8,6 +8,7 @@ from pathlib import Path
 from storage.database import Database
 from storage.jobs import JobRepository
 from storage.members import MemberRepository
+from storage.moderation import ModerationRepository
 from storage.posted_messages import PostedMessages
 from storage.processed_events import EventClaims
 
@@ -19,6 +20,7 @@ class Storage:
     claims: EventClaims
     jobs: JobRepository
     posts: PostedMessages
+    moderation: ModerationRepository
 
     @classmethod
     async def open(cls, path: str | Path) -> Storage:
@@ -29,6 +31,7 @@ class Storage:
             claims=EventClaims(db),
             jobs=JobRepository(db),
             posts=PostedMessages(db),
+            moderation=ModerationRepository(db),
         )
 
     async def close(self) -> None:
