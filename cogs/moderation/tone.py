@@ -29,7 +29,7 @@ DEFAULT_WORDS = (
     "bitch*", "bastard*", "piss*",
 )
 DEFAULT_BLAME = (
-    "you always", "you never", "you keep", "every time you", "each time you", "you people",
+    "you always", "you never", "you keep doing", "every time you", "each time you", "you people",
     "you clearly", "what is wrong with you", "what's wrong with you", "how many times",
     "as usual", "typical of you",
 )
