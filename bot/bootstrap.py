@@ -46,7 +46,8 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
     scheduler = Scheduler(storage.jobs, clock)
     runtime = Runtime(config, clock, scheduler, storage.claims, storage.posts, storage.members)
     services = Services(config=config, clock=clock, scheduler=scheduler,
-                        rng=rng or random.Random(), command_specs=runtime.specs, storage=storage)
+                        rng=rng or random.Random(), command_specs=runtime.specs, storage=storage,
+                        member_level=runtime.member_level)
     for cog_class in ALL_COGS:
         runtime.add_cog(cog_class(services))
     return App(config, storage, clock, scheduler, runtime)

@@ -64,6 +64,10 @@ class Services:
     storage: Any
     # Features that know a member's standing (reputation) add a source here at start-up.
     standing_sources: list[StandingSource] = field(default_factory=list)
+    # Any member's level by id (not only the invoker's): config roles and users, applied to the
+    # last Actor the runtime saw for them. Filled by the composition root from the runtime.
+    member_level: Callable[[Community, str], Level] = field(
+        default=lambda community, user_id: Level.MEMBER)
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: the highest points, all badges."""

@@ -29,6 +29,8 @@ class OptionType(enum.Enum):
     CHOICE = "choice"
     DURATION = "duration"
     DATETIME = "datetime"
+    # A message action's target (a MessageRef), filled by the adapter, never typed as text.
+    MESSAGE = "message"
 
 
 class CommandKind(enum.Enum):
@@ -142,6 +144,9 @@ def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
         raise UsageError(f"{_label(opt)} should be a member, like @name.")
     if opt.name == "message" and isinstance(value, MessageRef):
         return value
+    if t is OptionType.MESSAGE:
+        raise UsageError(f"{_label(opt)} is the message the command acts on: use the command "
+                         "from that message's menu.")
     if t is OptionType.INTEGER:
         try:
             number = int(str(value).lstrip("#"))

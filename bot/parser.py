@@ -102,7 +102,8 @@ def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
             positional.append(Token(f"{tok.key}:{tok.text}", None, tok.quoted))
         else:
             positional.append(tok)
-    free = [o for o in spec.options if o.name not in args]
+    # A message action's target comes from the adapter, never from the words typed.
+    free = [o for o in spec.options if o.name not in args and o.type is not OptionType.MESSAGE]
     while positional and free:
         opt = free.pop(0)
         if opt.type is OptionType.TEXT and not free:

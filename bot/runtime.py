@@ -19,7 +19,16 @@ from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, UnknownCommand, UsageError, bind
 from bot.config import Config
-from bot.events import Actor, CommandInvoked, Community, Event, MemberRef, MessagePosted
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    Community,
+    Event,
+    MemberJoined,
+    MemberRef,
+    MessagePosted,
+    ReactionAdded,
+)
 from bot.parser import parse
 from bot.permissions import Level, level_of
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink
@@ -45,6 +54,8 @@ class Runtime:
         self.posts = posts
         self.directory = directory
         self._seen: set[tuple[Community, str, str]] = set()
+        # The last Actor seen per member (roles, platform flags), for `member_level`.
+        self._actors: dict[tuple[Community, str], Actor] = {}
         self.cogs: list[Cog] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
@@ -98,6 +109,18 @@ class Runtime:
             admin_users=[*s.community.admins, *(console.admins if console else ())],
         )
 
+    def saw(self, community: Community, actor: Actor) -> None:
+        """Remember what the platform last said of a member, for `member_level`."""
+        if len(self._actors) >= SEEN_CACHE:
+            self._actors.clear()
+        self._actors[(community, actor.user_id)] = actor
+
+    def member_level(self, community: Community, user_id: str) -> Level:
+        """A member's level by id: config users always; roles and platform flags as last seen
+        (in memory only, so a moderator not seen since a restart counts by config alone)."""
+        actor = self._actors.get((community, user_id)) or Actor(user_id, user_id)
+        return self.level(community, actor)
+
     def context(self, community: Community, actor: Actor | None = None) -> Context:
         return Context(
             community=community,
@@ -124,6 +147,8 @@ class Runtime:
                                                           self.clock.now()):
             log.info("skipping %s %s: already handled", type(event).__name__, event.event_id)
             return []
+        for seen in _actors_in(event):
+            self.saw(event.community, seen)
         try:
             if isinstance(event, CommandInvoked):
                 await self._remember(event.community, event.actor)
@@ -293,3 +318,14 @@ class Runtime:
         if isinstance(action, Timeout) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
 
+
+def _actors_in(event: Event) -> list[Actor]:
+    if isinstance(event, CommandInvoked):
+        return [event.actor]
+    if isinstance(event, MessagePosted):
+        return [event.author]
+    if isinstance(event, MemberJoined):
+        return [event.member]
+    if isinstance(event, ReactionAdded):
+        return [event.reactor]
+    return []

@@ -3,7 +3,8 @@
 from cogs.contests.cog import ContestsCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
+from cogs.moderation.cog import ModerationCog
 
-ALL_COGS = [GreetingsCog, HelpCog, ContestsCog]
+ALL_COGS = [GreetingsCog, HelpCog, ContestsCog, ModerationCog]
 
 __all__ = ["ALL_COGS"]

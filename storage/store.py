@@ -9,6 +9,7 @@ from storage.contests import ContestRepository
 from storage.database import Database
 from storage.jobs import JobRepository
 from storage.members import MemberRepository
+from storage.moderation import ModerationRepository
 from storage.posted_messages import PostedMessages
 from storage.processed_events import EventClaims
 
@@ -21,6 +22,7 @@ class Storage:
     jobs: JobRepository
     posts: PostedMessages
     contests: ContestRepository
+    moderation: ModerationRepository
 
     @classmethod
     async def open(cls, path: str | Path) -> Storage:
@@ -32,6 +34,7 @@ class Storage:
             jobs=JobRepository(db),
             posts=PostedMessages(db),
             contests=ContestRepository(db),
+            moderation=ModerationRepository(db),
         )
 
     async def close(self) -> None:

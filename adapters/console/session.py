@@ -9,6 +9,10 @@
     :mod alice / :admin alice   make alice a moderator / admin for the rest of the run
     :closedms alice          alice's DMs are closed (DMs to her fail)
     :bot name                name is a bot account
+    alice> /warn-message bob rule:spam note:"..."
+                             a message action (a command whose kind is MESSAGE_ACTION) on bob's
+                             latest message in the current channel: the first word after the
+                             command names the message's author, the rest are the options
 Lines starting with `#!` and blank lines are ignored.
 """
 
@@ -30,6 +34,7 @@ from bot.actions import (
     Respond,
     Timeout,
 )
+from bot.commands import CommandKind, CommandSpec
 from bot.durations import parse_duration, short_duration
 from bot.events import (
     Actor,
@@ -40,6 +45,7 @@ from bot.events import (
     MemberLeft,
     MemberRef,
     MessagePosted,
+    MessageRef,
     ReactionAdded,
 )
 from bot.ports import Receipt
@@ -69,6 +75,8 @@ class ConsoleState:
     latest: dict[tuple[str, str], str] = field(default_factory=dict)
     # message id -> (channel, author)
     messages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # message id -> what it said, for message actions
+    contents: dict[str, str] = field(default_factory=dict)
 
 
 class ConsoleSession:
@@ -100,6 +108,9 @@ class ConsoleSession:
             kind, name = m.groups()
             {"mod": self.state.moderators, "admin": self.state.admins,
              "closedms": self.state.closed_dms, "bot": self.state.bots}[kind].add(name)
+            # The runtime learns who holds which level as it sees members; tell it now, so
+            # features that ask about someone else (moderation's guards) know too.
+            self.runtime.saw(COMMUNITY, self.actor(name))
         elif m := _SAYS.match(line):
             await self._says(m.group(1), m.group(2))
         else:
@@ -109,6 +120,10 @@ class ConsoleSession:
     async def _says(self, name: str, text: str) -> None:
         actor = self.actor(name)
         if text.startswith("/"):
+            spec = self._message_action(text[1:])
+            if spec is not None:
+                await self._on_message(actor, spec, text[1:])
+                return
             await self._send(CommandInvoked(COMMUNITY, self._now(), actor=actor, line=text[1:],
                                             channel=self.state.channel))
         elif m := _REACT.match(text):
@@ -123,10 +138,39 @@ class ConsoleSession:
         elif text.startswith(":"):
             self.note(f"I didn't understand {text!r}. Did you mean :react name emoji?")
         else:
-            message_id = self._new_message(self.state.channel, name)
+            message_id = self._new_message(self.state.channel, name, text)
             await self._send(MessagePosted(
                 COMMUNITY, self._now(), author=actor, channel=self.state.channel,
                 message_id=message_id, content=text, channel_name=self.state.channel))
+
+    def _message_action(self, line: str) -> CommandSpec | None:
+        """The spec a command line names, if it is a message action (longest name first)."""
+        words = [w.lower() for w in line.split()]
+        best: CommandSpec | None = None
+        for spec in self.runtime.specs():
+            n = len(spec.words)
+            if words[:n] == list(spec.words) and (best is None or n > len(best.words)):
+                best = spec
+        return best if best is not None and best.kind is CommandKind.MESSAGE_ACTION else None
+
+    async def _on_message(self, actor: Actor, spec: CommandSpec, line: str) -> None:
+        """`/warn-message bob rule:spam`: the command, run on bob's latest message here."""
+        rest = line.split(None, len(spec.words))
+        target, _, options = (rest[len(spec.words)] if len(rest) > len(spec.words)
+                              else "").partition(" ")
+        target = target.removeprefix("@")
+        if not target:
+            self.note(f"Whose message? Try /{spec.name} NAME, for NAME's latest message here.")
+            return
+        message_id = self.state.latest.get((self.state.channel, target))
+        if message_id is None:
+            self.note(f"{target} hasn't posted in #{self.state.channel} yet.")
+            return
+        ref = MessageRef(self.state.channel, message_id, self._ref(target),
+                         self.state.contents.get(message_id, ""))
+        await self._send(CommandInvoked(
+            COMMUNITY, self._now(), actor=actor, args={"message": ref},
+            line=f"{spec.name} {options}".strip(), channel=self.state.channel))
 
     async def _wait(self, spec: str) -> None:
         try:
@@ -147,11 +191,12 @@ class ConsoleSession:
     def _ref(self, name: str) -> MemberRef:
         return MemberRef(name, name, name in self.state.bots)
 
-    def _new_message(self, channel: str, author: str) -> str:
+    def _new_message(self, channel: str, author: str, content: str = "") -> str:
         message_id = str(self.state.next_message)
         self.state.next_message += 1
         self.state.latest[(channel, author)] = message_id
         self.state.messages[message_id] = (channel, author)
+        self.state.contents[message_id] = content
         return message_id
 
     def _now(self) -> datetime:
