@@ -70,7 +70,9 @@ class Scheduler:
         if self._timers is not None:
             self._timers.shutdown(wait=False)
             self._timers = None
-        self._deliver = None
+        # Let a job already running finish, so its result is stored and delivered.
+        async with self._running:
+            self._deliver = None
 
     def _arm(self, key: str, due_at: datetime) -> None:
         if self._timers is None:

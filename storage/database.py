@@ -64,6 +64,8 @@ class Database:
         conn.row_factory = sqlite3.Row
         db = cls(conn, target)
         try:
+            # Refuse a newer schema before anything writes to the file, even the WAL switch.
+            await db._refuse_newer()
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA synchronous=NORMAL")
@@ -82,15 +84,18 @@ class Database:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def _migrate(self) -> None:
+    async def _refuse_newer(self) -> None:
         current = await self.version()
-        steps = migrations()
-        newest = steps[-1][0] if steps else 0
+        newest = migrations()[-1][0]
         if current > newest:
             raise DatabaseError(
                 f"{self.path} was written by a newer Hearth (schema {current}, this one knows "
                 f"{newest}); upgrade Hearth rather than risk damaging it"
             )
+
+    async def _migrate(self) -> None:
+        current = await self.version()
+        steps = migrations()
         for version, name, sql in steps:
             if version <= current:
                 continue

@@ -1,0 +1,62 @@
+"""The `hearth` command as a person runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.harness import ROOT
+
+
+def hearth(*args: str, stdin: str = "", env: dict[str, str] | None = None,
+           cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, cwd=cwd, env={**clean, **(env or {})},
+                          timeout=60, check=False)
+
+
+def test_run_without_tokens_is_the_console_and_ends_with_its_input(tmp_path: Path) -> None:
+    # Like `make run` with stdin closed: no tokens, so the console; input ends, Hearth exits 0.
+    (tmp_path / "config.toml").write_text(
+        f'[hearth]\ndatabase = "{tmp_path / "data" / "h.sqlite3"}"\n')
+    result = hearth("run", "--config", str(tmp_path / "config.toml"), stdin="+alice\n")
+    assert result.returncode == 0, result.stderr
+    assert "starting the console" in result.stderr
+    assert "[#welcome] Hearth:" in result.stdout and "[DM to alice]" in result.stdout
+    assert (tmp_path / "data" / "h.sqlite3").exists()
+
+
+def test_run_with_no_config_here_uses_the_example(tmp_path: Path) -> None:
+    result = hearth("console", "--database", str(tmp_path / "h.sqlite3"), stdin="")
+    assert result.returncode == 0, result.stderr
+    assert "using config.example.toml" in result.stderr
+
+
+def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    import sqlite3
+    db = tmp_path / "future.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version=999")
+    conn.close()
+    result = hearth("console", "--database", str(db), stdin="+alice\n")
+    assert result.returncode == 2
+    assert "written by a newer Hearth" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_log_level_flag(tmp_path: Path) -> None:
+    quiet = hearth("--log-level", "warning", "console", "--database", str(tmp_path / "a.db"))
+    chatty = hearth("--log-level", "debug", "console", "--database", str(tmp_path / "b.db"))
+    assert "INFO" not in quiet.stderr
+    assert "INFO" in chatty.stderr
+
+
+def test_secrets_never_reach_logs(tmp_path: Path) -> None:
+    token = "xoxb-1111111111-2222222222-abcdefabcdefabcdefabcdef"
+    result = hearth("--log-level", "debug", "console", "--database", str(tmp_path / "c.db"),
+                    stdin="+alice\n", env={"SLACK_SIGNING_SECRET": token})
+    assert token not in result.stderr + result.stdout
