@@ -76,6 +76,15 @@ async def test_the_same_event_three_times_welcomes_once(rig: Rig) -> None:
     assert len(rig.posts("C0WELCOME")) == 1
     assert len(rig.fake.calls_to("conversations.open")) == 1
     assert len([p for p in rig.posts() if p["channel"].startswith("D")]) == 1
+    # Greetings would skip a repeat join on its own; a reaction has no such memory, so only
+    # the event_id claim keeps it to one effect.
+    body = sr.event_callback(sr.reaction_added("UADMIN", "star", "C0GENERAL", "1.000200",
+                                               item_user="U123"), "T0001", event_id="Ev0TWICE")
+    for retry_num in (None, 1, None):
+        assert (await rig.sender.send(body, retry_num=retry_num))[0] == 200
+    await rig.service.drain()
+    assert len(probe(rig).seen) == 1
+    assert [p["text"] for p in rig.posts("C0GENERAL")] == ["star for bob from ada"]
 
 
 async def test_retry_after_a_real_failure_still_does_the_work(tmp_path: Path) -> None:
