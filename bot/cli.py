@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "console":
             return asyncio.run(_console(config, args))
+        if args.command == "slack-manifest":
+            return asyncio.run(_slack_manifest(config, args.url))
         return asyncio.run(_run(config, args))
     except DatabaseError as exc:
         print(f"Hearth did not start: {exc}", file=sys.stderr)
@@ -76,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--no-echo", action="store_true", help="don't repeat script lines")
     chk = sub.add_parser("check-config", help="Check a config file and list every problem.")
     chk.add_argument("file")
+    man = sub.add_parser("slack-manifest", help="Print a Slack app manifest with every command.")
+    man.add_argument("--config")
+    man.add_argument("--url", help="public https URL of /slack/events (HTTP mode); "
+                                   "without it the manifest uses Socket Mode")
     return p
 
 
@@ -135,11 +141,24 @@ def _platforms(config: Config) -> list[str]:
     return wanted
 
 
+async def _slack_manifest(config: Config, url: str | None) -> int:
+    from adapters.slack.manifest import manifest, specs_for, to_yaml
+
+    print(to_yaml(manifest(await specs_for(config), config, url)), end="")
+    return 0
+
+
 async def _run(config: Config, args: argparse.Namespace) -> int:
     platforms = _platforms(config)
     if not platforms:
         log.info("no DISCORD_TOKEN or SLACK_BOT_TOKEN set, so starting the console")
         return await _console(config, args)
+    if ("slack" in platforms and not os.environ.get("SLACK_APP_TOKEN")
+            and not os.environ.get("SLACK_SIGNING_SECRET")):
+        from adapters.slack.service import SECRET_MISSING
+
+        print(f"Hearth did not start: {SECRET_MISSING}", file=sys.stderr)
+        return 2
     from adapters.serve import serve
 
     app = await bootstrap.build(config)

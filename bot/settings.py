@@ -131,6 +131,19 @@ class SlackSettings(Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
+    # "separate": one slash command per feature (/thanks); "prefix": one (/hearth thanks).
+    commands: Literal["separate", "prefix"] = "separate"
+    prefix_command: str = Field(default="hearth", pattern=r"^[a-z0-9_-]{1,31}$")
+    # Which event means "joined the community": the workspace, or a channel (join_channel).
+    join_event: Literal["team_join", "member_joined_channel"] = "team_join"
+    join_channel: str = ""
+    # Slack user group ids (S0123...) whose members are moderators / admins.
+    moderator_usergroup: str = ""
+    admin_usergroup: str = ""
+    # How long who-is-who (names, workspace admins, user group members) is cached.
+    admin_cache: Duration = default("5m")
+    # Hearth role name -> Slack user group id, for features that grant roles.
+    role_usergroups: dict[str, str] = Field(default_factory=dict)
 
 
 class ConsoleSettings(Section):

@@ -1,0 +1,638 @@
+"""A fake Slack Web API on loopback, for driving a real slack_sdk / slack_bolt client.
+
+Usage::
+
+    async with FakeSlack() as fake:
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.api_url)
+        ...
+        call = await fake.wait_for_call("chat.postMessage")
+
+Every request is recorded in ``fake.calls`` as ``Call(method, args)``, where ``args`` merges the
+query string, the form or JSON body and (as ``token``) the bearer token. What the fake answered
+is in ``fake.responses`` (same index).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, Self
+
+from aiohttp import web
+
+Args = dict[str, Any]
+Predicate = Callable[[Args], bool]
+
+
+class Call(NamedTuple):
+    method: str
+    args: Args
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+
+
+@dataclass
+class _Injection:
+    kind: str  # "ratelimit" or "fail"
+    times: int
+    retry_after: int = 1
+    error: str = ""
+
+
+# Slack sends these as JSON strings in form/query bodies; decode so handlers see one shape.
+_JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
+
+
+class FakeSlack:
+    """In-process fake of the Slack Web API (``https://slack.com/api/``) on 127.0.0.1."""
+
+    def __init__(
+        self,
+        team_id: str = "T0001",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        *,
+        team_name: str = "Hearth Test",
+        team_domain: str = "hearth-test",
+        app_id: str = "A0001",
+    ) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.team_name = team_name
+        self.team_domain = team_domain
+        self.app_id = app_id
+
+        self.calls: list[Call] = []
+        self.responses: list[Response] = []
+        self.unknown_methods: list[str] = []
+
+        self.users: dict[str, Args] = {}
+        self.channels: dict[str, Args] = {}
+        self.usergroups: dict[str, Args] = {}
+        self.views: dict[str, Args] = {}
+        # (channel, ts) -> message, so chat.update/delete behave like Slack.
+        self.messages: dict[tuple[str, str], Args] = {}
+        self.reactions: set[tuple[str, str, str, str]] = set()
+        self._ims: dict[str, str] = {}
+
+        self._injections: dict[str, list[_Injection]] = {}
+        self._cond: asyncio.Condition | None = None
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+        self.add_user(bot_user_id, "hearth", is_bot=True)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self._cond = asyncio.Condition()
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response_url/{name}", self._handle_response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for ``AsyncWebClient(base_url=...)``; ends with ``/api/``."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str) -> str:
+        """A slash-command style ``response_url``; posts are recorded as method ``response_url``
+        with the JSON body plus ``_name``."""
+        return f"{self.base_url}/response_url/{name}"
+
+    # ------------------------------------------------------------------ seeding
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_bot: bool = False,
+        real_name: str | None = None,
+        display_name: str | None = None,
+    ) -> Args:
+        user = make_user(
+            user_id,
+            name,
+            team_id=self.team_id,
+            is_admin=is_admin,
+            is_owner=is_owner,
+            is_bot=is_bot,
+            real_name=real_name,
+            display_name=display_name,
+        )
+        self.users[user_id] = user
+        return user
+
+    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> Args:
+        now = int(time.time())
+        channel = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": not is_private,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": is_private,
+            "created": now,
+            "is_archived": False,
+            "is_general": name == "general",
+            "unlinked": 0,
+            "name_normalized": name,
+            "is_shared": False,
+            "is_org_shared": False,
+            "is_ext_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "context_team_id": self.team_id,
+            "creator": self.bot_user_id,
+            "is_member": True,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+            "num_members": 0,
+        }
+        self.channels[channel_id] = channel
+        return channel
+
+    def add_usergroup(self, usergroup_id: str, handle: str, users: list[str]) -> Args:
+        now = int(time.time())
+        group = {
+            "id": usergroup_id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": handle,
+            "description": "",
+            "handle": handle,
+            "is_external": False,
+            "date_create": now,
+            "date_update": now,
+            "date_delete": 0,
+            "auto_type": None,
+            "created_by": self.bot_user_id,
+            "updated_by": self.bot_user_id,
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "users": list(users),
+            "user_count": len(users),
+        }
+        self.usergroups[usergroup_id] = group
+        return group
+
+    # ------------------------------------------------------------------ failure injection
+
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next ``times`` calls to ``method`` with HTTP 429 + ``Retry-After``."""
+        self._injections.setdefault(method, []).append(
+            _Injection("ratelimit", times, retry_after=retry_after)
+        )
+
+    def fail(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
+        """Answer the next ``times`` calls to ``method`` with ``{"ok": false, "error": error}``."""
+        self._injections.setdefault(method, []).append(_Injection("fail", times, error=error))
+
+    def _take_injection(self, method: str) -> _Injection | None:
+        queue = self._injections.get(method)
+        if not queue:
+            return None
+        inj = queue[0]
+        inj.times -= 1
+        if inj.times <= 0:
+            queue.pop(0)
+        return inj
+
+    # ------------------------------------------------------------------ inspection
+
+    def calls_to(self, method: str) -> list[Args]:
+        return [c.args for c in self.calls if c.method == method]
+
+    # A timeout argument (not asyncio.timeout at the call site) keeps test code short.
+    async def wait_for_call(
+        self,
+        method: str,
+        predicate: Predicate | None = None,
+        timeout: float = 5,  # noqa: ASYNC109
+    ) -> Args:
+        """First recorded call (past or future) to ``method`` matching ``predicate``."""
+        return (await self.wait_for_calls(method, 1, predicate, timeout))[0]
+
+    async def wait_for_calls(
+        self,
+        method: str,
+        count: int,
+        predicate: Predicate | None = None,
+        timeout: float = 5,  # noqa: ASYNC109
+    ) -> list[Args]:
+        """Wait until at least ``count`` matching calls are recorded; returns all of them."""
+        assert self._cond is not None, "FakeSlack not started"
+
+        def matching() -> list[Args]:
+            return [a for a in self.calls_to(method) if predicate is None or predicate(a)]
+
+        async with self._cond:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._cond.wait_for(lambda: len(matching()) >= count)
+            except TimeoutError:
+                seen = [c.method for c in self.calls]
+                raise AssertionError(
+                    f"expected {count} call(s) to {method}, got {len(matching())}; calls: {seen}"
+                ) from None
+            return matching()
+
+    async def _record(self, method: str, args: Args) -> int:
+        assert self._cond is not None
+        async with self._cond:
+            self.calls.append(Call(method, args))
+            self.responses.append(Response(0, None))
+            self._cond.notify_all()
+            return len(self.calls) - 1
+
+    # ------------------------------------------------------------------ HTTP handlers
+
+    async def _read_args(self, request: web.Request) -> Args:
+        args: Args = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+                if isinstance(body, dict):
+                    args.update(body)
+            else:  # form-encoded or multipart
+                form = await request.post()
+                args.update({k: v for k, v in form.items() if isinstance(v, str)})
+        for field in _JSON_FIELDS:
+            value = args.get(field)
+            if isinstance(value, str) and value[:1] in ("{", "["):
+                try:
+                    args[field] = json.loads(value)
+                except ValueError:
+                    pass
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer ") and "token" not in args:
+            args["token"] = auth.removeprefix("Bearer ")
+        return args
+
+    def _json(self, index: int, body: Args, status: int = 200, **headers: str) -> web.Response:
+        self.responses[index] = Response(status, body)
+        # Slack answers ok:false errors with HTTP 200 too.
+        return web.Response(
+            status=status,
+            text=json.dumps(body),
+            content_type="application/json",
+            charset="utf-8",
+            headers=headers,
+        )
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._read_args(request)
+        index = await self._record(method, args)
+
+        inj = self._take_injection(method)
+        if inj is not None and inj.kind == "ratelimit":
+            return self._json(
+                index,
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                **{"Retry-After": str(inj.retry_after)},
+            )
+        if inj is not None:
+            return self._json(index, {"ok": False, "error": inj.error})
+
+        if not args.get("token"):
+            return self._json(index, {"ok": False, "error": "not_authed"})
+
+        handler = self._METHODS.get(method)
+        if handler is None:
+            self.unknown_methods.append(method)
+            return self._json(index, {"ok": False, "error": "unknown_method"})
+        body = handler(self, args)
+        if body.get("ok") is not False:
+            body = {"ok": True, **body}
+        return self._json(index, body)
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        try:
+            payload = await request.json()
+        except ValueError:
+            payload = {"_raw": await request.text()}
+        index = await self._record("response_url", {**payload, "_name": name})
+        inj = self._take_injection("response_url")
+        if inj is not None:
+            # response_url errors are plain text with a 4xx, unlike Web API methods.
+            status = 429 if inj.kind == "ratelimit" else 404
+            text = "rate_limited" if inj.kind == "ratelimit" else inj.error
+            self.responses[index] = Response(status, text)
+            return web.Response(status=status, text=text)
+        self.responses[index] = Response(200, "ok")
+        return web.Response(text="ok")
+
+    # ------------------------------------------------------------------ methods
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
+    def _resolve_channel(self, channel: str) -> str:
+        # Posting to a user ID lands in the DM with that user, as on real Slack.
+        if channel.startswith(("U", "W")):
+            return self._im_for(channel)
+        if channel.startswith("#"):
+            for cid, ch in self.channels.items():
+                if ch["name"] == channel[1:]:
+                    return cid
+        return channel
+
+    def _im_for(self, user_id: str) -> str:
+        if user_id not in self._ims:
+            self._ims[user_id] = f"D{next(self._ids):08d}"
+        return self._ims[user_id]
+
+    def _bot_message(self, args: Args, ts: str) -> Args:
+        msg: Args = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "text": args.get("text", ""),
+            "ts": ts,
+            "team": self.team_id,
+        }
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if key in args:
+                msg[key] = args[key]
+        return msg
+
+    def _auth_test(self, args: Args) -> Args:
+        return {
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": self.team_name,
+            "user": self.users[self.bot_user_id]["name"],
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, args: Args) -> Args:
+        channel = self._resolve_channel(str(args.get("channel", "")))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = self._next_ts()
+        msg = self._bot_message(args, ts)
+        self.messages[(channel, ts)] = msg
+        return {"channel": channel, "ts": ts, "message": msg}
+
+    def _chat_post_ephemeral(self, args: Args) -> Args:
+        if not args.get("channel") or not args.get("user"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"message_ts": self._next_ts()}
+
+    def _chat_update(self, args: Args) -> Args:
+        channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
+        msg = self.messages.get((channel, ts))
+        if msg is None:
+            return {"ok": False, "error": "message_not_found"}
+        msg.update(self._bot_message(args, ts))
+        return {"channel": channel, "ts": ts, "text": msg["text"], "message": msg}
+
+    def _chat_delete(self, args: Args) -> Args:
+        channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
+        if self.messages.pop((channel, ts), None) is None:
+            return {"ok": False, "error": "message_not_found"}
+        return {"channel": channel, "ts": ts}
+
+    def _conversations_open(self, args: Args) -> Args:
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            if args.get("channel"):
+                return {"no_op": True, "already_open": True, "channel": {"id": args["channel"]}}
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 1:
+            return {"channel": {"id": f"G{next(self._ids):08d}"}}
+        existed = users[0] in self._ims
+        return {
+            "no_op": existed,
+            "already_open": existed,
+            "channel": {"id": self._im_for(users[0])},
+        }
+
+    def _conversations_list(self, args: Args) -> Args:
+        return {"channels": list(self.channels.values()), "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_info(self, args: Args) -> Args:
+        channel = self.channels.get(str(args.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"channel": channel}
+
+    def _users_info(self, args: Args) -> Args:
+        user = self.users.get(str(args.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"user": user}
+
+    def _usergroups_list(self, args: Args) -> Args:
+        include_users = str(args.get("include_users", "")).lower() in ("1", "true")
+        groups = []
+        for group in self.usergroups.values():
+            g = dict(group)
+            if not include_users:
+                g.pop("users")
+            groups.append(g)
+        return {"usergroups": groups}
+
+    def _usergroups_users_list(self, args: Args) -> Args:
+        group = self.usergroups.get(str(args.get("usergroup", "")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"users": list(group["users"])}
+
+    def _usergroups_users_update(self, args: Args) -> Args:
+        group = self.usergroups.get(str(args.get("usergroup", "")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        users = args.get("users", "")
+        if isinstance(users, str):
+            users = [u for u in users.split(",") if u]
+        group["users"] = list(users)
+        group["user_count"] = len(users)
+        group["date_update"] = int(time.time())
+        return {"usergroup": group}
+
+    def _store_view(self, view: Args, view_id: str) -> Args:
+        stored = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": view.get("type", "modal"),
+            "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ids):08d}",
+            "title": view.get("title"),
+            "clear_on_close": view.get("clear_on_close", False),
+            "notify_on_close": view.get("notify_on_close", False),
+            "close": view.get("close"),
+            "submit": view.get("submit"),
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": self.app_id,
+            "external_id": view.get("external_id", ""),
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        self.views[view_id] = stored
+        return stored
+
+    def _views_open(self, args: Args) -> Args:
+        view = args.get("view")
+        if not args.get("trigger_id") and not args.get("interactivity_pointer"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"view": self._store_view(view, f"V{next(self._ids):08d}")}
+
+    def _views_update(self, args: Args) -> Args:
+        view = args.get("view")
+        view_id = args.get("view_id")
+        if not view_id and args.get("external_id"):
+            view_id = next(
+                (v["id"] for v in self.views.values() if v["external_id"] == args["external_id"]),
+                None,
+            )
+        if not view_id or view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"view": self._store_view(view, view_id)}
+
+    def _team_info(self, args: Args) -> Args:
+        return {
+            "team": {
+                "id": self.team_id,
+                "name": self.team_name,
+                "domain": self.team_domain,
+                "email_domain": "",
+                "icon": {"image_default": True},
+            }
+        }
+
+    def _reactions_add(self, args: Args) -> Args:
+        key = (
+            str(args.get("channel", "")),
+            str(args.get("timestamp", "")),
+            str(args.get("name", "")),
+            str(args.get("token", "")),
+        )
+        if key in self.reactions:
+            return {"ok": False, "error": "already_reacted"}
+        self.reactions.add(key)
+        return {}
+
+    _METHODS: ClassVar[dict[str, Callable[[FakeSlack, Args], Args]]] = {
+        "auth.test": _auth_test,
+        "chat.postMessage": _chat_post_message,
+        "chat.postEphemeral": _chat_post_ephemeral,
+        "chat.update": _chat_update,
+        "chat.delete": _chat_delete,
+        "conversations.open": _conversations_open,
+        "conversations.list": _conversations_list,
+        "conversations.info": _conversations_info,
+        "users.info": _users_info,
+        "usergroups.list": _usergroups_list,
+        "usergroups.users.list": _usergroups_users_list,
+        "usergroups.users.update": _usergroups_users_update,
+        "views.open": _views_open,
+        "views.update": _views_update,
+        "team.info": _team_info,
+        "reactions.add": _reactions_add,
+    }
+
+
+def make_user(
+    user_id: str,
+    name: str,
+    *,
+    team_id: str = "T0001",
+    is_admin: bool = False,
+    is_owner: bool = False,
+    is_bot: bool = False,
+    real_name: str | None = None,
+    display_name: str | None = None,
+) -> Args:
+    """A Slack user object as users.info and the team_join event carry it."""
+    real = real_name if real_name is not None else name.title()
+    display = display_name if display_name is not None else name
+    return {
+        "id": user_id,
+        "team_id": team_id,
+        "name": name,
+        "deleted": False,
+        "color": "9f69e7",
+        "real_name": real,
+        "tz": "Europe/London",
+        "tz_label": "Greenwich Mean Time",
+        "tz_offset": 0,
+        "profile": {
+            "title": "",
+            "phone": "",
+            "skype": "",
+            "real_name": real,
+            "real_name_normalized": real,
+            "display_name": display,
+            "display_name_normalized": display,
+            "fields": {},
+            "status_text": "",
+            "status_emoji": "",
+            "status_expiration": 0,
+            "avatar_hash": "ge3b51ca72de",
+            "first_name": real.split(" ")[0],
+            "last_name": " ".join(real.split(" ")[1:]),
+            "image_24": "https://a.slack-edge.com/df10d/img/avatars/ava_0024-24.png",
+            "image_48": "https://a.slack-edge.com/df10d/img/avatars/ava_0024-48.png",
+            "image_72": "https://a.slack-edge.com/df10d/img/avatars/ava_0024-72.png",
+            "team": team_id,
+        },
+        "is_admin": is_admin,
+        "is_owner": is_owner,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": is_bot,
+        "is_app_user": False,
+        "updated": int(time.time()),
+        "is_email_confirmed": not is_bot,
+        "who_can_share_contact_card": "EVERYONE",
+    }
