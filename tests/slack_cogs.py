@@ -18,11 +18,11 @@ KUDOS = CommandSpec("kudos", "Say thanks to someone.", (
     Option("member", OptionType.MEMBER, "Who helped"),
     Option("reason", OptionType.TEXT, "What they did", required=False),
 ))
-CONTEST_ENTER = CommandSpec("contest enter", "Enter a contest.", (
+CONTEST_ENTER = CommandSpec("raffle enter", "Enter a raffle.", (
     Option("contest", OptionType.INTEGER, "Contest number", min_value=1),
     Option("title", OptionType.TEXT, "Your entry's title"),
 ))
-CONTEST_VOTE = CommandSpec("contest vote", "Vote in a contest.", (
+CONTEST_VOTE = CommandSpec("raffle vote", "Vote in a raffle.", (
     Option("contest", OptionType.INTEGER, "Contest number"),
 ))
 ABOUT = CommandSpec("about", "Tell everyone a little about yourself.", (

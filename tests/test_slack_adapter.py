@@ -176,12 +176,12 @@ async def test_command_with_a_mention_names_the_member(rig: Rig) -> None:
 
 async def test_group_command_and_prefix_command(tmp_path: Path) -> None:
     async with slack_rig(tmp_path, slack_toml='commands = "prefix"', cogs=[ProbeCog]) as rig:
-        await rig.command("/contest", "enter 3 My best photo")
-        await rig.command("/hearth", "contest vote 2", name="prefix")
+        await rig.command("/raffle", "enter 3 My best photo")
+        await rig.command("/hearth", "raffle vote 2", name="prefix")
         await rig.command("/hearth", "", name="empty")
         await rig.service.drain()
-        assert probe(rig).args[:2] == [("contest", {"contest": 3, "title": "My best photo"}),
-                                       ("contest", {"contest": 2})]
+        assert probe(rig).args[:2] == [("raffle", {"contest": 3, "title": "My best photo"}),
+                                       ("raffle", {"contest": 2})]
         answers = {a["_name"]: a["text"] for a in rig.fake.calls_to("response_url")}
         assert "Here's what you can use" in answers["empty"]  # a bare /hearth is /help
 

@@ -5,6 +5,7 @@ Arguments are filled from each command's own spec, so these tests don't guess op
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +78,16 @@ async def test_introduce_opens_a_modal_and_posts_the_introduction(tmp_path: Path
 async def test_warn_dms_the_member_and_asks_admins_to_review_the_timeout(tmp_path: Path
                                                                         ) -> None:
     pytest.importorskip("cogs.moderation")
-    async with slack_rig(tmp_path) as rig:
-        for _ in range(5):  # enough warnings to reach the step that would time out
-            await _run(rig, "warn", "U123", "UADMIN")
-        assert rig.fake.calls_to("conversations.open")[0]["users"] == "U123"
-        assert any(p["channel"].startswith("D") for p in rig.posts())
-        assert rig.posts("C0MODLOG"), "no notice for the moderators"
+    # No cool-off, so three warnings in a row reach the default ladder's timeout step.
+    async with slack_rig(tmp_path, toml='[moderation]\nwarn_cooloff = "1s"\n') as rig:
+        for rule in ("spam", "be-kind", "on-topic"):
+            await rig.command("/warn", f"<@U123> {rule}", user_id="UADMIN", name="warn")
+            await rig.service.drain()
+            rig.clock.set(rig.clock.now() + timedelta(minutes=1))
+        assert {c["users"] for c in rig.fake.calls_to("conversations.open")} == {"U123"}
+        dms = [p["text"] for p in rig.posts() if p["channel"].startswith("D")]
+        assert len(dms) == 3 and "a timeout of 1 hour" in dms[2]
+        log = [p["text"] for p in rig.posts("C0MODLOG")]
+        assert len([t for t in log if t.startswith("*Case #")]) == 3
+        # Slack has no timeouts: the admins are asked to review instead.
+        assert any("review" in t.lower() and "timeout" in t.lower() for t in log), log

@@ -12,7 +12,6 @@ from datetime import tzinfo
 
 from bot.text import ChannelLink, Literal, Mention, Text, Timestamp, UserText
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
@@ -24,8 +23,9 @@ def escape(text: str) -> str:
 
 def literal(text: str) -> str:
     """Template text: escaped, then the markdown admins write turned into mrkdwn."""
-    out = escape(text)
-    out = _BOLD.sub(r"*\1*", out)
+    # Templates write **bold**, often around a field (`**{title}**`), so a pair can span
+    # segments: each doubled star becomes Slack's single one on its own.
+    out = escape(text).replace("**", "*")
     # The URL was escaped with the rest; a link's parts can't contain `<`, `>` or `|` now.
     return _LINK.sub(lambda m: f"<{m.group(2).replace('|', '%7C')}|{m.group(1)}>", out)
 
