@@ -41,7 +41,8 @@ class App:
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
                 database: str | Path | None = None) -> App:
     """Open storage and wire the runtime and cogs. Call `runtime.start()` once sinks are added."""
-    storage = await Storage.open(database or config.hearth.database)
+    storage = await Storage.open(database or config.hearth.database,
+                                 config.hearth.database_busy_timeout.total_seconds())
     clock = clock or SystemClock()
     scheduler = Scheduler(storage.jobs, clock)
     runtime = Runtime(config, clock, scheduler, storage.claims, storage.posts, storage.members)

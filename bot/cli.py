@@ -120,12 +120,25 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
     script = getattr(args, "script_text", None)
     source = io.StringIO(script) if script is not None else sys.stdin
     interactive = script is None and sys.stdin.isatty()
+    stop = _stop_on_signals()
     try:
         await run_console(app.runtime, app.scheduler, source, interactive=interactive,
-                          echo=not interactive and not getattr(args, "no_echo", False))
+                          echo=not interactive and not getattr(args, "no_echo", False),
+                          stop=stop)
     finally:
-        await app.close()
+        await app.close()  # flushes what cogs hold in memory
+    if stop.is_set():
+        log.info("stopped; everything is saved")
     return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """SIGTERM and Ctrl-C ask for a graceful stop instead of killing mid-write."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 def _start_time(text: str | None) -> datetime | None:
@@ -162,10 +175,7 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
     from adapters.serve import serve
 
     app = await bootstrap.build(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     try:
         return await serve(app, platforms, os.environ, stop)
     finally:

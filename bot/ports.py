@@ -14,6 +14,10 @@ from bot.actions import Action
 from bot.events import Actor, Community, MemberRef
 
 
+class StorageUnavailable(Exception):
+    """A read or write failed for a passing reason (locked, disk full); nothing was saved."""
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     key: str

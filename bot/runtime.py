@@ -7,6 +7,7 @@ delivers actions through the adapter's sink, handling fallbacks (closed DMs, mis
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections import defaultdict
@@ -31,7 +32,7 @@ from bot.events import (
 )
 from bot.parser import parse
 from bot.permissions import Level, level_of
-from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink
+from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
 from bot.text import Text
 
@@ -141,7 +142,23 @@ class Runtime:
         return actions
 
     async def handle(self, event: Event) -> list[Action]:
-        """Work out and store what an event means; returns the actions to deliver."""
+        """Work out and store what an event means; returns the actions to deliver.
+
+        If storage fails for a passing reason, a member who ran a command is told kindly that
+        it didn't save; other events raise, so the platform's retry can do the work later.
+        """
+        try:
+            return await self._handle(event)
+        except StorageUnavailable as exc:
+            log.error("couldn't store %s: %s", type(event).__name__, exc)
+            if not isinstance(event, CommandInvoked):
+                raise
+            messages = self.config.for_community(event.community).messages
+            name = event.command or (event.line or "").split(" ", 1)[0]
+            return [Respond(event.community, event.actor.user_id,
+                            messages.not_saved.render(None, command=f"/{name}"))]
+
+    async def _handle(self, event: Event) -> list[Action]:
         platform = event.community.platform
         if event.event_id and not await self.claims.claim(platform, event.event_id,
                                                           self.clock.now()):
@@ -160,7 +177,8 @@ class Runtime:
             actions = await self._expand(actions)
         except BaseException:
             if event.event_id:
-                await self.claims.release(platform, event.event_id)
+                with contextlib.suppress(StorageUnavailable):
+                    await self.claims.release(platform, event.event_id)
             raise
         if event.event_id:
             await self.claims.finish(platform, event.event_id)
@@ -199,6 +217,8 @@ class Runtime:
         for cog_name, listener in listeners:
             try:
                 actions.extend(await listener(event, ctx))
+            except StorageUnavailable:
+                raise  # nothing was saved: let the delivery be retried as a whole
             except Exception as exc:
                 # One feature failing must not silence the others.
                 log.error("%s failed on %s: %r", cog_name, type(event).__name__, exc)
@@ -240,6 +260,8 @@ class Runtime:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
             return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+        except StorageUnavailable:
+            raise
         except Exception as exc:
             log.error("/%s failed for %s: %r", spec.name, event.actor.user_id, exc)
             log.debug("command failure", exc_info=True)

@@ -89,6 +89,8 @@ def default(value: Any) -> Any:
 class HearthSettings(Section):
     name: str = "Hearth"
     database: str = "data/hearth.sqlite3"
+    # How long a write waits for a lock held by another process before giving up kindly.
+    database_busy_timeout: Duration = default("5s")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

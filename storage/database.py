@@ -19,16 +19,16 @@ from typing import Any
 
 import aiosqlite
 
+from bot.ports import StorageUnavailable
+
+__all__ = ["Database", "DatabaseError", "StorageUnavailable", "migrations"]
+
 log = logging.getLogger(__name__)
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class DatabaseError(Exception):
     """The database can't be used as it is (newer version, damaged, unreadable)."""
-
-
-class StorageUnavailable(Exception):
-    """A read or write failed for a passing reason (locked, disk full); nothing was saved."""
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -55,7 +55,7 @@ class Database:
         self._owner: asyncio.Task[Any] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, busy_timeout: float = 5.0) -> Database:
         """Open (creating folders as needed) and migrate to the newest schema."""
         target = str(path)
         if target != ":memory:":
@@ -69,7 +69,7 @@ class Database:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             await db._migrate()
         except BaseException:
             await conn.close()

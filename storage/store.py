@@ -25,8 +25,8 @@ class Storage:
     moderation: ModerationRepository
 
     @classmethod
-    async def open(cls, path: str | Path) -> Storage:
-        db = await Database.open(path)
+    async def open(cls, path: str | Path, busy_timeout: float = 5.0) -> Storage:
+        db = await Database.open(path, busy_timeout)
         return cls(
             db=db,
             members=MemberRepository(db),

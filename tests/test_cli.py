@@ -60,3 +60,31 @@ def test_secrets_never_reach_logs(tmp_path: Path) -> None:
     result = hearth("--log-level", "debug", "console", "--database", str(tmp_path / "c.db"),
                     stdin="+alice\n", env={"SLACK_SIGNING_SECRET": token})
     assert token not in result.stderr + result.stdout
+
+
+def test_sigterm_and_ctrl_c_shut_down_gracefully(tmp_path: Path) -> None:
+    import signal
+    import sqlite3
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        db = tmp_path / f"{sig.name}.sqlite3"
+        clean = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", "--database", str(db)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, env=clean)
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("+alice\n")
+        proc.stdin.flush()
+        # Wait for the welcome (the join is stored by then), then ask Hearth to stop while
+        # its input is still open.
+        while "[DM to alice]" not in proc.stdout.readline():
+            pass
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "stopped; everything is saved" in err
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT name FROM members").fetchall() == [("alice",)]
+        conn.close()

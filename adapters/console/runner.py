@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable
 from typing import TextIO
 
@@ -21,24 +22,44 @@ Hearth console: a whole community in your terminal. Time stands still until you 
 """
 
 
+def _read_lines(source: TextIO, loop: asyncio.AbstractEventLoop,
+                lines: asyncio.Queue[str | None]) -> None:
+    # A daemon thread, so a signal can end the session while a read is still blocked.
+    for line in iter(source.readline, ""):
+        loop.call_soon_threadsafe(lines.put_nowait, line)
+    loop.call_soon_threadsafe(lines.put_nowait, None)
+
+
 async def run_console(runtime: Runtime, scheduler: Scheduler, source: TextIO, *,
                       interactive: bool, echo: bool,
-                      write: Callable[[str], None] | None = None) -> None:
-    """Feed lines to a console session until the input ends."""
+                      write: Callable[[str], None] | None = None,
+                      stop: asyncio.Event | None = None) -> None:
+    """Feed lines to a console session until the input ends or `stop` is set."""
     out = write or (lambda line: print(line, flush=True))
     session = ConsoleSession(runtime, scheduler, out, runtime.config.hearth.name)
     runtime.add_sink("console", session)
     await runtime.start()
     if interactive:
         out(BANNER)
-    loop = asyncio.get_running_loop()
-    while True:
-        if interactive:
-            sys.stdout.write(f"[#{session.state.channel}] > ")
-            sys.stdout.flush()
-        line = await loop.run_in_executor(None, source.readline)
-        if not line:
-            break
-        if echo and line.strip() and not line.startswith("#!"):
-            out(f"> {line.rstrip()}")
-        await session.feed(line)
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    threading.Thread(target=_read_lines, args=(source, asyncio.get_running_loop(), lines),
+                     daemon=True, name="console-input").start()
+    stopping = asyncio.ensure_future((stop or asyncio.Event()).wait())
+    try:
+        while True:
+            if interactive:
+                sys.stdout.write(f"[#{session.state.channel}] > ")
+                sys.stdout.flush()
+            next_line = asyncio.ensure_future(lines.get())
+            await asyncio.wait({next_line, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not next_line.done():
+                next_line.cancel()
+                return
+            line = next_line.result()
+            if line is None:
+                return
+            if echo and line.strip() and not line.startswith("#!"):
+                out(f"> {line.rstrip()}")
+            await session.feed(line)
+    finally:
+        stopping.cancel()

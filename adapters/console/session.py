@@ -181,7 +181,11 @@ class ConsoleSession:
         await self.scheduler.advance(delta)
 
     async def _send(self, event: Event) -> None:
-        await self.runtime.process(event, self)
+        try:
+            await self.runtime.process(event, self)
+        except Exception as exc:
+            # The runtime has logged the cause; the console keeps going, like a platform would.
+            self.note(f"That didn't go through ({type(exc).__name__}); nothing was saved.")
 
     def actor(self, name: str) -> Actor:
         s = self.state

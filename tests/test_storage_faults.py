@@ -1,0 +1,53 @@
+"""Storage faults: the member is told kindly it didn't save, the cause is logged once, nothing
+is reported as done that wasn't stored, and Hearth keeps serving."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+
+from tests.harness import Harness, texts
+
+CREATE = '/contest create "Winter stories" "Tell us a winter story" 3d draw'
+
+
+async def test_locked_database_gets_a_kind_retry_message(
+        make_harness: Callable[..., Harness], caplog: pytest.LogCaptureFixture) -> None:
+    h = await make_harness('[hearth]\ndatabase_busy_timeout = "1s"').start()
+    await h.command("mo", "/help", mod=True)
+    other = sqlite3.connect(h.database)  # another process holds the write lock
+    other.execute("BEGIN EXCLUSIVE")
+    with caplog.at_level(logging.ERROR):
+        reply = texts(await h.command("mo", CREATE, mod=True))
+    assert reply == ["Sorry, I couldn't save that just now, so /contest didn't go through. "
+                     "Please try again in a moment."]
+    assert [r.getMessage() for r in caplog.records] == [
+        "couldn't store CommandInvoked: database is locked"]
+    other.rollback()
+    other.close()
+    # Nothing was half-written, and the same command now works.
+    assert texts(await h.command("ann", "/contest list"))[0].startswith("There are no open")
+    assert "is open" in texts(await h.command("mo", CREATE, mod=True))[-1]
+    await h.close()
+
+
+async def test_a_failed_write_during_a_join_can_be_retried(
+        make_harness: Callable[..., Harness]) -> None:
+    from bot.events import MemberJoined
+    from bot.ports import StorageUnavailable
+
+    h = await make_harness('[hearth]\ndatabase_busy_timeout = "1s"').start()
+    join = MemberJoined(h.community, h.clock.now(), member=h.actor("zoe"), event_id="E1")
+    other = sqlite3.connect(h.database)
+    other.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(StorageUnavailable):
+        await h.handle(join)
+    other.rollback()
+    other.close()
+    # The platform's retry of the same delivery does the work, once.
+    assert len(await h.handle(join)) == 2
+    assert await h.handle(join) == []
+    await h.close()
