@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -39,6 +39,17 @@ class Context:
 Listener = Callable[[Any, Context], Awaitable[list[Action]]]
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A member's standing as features that track it report it (reputation points, badges)."""
+
+    points: int = 0
+    badges: frozenset[str] = frozenset()
+
+
+StandingSource = Callable[[Community, str], Awaitable[Standing]]
+
+
 @dataclass
 class Services:
     """Shared pieces the composition root hands every cog."""
@@ -51,10 +62,20 @@ class Services:
     command_specs: Callable[[], list[CommandSpec]]
     # Storage: the composition root passes the database and whatever repositories cogs need.
     storage: Any
+    # Cogs that know a member's standing append themselves here (see `standing`).
+    standing_sources: list[StandingSource] = field(default_factory=list)
 
     def context(self, community: Community, now: datetime | None = None) -> Context:
         """A context for work with no member behind it (scheduled jobs, start-up)."""
         return Context(community, self.config.for_community(community), now or self.clock.now())
+
+    async def standing(self, community: Community, user_id: str) -> Standing:
+        """A member's points and badge names, summed over every registered source."""
+        points, badges = 0, frozenset[str]()
+        for source in self.standing_sources:
+            found = await source(community, user_id)
+            points, badges = points + found.points, badges | found.badges
+        return Standing(points, badges)
 
 
 class Cog:

@@ -2,7 +2,9 @@
 
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
+from cogs.introductions.cog import IntroductionsCog
+from cogs.reputation.cog import ReputationCog
 
-ALL_COGS = [GreetingsCog, HelpCog]
+ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog]
 
 __all__ = ["ALL_COGS"]
