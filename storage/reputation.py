@@ -150,7 +150,7 @@ class ReputationRepository:
         """How many thanks a giver gave since `since`, and when the oldest of them was."""
         row = await self.db.fetchone(
             "SELECT COUNT(*), MIN(at) FROM rep_ledger WHERE platform=? AND community=?"
-            f" AND giver_id=? AND at>=? AND source IN {_THANKS_IN}",
+            f" AND giver_id=? AND at>? AND source IN {_THANKS_IN}",
             (community.platform, community.id, giver_id, to_ts(since)))
         return (int(row[0]), from_ts(row[1])) if row else (0, None)
 
