@@ -101,10 +101,10 @@ BADGE_FIELDS = ("member", "name", "badge", "emoji", "description", "community")
 class ReputationMessages(Section):
     thanked: message("giver", "member", "name") = default([
         "{member}, {giver} wants to say thank you! 💛",
-        "{giver} thanked {member}. Thank you for helping, {name}! 💛",
+        "{giver} just thanked {member}. 💛",
     ])
     thanked_for: message("giver", "member", "name", "reason") = default(
-        "{giver} thanked {member}: “{reason}” Thank you for helping, {name}! 💛")
+        "{giver} thanked {member}: “{reason}” 💛")
     thanks_noted: message("name", "member") = default(
         "Thank you for recognising {member}! I've added a point to their reputation.")
     refused_self: message("name") = default(
