@@ -31,7 +31,8 @@ _QUALIFYING = {
                            f" AND source IN {_THANKS_IN} AND giver_id IS NOT NULL"
                            " GROUP BY user_id HAVING COUNT(DISTINCT giver_id)>=?",
     "contest_wins": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
-                    " AND source='contest_win' GROUP BY user_id HAVING COUNT(*)>=?",
+                    " AND source='contest_win' AND source <> 'activity'"
+                    " GROUP BY user_id HAVING COUNT(*)>=?",
     "introduced": "SELECT user_id FROM introductions WHERE platform=? AND community=?"
                   " AND ?>=1",
 }

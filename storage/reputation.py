@@ -12,7 +12,8 @@ from storage.times import from_ts, to_ts
 
 # Ledger sources that are a member thanking another (command, reaction, message).
 THANKS_SOURCES = ("thanks", "thanks_reaction", "thanks_message")
-_THANKS_IN = "(" + ",".join(f"'{s}'" for s in THANKS_SOURCES) + ")"
+# Every query by receiver also says `source <> 'activity'`, so it can use the partial index.
+_THANKS_IN = "(" + ",".join(f"'{s}'" for s in THANKS_SOURCES) + ") AND source <> 'activity'"
 # SQLite's limit on bound parameters is generous, but IN lists stay readable in chunks.
 _CHUNK = 500
 
@@ -136,7 +137,8 @@ class ReputationRepository:
     async def count_source(self, community: Community, user_id: str, source: str) -> int:
         return int(await self.db.scalar(
             "SELECT COUNT(*) FROM rep_ledger WHERE platform=? AND community=? AND user_id=?"
-            " AND source=?", (community.platform, community.id, user_id, source)) or 0)
+            " AND source=? AND source <> 'activity'",
+            (community.platform, community.id, user_id, source)) or 0)
 
     async def points_from(self, community: Community, user_id: str, giver_id: str) -> int:
         """Points `user_id` received from `giver_id` by thanks."""

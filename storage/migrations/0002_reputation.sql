@@ -39,10 +39,13 @@ CREATE TABLE rep_ledger (
 );
 -- 7d / 30d leaderboards.
 CREATE INDEX rep_ledger_by_time ON rep_ledger (platform, community, at, user_id, points);
--- Distinct givers, contest wins and collusion share for one member.
-CREATE INDEX rep_ledger_by_receiver ON rep_ledger (platform, community, user_id, source, giver_id);
--- Daily cap and pair cooldown for one giver.
-CREATE INDEX rep_ledger_by_giver ON rep_ledger (platform, community, giver_id, at);
+-- Distinct givers, contest wins and collusion share for one member. Partial, so the many
+-- activity rows (the hot path's writes) don't pay for it; queries say `source <> 'activity'`.
+CREATE INDEX rep_ledger_by_receiver ON rep_ledger (platform, community, user_id, source, giver_id)
+    WHERE source <> 'activity';
+-- Daily cap and pair cooldown for one giver (rows with no giver are never looked up by it).
+CREATE INDEX rep_ledger_by_giver ON rep_ledger (platform, community, giver_id, at)
+    WHERE giver_id IS NOT NULL;
 
 -- Running totals per member, for fast profiles and the all-time leaderboard.
 CREATE TABLE rep_totals (
