@@ -168,25 +168,47 @@ class ReputationRepository:
 
     # -- reading many -------------------------------------------------------------------
 
-    async def top(self, community: Community, limit: int, since: datetime | None = None
-                  ) -> list[Ranked]:
-        """The leaderboard of present members: all time from totals, or a window from the
-        ledger."""
+    async def top(self, community: Community, limit: int) -> list[Ranked]:
+        """The all-time leaderboard of present members, from the totals' points index."""
+        rows = await self.db.fetchall(
+            "SELECT t.user_id, m.name, t.points FROM rep_totals t JOIN members m"
+            " ON m.platform=t.platform AND m.community=t.community AND m.user_id=t.user_id"
+            " WHERE t.platform=? AND t.community=? AND t.points>0 AND m.left_at IS NULL"
+            " AND m.is_bot=0 ORDER BY t.points DESC, t.user_id LIMIT ?",
+            (community.platform, community.id, limit))
+        return [Ranked(r[0], r[1], int(r[2])) for r in rows]
+
+    async def refresh_window(self, community: Community, period: str, since: datetime,
+                             at: datetime, keep: int) -> None:
+        """Recompute one window's leaderboard (the `keep` best) from the ledger."""
         c = (community.platform, community.id)
-        if since is None:
-            rows = await self.db.fetchall(
-                "SELECT t.user_id, m.name, t.points FROM rep_totals t JOIN members m"
-                " ON m.platform=t.platform AND m.community=t.community AND m.user_id=t.user_id"
-                " WHERE t.platform=? AND t.community=? AND t.points>0 AND m.left_at IS NULL"
-                " AND m.is_bot=0 ORDER BY t.points DESC, t.user_id LIMIT ?", (*c, limit))
-        else:
-            rows = await self.db.fetchall(
-                "SELECT w.user_id, m.name, w.points FROM (SELECT user_id, SUM(points) AS points"
-                " FROM rep_ledger WHERE platform=? AND community=? AND at>=? GROUP BY user_id)"
-                " w JOIN members m ON m.platform=? AND m.community=? AND m.user_id=w.user_id"
-                " WHERE w.points>0 AND m.left_at IS NULL AND m.is_bot=0"
-                " ORDER BY w.points DESC, w.user_id LIMIT ?",
-                (*c, to_ts(since), *c, limit))
+        async with self.db.transaction():
+            await self.db.execute(
+                "DELETE FROM rep_window_top WHERE platform=? AND community=? AND period=?",
+                (*c, period))
+            await self.db.execute(
+                "INSERT INTO rep_window_top (platform, community, period, position, user_id,"
+                " points, computed_at) SELECT ?, ?, ?, ROW_NUMBER() OVER"
+                " (ORDER BY points DESC, user_id), user_id, points, ? FROM (SELECT user_id,"
+                " SUM(points) AS points FROM rep_ledger WHERE platform=? AND community=?"
+                " AND at>=? GROUP BY user_id HAVING SUM(points)>0"
+                " ORDER BY points DESC, user_id LIMIT ?)",
+                (*c, period, to_ts(at), *c, to_ts(since), keep))
+
+    async def window_computed(self, community: Community, period: str) -> datetime | None:
+        return from_ts(await self.db.scalar(
+            "SELECT MAX(computed_at) FROM rep_window_top WHERE platform=? AND community=?"
+            " AND period=?", (community.platform, community.id, period)))
+
+    async def window_top(self, community: Community, period: str, limit: int
+                         ) -> list[Ranked]:
+        """A window's leaderboard as last computed, present members only."""
+        rows = await self.db.fetchall(
+            "SELECT w.user_id, m.name, w.points FROM rep_window_top w JOIN members m"
+            " ON m.platform=w.platform AND m.community=w.community AND m.user_id=w.user_id"
+            " WHERE w.platform=? AND w.community=? AND w.period=? AND m.left_at IS NULL"
+            " AND m.is_bot=0 ORDER BY w.position LIMIT ?",
+            (community.platform, community.id, period, limit))
         return [Ranked(r[0], r[1], int(r[2])) for r in rows]
 
     async def communities(self) -> list[Community]:

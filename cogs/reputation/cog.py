@@ -31,6 +31,9 @@ from storage.store import Storage
 
 FLUSH = "reputation.flush"
 DAILY = "reputation.daily"
+WINDOWS = "reputation.windows"
+# Window leaderboards keep this many places, so members who left can be skipped when shown.
+WINDOW_KEEP = 100
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
 # The daily check announces newly qualified members one by one up to this many, then sums up.
 DAILY_ANNOUNCE_LIMIT = 5
@@ -97,6 +100,10 @@ class ReputationCog(Cog):
         self._activity: dict[Community, _Activity] = {}
         self._flush_armed = False
         self._words: dict[tuple[str, ...], re.Pattern[str]] = {}
+        # When each window leaderboard was last computed by this process.
+        self._windows: dict[tuple[Community, str], datetime] = {}
+        # Communities whose window leaderboards have a refresh scheduled.
+        self._windows_due: set[Community] = set()
         # Other cogs (contests) read points and badges through services.standing().
         services.standing_sources.append(self.standing)
 
@@ -113,13 +120,13 @@ class ReputationCog(Cog):
                 Recognition: self.on_recognition, MemberJoined: self.on_join}
 
     def jobs(self) -> dict[str, JobHandler]:
-        return {FLUSH: self.flush_job, DAILY: self.daily}
+        return {FLUSH: self.flush_job, DAILY: self.daily, WINDOWS: self.refresh_windows}
 
     async def start(self) -> list[Action]:
         actions: list[Action] = []
         for community in await self.storage.reputation.communities():
             actions.extend(await self._backfill(community))
-            await self._arm_daily(community)
+            await self._arm_jobs(community)
         return actions
 
     async def stop(self) -> None:
@@ -251,6 +258,7 @@ class ReputationCog(Cog):
         cfg: ReputationSettings = ctx.settings.reputation
         await self.storage.reputation.record(ctx.community, [LedgerEntry(
             target.user_id, cfg.thanks_points, source, ctx.now, giver.user_id, reason)])
+        await self._points_changed(ctx.community)
         return [*await self._check_badges(ctx, target.user_id, target.name),
                 *await self._check_badges(ctx, giver.user_id, giver.name)]
 
@@ -279,7 +287,7 @@ class ReputationCog(Cog):
         state = self._activity.get(event.community)
         if state is None:
             state = self._activity[event.community] = _Activity()
-            await self._arm_daily(event.community)
+            await self._arm_jobs(event.community)
         uid, now = author.user_id, ctx.now
         allowed = state.next_at.get(uid)
         if allowed is not None and now < allowed:
@@ -322,6 +330,7 @@ class ReputationCog(Cog):
             for uid, n in pending.items():
                 state.pending[uid] = state.pending.get(uid, 0) + n
             raise
+        await self._points_changed(community)
         return await self._activity_badges(ctx, items)
 
     async def _activity_badges(self, ctx: Context, items: list[tuple[str, int, int]]
@@ -368,6 +377,7 @@ class ReputationCog(Cog):
             await self.storage.reputation.record(event.community, [LedgerEntry(
                 event.user_id, event.points, event.source, event.at, event.giver_id,
                 event.reason)])
+            await self._points_changed(event.community)
         return await self._check_badges(ctx, event.user_id, event.name)
 
     async def standing(self, community: Community, user_id: str) -> Standing:
@@ -481,14 +491,41 @@ class ReputationCog(Cog):
     async def on_join(self, event: MemberJoined, ctx: Context) -> list[Action]:
         if event.community not in self._activity:
             self._activity[event.community] = _Activity()
-            await self._arm_daily(event.community)
+            await self._arm_jobs(event.community)
         return []
 
-    async def _arm_daily(self, community: Community) -> None:
+    async def _arm_jobs(self, community: Community) -> None:
+        """The daily badge check, once per community."""
         key = f"{DAILY}:{community.key}"
         if await self.storage.jobs.get(key) is None:
             await self.services.scheduler.schedule(
                 DAILY, key, community, self.services.clock.now() + timedelta(days=1))
+
+    async def _points_changed(self, community: Community) -> None:
+        """Schedule a refresh of the window leaderboards, at most one per interval. A quiet
+        community schedules nothing; /leaderboard recomputes there if it is out of date."""
+        if community in self._windows_due:
+            return
+        self._windows_due.add(community)
+        cfg: ReputationSettings = self.services.config.for_community(community).reputation
+        await self.services.scheduler.schedule(
+            WINDOWS, f"{WINDOWS}:{community.key}", community,
+            self.services.clock.now() + cfg.leaderboard_refresh)
+
+    async def refresh_windows(self, job: Job) -> list[Action]:
+        self._windows_due.discard(job.community)
+        ctx = self.services.context(job.community, job.due_at)
+        for period in PERIODS:
+            if PERIODS[period] is not None:
+                await self._refresh_window(ctx, period)
+        return []
+
+    async def _refresh_window(self, ctx: Context, period: str) -> None:
+        window = PERIODS[period]
+        assert window is not None
+        await self.storage.reputation.refresh_window(ctx.community, period, ctx.now - window,
+                                                     ctx.now, WINDOW_KEEP)
+        self._windows[(ctx.community, period)] = ctx.now
 
     async def daily(self, job: Job) -> list[Action]:
         """Days-of-membership badges, checked once a day."""
@@ -548,8 +585,15 @@ class ReputationCog(Cog):
         period = args.get("period") or "all"
         window = PERIODS[period]
         period_text = getattr(m, f"period_{period}").render(rng, channels)
-        rows = await self.storage.reputation.top(
-            event.community, cfg.leaderboard_size, ctx.now - window if window else None)
+        if window is None:
+            rows = await self.storage.reputation.top(event.community, cfg.leaderboard_size)
+        else:
+            last = self._windows.get((event.community, period))
+            # Normally the periodic job keeps it fresh; compute now if it hasn't run lately.
+            if last is None or ctx.now - last > 2 * cfg.leaderboard_refresh:
+                await self._refresh_window(ctx, period)
+            rows = await self.storage.reputation.window_top(event.community, period,
+                                                            cfg.leaderboard_size)
         if not rows:
             text = m.leaderboard_empty.render(rng, channels, period=period_text)
         else:

@@ -213,6 +213,8 @@ class ReputationSettings(Section):
     badge_channel: str = "announcements"
     badges: list[BadgeSettings] = default(DEFAULT_BADGES)
     leaderboard_size: int = Field(default=10, ge=1, le=50)
+    # How often the 7d / 30d leaderboards are recomputed from the ledger.
+    leaderboard_refresh: Duration = default("5m")
     messages: ReputationMessages = Field(default_factory=ReputationMessages)
 
     @field_validator("badges")

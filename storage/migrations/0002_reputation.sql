@@ -1,5 +1,9 @@
 -- Introductions, reputation and badges.
 
+-- `@name` lookups (/thanks @bob, "thanks @bob") are case-insensitive; without this index each
+-- one scans every member, which a community of a million can't afford.
+CREATE INDEX members_by_lower_name ON members (platform, community, lower(name));
+
 -- One introduction per member, kept when they leave so /introduce after rejoining edits it.
 CREATE TABLE introductions (
     platform     TEXT NOT NULL,
@@ -84,6 +88,20 @@ WHEN OLD.points <> NEW.points BEGIN
         VALUES (NEW.platform, NEW.community, NEW.points, 1)
         ON CONFLICT (platform, community, points) DO UPDATE SET members = members + 1;
 END;
+
+-- 7d / 30d leaderboards, recomputed from the ledger by a periodic job (see
+-- reputation.leaderboard_refresh): summing a month of a busy community's ledger on every
+-- /leaderboard would be too slow, reading a few ranked rows is not.
+CREATE TABLE rep_window_top (
+    platform     TEXT NOT NULL,
+    community    TEXT NOT NULL,
+    period       TEXT NOT NULL,        -- '7d' or '30d'
+    position     INTEGER NOT NULL,
+    user_id      TEXT NOT NULL,
+    points       INTEGER NOT NULL,
+    computed_at  REAL NOT NULL,
+    PRIMARY KEY (platform, community, period, position)
+) WITHOUT ROWID;
 
 -- Badges members hold. A revoked badge keeps its row (revoked_at set) so it is not
 -- automatically awarded again; a moderator's grant clears it.
