@@ -1,9 +1,11 @@
 """Activity points throughput: synthetic MessagePosted events through the real runtime and SQLite.
 
-Three runs over the same events, in one process:
+Four runs over the same events, in one process:
   batched     the real cogs with activity held in memory and flushed every `flush_every`
   per-message the real cogs with `batch_activity = false` (a commit per message that earns)
   do-nothing  a Runtime with no cogs: the floor the core itself costs
+  idle-cogs   a Runtime with two cogs whose MessagePosted listeners return nothing at once
+              (the shape of the real cogs, which both listen: the runtime's dispatch cost)
 Time is a manual clock stepped per event (a busy community: 200 messages a second), and due
 jobs run every 1,000 events, as the scheduler's timers would. Targets: batched >= 50,000
 events/s on one core and >= half the do-nothing rate.
@@ -29,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot import bootstrap
 from bot.actions import Action
 from bot.clock import ManualClock
+from bot.cog import Cog, Context, Listener
 from bot.config import parse_config
-from bot.events import Actor, Community, MessagePosted
+from bot.events import Actor, Community, Event, MessagePosted
 from bot.ports import Receipt
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
@@ -42,6 +45,20 @@ COMMUNITY = Community("discord", "1")
 CHATTER = ["good morning everyone, how is the glaze firing going?",
            "ok", "I tried the new clay body and it throws beautifully",
            "lol", "does anyone know when the studio opens on Sunday?"]
+
+
+class IdleCog(Cog):
+    name = "idle"
+
+    def listeners(self) -> dict[type[Event], Listener]:
+        return {MessagePosted: self.on_message}
+
+    async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
+        return []
+
+
+class IdleCog2(IdleCog):
+    name = "idle2"
 
 
 class NullSink:
@@ -64,11 +81,14 @@ async def run(mode: str, events: list[MessagePosted], members: int, folder: Path
     clock = ManualClock(START)
     database = folder / f"{mode}.sqlite3"
     storage: Storage
-    if mode == "do-nothing":
+    if mode in ("do-nothing", "idle-cogs"):
         storage = await Storage.open(database)
         scheduler = Scheduler(storage.jobs, clock)
         runtime = Runtime(config, clock, scheduler, storage.claims, storage.posts,
                           storage.members)
+        if mode == "idle-cogs":
+            runtime.add_cog(IdleCog(None))  # type: ignore[arg-type]
+            runtime.add_cog(IdleCog2(None))  # type: ignore[arg-type]
     else:
         app = await bootstrap.build(config, clock=clock, database=database)
         storage, scheduler, runtime = app.storage, app.scheduler, app.runtime
@@ -99,7 +119,7 @@ async def run(mode: str, events: list[MessagePosted], members: int, folder: Path
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     points = int(await storage.db.scalar("SELECT COALESCE(SUM(points), 0) FROM rep_totals")
-                 if mode != "do-nothing" else 0)
+                 if mode in ("batched", "per-message") else 0)
     await storage.close()
     return len(timed) / elapsed, points
 
@@ -108,7 +128,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=20_000)
-    parser.add_argument("--profile", choices=("batched", "per-message", "do-nothing"),
+    parser.add_argument("--profile", choices=("batched", "per-message", "do-nothing",
+                                              "idle-cogs"),
                         help="profile one mode's timed loop instead of comparing")
     args = parser.parse_args()
     events = make_events(args.events + args.members, args.members)
@@ -120,13 +141,14 @@ async def main() -> None:
             await run(args.profile, events, args.members, Path(tmp), profile=True)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        for mode in ("do-nothing", "batched", "per-message"):
+        for mode in ("do-nothing", "idle-cogs", "batched", "per-message"):
             rate, points = await run(mode, events, args.members, Path(tmp))
             rates[mode] = rate
-            extra = f", {points:,} points recorded" if mode != "do-nothing" else ""
+            extra = f", {points:,} points recorded" if points else ""
             print(f"  {mode:<12} {rate:>10,.0f} events/s{extra}")
     batched = rates["batched"]
     print(f"batched / do-nothing = {batched / rates['do-nothing']:.2f} (target >= 0.5)")
+    print(f"batched / idle-cogs = {batched / rates['idle-cogs']:.2f}")
     print(f"batched / per-message = {batched / rates['per-message']:.1f}x")
     print(f"batched >= 50,000 events/s: {'yes' if batched >= 50_000 else 'NO'}")
 
