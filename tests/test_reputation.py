@@ -329,3 +329,26 @@ async def test_badge_news_goes_by_dm_when_no_channel_is_set(
     assert any(isinstance(a, DirectMessage) for a in actions)
     assert not any(isinstance(a, Post) for a in actions)
     await h.close()
+
+
+async def test_window_leaderboards_catch_up_within_the_refresh_interval(
+        hearth: Harness) -> None:
+    await members(hearth, "alice", "bob", "carol")
+    await hearth.command("alice", "/thanks @bob")
+    first = texts(await hearth.command("alice", "/leaderboard 7d"))[0]
+    assert first.splitlines()[1:] == ["1. bob: 1"]
+    await hearth.command("alice", "/thanks @carol")
+    await hearth.command("bob", "/thanks @carol")
+    await hearth.wait(timedelta(minutes=5))  # the refresh job runs
+    later = texts(await hearth.command("alice", "/leaderboard 7d"))[0]
+    assert later.splitlines()[1:] == ["1. carol: 2", "2. bob: 1"]
+    await hearth.wait(timedelta(days=8))  # everything ages out of the week
+    empty = texts(await hearth.command("alice", "/leaderboard 7d"))[0]
+    assert empty.startswith("No one has earned reputation in the last 7 days yet.")
+    assert "carol: 2" in texts(await hearth.command("alice", "/leaderboard 30d"))[0]
+
+
+async def test_a_bot_using_thanks_changes_nothing(hearth: Harness) -> None:
+    await members(hearth, "bob")
+    assert await hearth.command("robo", "/thanks @bob", bot=True) == []
+    assert await ledger(hearth) == []
