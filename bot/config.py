@@ -49,6 +49,8 @@ class Config:
 
     def for_community(self, community: Community) -> Any:
         """The settings a community runs with: the base, or its merged override."""
+        if not self.overrides:
+            return self.settings  # the usual case, and on every event's path
         return self.overrides.get(community.key, self.settings)
 
     @property

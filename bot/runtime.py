@@ -123,12 +123,11 @@ class Runtime:
         return self.level(community, actor)
 
     def context(self, community: Community, actor: Actor | None = None) -> Context:
-        return Context(
-            community=community,
-            settings=self.config.for_community(community),
-            now=self.clock.now(),
-            level=self.level(community, actor) if actor else Level.MEMBER,
-        )
+        if actor is None:
+            # Positional and without a level: this runs for every message event.
+            return Context(community, self.config.for_community(community), self.clock.now())
+        return Context(community, self.config.for_community(community), self.clock.now(),
+                       self.level(community, actor))
 
     def visible_specs(self, level: Level) -> list[CommandSpec]:
         return [s for s in self.specs() if s.level <= level]
@@ -186,7 +185,7 @@ class Runtime:
 
     async def _expand(self, actions: list[Action], depth: int = 0) -> list[Action]:
         """Replace each Emit with what the listening cogs answer, in place."""
-        if not any(isinstance(a, Emit) for a in actions):
+        if not actions or not any(isinstance(a, Emit) for a in actions):
             return actions
         out: list[Action] = []
         for action in actions:
@@ -309,6 +308,8 @@ class Runtime:
 
     async def deliver(self, actions: Iterable[Action], sink: Sink | None = None) -> None:
         """Perform actions in order; a failing one is logged once and the rest still go."""
+        if not actions:
+            return  # most events (plain chat) answer nothing
         for action in await self._expand(list(actions)):
             target = sink or self._sinks.get(action.community.platform)
             if target is None:

@@ -3,8 +3,10 @@
 from cogs.contests.cog import ContestsCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
+from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
+from cogs.reputation.cog import ReputationCog
 
-ALL_COGS = [GreetingsCog, HelpCog, ContestsCog, ModerationCog]
+ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, ContestsCog, ModerationCog]
 
 __all__ = ["ALL_COGS"]

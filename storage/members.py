@@ -45,9 +45,10 @@ class MemberRepository:
     async def find_by_name(self, community: Community, name: str) -> MemberRecord | None:
         """A present member by exact name, then case-insensitively."""
         row = await self.db.fetchone(
+            # lower(name) matches the exact name too, and uses members_by_lower_name.
             "SELECT * FROM members WHERE platform=? AND community=? AND left_at IS NULL "
-            "AND (name=? OR lower(name)=lower(?)) ORDER BY name=? DESC LIMIT 1",
-            (community.platform, community.id, name, name, name),
+            "AND lower(name)=lower(?) ORDER BY name=? DESC LIMIT 1",
+            (community.platform, community.id, name, name),
         )
         return _record(row) if row else None
 

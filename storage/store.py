@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.badges import BadgeRepository
 from storage.contests import ContestRepository
 from storage.database import Database
+from storage.introductions import IntroductionRepository
 from storage.jobs import JobRepository
 from storage.members import MemberRepository
 from storage.moderation import ModerationRepository
 from storage.posted_messages import PostedMessages
 from storage.processed_events import EventClaims
+from storage.reputation import ReputationRepository
 
 
 @dataclass
@@ -23,6 +26,9 @@ class Storage:
     posts: PostedMessages
     contests: ContestRepository
     moderation: ModerationRepository
+    introductions: IntroductionRepository
+    reputation: ReputationRepository
+    badges: BadgeRepository
 
     @classmethod
     async def open(cls, path: str | Path, busy_timeout: float = 5.0) -> Storage:
@@ -35,6 +41,9 @@ class Storage:
             posts=PostedMessages(db),
             contests=ContestRepository(db),
             moderation=ModerationRepository(db),
+            introductions=IntroductionRepository(db),
+            reputation=ReputationRepository(db),
+            badges=BadgeRepository(db),
         )
 
     async def close(self) -> None:

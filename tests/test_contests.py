@@ -262,7 +262,9 @@ async def test_moderators_pick_winners_after_the_deadline(hearth: Harness) -> No
     same = await h.command("maya", "/contest pick #1 3", mod=True)
     assert "already a winner" in private(same)[0]
     second = await h.command("maya", "/contest pick #1 1", mod=True)
-    [announcement] = public(second)
+    announcement, *badges = public(second)
+    # The win counts toward the contest-wins badge: each winner is congratulated for it too.
+    assert len(badges) == 2 and all("**Champion** badge" in b for b in badges)
     assert "Congratulations to @carol (entry 3) and @alice (entry 1)" in announcement
     assert "Fairness check" not in announcement
     assert sorted(r.user_id for r in seen.seen) == ["alice", "carol"]

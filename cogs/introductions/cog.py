@@ -1,0 +1,218 @@
+"""Introductions: /introduce (a form), /whois, and a gentle reminder for those who haven't."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond
+from bot.cog import Cog, Context, Listener
+from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    Recognition,
+)
+from bot.ports import Job
+from bot.scheduler import JobHandler
+from bot.text import Mention, Text, UserText
+from cogs.introductions.settings import IntroductionsSettings
+from storage.introductions import Introduction
+from storage.store import Storage
+
+REMINDER = "introductions.reminder"
+# The field an introduction posted straight into the channel is kept under.
+MESSAGE_FIELD = "message"
+MESSAGE_LABEL = "Introduction"
+_NOTHING: list[Action] = []
+# "a member for 0 seconds" reads oddly; a minute is the least tenure shown.
+_MINUTE = timedelta(minutes=1)
+
+WHOIS = CommandSpec(
+    "whois", "See a member's introduction, badges and reputation.",
+    (Option("member", OptionType.MEMBER, "The member to look up"),),
+)
+
+
+def post_key(user_id: str) -> str:
+    """Stable key of a member's introduction post, so an update edits it."""
+    return f"introduction:{user_id}"
+
+
+class IntroductionsCog(Cog):
+    name = "introductions"
+    settings = IntroductionsSettings
+
+    def __init__(self, services: Any) -> None:
+        super().__init__(services)
+        self.storage: Storage = services.storage
+        # Command specs are global, so the form is built from the base config's fields.
+        base: IntroductionsSettings = services.config.settings.introductions
+        self.fields = base.fields
+        self.introduce = CommandSpec(
+            "introduce", "Tell the community a little about yourself.",
+            tuple(Option(f.name, OptionType.TEXT, f.description or f.label, required=f.required,
+                         max_length=f.max_length, long=f.long, label=f.label,
+                         placeholder=f.description or None) for f in base.fields),
+            kind=CommandKind.FORM,
+        )
+
+    def commands(self) -> list[Command]:
+        return [Command(self.introduce, self.on_introduce), Command(WHOIS, self.whois)]
+
+    def listeners(self) -> dict[type[Event], Listener]:
+        return {MemberJoined: self.on_join, MemberLeft: self.on_leave,
+                MessagePosted: self.on_message}
+
+    def jobs(self) -> dict[str, JobHandler]:
+        return {REMINDER: self.remind}
+
+    # -- /introduce -----------------------------------------------------------------------
+
+    async def on_introduce(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+                           ) -> list[Action]:
+        cfg: IntroductionsSettings = ctx.settings.introductions
+        actor, community = event.actor, event.community
+        given = {f.name: (args.get(f.name) or "").strip() for f in self.fields}
+        before = await self.storage.introductions.get(community, actor.user_id)
+        if before is not None:
+            # An update changes the fields given and keeps the rest (a modal starts empty).
+            given = {name: value or before.value(name) for name, value in given.items()}
+        answers = list(given.items())
+        first = await self.storage.introductions.save(community, actor.user_id, answers,
+                                                      ctx.now, "form")
+        await self.services.scheduler.cancel(self._reminder_key(event))
+        name = self._call_name(actor, dict(answers), cfg)
+        channel = ctx.channel(cfg.channel)
+        text = cfg.messages.post.render(
+            self.services.rng, ctx.channels, member=Mention(actor.user_id, actor.name),
+            name=name, details=self._details(answers, cfg))
+        rng, channels = self.services.rng, ctx.channels
+        if not first:
+            return [EditPost(community, channel, post_key(actor.user_id), text),
+                    Respond(community, actor.user_id,
+                            cfg.messages.updated.render(rng, channels, name=name))]
+        return [
+            Post(community, channel, text, key=post_key(actor.user_id)),
+            self._welcome(ctx, actor.user_id, name),
+            Respond(community, actor.user_id, cfg.messages.saved.render(rng, channels, name=name)),
+            self._recognition(ctx, actor.user_id, actor.name),
+        ]
+
+    def _call_name(self, actor: Actor, answers: dict[str, str], cfg: IntroductionsSettings
+                   ) -> str:
+        return (answers.get(cfg.name_field) if cfg.name_field else None) or actor.name
+
+    def _details(self, answers: list[tuple[str, str]] | tuple[tuple[str, str], ...],
+                 cfg: IntroductionsSettings) -> Text:
+        labels = {f.name: f.label for f in self.fields}
+        lines = [cfg.messages.field_line.render(
+            self.services.rng, None, label=Text.of(labels.get(field, MESSAGE_LABEL)),
+            value=UserText(value)) for field, value in answers if value]
+        return Text.join(lines)
+
+    def _welcome(self, ctx: Context, user_id: str, name: str) -> Post:
+        cfg: IntroductionsSettings = ctx.settings.introductions
+        text = cfg.messages.welcome.render(
+            self.services.rng, ctx.channels, member=Mention(user_id, name), name=name,
+            community=ctx.settings.community.name)
+        return Post(ctx.community, ctx.channel(cfg.channel), text)
+
+    @staticmethod
+    def _recognition(ctx: Context, user_id: str, name: str) -> Emit:
+        # Lets reputation check badges like "introduced" without the cogs knowing each other.
+        return Emit(ctx.community, Recognition(ctx.community, ctx.now, user_id=user_id,
+                                               name=name, source="introduction"))
+
+    # -- introductions posted straight into the channel -------------------------------------
+
+    async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
+        cfg: IntroductionsSettings = ctx.settings.introductions
+        channel = ctx.channel(cfg.channel)
+        if (event.channel_name != channel and event.channel != channel) or \
+                not cfg.count_channel_messages or event.author.is_bot:
+            return _NOTHING
+        content = event.content.strip()
+        if len(content) < cfg.min_message_length or content.startswith("/"):
+            return _NOTHING
+        author = event.author
+        if await self.storage.introductions.exists(event.community, author.user_id):
+            return _NOTHING
+        await self.storage.introductions.save(event.community, author.user_id,
+                                              [(MESSAGE_FIELD, content)], ctx.now, "message")
+        await self.services.scheduler.cancel(self._reminder_key(event))
+        return [self._welcome(ctx, author.user_id, author.name),
+                self._recognition(ctx, author.user_id, author.name)]
+
+    # -- the reminder ---------------------------------------------------------------------
+
+    @staticmethod
+    def _reminder_key(event: MemberJoined | MemberLeft | CommandInvoked | MessagePosted) -> str:
+        who = (event.member if isinstance(event, MemberJoined | MemberLeft)
+               else event.actor if isinstance(event, CommandInvoked) else event.author)
+        return f"{REMINDER}:{event.community.key}:{who.user_id}"
+
+    async def on_join(self, event: MemberJoined, ctx: Context) -> list[Action]:
+        cfg: IntroductionsSettings = ctx.settings.introductions
+        member = event.member
+        if not cfg.reminder or member.is_bot:
+            return []
+        if await self.storage.introductions.exists(event.community, member.user_id):
+            return []
+        await self.services.scheduler.schedule(
+            REMINDER, self._reminder_key(event), event.community, ctx.now + cfg.reminder_after,
+            {"user_id": member.user_id})
+        return []
+
+    async def on_leave(self, event: MemberLeft, ctx: Context) -> list[Action]:
+        await self.services.scheduler.cancel(self._reminder_key(event))
+        return []
+
+    async def remind(self, job: Job) -> list[Action]:
+        community, user_id = job.community, job.payload["user_id"]
+        ctx = self.services.context(community, job.due_at)
+        cfg: IntroductionsSettings = ctx.settings.introductions
+        member = await self.storage.members.get(community, user_id)
+        # Checked again here: they may have introduced themselves or left since joining.
+        if member is None or member.left_at is not None or not cfg.reminder:
+            return []
+        if await self.storage.introductions.exists(community, user_id):
+            return []
+        text = cfg.messages.reminder.render(self.services.rng, ctx.channels, name=member.name,
+                                            community=ctx.settings.community.name)
+        return [DirectMessage(community, user_id, text)]
+
+    # -- /whois ---------------------------------------------------------------------------
+
+    async def whois(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+                    ) -> list[Action]:
+        cfg: IntroductionsSettings = ctx.settings.introductions
+        rng, channels = self.services.rng, ctx.channels
+        ref = args["member"]
+        record = await self.storage.members.get(event.community, ref.user_id)
+        if record is None:
+            text = cfg.messages.unknown_member.render(rng, channels, name=ref.name or ref.user_id)
+            return [Respond(event.community, event.actor.user_id, text)]
+        intro = await self.storage.introductions.get(event.community, ref.user_id)
+        standing = await self.services.standing(event.community, ref.user_id)
+        badges = (Text.of(", ".join(sorted(standing.badges))) if standing.badges
+                  else cfg.messages.no_badges.render(rng, channels, name=record.name))
+        name = self._intro_name(intro, record.name, cfg)
+        text = cfg.messages.whois.render(
+            rng, channels, member=Mention(record.user_id, record.name), name=name,
+            since=record.first_joined, tenure=max(ctx.now - record.first_joined, _MINUTE),
+            points=standing.points, badges=badges,
+            introduction=(self._details(intro.fields, cfg) if intro else
+                          cfg.messages.whois_no_introduction.render(rng, channels, name=name)))
+        return [Respond(event.community, event.actor.user_id, text)]
+
+    @staticmethod
+    def _intro_name(intro: Introduction | None, fallback: str, cfg: IntroductionsSettings
+                    ) -> str:
+        if intro is None or not cfg.name_field:
+            return fallback
+        return intro.value(cfg.name_field) or fallback
