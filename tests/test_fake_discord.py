@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -75,10 +76,15 @@ async def test_member_join_reaches_on_member_join(world: World) -> None:
     client = make_client()
     async with world.fake.connect(client):
         joined = future_for(client, "member_join")
-        newcomer = "80351110224678912"
+        newcomer = world.fake.add_user("carol")
         await world.fake.member_join(world.guild, newcomer)
         member = await joined
         assert member.id == int(newcomer) and member.guild.id == int(world.guild.id)
+        assert member.name == "carol"
+
+        left = future_for(client, "raw_member_remove")
+        await world.fake.member_remove(world.guild, newcomer)
+        assert (await left).user.id == int(newcomer)
 
 
 async def test_message_create_and_reaction(world: World) -> None:
@@ -260,7 +266,7 @@ async def test_roles_timeouts_and_fail_route(world: World) -> None:
         before, after = await updated
         assert role not in before.roles and role in after.roles
 
-        until = discord.utils.utcnow() + __import__("datetime").timedelta(minutes=5)
+        until = discord.utils.utcnow() + dt.timedelta(minutes=5)
         await bob.timeout(until)
         patch = world.fake.calls_matching("PATCH", rf"/guilds/{world.guild.id}/members/{world.bob}")
         assert patch[0].json["communication_disabled_until"] == until.isoformat()
@@ -286,8 +292,9 @@ async def test_drop_connection_resumes_and_events_flow(world: World) -> None:
         assert world.fake.resume_count == 1 and world.fake.identify_count == 1
 
         joined = future_for(client, "member_join")
-        await world.fake.member_join(world.guild, "80351110224678913")
-        assert (await joined).id == 80351110224678913
+        dave = world.fake.add_user("dave")
+        await world.fake.member_join(world.guild, dave)
+        assert (await joined).id == int(dave)
 
 
 async def test_privileged_intents_refused_4014() -> None:
@@ -297,3 +304,72 @@ async def test_privileged_intents_refused_4014() -> None:
         with pytest.raises(discord.PrivilegedIntentsRequired):
             async with fake.connect(client):
                 pass
+
+
+async def test_button_click_reaches_view_and_own_messages_echo(world: World) -> None:
+    client = make_client()
+    tree = app_commands.CommandTree(client)
+    clicked: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    # timeout=None: a timed view leaves a timer task behind after client.close().
+    class Welcome(discord.ui.View):
+        @discord.ui.button(label="Wave", custom_id="wave")
+        async def wave(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+            clicked.set_result(interaction.user.id)
+            await interaction.response.edit_message(content="waved", view=None)
+
+    @tree.command(name="welcome", description="Post a welcome")
+    async def welcome(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("hi all", view=Welcome(timeout=None))
+
+    async with world.fake.connect(client):
+        own = future_for(client, "message")
+        opened = await world.fake.slash_command(world.guild, world.general, world.alice, "welcome")
+        call = await world.fake.wait_for_response(opened)
+        echoed = await own
+        assert echoed.author == client.user and echoed.content == "hi all"
+        message_id = call.response["resource"]["message"]["id"]
+
+        click = await world.fake.component_click(
+            world.guild, world.general, world.bob, message_id, "wave"
+        )
+        assert await asyncio.wait_for(clicked, TIMEOUT) == int(world.bob)
+        update = await world.fake.wait_for_response(click)
+        assert update.json["type"] == 7 and update.json["data"]["content"] == "waved"
+        assert world.fake.messages[message_id]["content"] == "waved"
+
+
+async def test_unknown_route_is_404_and_recorded() -> None:
+    async with FakeDiscord(strict=False) as fake:
+        guild = fake.add_guild("g")
+        client = make_client()
+        async with fake.connect(client):
+            with pytest.raises(discord.NotFound):
+                await client.fetch_guild(int(guild.id))
+        assert [(c.method, c.path) for c in fake.unknown_calls] == [("GET", f"/guilds/{guild.id}")]
+
+    with pytest.raises(AssertionError, match="unknown routes"):
+        async with FakeDiscord() as fake:
+            fake.add_guild("g")
+            client = make_client()
+            async with fake.connect(client):
+                with pytest.raises(discord.NotFound):
+                    await client.fetch_guild(1234)
+
+
+async def test_unresumable_drop_reidentifies(world: World) -> None:
+    client = make_client()
+
+    # discord.py sleeps 5 s before every non-initial IDENTIFY; skip that in tests.
+    async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+    client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
+    async with world.fake.connect(client):
+        ready_again = future_for(client, "ready")
+        await world.fake.drop_connection(resumable=False)
+        await ready_again
+        assert world.fake.identify_count == 2 and world.fake.resume_count == 0
+        got = future_for(client, "message")
+        await world.fake.message_create(world.general, world.alice, "back")
+        assert (await got).content == "back"

@@ -13,6 +13,11 @@ Usage::
 Payloads follow the shapes in Discord's API documentation (v10). Every REST call is recorded
 in ``fake.calls``; unknown routes get a Discord-style 404 and fail the ``async with`` block
 on exit unless ``strict=False``.
+
+Like Discord: the bot's own visible messages come back as MESSAGE_CREATE (``echo_own_messages``),
+role/member edits are followed by GUILD_MEMBER_UPDATE, and guild state added after the client
+connected is not announced (add guilds, channels and members first; use ``add_user`` +
+``member_join`` for newcomers).
 """
 
 # The wait helpers take timeout= on purpose: tests read better than wrapping each call.
@@ -396,6 +401,8 @@ class FakeDiscord:
         self.unknown_calls: list[Call] = []
         self.gateway_received: list[dict] = []
         self.identify_count = 0
+        self.intents = 0  # from the last IDENTIFY
+        self.echo_own_messages = True
         self.resume_count = 0
         self.port = 0
 
@@ -490,6 +497,12 @@ class FakeDiscord:
         guild = FakeGuild(self, name, bot_permissions)
         self.guilds[guild.id] = guild
         return guild
+
+    def add_user(self, username: str, *, bot: bool = False) -> str:
+        """A user in no guild yet (e.g. to ``member_join`` later); returns the user id."""
+        uid = snowflake()
+        self.users[uid] = _user_obj(uid, username, bot=bot)
+        return uid
 
     def close_dms(self, user_id: str) -> None:
         """Make message POSTs to this user's DM channel fail with 403 / 50007."""
@@ -625,6 +638,7 @@ class FakeDiscord:
             return
         async with self._gw_lock:
             self.identify_count += 1
+            self.intents = int(d.get("intents", 0))
             self._session_id = snowflake()
             self._seq = 0
             self._history = []
@@ -967,6 +981,29 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
+    async def component_click(
+        self,
+        guild: FakeGuild | None,
+        channel_id: str,
+        user_id: str,
+        message_id: str,
+        custom_id: str,
+        *,
+        component_type: int = 2,
+        values: list[str] | None = None,
+    ) -> FakeInteraction:
+        """MESSAGE_COMPONENT (type 3): a button click (or select with ``values``) on a message
+        the bot sent through this fake."""
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
+        if values is not None:
+            data["values"] = values
+        message = self.messages[message_id]
+        interaction = self._interaction(
+            3, guild, channel_id, user_id, data, extra={"message": message}
+        )
+        await self.dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
     async def message_command(
         self,
         guild: FakeGuild | None,
@@ -1035,6 +1072,8 @@ class FakeDiscord:
             ("GET", rf"/guilds/{g}/members/{u}", self._get_member),
             ("PATCH", rf"/guilds/{g}/members/{u}", self._edit_member),
             ("GET", rf"/guilds/{g}/roles", self._get_roles),
+            ("GET", rf"/users/{u}", self._get_user),
+            ("PUT", rf"/channels/{c}/messages/{m}/reactions/(?P<emoji>[^/]+)/@me", self._react),
         ]
         self._routes = [(meth, re.compile(p), h) for meth, p, h in table]
 
@@ -1194,13 +1233,15 @@ class FakeDiscord:
                 response_message_ephemeral=bool(int(data.get("flags", 0) or 0) & EPHEMERAL),
             )
             resource["message"] = message
+            if cb_type == 4:
+                await self._echo(message)
         if call.query.get("with_response") in ("1", "true", "True"):
             return 200, {"interaction": info, "resource": resource}
         return 204, None
 
     def _interaction_message(self, source: dict, body: dict, *, loading: bool = False) -> dict:
         user = source.get("member", {}).get("user") or source.get("user")
-        is_context_menu = source.get("data", {}).get("type", 1) != 1
+        command_type = source.get("data", {}).get("type", 1) if source["type"] == 2 else 0
         extra = {
             "webhook_id": self.app_id,
             "application_id": self.app_id,
@@ -1217,10 +1258,26 @@ class FakeDiscord:
             source["channel_id"],
             self.bot_user_id,
             body.get("content") or "",
-            type=23 if is_context_menu else 20,
+            type={0: 0, 1: 20}.get(command_type, 23),
             body={**body, "flags": flags},
             extra=extra,
         )
+
+    async def _echo(self, message: dict) -> None:
+        # Discord sends the bot a MESSAGE_CREATE for its own visible messages too, so
+        # handlers must ignore themselves; ephemeral messages are never dispatched.
+        if not self.echo_own_messages or message["flags"] & EPHEMERAL:
+            return
+        guild = self._guild_of_channel(message["channel_id"])
+        event = dict(message)
+        if guild is not None:
+            if not self.intents & (1 << 9):  # GUILD_MESSAGES
+                return
+            event["guild_id"] = guild.id
+            event["member"] = guild.member_obj(self.bot_user_id, with_user=False)
+        elif not self.intents & (1 << 12):  # DIRECT_MESSAGES
+            return
+        await self.dispatch("MESSAGE_CREATE", event)
 
     def _webhook_target(self, token: str, target: str) -> dict | None:
         mid = self._interaction_messages.get(token) if target == "@original" else target
@@ -1231,6 +1288,7 @@ class FakeDiscord:
         if source is None:
             return 404, _error(10015, "Unknown Webhook")
         message = self._interaction_message(source, call.json or {})
+        await self._echo(message)
         if call.query.get("wait") in ("1", "true", "True"):
             return 200, message
         return 204, None
@@ -1299,6 +1357,7 @@ class FakeDiscord:
             body=body,
         )
         found["last_message_id"] = message["id"]
+        await self._echo(message)
         return 200, message
 
     async def _get_message(self, call: Call, channel: str, message: str) -> tuple[int, Any]:
@@ -1388,6 +1447,15 @@ class FakeDiscord:
                 member[key] = call.json[key]
         await self._member_updated(g, user)
         return 200, g.member_obj(user)
+
+    async def _get_user(self, call: Call, user: str) -> tuple[int, Any]:
+        found = self.users.get(user)
+        return (200, found) if found else (404, _error(10013, "Unknown User"))
+
+    async def _react(self, call: Call, channel: str, message: str, emoji: str) -> tuple[int, Any]:
+        if message not in self.messages:
+            return 404, _error(10008, "Unknown Message")
+        return 204, None
 
     async def _get_roles(self, call: Call, guild: str) -> tuple[int, Any]:
         g = self.guilds.get(guild)
