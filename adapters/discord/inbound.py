@@ -27,8 +27,16 @@ _MEMBER_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
 ACTOR_CACHE = 10_000
 
 
+_COMMUNITIES: dict[int, Community] = {}
+
+
 def community_of(guild: discord.Guild | int) -> Community:
-    return Community("discord", str(guild if isinstance(guild, int) else guild.id))
+    """Community("discord", guild id), one object per guild (it is on every event's path)."""
+    gid = guild if isinstance(guild, int) else guild.id
+    found = _COMMUNITIES.get(gid)
+    if found is None:
+        found = _COMMUNITIES[gid] = Community("discord", str(gid))
+    return found
 
 
 def _build_actor(member: discord.Member) -> Actor:
