@@ -202,10 +202,15 @@ class Runtime:
         key = (community, actor.user_id, actor.name)
         if key in self._seen:
             return
-        await self.directory.seen(community, actor, self.clock.now())
         if len(self._seen) >= SEEN_CACHE:
             self._seen.clear()
+        # Marked before the write, so a burst of messages from one member writes once.
         self._seen.add(key)
+        try:
+            await self.directory.seen(community, actor, self.clock.now())
+        except BaseException:
+            self._seen.discard(key)
+            raise
 
     async def _broadcast(self, event: Event) -> list[Action]:
         listeners = self._listeners.get(type(event))

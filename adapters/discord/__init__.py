@@ -1,0 +1,1 @@
+"""Hearth on Discord: a thin adapter over discord.py (see service.py for the entry point)."""

@@ -1,0 +1,175 @@
+"""Gateway events -> the core's events. Nothing here decides anything; the cogs do."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+import discord
+
+from bot.events import (
+    Actor,
+    Community,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MemberRef,
+    MessagePosted,
+    ReactionAdded,
+)
+from bot.ports import Sink
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+# Message types a member writes (default and reply); joins, pins, boosts are system messages.
+_MEMBER_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
+# Actors are cached by what they are built from, so the message hot path rarely rebuilds one.
+ACTOR_CACHE = 10_000
+
+
+_COMMUNITIES: dict[int, Community] = {}
+
+
+def community_of(guild: discord.Guild | int) -> Community:
+    """Community("discord", guild id), one object per guild (it is on every event's path)."""
+    gid = guild if isinstance(guild, int) else guild.id
+    found = _COMMUNITIES.get(gid)
+    if found is None:
+        found = _COMMUNITIES[gid] = Community("discord", str(gid))
+    return found
+
+
+def _build_actor(member: discord.Member) -> Actor:
+    roles = member.roles[1:]  # [0] is @everyone
+    names = frozenset([r.name for r in roles] + [str(r.id) for r in roles])
+    perms = member.guild_permissions
+    return Actor(
+        user_id=str(member.id), name=member.display_name, is_bot=member.bot, roles=names,
+        platform_moderator=perms.moderate_members,
+        platform_admin=perms.administrator or perms.manage_guild)
+
+
+class Actors:
+    """Actor for a member: their display name, roles (names and ids) and moderator/admin flags.
+
+    Building one walks the member's roles and computes permissions; on a busy server the same
+    few members post again and again, so the result is cached by everything it depends on.
+    Role edits (permissions, names) clear the cache.
+    """
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple, Actor] = OrderedDict()
+
+    def of(self, member: discord.Member | discord.User) -> Actor:
+        if not isinstance(member, discord.Member):
+            return Actor(user_id=str(member.id), name=member.display_name, is_bot=member.bot)
+        # _roles is discord.py's raw role-id list (a snapshot per payload); owner matters too.
+        key = (member.guild.id, member.id, member.display_name, tuple(member._roles),
+               member.guild.owner_id)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = _build_actor(member)
+            if len(self._cache) > ACTOR_CACHE:
+                self._cache.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+class Inbound:
+    """Registers gateway listeners on the client and feeds the runtime."""
+
+    def __init__(self, client: discord.Client, runtime: Runtime, sink: Sink,
+                 actors: Actors) -> None:
+        self.client = client
+        self.runtime = runtime
+        self.sink = sink
+        self.actors = actors
+
+    def attach(self) -> None:
+        for handler in (self.on_member_join, self.on_raw_member_remove, self.on_message,
+                        self.on_raw_reaction_add, self.on_guild_role_update,
+                        self.on_guild_role_delete):
+            # discord.Client dispatches `on_<event>` by attribute (it has no add_listener).
+            setattr(self.client, handler.__name__, handler)
+
+    async def _process(self, event: Event) -> None:
+        try:
+            await self.runtime.process(event, self.sink)
+        except Exception as exc:
+            log.error("%s in %s failed: %r", type(event).__name__, event.community.key, exc)
+            log.debug("event failure", exc_info=True)
+
+    # -- members ------------------------------------------------------------------------
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self._process(MemberJoined(community_of(member.guild), self.runtime.clock.now(),
+                                         member=self.actors.of(member)))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self._process(MemberLeft(community_of(payload.guild_id), self.runtime.clock.now(),
+                                       member=self.actors.of(payload.user)))
+
+    # -- messages -----------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        # Discord echoes Hearth's own posts back; bots and webhooks aren't members talking.
+        author = message.author
+        if (message.guild is None or author.bot or message.webhook_id is not None
+                or message.type not in _MEMBER_MESSAGES):
+            return
+        channel = message.channel
+        await self._process(MessagePosted(
+            community_of(message.guild), self.runtime.clock.now(), author=self.actors.of(author),
+            channel=str(channel.id), message_id=str(message.id), content=message.content,
+            channel_name=getattr(channel, "name", None)))
+
+    # -- reactions ----------------------------------------------------------------------
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.guild_id is None or payload.user_id == self.client.user.id:  # type: ignore[union-attr]
+            return
+        guild = self.client.get_guild(payload.guild_id)
+        if guild is None:
+            return
+        reactor = payload.member or guild.get_member(payload.user_id)
+        if reactor is None:
+            return
+        emoji = payload.emoji
+        await self._process(ReactionAdded(
+            community_of(guild), self.runtime.clock.now(), reactor=self.actors.of(reactor),
+            channel=str(payload.channel_id), message_id=str(payload.message_id),
+            message_author=await self._message_author(guild, payload),
+            # Custom emoji by name (what an admin writes in the config), others as the character.
+            emoji=emoji.name if emoji.id is not None and emoji.name else str(emoji)))
+
+    async def _message_author(self, guild: discord.Guild,
+                              payload: discord.RawReactionActionEvent) -> MemberRef | None:
+        """Who wrote the reacted-to message: from the event (discord.py 2.4+, Discord sends it
+        for guild reactions), else the message cache, and only then one REST call."""
+        author_id = getattr(payload, "message_author_id", None)
+        if author_id is None:
+            cached = next((m for m in reversed(self.client.cached_messages)
+                           if m.id == payload.message_id), None)
+            if cached is not None:
+                author_id = cached.author.id
+            else:
+                channel = guild.get_channel_or_thread(payload.channel_id)
+                try:
+                    message = await channel.fetch_message(payload.message_id)  # type: ignore[union-attr]
+                except (discord.HTTPException, AttributeError):
+                    return None
+                author_id = message.author.id
+        member = guild.get_member(author_id)
+        if member is None:
+            return MemberRef(str(author_id))
+        return MemberRef(str(author_id), member.display_name, member.bot)
+
+    # -- cache upkeep -------------------------------------------------------------------
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        self.actors.clear()  # a role's name or permissions changed: actors built on it are stale
+
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        self.actors.clear()

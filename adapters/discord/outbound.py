@@ -1,0 +1,260 @@
+"""The Sink: the core's actions performed through Discord's REST API.
+
+Problems an admin can fix (a channel Hearth may not post in, a role above Hearth's) are logged
+once per (guild, target, kind) with what to change, and come back as a Receipt, never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import discord
+
+from adapters.discord.render import Rendered, chunks, render
+from bot.actions import (
+    Action,
+    DirectMessage,
+    EditPost,
+    GrantRole,
+    Post,
+    RemoveRole,
+    Respond,
+    Timeout,
+)
+from bot.events import Community
+from bot.ports import Receipt
+from bot.text import Text
+
+log = logging.getLogger(__name__)
+# Discord's longest timeout.
+MAX_TIMEOUT = timedelta(days=28)
+# Missing Access / Missing Permissions / can't DM this user.
+MISSING_ACCESS, MISSING_PERMISSIONS, CANNOT_DM = 50001, 50013, 50007
+
+
+class Problems:
+    """Admin-fixable problems, each logged once per (guild, target, kind)."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[int, str, str]] = set()
+
+    def once(self, guild_id: int, target: str, kind: str, message: str,
+             level: int = logging.WARNING) -> None:
+        key = (guild_id, target, kind)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        log.log(level, "%s", message)
+
+
+class Channels:
+    """Configured channel names -> channel ids, per guild (ids pass straight through)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, str], int] = {}
+
+    def resolve(self, guild: discord.Guild, ref: str) -> discord.abc.GuildChannel | None:
+        name = ref.strip().removeprefix("#")
+        if name.isdigit():
+            return guild.get_channel_or_thread(int(name))  # type: ignore[return-value]
+        key = (guild.id, name.lower())
+        cached = self._cache.get(key)
+        if cached is not None:
+            channel = guild.get_channel(cached)
+            if channel is not None and channel.name.lower() == key[1]:
+                return channel
+        channel = next((c for c in guild.text_channels if c.name.lower() == key[1]), None)
+        if channel is None:
+            self._cache.pop(key, None)
+            return None
+        self._cache[key] = channel.id
+        return channel
+
+    def id_of(self, guild: discord.Guild, ref: str) -> int | None:
+        channel = self.resolve(guild, ref)
+        return channel.id if channel is not None else None
+
+
+class DiscordSink:
+    """Performs actions for every guild the client is in."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+        self.channels = Channels()
+        self.problems = Problems()
+
+    # -- helpers shared with the interaction sink ----------------------------------------
+
+    def guild(self, community: Community) -> discord.Guild | None:
+        if community.platform != "discord" or not community.id.isdigit():
+            return None
+        return self.client.get_guild(int(community.id))
+
+    def render(self, guild: discord.Guild | None, text: Text) -> Rendered:
+        if guild is None:
+            return render(text)
+        return render(text, lambda name: self.channels.id_of(guild, name))
+
+    # -- the Sink ------------------------------------------------------------------------
+
+    async def perform(self, action: Action) -> Receipt:
+        guild = self.guild(action.community)
+        if guild is None:
+            log.warning("%s for %s dropped: Hearth is not in that server", type(action).__name__,
+                        action.community.key)
+            return Receipt(False, reason="not_found")
+        try:
+            if isinstance(action, Post):
+                return await self._post(guild, action.channel, action.text)
+            if isinstance(action, EditPost):
+                return await self._edit(guild, action)
+            if isinstance(action, DirectMessage | Respond):
+                # A Respond outside an interaction (e.g. from scheduled work) can only be private
+                # as a DM.
+                return await self._dm(guild, action.user_id, action.text)
+            if isinstance(action, GrantRole | RemoveRole):
+                return await self._role(guild, action)
+            if isinstance(action, Timeout):
+                return await self._timeout(guild, action)
+        except discord.Forbidden as exc:
+            return self._forbidden(guild, action, exc)
+        except discord.NotFound as exc:
+            log.warning("%s in %s: %s", type(action).__name__, guild.id, exc.text)
+            return Receipt(False, reason="not_found")
+        except discord.HTTPException as exc:
+            log.error("%s in %s failed: %s %s", type(action).__name__, guild.id, exc.status,
+                      exc.text)
+            return Receipt(False, reason="failed")
+        log.warning("no Discord rendering for %s", type(action).__name__)
+        return Receipt(False, reason="unsupported")
+
+    async def _post(self, guild: discord.Guild, ref: str, text: Text) -> Receipt:
+        channel = self.channels.resolve(guild, ref)
+        if channel is None or not isinstance(channel, discord.abc.Messageable):
+            self.problems.once(
+                guild.id, ref, "missing_channel",
+                f"Hearth has nowhere to post '{ref}' in server '{guild.name}' ({guild.id}): "
+                f"create a text channel called #{ref.lstrip('#')} or point the config's "
+                "[community.channels] entry at an existing channel (name or id).")
+            return Receipt(False, reason="not_found")
+        rendered = self.render(guild, text)
+        first: discord.Message | None = None
+        for part in chunks(rendered.content):
+            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions)
+            first = first or sent
+        assert first is not None
+        return Receipt(True, str(first.id), str(channel.id))
+
+    async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
+        channel = self.channels.resolve(guild, action.channel)
+        if action.message_id is None or not isinstance(channel, discord.abc.Messageable):
+            return await self._post(guild, action.channel, action.text)
+        rendered = self.render(guild, action.text)
+        content = next(chunks(rendered.content))  # an edit is one message
+        try:
+            await channel.get_partial_message(int(action.message_id)).edit(  # type: ignore[attr-defined]
+                content=content, allowed_mentions=rendered.allowed_mentions)
+        except discord.NotFound:
+            return await self._post(guild, action.channel, action.text)  # deleted: post anew
+        return Receipt(True, action.message_id, str(channel.id))  # type: ignore[union-attr]
+
+    async def _dm(self, guild: discord.Guild, user_id: str, text: Text) -> Receipt:
+        if not user_id.isdigit():
+            return Receipt(False, reason="not_found")
+        rendered = self.render(guild, text)
+        try:
+            channel = await self.client.create_dm(discord.Object(int(user_id)))
+            for part in chunks(rendered.content):
+                await channel.send(part, allowed_mentions=rendered.allowed_mentions)
+        except discord.Forbidden as exc:
+            if exc.code != CANNOT_DM:
+                raise
+            self.problems.once(
+                guild.id, user_id, "dm_closed",
+                f"couldn't DM member {user_id} in '{guild.name}': they don't accept DMs from "
+                "this server, so Hearth used the fallback instead.", logging.INFO)
+            return Receipt(False, reason="dm_closed")
+        return Receipt(True)
+
+    async def _member(self, guild: discord.Guild, user_id: str) -> discord.Member | None:
+        if not user_id.isdigit():
+            return None
+        member = guild.get_member(int(user_id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user_id))
+            except discord.NotFound:
+                return None
+        return member
+
+    def _role_named(self, guild: discord.Guild, ref: str) -> discord.Role | None:
+        if ref.isdigit():
+            return guild.get_role(int(ref))
+        exact = discord.utils.get(guild.roles, name=ref)
+        if exact is not None:
+            return exact
+        folded = ref.casefold()
+        return next((r for r in guild.roles if r.name.casefold() == folded), None)
+
+    async def _role(self, guild: discord.Guild, action: GrantRole | RemoveRole) -> Receipt:
+        role = self._role_named(guild, action.role)
+        if role is None:
+            self.problems.once(
+                guild.id, action.role, "missing_role",
+                f"there is no role '{action.role}' in server '{guild.name}' ({guild.id}): create "
+                "it (Hearth gives it as a badge) or fix the role name in the config.")
+            return Receipt(False, reason="not_found")
+        me = guild.me
+        if not (me.guild_permissions.manage_roles and role.is_assignable()):
+            return self._cant_manage_role(guild, role)
+        member = await self._member(guild, action.user_id)
+        if member is None:
+            return Receipt(False, reason="not_found")
+        reason = "Hearth badge"
+        if isinstance(action, GrantRole):
+            await member.add_roles(role, reason=reason)
+        else:
+            await member.remove_roles(role, reason=reason)
+        return Receipt(True)
+
+    def _cant_manage_role(self, guild: discord.Guild, role: discord.Role) -> Receipt:
+        self.problems.once(
+            guild.id, str(role.id), "forbidden_role",
+            f"Hearth can't give or remove the role '{role.name}' in server '{guild.name}' "
+            f"({guild.id}): give Hearth the Manage Roles permission and drag Hearth's role above "
+            f"'{role.name}' in Server Settings > Roles.")
+        return Receipt(False, reason="forbidden")
+
+    async def _timeout(self, guild: discord.Guild, action: Timeout) -> Receipt:
+        member = await self._member(guild, action.user_id)
+        if member is None:
+            return Receipt(False, reason="not_found")
+        duration = min(action.duration, MAX_TIMEOUT)
+        await member.timeout(duration if duration > timedelta(0) else None,
+                             reason=action.reason[:512] or None)
+        return Receipt(True)
+
+    def _forbidden(self, guild: discord.Guild, action: Action, exc: discord.Forbidden) -> Receipt:
+        if isinstance(action, Post | EditPost):
+            self.problems.once(
+                guild.id, action.channel, "forbidden_post",
+                f"Hearth can't post in '{action.channel}' in server '{guild.name}' ({guild.id}): "
+                "give Hearth's role View Channel and Send Messages there "
+                f"(Discord said {exc.code}: {exc.text}).")
+        elif isinstance(action, GrantRole | RemoveRole):
+            role = self._role_named(guild, action.role)
+            if role is not None:
+                return self._cant_manage_role(guild, role)
+        elif isinstance(action, Timeout):
+            self.problems.once(
+                guild.id, action.user_id, "forbidden_timeout",
+                f"Hearth can't time out member {action.user_id} in server '{guild.name}' "
+                f"({guild.id}): give Hearth the Moderate Members permission and a role above "
+                "theirs (owners and administrators can't be timed out).")
+        else:
+            self.problems.once(
+                guild.id, type(action).__name__, "forbidden",
+                f"Hearth was refused a {type(action).__name__} in '{guild.name}' ({guild.id}): "
+                f"{exc.code} {exc.text}")
+        return Receipt(False, reason="forbidden")

@@ -1,0 +1,104 @@
+"""Neutral Text -> Discord markdown, plus the exact AllowedMentions that message may use.
+
+Only Mention segments may ping, and only the members they name: every message goes out with
+`AllowedMentions(everyone=False, roles=False, users=[those members], replied_user=False)`.
+Member-written text is escaped (mentions and markdown); template text keeps its formatting but
+`@everyone` / `@here` are neutralised there too, so even a careless template can't shout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import discord
+
+from bot.text import ChannelLink, Literal, Mention, Text, Timestamp, UserText
+
+# Discord refuses message content above this many characters.
+MAX_CONTENT = 2000
+_ZWSP = "\u200b"
+# Case-insensitive: clients differ, and a zero-width space costs nothing.
+_MASS = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_ID = re.compile(r"^\d{1,20}$")
+
+ChannelResolver = Callable[[str], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    content: str
+    allowed_mentions: discord.AllowedMentions
+    user_ids: tuple[int, ...]
+
+
+def allowed(user_ids: tuple[int, ...] = ()) -> discord.AllowedMentions:
+    """Ping exactly these users: never everyone/here, never a role, never a replied-to author."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False,
+        users=[discord.Object(uid) for uid in user_ids])
+
+
+def neutralise(text: str) -> str:
+    """Break `@everyone` / `@here` so they show but can't ping (template text)."""
+    return _MASS.sub(lambda m: f"@{_ZWSP}{m.group(1)}", text)
+
+
+def escape_user_text(text: str) -> str:
+    """Text a member wrote: no pings of any kind, no markdown tricks."""
+    text = neutralise(discord.utils.escape_mentions(text))
+    return discord.utils.escape_markdown(text)
+
+
+def render(text: Text, channel_id: ChannelResolver | None = None) -> Rendered:
+    """Render for one guild; `channel_id` turns configured channel names into ids."""
+    out: list[str] = []
+    users: list[int] = []
+    for seg in text.segments:
+        if isinstance(seg, Literal):
+            out.append(neutralise(seg.text))
+        elif isinstance(seg, UserText):
+            out.append(escape_user_text(seg.text))
+        elif isinstance(seg, Mention):
+            if _ID.match(seg.user_id):
+                uid = int(seg.user_id)
+                out.append(f"<@{uid}>")
+                if uid not in users:
+                    users.append(uid)
+            else:  # not a Discord id (e.g. a name typed in the console): show, never ping
+                out.append("@" + escape_user_text(seg.name))
+        elif isinstance(seg, ChannelLink):
+            out.append(_channel(seg.channel, channel_id))
+        elif isinstance(seg, Timestamp):
+            unix = int(seg.at.timestamp())
+            out.append(f"<t:{unix}:R> (<t:{unix}:f>)")
+    ids = tuple(users)
+    return Rendered("".join(out), allowed(ids), ids)
+
+
+def _channel(ref: str, channel_id: ChannelResolver | None) -> str:
+    name = ref.strip().removeprefix("#")
+    if _ID.match(name):
+        return f"<#{name}>"
+    found = channel_id(name) if channel_id else None
+    if found is not None:
+        return f"<#{found}>"
+    return "#" + escape_user_text(name)
+
+
+def chunks(content: str, limit: int = MAX_CONTENT) -> Iterator[str]:
+    """Split long content into messages Discord accepts, at line breaks where possible."""
+    if not content:
+        yield "\u200b"  # Discord rejects empty content; an empty template still says something
+        return
+    while len(content) > limit:
+        cut = content.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = content.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        yield content[:cut]
+        content = content[cut:].lstrip("\n")
+    if content:
+        yield content

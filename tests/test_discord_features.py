@@ -1,0 +1,92 @@
+"""Features built in parallel (reputation, introductions, moderation), seen through Discord.
+
+Each test skips until its cog is merged; none needs adapter code of its own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.discord_world import running
+from tests.fakes.discord_server import EPHEMERAL, option, subcommand, user_option
+
+
+def webhook(w, token: str) -> str:
+    return rf"/webhooks/{w.fake.app_id}/{token}/messages/@original"
+
+
+async def test_thanks_with_a_member_option(tmp_path: Path) -> None:
+    pytest.importorskip("cogs.reputation")
+    async with running(tmp_path) as w:
+        general = w.channels["general"]
+        interaction = await w.fake.slash_command(
+            w.guild, general, w.alice, "thanks",
+            [user_option("member", w.bob), option("reason", "fixed my bug")], guild_command=True)
+        callback = await w.fake.wait_for_response(interaction)
+        assert callback.json["type"] == 5 and callback.json["data"]["flags"] == EPHEMERAL
+        post = await w.fake.wait_for_call("POST", rf"/channels/{general}/messages")
+        assert f"<@{w.bob}>" in post.json["content"] and "fixed my bug" in post.json["content"]
+        assert post.json["allowed_mentions"] == {"parse": [], "users": [int(w.bob)]}
+
+
+async def test_thank_you_reaction_awards_reputation(tmp_path: Path) -> None:
+    pytest.importorskip("cogs.reputation")
+    async with running(tmp_path) as w:
+        general = w.channels["general"]
+        mid = await w.fake.message_create(general, w.bob, "try restarting it")
+        await w.probe.wait(lambda: bool(w.probe.messages))  # bob is now known to Hearth
+        await w.fake.reaction_add(general, mid, w.alice, "🙏")
+        await w.probe.wait(lambda: bool(w.probe.reactions))  # probe listens after reputation
+        totals = await w.app.storage.reputation.totals(w.probe.reactions[0].community, w.bob)
+        assert totals.points >= 1
+
+
+async def test_badge_grant_gives_the_role(tmp_path: Path) -> None:
+    pytest.importorskip("cogs.reputation")
+    async with running(tmp_path) as w:
+        interaction = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.mod, "badge",
+            [subcommand("grant", user_option("member", w.bob), option("badge", "Helper"))],
+            guild_command=True)
+        await w.fake.wait_for_response(interaction)
+        helper = w.roles["Helper"]
+        await w.fake.wait_for_call("PUT", rf"/guilds/{w.guild.id}/members/{w.bob}/roles/{helper}")
+
+
+async def test_introduce_opens_a_modal_and_posts_the_introduction(tmp_path: Path) -> None:
+    pytest.importorskip("cogs.introductions")
+    async with running(tmp_path) as w:
+        opened = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.alice, "introduce", guild_command=True)
+        modal = (await w.fake.wait_for_response(opened)).json
+        assert modal["type"] == 9
+        inputs = [row["components"][0] for row in modal["data"]["components"]]
+        values = {i["custom_id"]: "Alice @everyone" if i["custom_id"] == "name" else "tea"
+                  for i in inputs}
+        submit = await w.fake.modal_submit(
+            w.guild, w.channels["general"], w.alice, modal["data"]["custom_id"], values)
+        intro = w.channels["introductions"]
+        post = await w.fake.wait_for_call("POST", rf"/channels/{intro}/messages")
+        assert "tea" in post.json["content"] and "@everyone" not in post.json["content"]
+        assert post.json["allowed_mentions"]["parse"] == []
+        thanks = await w.fake.wait_for_call("PATCH", webhook(w, submit.token))
+        assert f"<#{intro}>" in thanks.json["content"]
+
+
+async def test_warnings_dm_the_member_and_the_ladder_times_out(tmp_path: Path) -> None:
+    pytest.importorskip("cogs.moderation")
+    async with running(tmp_path) as w:
+        for n in range(1, 4):
+            interaction = await w.fake.slash_command(
+                w.guild, w.channels["general"], w.mod, "warn",
+                [user_option("member", w.bob), option("rule", "spam")], guild_command=True)
+            await w.fake.wait_for_call("PATCH", webhook(w, interaction.token))
+            await w.fake.wait_for_call("POST", r"/users/@me/channels")  # once: then cached
+            dm_channel = w.fake.dm_channels[w.bob]["id"]
+            dm = await w.fake.wait_for_call("POST", rf"/channels/{dm_channel}/messages", count=n)
+            assert "spam" in dm.json["content"].lower()
+            w.clock.set(w.clock.now() + timedelta(hours=1))  # past the cool-off
+        patch = await w.fake.wait_for_call("PATCH", rf"/guilds/{w.guild.id}/members/{w.bob}")
+        assert patch.json["communication_disabled_until"]

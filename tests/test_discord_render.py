@@ -1,0 +1,38 @@
+"""Rendering neutral Text for Discord: only Mention segments can ping, and only their member."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from adapters.discord.render import chunks, render
+from bot.text import ChannelLink, Literal, Mention, Text, Timestamp, UserText
+
+
+def test_user_text_is_escaped_and_only_mentions_ping() -> None:
+    text = Text((Literal("**Hi** "), Mention("123456789012345678", "x"), Literal(" "),
+                 UserText("@everyone <@&123456789012345678> <@223456789012345678> _x_"),
+                 Literal(" @Here")))
+    out = render(text)
+    assert out.content.startswith("**Hi** <@123456789012345678> @\u200beveryone")
+    assert "<@&1" not in out.content and "<@2" not in out.content and "\\_x\\_" in out.content
+    assert "@\u200bHere" in out.content
+    assert out.allowed_mentions.to_dict() == {"parse": [], "users": [123456789012345678]}
+
+
+def test_channels_times_and_non_discord_mentions() -> None:
+    at = datetime(2026, 12, 24, 18, 0, tzinfo=UTC)
+    text = Text((ChannelLink("welcome"), Literal(" "), ChannelLink("#nope"), Literal(" "),
+                 ChannelLink("42"), Literal(" "), Timestamp(at), Literal(" "),
+                 Mention("alice", "alice")))
+    out = render(text, {"welcome": 7}.get)
+    unix = int(at.timestamp())
+    assert out.content == f"<#7> #nope <#42> <t:{unix}:R> (<t:{unix}:f>) @alice"
+    assert out.user_ids == ()
+
+
+def test_long_content_splits_at_lines_within_discord_limit() -> None:
+    content = "\n".join(f"line {i} " + "x" * 80 for i in range(60))
+    parts = list(chunks(content))
+    assert len(parts) > 1 and all(len(p) <= 2000 for p in parts)
+    assert "\n".join(parts) == content
+    assert list(chunks("")) == ["\u200b"]
