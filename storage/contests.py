@@ -36,22 +36,10 @@ class NewContest:
 
 
 @dataclass(frozen=True, slots=True)
-class ContestRecord:
+class ContestRecord(NewContest):
+    """A stored contest: what it was created with, plus where it stands now."""
+
     number: int
-    title: str
-    description: str
-    created_by: str
-    created_at: datetime
-    closes_at: datetime
-    method: str
-    winners: int
-    entries_per_member: int
-    min_reputation: int
-    min_days: int
-    badge: str | None
-    review: bool
-    anonymous: bool
-    secret: str
     state: str
     closed_at: datetime | None
     seed_input: str | None
