@@ -77,21 +77,32 @@ def _config(toml: str = "") -> object:
 
 
 async def raid(joins: int = 500, seconds: float = 10.0, folder: Path | None = None,
-               toml: str = "") -> RaidFigures:
+               toml: str = "", down_for: timedelta | None = None) -> RaidFigures:
+    """`down_for`: Hearth stops right after the joins and starts again this much later, with
+    the paced DMs still waiting (stored), as after a crash or a deploy."""
     with tempfile.TemporaryDirectory() as tmp:
         database = (folder or Path(tmp)) / "raid.sqlite3"
         clock = ManualClock(START)
-        app = await bootstrap.build(_config(toml), clock=clock, rng=random.Random(1),
-                                    database=database)
         sent: list[tuple[datetime, str]] = []
-        session = ConsoleSession(app.runtime, app.scheduler,
-                                 lambda line: sent.append((clock.now(), line)), "Hearth")
-        app.runtime.add_sink("console", session)
-        await app.runtime.start()
+
+        async def open_app() -> tuple[bootstrap.App, ConsoleSession]:
+            app = await bootstrap.build(_config(toml), clock=clock, rng=random.Random(1),
+                                        database=database)
+            session = ConsoleSession(app.runtime, app.scheduler,
+                                     lambda line: sent.append((clock.now(), line)), "Hearth")
+            app.runtime.add_sink("console", session)
+            await app.runtime.start()
+            return app, session
+
+        app, session = await open_app()
         gap = timedelta(seconds=seconds / joins)
         for i in range(joins):
             await session.feed(f"+newcomer{i}")
             await app.scheduler.advance(gap)
+        if down_for is not None:
+            await app.close()
+            clock.set(clock.now() + down_for)
+            app, session = await open_app()  # overdue work runs as it starts
         # Let time pass until every paced DM has gone out (or an hour, whichever is first).
         for _ in range(60):
             if not await app.storage.jobs.all():

@@ -112,6 +112,17 @@ class GreetingsCog(Cog):
         record = await self.storage.members.get(job.community, job.payload["user_id"])
         if record is None or record.left_at is not None:
             return []  # they left before their turn; a DM now would be odd
+        # After downtime every waiting DM is overdue at once: give a late one the next free
+        # slot instead (the scheduler keeps a job its handler moved), so the pace holds.
+        now, pace = self.services.clock.now(), ctx.settings.greetings.raid.dm_pace
+        if now - job.due_at >= pace:
+            last = self._next_dm_slot.get(job.community)
+            slot = now if last is None else max(now, last + pace)
+            self._next_dm_slot[job.community] = slot
+            if slot > now:
+                await self.services.scheduler.schedule(PACED_DM, job.key, job.community, slot,
+                                                       job.payload)
+                return []
         return [self._dm(job.community, record.user_id, record.name, ctx)]
 
     async def on_leave(self, event: MemberLeft, ctx: Context) -> list[Action]:
