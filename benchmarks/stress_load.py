@@ -217,6 +217,10 @@ async def main() -> None:
     print(f"  DM pace: at most {r.max_dms_per_second} in any second, "
           f"{r.max_dms_per_minute} in any minute; the last went out "
           f"{r.last_dm_after} after the first join")
+    d = await raid(args.joins, args.seconds, down_for=timedelta(minutes=10))
+    print(f"raid with Hearth down for 10 minutes right after the joins: DMs {d.dms} to "
+          f"{d.dm_recipients} members, at most {d.max_dms_per_second} in any second, "
+          f"{d.max_dms_per_minute} in any minute, summaries {d.summaries}")
     b = await burst(args.messages, args.members)
     print(f"burst: {b.messages:,} messages from {b.members:,} members in {b.seconds:.1f} s "
           f"({b.messages / b.seconds:,.0f}/s, with tracemalloc on)")
@@ -225,7 +229,7 @@ async def main() -> None:
     print(f"  peak RSS {b.rss_before_kb / 1024:.1f} MiB before, {b.rss_after_kb / 1024:.1f} MiB "
           f"after (+{(b.rss_after_kb - b.rss_before_kb) / 1024:.1f} MiB); "
           f"Python heap peak (tracemalloc) {b.heap_peak_kb / 1024:.1f} MiB")
-    ok = (r.summaries == 1 and r.dm_recipients == r.joins
+    ok = (r.summaries == 1 and r.dm_recipients == r.joins and d.dm_recipients == d.joins
           and b.stored_points == b.expected_points)
     sys.exit(0 if ok else 1)
 

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261121
 KILLS = 22
+LANES = 2
 WAIT = timedelta(seconds=10)
 CONFIG = """\
 [reputation]
@@ -224,9 +226,22 @@ def integrity(db: Path) -> str:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-def test_kills_lose_no_acknowledged_write(tmp_path: Path) -> None:
-    rng = random.Random(SEED)
-    db, config, log = tmp_path / "hearth.sqlite3", tmp_path / "crash.toml", tmp_path / "log"
+@dataclass
+class LaneFigures:
+    kills: int
+    mid_stream: int
+    acked: int
+    points_lost: int
+    bound: int
+    worst: tuple[int, int]
+    deadline_contests: int
+
+
+def lane(folder: Path, seed: int, kills_wanted: int) -> LaneFigures:
+    """One database, killed and restarted `kills_wanted` times; asserts as it goes."""
+    folder.mkdir()
+    rng = random.Random(seed)
+    db, config, log = folder / "hearth.sqlite3", folder / "crash.toml", folder / "log"
     config.write_text(CONFIG)
     start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
     plan = Plan(rng)
@@ -246,7 +261,7 @@ def test_kills_lose_no_acknowledged_write(tmp_path: Path) -> None:
     kills = points_lost = bound_total = mid_stream = 0
     worst: tuple[int, int] = (0, 0)  # (lost, bound) of the run closest to its bound
     deadline_runs: list[int] = []
-    for run in range(1, KILLS + 1):
+    for run in range(1, kills_wanted + 1):
         start += timedelta(hours=1)  # monotonic console time, past any contest due meanwhile
         is_deadline = run % 5 == 2
         lines = plan.deadline(run) if is_deadline else plan.regular(run)
@@ -325,13 +340,27 @@ def test_kills_lose_no_acknowledged_write(tmp_path: Path) -> None:
 
     for run, line in acked:
         assert stored(db, line.kind, line.key), f"run {run}: {line.text!r} lost later"
-    print(f"\ncrash test: {kills} kills survived ({mid_stream} mid-stream), "
-          f"{len(acked)} acknowledged writes, 0 lost; "
-          f"activity points lost {points_lost} against a bound of {bound_total} "
-          f"(worst run {worst[0]} of {worst[1]}); {len(deadline_runs)} contests due during "
-          f"downtime each closed and announced once; integrity ok after every kill")
+    return LaneFigures(kills, mid_stream, len(acked), points_lost, bound_total, worst,
+                       len(deadline_runs))
+
+
+def test_kills_lose_no_acknowledged_write(tmp_path: Path) -> None:
+    # Two databases side by side halve the wall time; each lane is its own seeded story.
+    with ThreadPoolExecutor(LANES) as pool:
+        futures = [pool.submit(lane, tmp_path / f"lane{i}", SEED + i, KILLS // LANES)
+                   for i in range(LANES)]
+        lanes = [f.result() for f in futures]
+    kills = sum(f.kills for f in lanes)
+    acked = sum(f.acked for f in lanes)
+    worst = max((f.worst for f in lanes), key=lambda w: w[0] / max(w[1], 1))
+    print(f"\ncrash test: {kills} kills survived ({sum(f.mid_stream for f in lanes)} "
+          f"mid-stream), {acked} acknowledged writes, 0 lost; activity points lost "
+          f"{sum(f.points_lost for f in lanes)} against a bound of {sum(f.bound for f in lanes)} "
+          f"(worst run {worst[0]} of {worst[1]}); "
+          f"{sum(f.deadline_contests for f in lanes)} contests due during downtime each closed "
+          f"and announced once; integrity ok after every kill")
     assert kills >= 20
-    assert len(acked) > 100, "too few acknowledged writes to prove anything"
+    assert acked > 100, "too few acknowledged writes to prove anything"
 
 
 if __name__ == "__main__":  # pragma: no cover
