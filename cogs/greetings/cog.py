@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, Post
@@ -112,7 +112,24 @@ class GreetingsCog(Cog):
         record = await self.storage.members.get(job.community, job.payload["user_id"])
         if record is None or record.left_at is not None:
             return []  # they left before their turn; a DM now would be odd
+        now = self.services.clock.now()
+        if now - job.due_at >= ctx.settings.greetings.raid.dm_pace:
+            await self._repace(job, now, ctx.settings.greetings.raid.dm_pace)
         return [self._dm(job.community, record.user_id, record.name, ctx)]
+
+    async def _repace(self, late: Job, now: datetime, pace: timedelta) -> None:
+        """After downtime the waiting DMs are overdue all at once: this one goes now, and every
+        other waiting one gets a fresh slot after it, in the same order, one per `pace`."""
+        slot = now
+        async with self.storage.db.transaction():
+            for job in await self.storage.jobs.all():  # oldest first
+                if job.kind == PACED_DM and job.community == late.community \
+                        and job.key != late.key:
+                    slot += pace
+                    # The scheduler keeps a job moved while another one runs.
+                    await self.services.scheduler.schedule(PACED_DM, job.key, job.community,
+                                                           slot, job.payload)
+        self._next_dm_slot[late.community] = slot
 
     async def on_leave(self, event: MemberLeft, ctx: Context) -> list[Action]:
         cfg: GreetingsSettings = ctx.settings.greetings

@@ -1,0 +1,367 @@
+"""Crash test: Hearth in its own process, SIGKILLed at random moments under a steady stream of
+joins, commands and chat, restarted each time on the same database.
+
+What it proves, across every kill:
+- every command whose reply was printed before the kill is in the database;
+- activity points lost are within the documented bound (`reputation.flush_every`: what was
+  earned since the last completed flush). With the manual console clock a flush runs inside a
+  `:wait`, so "the last completed flush" is the last `:wait 10s` whose next line was echoed;
+- `PRAGMA integrity_check` is ok after every kill;
+- a contest that fell due while Hearth was down closes exactly once (one closed row, one
+  winners announcement across all runs' output).
+
+Run with `-s` to see the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20261121
+KILLS = 22
+LANES = 2
+WAIT = timedelta(seconds=10)
+CONFIG = """\
+[reputation]
+# Every /thanks the stream sends must be accepted, so the fairness limits are off here.
+daily_limit = 0
+pair_cooldown = "off"
+max_share_per_giver = 1.0
+"""
+SPEAKERS = [f"s{i}" for i in range(60)]
+COOLDOWN = timedelta(seconds=60)  # reputation.activity_cooldown (default)
+
+# What a successful reply looks like, per kind of write.
+SUCCESS = {
+    "thanks": "thanked",
+    "warn": "Case #",
+    "create": "Done: **",
+    "enter": "Your entry",
+    "vote": "Your vote for entry",
+}
+
+
+@dataclass
+class Line:
+    text: str
+    kind: str  # thanks, warn, create, enter, vote, message, wait, other
+    key: str = ""  # what to look for in the database
+
+
+@dataclass
+class RunResult:
+    lines: list[Line]
+    out: list[str]
+    # index of each sent line -> the output lines it produced (only for lines that echoed)
+    segments: dict[int, list[str]] = field(default_factory=dict)
+    echoed: int = 0  # how many sent lines were echoed (processing started)
+
+
+class Hearth:
+    """One `python -m bot console` process reading a pipe."""
+
+    def __init__(self, db: Path, config: Path, start: datetime, log: Path) -> None:
+        self.out: list[str] = []
+        self._log = log.open("a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", "--database", str(db), "--config",
+             str(config), "--seed", "1", "--start", start.isoformat()],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            text=True, encoding="utf-8", bufsize=1)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.out.append(line.rstrip("\n"))
+
+    def send(self, lines: list[Line]) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write("".join(f"{ln.text}\n" for ln in lines))
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+
+    def echoes(self) -> int:
+        return sum(1 for line in list(self.out) if line.startswith("> "))
+
+    def wait_for_echoes(self, n: int, limit: float = 20.0) -> None:
+        deadline = time.monotonic() + limit
+        while self.echoes() < n and time.monotonic() < deadline and self.proc.poll() is None:
+            time.sleep(0.005)
+
+    def wait_for(self, text: str, limit: float = 20.0) -> str:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            for line in list(self.out):
+                if text in line and not line.startswith("> "):
+                    return line
+            time.sleep(0.005)
+        raise AssertionError(f"Hearth never printed {text!r}")
+
+    def kill(self) -> list[str]:
+        self.proc.send_signal(signal.SIGKILL)
+        return self._finish()
+
+    def close(self) -> list[str]:
+        """A clean stop: end of input, so Hearth flushes and exits."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        return self._finish()
+
+    def _finish(self) -> list[str]:
+        self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
+        with __import__("contextlib").suppress(BrokenPipeError, OSError):
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+        self._log.close()
+        return self.out
+
+
+def split(lines: list[Line], out: list[str]) -> RunResult:
+    """Pair each echoed input line with the output it produced (until the next echo)."""
+    result = RunResult(lines, out)
+    current = -1
+    for line in out:
+        if line.startswith("> "):
+            current += 1
+            result.segments[current] = []
+        elif current >= 0:
+            result.segments[current].append(line)
+    result.echoed = current + 1
+    return result
+
+
+class Plan:
+    """Builds the command stream; knows the console time each line will run at."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.n = 0
+
+    def regular(self, run: int) -> list[Line]:
+        rng, lines = self.rng, [Line(":mod mo", "other")]
+        t = timedelta(0)
+        last_spoke: dict[str, timedelta] = {}
+        lines.append(Line(f'mo> /contest create "C{run}" "Stream contest {run}" 1w votes',
+                          "create", f"C{run}"))
+        for _ in range(rng.randint(12, 20)):
+            for _ in range(rng.randint(4, 8)):
+                self.n += 1
+                k = self.n
+                roll = rng.random()
+                if roll < 0.45:
+                    eligible = [s for s in SPEAKERS
+                                if s not in last_spoke or t - last_spoke[s] >= COOLDOWN]
+                    speaker = rng.choice(eligible)
+                    last_spoke[speaker] = t
+                    lines.append(Line(f"{speaker}> this message earns a point, number {k}",
+                                      "message"))
+                elif roll < 0.55:
+                    lines.append(Line(f"+j{k}", "other"))
+                elif roll < 0.7:
+                    giver = rng.choice(["alice", "bob", "carol"])
+                    target = rng.choice([m for m in ("alice", "bob", "carol") if m != giver])
+                    lines.append(Line(f"{giver}> /thanks @{target} T-{k}", "thanks", f"T-{k}"))
+                elif roll < 0.8:
+                    lines.append(Line(f"+w{k}", "other"))
+                    lines.append(Line(f"mo> /warn @w{k} spam please keep it on topic",
+                                      "warn", f"w{k}"))
+                elif roll < 0.9:
+                    lines.append(Line(f"e{k}> /contest enter #1 E-{k}", "enter", f"E-{k}"))
+                else:
+                    lines.append(Line(f"v{k}> /contest vote #1 1", "vote", f"v{k}"))
+            lines.append(Line(f":wait {int(WAIT.total_seconds())}s", "wait"))
+            t += WAIT
+        lines.append(Line("#general", "other"))  # so the last :wait's completion is visible
+        return lines
+
+    def deadline(self, run: int) -> list[Line]:
+        """A contest closing in a minute, two entries, then nothing: the kill comes next."""
+        return [
+            Line(":mod mo", "other"),
+            Line(f'mo> /contest create "D{run}" "Closes while Hearth is down" 1m draw',
+                 "create", f"D{run}"),
+            Line(f"d{run}a> /contest enter #D Da-{run}", "enter", f"Da-{run}"),
+            Line(f"d{run}b> /contest enter #D Db-{run}", "enter", f"Db-{run}"),
+        ]
+
+
+def stored(db: Path, kind: str, key: str) -> bool:
+    queries = {
+        "thanks": "SELECT 1 FROM rep_ledger WHERE source='thanks' AND reason=?",
+        "warn": "SELECT 1 FROM moderation_cases WHERE user_id=?",
+        "create": "SELECT 1 FROM contests WHERE title=?",
+        "enter": "SELECT 1 FROM contest_entries WHERE content=?",
+        "vote": "SELECT 1 FROM contest_votes WHERE contest=1 AND user_id=?",
+    }
+    with sqlite3.connect(db) as conn:
+        return conn.execute(queries[kind], (key,)).fetchone() is not None
+
+
+def activity_points(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT COALESCE(SUM(points), 0) FROM rep_ledger"
+                           " WHERE source='activity'").fetchone()
+    return int(row[0])
+
+
+def integrity(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@dataclass
+class LaneFigures:
+    kills: int
+    mid_stream: int
+    acked: int
+    points_lost: int
+    bound: int
+    worst: tuple[int, int]
+    deadline_contests: int
+
+
+def lane(folder: Path, seed: int, kills_wanted: int) -> LaneFigures:
+    """One database, killed and restarted `kills_wanted` times; asserts as it goes."""
+    folder.mkdir()
+    rng = random.Random(seed)
+    db, config, log = folder / "hearth.sqlite3", folder / "crash.toml", folder / "log"
+    config.write_text(CONFIG)
+    start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    plan = Plan(rng)
+    all_out: list[str] = []
+
+    # Setup, with a clean stop: the members who thank each other and contest #1.
+    setup = [Line(":mod mo", "other"), Line("+alice", "other"), Line("+bob", "other"),
+             Line("+carol", "other"),
+             Line('mo> /contest create "Stream" "Everyone enters" 1w votes', "create", "Stream"),
+             Line("alice> /contest enter #1 first entry", "enter", "first entry")]
+    hearth = Hearth(db, config, start, log)
+    hearth.send(setup)
+    all_out += hearth.close()
+
+    acked: list[tuple[int, Line]] = []
+    refused: list[tuple[Line, list[str]]] = []
+    kills = points_lost = bound_total = mid_stream = 0
+    worst: tuple[int, int] = (0, 0)  # (lost, bound) of the run closest to its bound
+    deadline_runs: list[int] = []
+    for run in range(1, kills_wanted + 1):
+        start += timedelta(hours=1)  # monotonic console time, past any contest due meanwhile
+        is_deadline = run % 5 == 2
+        lines = plan.deadline(run) if is_deadline else plan.regular(run)
+        before = activity_points(db)
+        hearth = Hearth(db, config, start, log)
+        if is_deadline:
+            # The entries name the contest by the number its creation reply printed.
+            deadline_runs.append(run)
+            hearth.send(lines[:2])
+            number = hearth.wait_for(f"**D{run}** (#")
+            number = number.split(f"**D{run}** (#")[1].split(")")[0]
+            for ln in lines[2:]:
+                ln.text = ln.text.replace("#D ", f"#{number} ")
+            hearth.send(lines[2:])
+            hearth.wait_for(f"Db-{run}")  # the last entry's post: everything was answered
+        elif rng.random() < 0.15:
+            hearth.send(lines)
+            time.sleep(rng.uniform(0.0, 0.4))  # sometimes while starting up
+        else:
+            hearth.send(lines)
+            hearth.wait_for_echoes(1)
+            time.sleep(rng.uniform(0.0, 0.3))
+        out = hearth.kill()
+        kills += 1
+        mid_stream += sum(1 for ln in out if ln.startswith("> ")) < len(lines)
+        all_out += out
+        assert integrity(db) == "ok", f"run {run}: integrity check failed"
+        result = split(lines, out)
+        expected = bound = 0
+        for i, line in enumerate(lines):
+            if i not in result.segments:
+                break
+            done = (i + 1) in result.segments  # the next line started, so this one finished
+            if line.kind in SUCCESS:
+                reply = result.segments[i]
+                if not reply:
+                    continue  # killed before the reply went out: not acknowledged
+                if not any(SUCCESS[line.kind] in r for r in reply):
+                    refused.append((line, reply))
+                    continue
+                acked.append((run, line))
+                assert stored(db, line.kind, line.key), (
+                    f"run {run}: acknowledged {line.text!r} is not in the database; "
+                    f"reply was {reply}")
+            elif line.kind == "message" and done:
+                expected += 1
+                bound += 1
+            elif line.kind == "wait" and done:
+                bound = 0  # every point earned before this wait has been flushed
+        lost = expected - (activity_points(db) - before)
+        assert 0 <= lost <= bound, f"run {run}: lost {lost} activity points, bound {bound}"
+        points_lost += lost
+        bound_total += bound
+        if lost and lost / max(bound, 1) >= worst[0] / max(worst[1], 1):
+            worst = (lost, bound)
+
+    # A clean last run: overdue work finishes, memory is flushed.
+    hearth = Hearth(db, config, start + timedelta(hours=1), log)
+    hearth.send([Line(":wait 10s", "wait")])
+    all_out += hearth.close()
+    assert integrity(db) == "ok"
+    assert not refused, f"commands refused (the stream must only send valid ones): {refused[:3]}"
+
+    for run in deadline_runs:
+        announcements = [ln for ln in all_out if f"**D{run}** (#" in ln and "has closed" in ln]
+        with sqlite3.connect(db) as conn:
+            states = conn.execute("SELECT state FROM contests WHERE title=?",
+                                  (f"D{run}",)).fetchall()
+            winners = conn.execute(
+                "SELECT COUNT(*) FROM contest_winners w JOIN contests c ON c.number=w.contest"
+                " AND c.platform=w.platform AND c.community=w.community WHERE c.title=?",
+                (f"D{run}",)).fetchone()[0]
+        assert states == [("closed",)], f"D{run}: {states}"
+        assert len(announcements) == 1, f"D{run} announced {len(announcements)} times"
+        assert winners == 1, f"D{run} has {winners} winners"
+
+    for run, line in acked:
+        assert stored(db, line.kind, line.key), f"run {run}: {line.text!r} lost later"
+    return LaneFigures(kills, mid_stream, len(acked), points_lost, bound_total, worst,
+                       len(deadline_runs))
+
+
+def test_kills_lose_no_acknowledged_write(tmp_path: Path) -> None:
+    # Two databases side by side halve the wall time; each lane is its own seeded story.
+    with ThreadPoolExecutor(LANES) as pool:
+        futures = [pool.submit(lane, tmp_path / f"lane{i}", SEED + i, KILLS // LANES)
+                   for i in range(LANES)]
+        lanes = [f.result() for f in futures]
+    kills = sum(f.kills for f in lanes)
+    acked = sum(f.acked for f in lanes)
+    worst = max((f.worst for f in lanes), key=lambda w: w[0] / max(w[1], 1))
+    print(f"\ncrash test: {kills} kills survived ({sum(f.mid_stream for f in lanes)} "
+          f"mid-stream), {acked} acknowledged writes, 0 lost; activity points lost "
+          f"{sum(f.points_lost for f in lanes)} against a bound of {sum(f.bound for f in lanes)} "
+          f"(worst run {worst[0]} of {worst[1]}); "
+          f"{sum(f.deadline_contests for f in lanes)} contests due during downtime each closed "
+          f"and announced once; integrity ok after every kill")
+    assert kills >= 20
+    assert acked > 100, "too few acknowledged writes to prove anything"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(os.system(f"{sys.executable} -m pytest -s -q {__file__}"))
