@@ -21,7 +21,7 @@ EXAMPLE = (Path(__file__).parent.parent / "config.example.toml").read_text(encod
 SOURCE = "fuzz.toml"
 SECTIONS = config_sections()
 SEED = 20261121
-STRUCTURAL, TEXTUAL = 700, 700
+STRUCTURAL, TEXTUAL = 600, 600
 
 # A problem line: `key.path[0]."odd key": ...`, `(top level): ...` or `fuzz.toml: ...`.
 _SEGMENT = r'(?:[A-Za-z0-9_-]+|"[^"\n]*")'
