@@ -21,7 +21,7 @@ EXAMPLE = (Path(__file__).parent.parent / "config.example.toml").read_text(encod
 SOURCE = "fuzz.toml"
 SECTIONS = config_sections()
 SEED = 20261121
-STRUCTURAL, TEXTUAL = 600, 600
+STRUCTURAL, TEXTUAL = 500, 500
 
 # A problem line: `key.path[0]."odd key": ...`, `(top level): ...` or `fuzz.toml: ...`.
 _SEGMENT = r'(?:[A-Za-z0-9_-]+|"[^"\n]*")'
@@ -168,4 +168,4 @@ def test_damaged_configs_load_or_explain_every_problem_with_its_key() -> None:
           f"({STRUCTURAL} structural, {TEXTUAL} textual); {tally['valid']} valid, "
           f"{tally['error']} ConfigError")
     # Both outcomes happen: the fuzz neither only breaks syntax nor only makes no-op changes.
-    assert tally["valid"] > 50 and tally["error"] > 500
+    assert tally["valid"] > 50 and tally["error"] > 400
