@@ -51,6 +51,10 @@ class Mention:
     user_id: str
     name: str
 
+    def __post_init__(self) -> None:
+        # A display name is member-chosen too: one line, nothing hidden.
+        object.__setattr__(self, "name", clean(self.name, single_line=True))
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelLink:
