@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.durations import parse_duration
 from bot.events import MemberRef, MessageRef
 from bot.permissions import Level
+from bot.text import clean
 
 if TYPE_CHECKING:
     from bot.actions import Action
@@ -121,6 +122,10 @@ def bind(
     out: dict[str, Any] = {}
     for opt in spec.options:
         value = raw.get(opt.name)
+        if isinstance(value, str) and opt.type is OptionType.TEXT:
+            # Hidden control and bidi characters never reach storage or a post; a one-line
+            # option stays one line, so a title can't break the layout of what shows it.
+            value = clean(value, single_line=not opt.long)
         if isinstance(value, str):
             value = value.strip()
         if value is None or value == "":
@@ -174,7 +179,7 @@ def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
         return lowered[text.lower()]
     if len(text) > opt.max_length:
         raise UsageError(
-            f"{_label(opt)} is {len(text)} characters; please keep it under {opt.max_length}."
+            f"{_label(opt)} is {len(text):,} characters; please keep it under {opt.max_length}."
         )
     return text
 

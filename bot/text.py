@@ -6,8 +6,24 @@ admin wrote is a separate segment kind, so rendering can escape it and nothing i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+# Control characters other than tab and newline, and the bidi embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069): invisible, and able to scramble the rest of a post.
+_HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+
+
+def clean(text: str, *, single_line: bool = False) -> str:
+    """Member-written text made safe to store and show: line breaks normalised to \\n, hidden
+    control and bidi characters removed; `single_line` also folds line breaks and tabs to spaces.
+    """
+    text = _HIDDEN.sub("", _BREAKS.sub("\n", text))
+    if single_line:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +39,10 @@ class UserText:
 
     text: str
 
+    def __post_init__(self) -> None:
+        # Cleaned on the way in, so a name or an old stored answer can't flip a post's layout.
+        object.__setattr__(self, "text", clean(self.text))
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -30,6 +50,10 @@ class Mention:
 
     user_id: str
     name: str
+
+    def __post_init__(self) -> None:
+        # A display name is member-chosen too: one line, nothing hidden.
+        object.__setattr__(self, "name", clean(self.name, single_line=True))
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,27 +54,54 @@ def escape_user_text(text: str) -> str:
 def render(text: Text, channel_id: ChannelResolver | None = None) -> Rendered:
     """Render for one guild; `channel_id` turns configured channel names into ids."""
     out: list[str] = []
+    # Where member-written text landed, so a mention formed across segments (a template's
+    # "<@" before a member's "&123>", or "@" before "everyone") is broken as well.
+    written: list[tuple[int, int]] = []
+    size = 0
     users: list[int] = []
+
+    def add(piece: str, *, member: bool = False) -> None:
+        nonlocal size
+        out.append(piece)
+        if member and piece:
+            written.append((size, size + len(piece)))
+        size += len(piece)
+
     for seg in text.segments:
         if isinstance(seg, Literal):
-            out.append(neutralise(seg.text))
+            add(neutralise(seg.text))
         elif isinstance(seg, UserText):
-            out.append(escape_user_text(seg.text))
+            add(escape_user_text(seg.text), member=True)
         elif isinstance(seg, Mention):
             if _ID.match(seg.user_id):
                 uid = int(seg.user_id)
-                out.append(f"<@{uid}>")
+                add(f"<@{uid}>")
                 if uid not in users:
                     users.append(uid)
             else:  # not a Discord id (e.g. a name typed in the console): show, never ping
-                out.append("@" + escape_user_text(seg.name))
+                add("@" + escape_user_text(seg.name), member=True)
         elif isinstance(seg, ChannelLink):
-            out.append(_channel(seg.channel, channel_id))
+            add(_channel(seg.channel, channel_id), member=True)
         elif isinstance(seg, Timestamp):
             unix = int(seg.at.timestamp())
-            out.append(f"<t:{unix}:R> (<t:{unix}:f>)")
+            add(f"<t:{unix}:R> (<t:{unix}:f>)")
     ids = tuple(users)
-    return Rendered("".join(out), allowed(ids), ids)
+    return Rendered(_break_formed("".join(out), written), allowed(ids), ids)
+
+
+# A user or role mention of any length (escape_mentions only breaks 17-20 digit ids).
+_FORMED = re.compile(r"<@[!&]?\d+>?|@(?:everyone|here)", re.IGNORECASE)
+
+
+def _break_formed(content: str, written: list[tuple[int, int]]) -> str:
+    """Insert a zero-width space into every mention that member text took part in."""
+    if not written:
+        return content
+    cuts = [m.start() + 1 for m in _FORMED.finditer(content)
+            if any(a < m.end() and m.start() < b for a, b in written)]
+    for cut in reversed(cuts):
+        content = content[:cut] + _ZWSP + content[cut:]
+    return content
 
 
 def _channel(ref: str, channel_id: ChannelResolver | None) -> str:

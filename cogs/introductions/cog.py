@@ -19,7 +19,7 @@ from bot.events import (
 )
 from bot.ports import Job
 from bot.scheduler import JobHandler
-from bot.text import Mention, Text, UserText
+from bot.text import Mention, Text, UserText, clean
 from cogs.introductions.settings import IntroductionsSettings
 from storage.introductions import Introduction
 from storage.store import Storage
@@ -36,6 +36,17 @@ WHOIS = CommandSpec(
     "whois", "See a member's introduction, badges and reputation.",
     (Option("member", OptionType.MEMBER, "The member to look up"),),
 )
+
+
+def _trim(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word where one is near, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 3 // 4:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def post_key(user_id: str) -> str:
@@ -136,12 +147,14 @@ class IntroductionsCog(Cog):
         if (event.channel_name != channel and event.channel != channel) or \
                 not cfg.count_channel_messages or event.author.is_bot:
             return _NOTHING
-        content = event.content.strip()
+        content = clean(event.content).strip()
         if len(content) < cfg.min_message_length or content.startswith("/"):
             return _NOTHING
         author = event.author
         if await self.storage.introductions.exists(event.community, author.user_id):
             return _NOTHING
+        # The post itself stays in the channel; the copy /whois shows is kept to form size.
+        content = _trim(content, max((f.max_length for f in self.fields), default=1000))
         await self.storage.introductions.save(event.community, author.user_id,
                                               [(MESSAGE_FIELD, content)], ctx.now, "message")
         await self.services.scheduler.cancel(self._reminder_key(event))

@@ -16,7 +16,7 @@ from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
 from bot.events import CommandInvoked, Community, Event, MemberRef, MessageRef
 from bot.permissions import Level
-from bot.text import ChannelLink, Literal, Mention, Text, UserText
+from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
 from cogs.moderation import tone
 from cogs.moderation.settings import ModerationMessages, ModerationSettings
 from storage.moderation import Case, NewCase, Note
@@ -143,6 +143,7 @@ class ModerationCog(Cog):
 
     def _quote(self, cfg: ModerationSettings, content: str) -> str:
         limit = cfg.quote_max_length
+        content = clean(content).strip()  # kept in the case and re-posted: nothing hidden
         return content if len(content) <= limit else content[: limit - 1].rstrip() + "…"
 
     def _step_label(self, ctx: Context, count: int) -> Text:

@@ -299,7 +299,9 @@ class ModerationSettings(Section):
                 raise ValueError(f"two steps are for {n} warning(s); each count needs one step")
         expected = list(range(1, len(counts) + 1))
         if sorted(counts) != expected:
-            missing = sorted(set(range(1, max(counts) + 1)) - set(counts))
+            # Within 1..len: with no repeats, a gap must be there (and a huge count like 10**18
+            # must not build a set of every number up to it).
+            missing = [n for n in expected if n not in counts]
             raise ValueError(f"the steps must count 1, 2, 3... without gaps; there is no step "
                              f"for {', '.join(map(str, missing))} warning(s)")
         return sorted(ladder, key=lambda s: s.warnings)
