@@ -17,13 +17,15 @@ import pytest
 from adapters.serve import serve
 from adapters.slack.service import create as create_slack
 from bot import bootstrap
+from bot.cli import check_config
 from bot.clock import ManualClock
 from bot.logs import configure
 from tests.fakes import slack_requests as sr
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import START, config_from
+from tests.harness import EXAMPLE, START, config_from
 from tests.slack_rig import TEAM, seed
+from tests.test_cli import hearth
 
 TOKENS = {
     "DISCORD_TOKEN": "plain-discord-secret-0123456789",
@@ -185,3 +187,82 @@ def test_a_failing_log_handler_reports_without_the_token(
         logging.getLogger("hearth.test").error("login failed")
     text = logs.assert_clean()
     assert "Logging error" in text and "refused" in text
+
+
+# ---------------------------------------------------------------------- secrets in the config
+
+SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
+SLACK_APP = "xapp-1-A0123456789-1234567890-abcdef0123456789"
+
+
+def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str) -> tuple[int, str]:
+    path = tmp_path / "config.toml"
+    path.write_text(toml, encoding="utf-8")
+    code = check_config(str(path))
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_check_config_warns_of_tokens_by_shape_without_showing_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Valid config, but tokens pasted in: where Hearth would even post one as a welcome.
+    code, out = check(tmp_path, capsys, (
+        f'[greetings.messages]\nwelcome = "Welcome {{member}}! {SLACK_BOT}"\n'
+        f'[communities."discord:1234".greetings.messages]\nwelcome = "Hi {STRAY}"\n'
+        f'[platforms.console]\nmoderators = ["mia", "{SLACK_APP}"]\n'))
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].startswith("warning: greetings.messages.welcome looks like a Slack bot")
+    assert "set SLACK_BOT_TOKEN in the environment" in lines[0]
+    assert lines[1].startswith('warning: communities."discord:1234".greetings.messages.welcome '
+                               "looks like a Discord bot token")
+    assert "DISCORD_TOKEN" in lines[1]
+    assert lines[2].startswith("warning: platforms.console.moderators[1] looks like a Slack "
+                               "app-level token") and "SLACK_APP_TOKEN" in lines[2]
+    assert lines[3].endswith("is valid, but please act on the warnings above.")
+    for token in (SLACK_BOT, SLACK_APP, STRAY):
+        assert token not in out
+
+
+def test_check_config_warns_of_keys_named_like_secrets(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = check(tmp_path, capsys, (
+        '[platforms.discord]\ntoken = "hunter2-not-shaped"\n'
+        '[platforms.slack]\nsigning_secret = "s3cr3t"\n[hearth]\npassword = "pw"\n'))
+    # Unknown keys are errors anyway; the warnings come first and say where secrets go.
+    assert code == 1, out
+    warned = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert [w.split(" ")[1] for w in warned] == [
+        "platforms.discord.token", "platforms.slack.signing_secret", "hearth.password"]
+    assert all("from the environment" in w for w in warned)
+    assert "platforms.discord.token: unknown key" in out
+    for value in ("hunter2-not-shaped", "s3cr3t", '"pw"'):
+        assert value not in out
+
+
+def test_a_token_in_a_wrong_value_is_not_quoted_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = check(tmp_path, capsys, f'[platforms.slack]\nport = "{SLACK_BOT}"\n')
+    assert code == 1
+    assert "platforms.slack.port: must be a whole number, got '[redacted]'" in out
+    assert SLACK_BOT not in out
+
+
+def test_the_example_config_has_no_false_alarm(capsys: pytest.CaptureFixture[str]) -> None:
+    assert check_config(str(EXAMPLE)) == 0
+    assert capsys.readouterr().out.strip() == f"{EXAMPLE} looks good."
+
+
+def test_hearth_run_warns_and_fails_to_start_without_printing_tokens(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[hearth]\ndatabase = "{tmp_path / "h.sqlite3"}"\n'
+                      f'[greetings.messages]\nwelcome = "hi {{member}} {SLACK_BOT}"\n')
+    # Slack over HTTP without a signing secret can't start: the admin is told why.
+    env = {k: TOKENS[k] for k in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN")}
+    result = hearth("--log-level", "debug", "run", "--config", str(config), env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "SLACK_SIGNING_SECRET is not set" in output
+    assert "greetings.messages.welcome looks like a Slack bot or user token" in output
+    for token in (*TOKENS.values(), SLACK_BOT):
+        assert token not in output
