@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.commands import MODAL_FIELDS, context_menu_name
+from adapters.slack import forms
 from adapters.slack.inbound import callback_id_for
 from adapters.slack.manifest import specs_for
 from bot.commands import CommandKind, CommandSpec, Option, OptionType
@@ -188,21 +189,6 @@ def private_only(w: World, start: int) -> list[Any]:
     return calls
 
 
-async def discord_answer(w: World, spec: CommandSpec, interaction: Any) -> Any:
-    """The interaction the core answers: this one, or the submit of the modal it opened
-    (a message action or form asks its fields first; the member fills them in validly)."""
-    response = (await w.fake.wait_for_response(interaction)).json
-    if response["type"] != 9:
-        return interaction
-    fields = [row["components"][0]["custom_id"] for row in response["data"]["components"]]
-    values = {f: text_value(spec.option(f) or Option(f, OptionType.TEXT, ""), "")
-              for f in fields}
-    submit = await w.fake.modal_submit(w.guild, w.channels["general"], w.alice,
-                                       response["data"]["custom_id"], values)
-    await w.fake.wait_for_response(submit)
-    return submit
-
-
 async def discord_refusal(w: World, interaction: Any) -> str:
     """What the member was shown: the edit of the deferred (ephemeral) reply."""
     edit = await w.fake.wait_for_call(
@@ -234,8 +220,11 @@ async def test_discord_member_is_refused(tmp_path: Path, spec: CommandSpec) -> N
                 options = [subcommand(words[1], *options)]
             sent = await w.fake.slash_command(w.guild, w.channels["general"], w.alice,
                                               words[0], options or None, guild_command=True)
-        answered = await discord_answer(w, spec, sent)
-        text = await discord_refusal(w, answered)
+        # No form for a command they can't use (message actions and forms ask for fields in
+        # a modal first): the refusal comes at once, in an ephemeral deferred reply.
+        first = (await w.fake.wait_for_response(sent)).json
+        assert first["type"] == 5 and first["data"]["flags"] & EPHEMERAL, first
+        text = await discord_refusal(w, sent)
         assert REFUSAL.search(text), text
         private_only(w, start)
         assert snapshot(database) == before
@@ -275,6 +264,42 @@ async def test_slack_member_is_refused(tmp_path: Path, spec: CommandSpec) -> Non
             await rig.command(f"/{first}", rest, user_id="U123", name="refused")
         answer = await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "refused")
         await rig.service.drain()
+        assert REFUSAL.search(answer["text"]), answer
+        slack_private_only(rig, start)
+        assert snapshot(database) == before
+
+
+def slack_field(opt: Option) -> dict[str, Any]:
+    """A modal field's state, as Slack sends it for this option type."""
+    if opt.type is OptionType.MEMBER:
+        return {"type": "users_select", "selected_user": "U456"}
+    if opt.type is OptionType.CHOICE:
+        return {"type": "static_select", "selected_option": {"value": opt.choices[0]}}
+    return {"type": "plain_text_input", "value": text_value(opt, "")}
+
+
+@pytest.mark.parametrize("spec", PRIVILEGED, ids=IDS)
+async def test_slack_member_submitting_a_form_is_refused(tmp_path: Path, spec: CommandSpec
+                                                         ) -> None:
+    # Hearth opens a command's form only for those allowed, but a form opened while a member
+    # was still a moderator can be submitted after they lost the role: the core checks again.
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("/help", "", user_id="U123", name="seen")
+        await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "seen")
+        await rig.service.drain()
+        database = tmp_path / "hearth.sqlite3"
+        before, start = snapshot(database), len(rig.fake.calls)
+
+        meta: dict[str, Any] = {"c": spec.name, "ch": "C0GENERAL"}
+        if spec.kind is CommandKind.MESSAGE_ACTION:
+            meta.update(ts="1700000000.000100", u="U456", t="hello all")
+        values = {o.name: {forms.ACTION_ID: slack_field(o)} for o in forms.fillable(spec)}
+        status, _, _ = await rig.sender.send_payload(sr.view_submission(
+            forms.CALLBACK_ID, values, "U123", private_metadata=forms.pack(meta)))
+        assert status == 200
+        answer = await rig.fake.wait_for_call("chat.postEphemeral")
+        await rig.service.drain()
+        assert (answer["user"], answer["channel"]) == ("U123", "C0GENERAL")
         assert REFUSAL.search(answer["text"]), answer
         slack_private_only(rig, start)
         assert snapshot(database) == before
