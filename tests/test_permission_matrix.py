@@ -189,7 +189,7 @@ def private_only(w: World, start: int) -> list[Any]:
     return calls
 
 
-async def discord_refusal(w: World, interaction: Any) -> str:
+async def discord_reply(w: World, interaction: Any) -> str:
     """What the member was shown: the edit of the deferred (ephemeral) reply."""
     edit = await w.fake.wait_for_call(
         "PATCH", rf"/webhooks/{w.fake.app_id}/{interaction.token}/messages/@original")
@@ -202,7 +202,7 @@ async def test_discord_member_is_refused(tmp_path: Path, spec: CommandSpec) -> N
         hello = await w.fake.message_create(w.channels["general"], w.bob, "hello all")
         seen = await w.fake.slash_command(w.guild, w.channels["general"], w.alice, "help",
                                           guild_command=True)
-        await discord_refusal(w, seen)
+        await discord_reply(w, seen)
         database = tmp_path / "hearth.sqlite3"
         before, start = snapshot(database), len(w.fake.calls)
 
@@ -224,7 +224,7 @@ async def test_discord_member_is_refused(tmp_path: Path, spec: CommandSpec) -> N
         # a modal first): the refusal comes at once, in an ephemeral deferred reply.
         first = (await w.fake.wait_for_response(sent)).json
         assert first["type"] == 5 and first["data"]["flags"] & EPHEMERAL, first
-        text = await discord_refusal(w, sent)
+        text = await discord_reply(w, sent)
         assert REFUSAL.search(text), text
         private_only(w, start)
         assert snapshot(database) == before
