@@ -17,6 +17,7 @@ from bot import bootstrap
 from bot.clock import ManualClock
 from bot.config import Config, ConfigError
 from bot.logs import configure
+from bot.tokens import file_warnings
 from storage.database import DatabaseError
 
 log = logging.getLogger("hearth")
@@ -33,13 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "check-config":
         return check_config(args.file)
+    path = _config_path(args.config)
     try:
-        config = bootstrap.load(_config_path(args.config))
+        config = bootstrap.load(path)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print("Hearth did not start: please fix the config above.", file=sys.stderr)
         return 2
+    for warning in file_warnings(path):
+        log.warning("%s: %s", path, warning.removeprefix("warning: "))
     if getattr(args, "script", None):
         try:
             # Scripts are small; reading one up front keeps file I/O off the event loop.
@@ -95,6 +99,12 @@ def _config_path(given: str | None) -> str:
 
 
 def check_config(path: str) -> int:
+    """Exit 1 for problems that stop Hearth starting. A secret in the file is a warning (exit
+    0): Hearth never reads it from there, so it runs fine, and the fix (move it to the
+    environment and reset it) is the admin's; a pattern match could also be a false alarm."""
+    warnings = file_warnings(path)
+    for warning in warnings:
+        print(warning)
     try:
         bootstrap.load(path)
     except ConfigError as exc:
@@ -103,6 +113,10 @@ def check_config(path: str) -> int:
         print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} "
               f"in {path}.")
         return 1
+    if warnings:
+        print(f"{path} is valid, but please act on the warning{'s' if len(warnings) != 1 else ''}"
+              " above.")
+        return 0
     print(f"{path} looks good.")
     return 0
 

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from bot.events import Community
+from bot.logs import redact
 from bot.settings import (
     DEFAULT_CHANNELS,
     CommunitySettings,
@@ -37,6 +38,8 @@ class ConfigError(Exception):
     """Every problem found in a config file, one line each with its key path."""
 
     def __init__(self, problems: list[str]) -> None:
+        # Problems quote what was written ("got '...'"); a token pasted there is not repeated.
+        problems = [redact(p) for p in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
 

@@ -1,4 +1,9 @@
-"""Logging to stderr, with secrets scrubbed from every record before it is written."""
+"""Logging to stderr, with secrets scrubbed from every record before it is written.
+
+Scrubbing happens where records are made (a log record factory), so every handler sees clean
+records: ours, ones libraries attach to their own loggers, and ones added after start-up. The
+filter on our handler stays as a second line for records made before `configure` ran.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 import os
 import re
 import sys
+import traceback
 
 SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
 # Token shapes, caught even when they arrive from somewhere other than our variables.
@@ -26,22 +32,69 @@ def _secrets() -> list[str]:
     return [v for k in SECRET_VARIABLES if len(v := os.environ.get(k, "")) >= 8]
 
 
+def scrub(record: logging.LogRecord) -> None:
+    """Redact the message, its arguments, the traceback and the stack of one record."""
+    secrets = _secrets()
+    message = record.getMessage()
+    clean = redact(message, secrets)
+    if clean != message or record.args:
+        record.msg, record.args = clean, None
+    if record.exc_info and record.exc_info[1] is not None:
+        # Formatted once, here, so no formatter can print the raw traceback later.
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text, secrets)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info, secrets)
+
+
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message)
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        if clean != message or record.args:
-            record.msg, record.args = clean, None
+        try:
+            scrub(record)
+        except Exception:
+            # A record whose message can't be formatted: let the handler report it as usual.
+            pass
         return True
 
 
+def _redacting_factory() -> None:
+    """Scrub every record as it is made, whichever logger or handler it goes to."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "redacts", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            scrub(record)
+        except Exception:
+            pass  # the handler's own error reporting (and our filter) deal with it
+        return record
+
+    factory.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+class _RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def handleError(self, record: logging.LogRecord) -> None:
+        # logging's default prints the raw traceback of the failure, including the exception
+        # being handled when the record was logged (whose message may hold a token).
+        if not logging.raiseExceptions or sys.stderr is None:
+            return
+        try:
+            sys.stderr.write(redact(f"--- Logging error in {record.name}:\n"
+                                    f"{traceback.format_exc()}"))
+        except Exception:
+            pass  # nowhere left to report to
+
+
 def configure(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _RedactingStreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
+    _redacting_factory()
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

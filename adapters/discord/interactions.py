@@ -153,7 +153,9 @@ class InteractionFlow:
 
     async def open_form(self, interaction: discord.Interaction, spec: CommandSpec,
                         fields: Sequence[Option], preset: dict[str, Any]) -> None:
-        if not fields:
+        if not fields or not self._may_use(interaction, spec):
+            # No form to fill in, or a member who can't use it: the core answers (a refusal)
+            # at once, rather than after they have filled in the form.
             await self.run(interaction, spec, preset)
             return
         modal = FormModal(self, spec, fields, preset,
@@ -161,6 +163,12 @@ class InteractionFlow:
                           timeout=self.modal_timeout)
         self._modals.add(modal)
         await interaction.response.send_modal(modal)
+
+    def _may_use(self, interaction: discord.Interaction, spec: CommandSpec) -> bool:
+        if interaction.guild_id is None:
+            return True  # `run` ignores commands outside a guild
+        return self.runtime.level(community_of(interaction.guild_id),
+                                  self.actors.of(interaction.user)) >= spec.level
 
     async def message_action(self, interaction: discord.Interaction, spec: CommandSpec,
                              message: discord.Message, fields: Sequence[Option]) -> None:

@@ -86,6 +86,12 @@ class DiscordService:
         except discord.LoginFailure:
             await self.client.close()
             raise PlatformError(TOKEN_HELP) from None
+        except (OSError, discord.HTTPException) as exc:
+            # Unreachable (DNS, network) or Discord failing: say so instead of a traceback.
+            await self.client.close()
+            raise PlatformError(f"Hearth couldn't reach Discord to log in ({exc}). Check the "
+                                "network and https://discordstatus.com, then start again."
+                                ) from None
         self._task = asyncio.create_task(self.client.connect(), name="hearth-discord")
         ready = asyncio.ensure_future(self.client.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
