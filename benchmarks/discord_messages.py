@@ -36,7 +36,7 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.harness import START, config_from
 
 MESSAGES = 3000
-ROUNDS = 10
+ROUNDS = 14
 
 
 class Counter:
