@@ -163,8 +163,9 @@ class Runtime:
                                                           self.clock.now()):
             log.info("skipping %s %s: already handled", type(event).__name__, event.event_id)
             return []
-        for seen in _actors_in(event):
-            self.saw(event.community, seen)
+        actor = _actor_in(event)
+        if actor is not None:
+            self.saw(event.community, actor)
         try:
             if isinstance(event, CommandInvoked):
                 await self._remember(event.community, event.actor)
@@ -347,13 +348,14 @@ class Runtime:
             await self.deliver(action.if_unsupported, sink)
 
 
-def _actors_in(event: Event) -> list[Actor]:
-    if isinstance(event, CommandInvoked):
-        return [event.actor]
+def _actor_in(event: Event) -> Actor | None:
+    """The member an event shows as the platform sees them now (no list: every message)."""
     if isinstance(event, MessagePosted):
-        return [event.author]
+        return event.author
+    if isinstance(event, CommandInvoked):
+        return event.actor
     if isinstance(event, MemberJoined):
-        return [event.member]
+        return event.member
     if isinstance(event, ReactionAdded):
-        return [event.reactor]
-    return []
+        return event.reactor
+    return None

@@ -115,13 +115,14 @@ class Inbound:
 
     async def on_message(self, message: discord.Message) -> None:
         # Discord echoes Hearth's own posts back; bots and webhooks aren't members talking.
-        author = message.author
-        if (message.guild is None or author.bot or message.webhook_id is not None
+        author, guild = message.author, message.guild
+        if (guild is None or author.bot or message.webhook_id is not None
                 or message.type not in _MEMBER_MESSAGES):
             return
         channel = message.channel
+        community = _COMMUNITIES.get(guild.id) or community_of(guild)
         await self._process(MessagePosted(
-            community_of(message.guild), self.runtime.clock.now(), author=self.actors.of(author),
+            community, self.runtime.clock.now(), author=self.actors.of(author),
             channel=str(channel.id), message_id=str(message.id), content=message.content,
             channel_name=getattr(channel, "name", None)))
 
