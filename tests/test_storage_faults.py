@@ -51,3 +51,32 @@ async def test_a_failed_write_during_a_join_can_be_retried(
     assert len(await h.handle(join)) == 2
     assert await h.handle(join) == []
     await h.close()
+
+
+async def test_a_full_disk_loses_nothing_reported_as_saved(hearth: Harness) -> None:
+    """SQLite's page limit makes the disk "full" for real; every introduction either says
+    thank you and is stored, or says sorry and isn't, and Hearth serves on once there's room."""
+    h = hearth
+    names = [f"m{i}" for i in range(60)]
+    for name in names:
+        await h.join(name)
+    db = h.app.storage.db
+    await db.execute(f"PRAGMA max_page_count = {await db.scalar('PRAGMA page_count')}")
+    about = "I make pottery and like long walks by the sea. " * 8
+    thanked, sorry = [], []
+    for name in names:
+        reply = texts(await h.command(name, f'/introduce name:"{name}" about:"{about}"'))
+        if reply and reply[0].startswith("Sorry, I couldn't save that"):
+            sorry.append(name)
+        else:
+            assert any(line.startswith(f"Thank you, {name}!") for line in reply), reply
+            thanked.append(name)
+    assert sorry, "the page limit never bit"
+    await db.execute("PRAGMA max_page_count = 1073741823")
+    rows = await db.fetchall("SELECT m.name FROM introductions "
+                             "JOIN members m USING (platform, community, user_id)")
+    stored = {r[0] for r in rows}
+    assert stored == set(thanked)
+    # With room again, the same member's retry goes through.
+    reply = texts(await h.command(sorry[0], f'/introduce name:"{sorry[0]}" about:"{about}"'))
+    assert any(line.startswith(f"Thank you, {sorry[0]}!") for line in reply)
