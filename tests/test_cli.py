@@ -80,6 +80,12 @@ def test_sigterm_and_ctrl_c_shut_down_gracefully(tmp_path: Path) -> None:
         # its input is still open.
         while "[DM to alice]" not in proc.stdout.readline():
             pass
+        # A message earns activity points, held in memory until the flush (every 5 s); the
+        # reply to /help shows the message was handled before the signal.
+        proc.stdin.write("alice> Glad to be here, thank you all\nalice> /help\n")
+        proc.stdin.flush()
+        while "[to alice only]" not in proc.stdout.readline():
+            pass
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
@@ -87,4 +93,5 @@ def test_sigterm_and_ctrl_c_shut_down_gracefully(tmp_path: Path) -> None:
         conn = sqlite3.connect(db)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT name FROM members").fetchall() == [("alice",)]
+        assert conn.execute("SELECT messages, points FROM rep_totals").fetchall() == [(1, 1)]
         conn.close()
