@@ -179,7 +179,8 @@ def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
         return lowered[text.lower()]
     if len(text) > opt.max_length:
         raise UsageError(
-            f"{_label(opt)} is {len(text):,} characters; please keep it under {opt.max_length}."
+            f"{_label(opt)} is {len(text):,} characters; "
+            f"please keep it to {opt.max_length:,} or fewer."
         )
     return text
 

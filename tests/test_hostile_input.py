@@ -38,7 +38,7 @@ def told(actions: list[Action], user: str) -> str:
 async def test_a_100kb_introduction_is_refused_clearly_and_nothing_is_stored(h: Harness) -> None:
     actions = await h.command("bob", f'/introduce about:"{"a" * 100_000}"')
     said = told(actions, "bob")
-    assert "is 100,000 characters; please keep it under 1000" in said
+    assert "is 100,000 characters; please keep it to 1,000 or fewer" in said
     assert "Usage:" in said
     assert not any(isinstance(a, Post) for a in actions)
     assert await h.app.storage.introductions.get(h.community, "bob") is None
@@ -47,7 +47,7 @@ async def test_a_100kb_introduction_is_refused_clearly_and_nothing_is_stored(h: 
 async def test_a_10k_contest_entry_is_refused_clearly_and_nothing_is_stored(h: Harness) -> None:
     await h.command("alice", '/contest create "Autumn" "Share a photo." 3d votes', mod=True)
     actions = await h.command("bob", f"/contest enter #1 {'word ' * 2000}")
-    assert "is 9,999 characters; please keep it under 1000" in told(actions, "bob")
+    assert "is 9,999 characters; please keep it to 1,000 or fewer" in told(actions, "bob")
     assert await h.app.storage.contests.entries(h.community, 1) == []
 
 

@@ -230,7 +230,7 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(h: Harness) -> N
     assert "I don't know a rule called 'shouting'" in texts(unknown)[0]
     assert "be-kind, spam, on-topic, privacy" in texts(unknown)[0]
     long_note = await warn(h, "/warn @bob spam " + "please " * 100)
-    assert "please keep it under 500" in texts(long_note)[0]
+    assert "please keep it to 500 or fewer" in texts(long_note)[0]
     member = await h.command("bob", "/warn @dana spam")
     assert "for the moderator team" in texts(member)[0]
     for line in ("/pardon 7 sorry", "/warning note 7 hello", "/appeal resolve 7 accept ok"):

@@ -99,5 +99,5 @@ def test_durations_datetimes_and_choices() -> None:
 
 
 def test_text_over_max_length_is_refused() -> None:
-    with pytest.raises(UsageError, match="under 50"):
+    with pytest.raises(UsageError, match="is 51 characters; please keep it to 50 or fewer"):
         bind(THANKS, {"member": MemberRef("b", "b"), "reason": "x" * 51}, now=NOW, tz=UTC)

@@ -203,8 +203,8 @@ class ModerationCog(Cog):
             return self._reply(event, ctx, m.not_staff, name=name)
         note = (note or "").strip() or None
         if note is not None and len(note) > cfg.note_max_length:
-            return self._reply(event, ctx, m.note_too_long, length=len(note),
-                               limit=cfg.note_max_length)
+            return self._reply(event, ctx, m.note_too_long, length=f"{len(note):,}",
+                               limit=f"{cfg.note_max_length:,}")
         record = await self.storage.moderation.for_member(community, target.user_id)
         if record and ctx.now - record[-1].created_at < cfg.warn_cooloff:
             return self._reply(event, ctx, m.cooloff, name=name, case=record[-1].number,
@@ -340,8 +340,8 @@ class ModerationCog(Cog):
         if not text.strip():
             return self._reply(event, ctx, m.note_empty)
         if len(text) > cfg.note_max_length:
-            return self._reply(event, ctx, m.note_too_long, length=len(text),
-                               limit=cfg.note_max_length)
+            return self._reply(event, ctx, m.note_too_long, length=f"{len(text):,}",
+                               limit=f"{cfg.note_max_length:,}")
         return None
 
     async def pardon(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
@@ -439,8 +439,8 @@ class ModerationCog(Cog):
             return self._reply(event, ctx, m.appeal_cooloff,
                                until=last.created_at + cfg.appeal_cooloff)
         if len(text) > cfg.appeal_max_length:
-            return self._reply(event, ctx, m.appeal_too_long, length=len(text),
-                               limit=cfg.appeal_max_length)
+            return self._reply(event, ctx, m.appeal_too_long, length=f"{len(text):,}",
+                               limit=f"{cfg.appeal_max_length:,}")
         await self.storage.moderation.add_appeal(event.community, number, member.user_id, text,
                                                  ctx.now)
         return [

@@ -129,7 +129,7 @@ class ModerationMessages(Section):
         "{name} was warned very recently (case #{case}). To avoid piling on, I'll take a new "
         "warning for them {until}. If it's urgent, let the other moderators know.")
     note_too_long: message("length", "limit") = default(
-        "That note is {length} characters; please keep it under {limit}. Nothing was sent.")
+        "That note is {length} characters; please keep it to {limit} or fewer. Nothing was sent.")
     note_empty: message() = default(
         "That note is empty. Please write a few words for the member; nothing was sent.")
     reason_heated: message("case", "name", "signals") = default(
@@ -219,7 +219,7 @@ class ModerationMessages(Section):
         "You sent an appeal a short while ago. You can send another {until}; thank you for "
         "your patience.")
     appeal_too_long: message("length", "limit") = default(
-        "That appeal is {length} characters; please keep it under {limit}. Nothing was sent.")
+        "That appeal is {length} characters; please keep it to {limit} or fewer. Nothing was sent.")
     log_appeal: message("case", "name", "text") = default(
         "**Appeal on case #{case}** from {name}: \"{text}\"\n"
         "Moderators: `/appeal resolve {case} accept|decline <reason>`")
