@@ -127,14 +127,6 @@ class Database:
             finally:
                 self._owner = None
 
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[None]:
-        if self._held_here():
-            yield
-        else:
-            async with self._lock:
-                yield
-
     async def _run(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
         try:
             return await self._conn.execute(sql, tuple(params))
@@ -143,15 +135,26 @@ class Database:
                 raise StorageUnavailable(str(exc)) from exc
             raise
 
+    @asynccontextmanager
+    async def _single(self) -> AsyncIterator[None]:
+        # Outside a transaction one statement commits on its own (autocommit), which saves
+        # BEGIN and COMMIT, two trips to aiosqlite's thread, on the hot path. The lock still
+        # keeps it out of another task's open transaction.
+        if self._held_here():
+            yield
+        else:
+            async with self._lock:
+                yield
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one write; returns the affected row count. Outside a transaction, one of its own."""
-        async with self.transaction():
+        """Run one write; returns the affected row count. Outside a transaction, atomic alone."""
+        async with self._single():
             cur = await self._run(sql, params)
             return cur.rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run an INSERT and return the new row id."""
-        async with self.transaction():
+        async with self._single():
             cur = await self._run(sql, params)
             return int(cur.lastrowid or 0)
 
@@ -165,12 +168,12 @@ class Database:
                 raise
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._reading():
+        async with self._single():
             cur = await self._run(sql, params)
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._reading():
+        async with self._single():
             cur = await self._run(sql, params)
             return list(await cur.fetchall())
 

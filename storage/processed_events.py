@@ -16,20 +16,18 @@ class EventClaims:
         self.db = db
 
     async def claim(self, platform: str, event_id: str, now: datetime) -> bool:
-        """True if this delivery is ours to handle; False if it was (or is being) handled."""
-        async with self.db.transaction():
-            row = await self.db.fetchone(
-                "SELECT claimed_at, done FROM processed_events WHERE platform=? AND event_id=?",
-                (platform, event_id),
-            )
-            if row is not None and (row["done"] or row["claimed_at"] > to_ts(now - STALE_CLAIM)):
-                return False
-            await self.db.execute(
-                "INSERT INTO processed_events (platform, event_id, claimed_at) VALUES (?,?,?)"
-                " ON CONFLICT (platform, event_id) DO UPDATE SET claimed_at=excluded.claimed_at",
-                (platform, event_id, to_ts(now)),
-            )
-            return True
+        """True if this delivery is ours to handle; False if it was (or is being) handled.
+
+        One statement: a new claim inserts, a stale unfinished one is taken over, and a done or
+        fresh one changes no row.
+        """
+        changed = await self.db.execute(
+            "INSERT INTO processed_events (platform, event_id, claimed_at) VALUES (?,?,?)"
+            " ON CONFLICT (platform, event_id) DO UPDATE SET claimed_at=excluded.claimed_at"
+            " WHERE done=0 AND claimed_at<=?",
+            (platform, event_id, to_ts(now), to_ts(now - STALE_CLAIM)),
+        )
+        return changed == 1
 
     async def finish(self, platform: str, event_id: str) -> None:
         await self.db.execute(

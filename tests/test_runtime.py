@@ -106,6 +106,18 @@ async def test_a_retry_after_a_failure_is_done(make_harness: Callable[..., Harne
     await h.close()
 
 
+async def test_a_claim_left_by_a_dead_run_is_taken_over_once_stale(hearth: Harness) -> None:
+    h = hearth
+    event = MemberJoined(h.community, h.clock.now(), member=h.actor("erin"), event_id="Ev3")
+    # A run claimed this delivery and died before finishing it.
+    assert await h.app.storage.claims.claim("console", "Ev3", h.clock.now())
+    assert await h.handle(event) == []  # maybe still being worked on: leave it
+    await h.wait(timedelta(minutes=3))
+    assert len(await h.handle(event)) == 2  # stale: the retry does the work
+    await h.wait(timedelta(minutes=3))
+    assert await h.handle(event) == []  # done is done, however late the retry
+
+
 async def test_closed_dms_run_the_fallback(hearth: Harness) -> None:
     await hearth.feed(":closedms alice")
     fallback = Post(hearth.community, "mod-log", Text.of("couldn't DM alice"))
