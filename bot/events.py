@@ -13,6 +13,14 @@ class Community:
 
     platform: str
     id: str
+    # Every event and per-community cache looks a Community up; hash it once, not each time.
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.platform, self.id)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def key(self) -> str:

@@ -54,9 +54,9 @@ class Runtime:
         self.claims = claims
         self.posts = posts
         self.directory = directory
-        self._seen: set[tuple[Community, str, str]] = set()
-        # The last Actor seen per member (roles, platform flags), for `member_level`.
-        self._actors: dict[tuple[Community, str], Actor] = {}
+        # Per member: the Actor last seen (roles, platform flags: for `member_level`) and
+        # whether the directory already has them under that name (so it is written once).
+        self._members: dict[tuple[Community, str], tuple[Actor, bool]] = {}
         self.cogs: list[Cog] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
@@ -112,14 +112,20 @@ class Runtime:
 
     def saw(self, community: Community, actor: Actor) -> None:
         """Remember what the platform last said of a member, for `member_level`."""
-        if len(self._actors) >= SEEN_CACHE:
-            self._actors.clear()
-        self._actors[(community, actor.user_id)] = actor
+        key = (community, actor.user_id)
+        known = self._members.get(key)
+        self._note(key, actor, known is not None and known[1] and known[0].name == actor.name)
+
+    def _note(self, key: tuple[Community, str], actor: Actor, stored: bool) -> None:
+        if len(self._members) >= SEEN_CACHE and key not in self._members:
+            self._members.clear()
+        self._members[key] = (actor, stored)
 
     def member_level(self, community: Community, user_id: str) -> Level:
         """A member's level by id: config users always; roles and platform flags as last seen
         (in memory only, so a moderator not seen since a restart counts by config alone)."""
-        actor = self._actors.get((community, user_id)) or Actor(user_id, user_id)
+        known = self._members.get((community, user_id))
+        actor = known[0] if known is not None else Actor(user_id, user_id)
         return self.level(community, actor)
 
     def context(self, community: Community, actor: Actor | None = None) -> Context:
@@ -164,15 +170,15 @@ class Runtime:
             log.info("skipping %s %s: already handled", type(event).__name__, event.event_id)
             return []
         actor = _actor_in(event)
-        if actor is not None:
-            self.saw(event.community, actor)
         try:
+            if actor is not None:
+                if isinstance(event, (MessagePosted, CommandInvoked)):
+                    await self._remember(event.community, actor)  # they spoke: in the directory
+                else:
+                    self.saw(event.community, actor)
             if isinstance(event, CommandInvoked):
-                await self._remember(event.community, event.actor)
                 actions = await self._command(event)
             else:
-                if isinstance(event, MessagePosted):
-                    await self._remember(event.community, event.author)
                 actions = await self._broadcast(event)
             actions = await self._expand(actions)
         except BaseException:
@@ -200,17 +206,18 @@ class Runtime:
         return out
 
     async def _remember(self, community: Community, actor: Actor) -> None:
-        key = (community, actor.user_id, actor.name)
-        if key in self._seen:
+        """`saw`, and the member written to the directory the first time (or under a new name)."""
+        key = (community, actor.user_id)
+        known = self._members.get(key)
+        if known is not None and known[1] and known[0].name == actor.name:
+            self._members[key] = (actor, True)
             return
-        if len(self._seen) >= SEEN_CACHE:
-            self._seen.clear()
         # Marked before the write, so a burst of messages from one member writes once.
-        self._seen.add(key)
+        self._note(key, actor, True)
         try:
             await self.directory.seen(community, actor, self.clock.now())
         except BaseException:
-            self._seen.discard(key)
+            self._members[key] = (actor, False)
             raise
 
     async def _broadcast(self, event: Event) -> list[Action]:
