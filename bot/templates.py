@@ -49,6 +49,11 @@ class Template:
         return Text(tuple(segments))
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """A count with its noun ("1 entry", "3 entries"), so templates never say "1 entries"."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def _segments(value: Any) -> tuple[Segment, ...]:
     if isinstance(value, Text):
         return value.segments

@@ -146,6 +146,16 @@ async def test_a_close_command_racing_the_deadline_announces_once(hearth: Harnes
     assert "isn't open any more" in private(late)[0]
 
 
+async def test_counts_in_contest_messages_read_naturally(hearth: Harness) -> None:
+    h = hearth
+    await members(h, "alice")
+    await create(h, "2d draw")
+    await h.command("alice", "/contest enter #1 my only entry")
+    assert "(random draw; 1 entry so far)" in private(await h.command("bob", "/contest list"))[0]
+    closed = public(await h.command("maya", "/contest close #1", mod=True))[0]
+    assert "took part: 1 entry from 1 member!" in closed
+
+
 async def test_winners_are_recognised_for_reputation(hearth: Harness) -> None:
     h = hearth
     await members(h, "alice", "bob", "carol")
@@ -342,7 +352,7 @@ async def test_bad_input_gets_a_clear_private_answer_and_changes_nothing(hearth:
                  "/contest pick #1 1", "/contest decline #1 1 no"):
         assert "for the moderator team" in private(await h.command("carol", line))[0]
     listing = private(await h.command("carol", "/contest list"))[0]
-    assert listing.count("#") == 1 and "entries so far: 1" in listing  # no contest #2 was made
+    assert listing.count("#") == 1 and "1 entry so far" in listing  # no contest #2 was made
     await h.wait(timedelta(days=2))
     closed = await h.command("carol", "/contest enter #1 too late")
     assert "isn't open any more" in private(closed)[0]
@@ -472,7 +482,7 @@ async def test_votes_can_require_days_of_membership(make_harness: Callable[..., 
         await create(h, "3d votes")
         await h.command("alice", "/contest enter #1 hi")
         refused = await h.command("fresh", "/contest vote #1 1")
-        assert "at least 1 days" in private(refused)[0]
+        assert "here at least 1 day;" in private(refused)[0]
         assert "Your vote" in private(await h.command("bob", "/contest vote #1 1"))[0]
     finally:
         await h.close()

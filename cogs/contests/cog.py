@@ -17,6 +17,7 @@ from bot.events import CommandInvoked, Community, MemberRef, Recognition
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
+from bot.templates import counted
 from bot.text import ChannelLink, Literal, Mention, Text, UserText
 from cogs.contests import draw
 from cogs.contests.settings import ContestsSettings
@@ -219,7 +220,8 @@ class ContestsCog(Cog):
     def _requirements(self, ctx: Context, contest: ContestRecord) -> Text:
         parts = []
         if contest.min_days:
-            parts.append(self._say(ctx, "requirement_days", days=contest.min_days))
+            parts.append(self._say(ctx, "requirement_days",
+                                    days=counted(contest.min_days, "day", "days")))
         if contest.min_reputation:
             parts.append(self._say(ctx, "requirement_reputation", points=contest.min_reputation))
         if contest.badge:
@@ -245,7 +247,8 @@ class ContestsCog(Cog):
             entries = await self.repo.entries(ctx.community, c.number, "approved")
             method = self._say(ctx, f"method_{c.method}")
             items.append(self._say(ctx, "listing_item", **self._c(c), closes=c.closes_at,
-                                   entries=len(entries), method=method))
+                                   entries=counted(len(entries), "entry", "entries"),
+                                   method=method))
         return self._reply(event, ctx, "listing", contests=Text.join(items))
 
     async def show(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
@@ -346,7 +349,7 @@ class ContestsCog(Cog):
             here, since = await self._days_here(ctx.community, actor.user_id, ctx.now)
             if here < timedelta(days=contest.min_days):
                 return self._reply(event, ctx, "need_days", **c, name=actor.name,
-                                   days=contest.min_days,
+                                   days=counted(contest.min_days, "day", "days"),
                                    when=since + timedelta(days=contest.min_days))
         if contest.min_reputation or contest.badge:
             standing = await self.services.standing(ctx.community, actor.user_id)
@@ -402,7 +405,8 @@ class ContestsCog(Cog):
         if need:
             here, since = await self._days_here(community, actor.user_id, ctx.now)
             if here < timedelta(days=need):
-                return self._reply(event, ctx, "vote_too_new", **c, name=actor.name, days=need,
+                return self._reply(event, ctx, "vote_too_new", **c, name=actor.name,
+                                   days=counted(need, "day", "days"),
                                    when=since + timedelta(days=need))
         async with self.storage.db.transaction():
             current = await self.repo.get(community, contest.number)
@@ -495,7 +499,8 @@ class ContestsCog(Cog):
             return []
         entries = await self.repo.entries(ctx.community, contest.number, "approved")
         text = self._say(ctx, "reminder", **self._c(contest), closes=contest.closes_at,
-                         entries=len(entries), take_part=self._take_part(ctx, contest))
+                         entries=counted(len(entries), "entry", "entries"),
+                         take_part=self._take_part(ctx, contest))
         return [self._post(ctx, self._cfg(ctx).channel, text)]
 
     async def _close(self, ctx: Context, number: int) -> list[Action] | None:
@@ -530,11 +535,12 @@ class ContestsCog(Cog):
         assert contest is not None
         c = self._c(contest)
         if judging:
+            count = counted(len(entries), "entry", "entries")
             return [
-                self._post(ctx, cfg.channel, self._say(ctx, "judging", **c,
-                                                        entries=len(entries))),
+                self._post(ctx, cfg.channel, self._say(ctx, "judging", **c, entries=count)),
                 self._post(ctx, cfg.mod_channel, self._say(
-                    ctx, "pick_needed", **c, entries=len(entries), winners=contest.winners)),
+                    ctx, "pick_needed", **c, entries=count,
+                    winners=counted(contest.winners, "winner", "winners"))),
             ]
         return await self._announce(ctx, contest, entries)
 
@@ -551,8 +557,8 @@ class ContestsCog(Cog):
         if not winners:
             return [self._post(ctx, cfg.channel, self._say(ctx, "closed_no_entries", **c))]
         text = self._say(
-            ctx, "closed", **c, entries=len(entries),
-            entrants=len({e.user_id for e in entries}),
+            ctx, "closed", **c, entries=counted(len(entries), "entry", "entries"),
+            entrants=counted(len({e.user_id for e in entries}), "member", "members"),
             winners=self._winner_list(ctx, contest, winners, mention=True), award=cfg.award,
             rule=self._rule(ctx, contest.method), audit=self._audit(ctx, contest))
         return [self._post(ctx, cfg.channel, _trim(text)),

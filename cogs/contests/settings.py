@@ -23,16 +23,17 @@ class ContestMessages(Section):
         "New entry {entry} in **{title}** ({contest}): {content}")
     reminder: message(*C, "closes", "entries", "take_part") = default(
         "Just a friendly reminder: **{title}** ({contest}) closes {closes}, with {entries} "
-        "entries so far. There's still time to take part! {take_part}")
+        "so far. There's still time to take part! {take_part}")
     closed: message(*C, "entries", "entrants", "winners", "award", "rule", "audit") = default(
         "**{title}** ({contest}) has closed. Thank you to everyone who took part: {entries} "
-        "entries from {entrants} members!\nCongratulations to {winners}! Each winner receives "
+        "from {entrants}!\nCongratulations to {winners}! Each winner receives "
         "{award} reputation, with our thanks.\n{rule}\n{audit}")
     closed_no_entries: message(*C) = default(
         "**{title}** ({contest}) has closed. There were no entries this time; thank you all the "
         "same, and maybe next time!")
     judging: message(*C, "entries") = default(
-        "**{title}** ({contest}) is now closed to entries. Thank you for all {entries} of them! "
+        "**{title}** ({contest}) is now closed to entries. Thank you to everyone who entered "
+        "({entries} in all)! "
         "Our moderators are choosing the winners, and I'll announce them here.")
     cancelled: message(*C, "reason") = default(
         "**{title}** ({contest}) has been cancelled: {reason}\nThank you to everyone who took "
@@ -69,7 +70,7 @@ class ContestMessages(Section):
         "first. The secret {secret} was sealed when the contest opened: the first 16 digits "
         "of its sha256 are the seal shown then.")
     requirements: message("list") = default(" To enter you'll need {list}.")
-    requirement_days: message("days") = default("{days} days in the community")
+    requirement_days: message("days") = default("{days} in the community")
     requirement_reputation: message("points") = default("{points} reputation")
     requirement_badge: message("badge") = default("the {badge} badge")
 
@@ -79,8 +80,8 @@ class ContestMessages(Section):
         "`/contest approve {contest} {entry}` or decline it with `/contest decline {contest} "
         "{entry} <reason>` (the reason goes to them privately).")
     pick_needed: message(*C, "entries", "winners") = default(
-        "**{title}** ({contest}) has closed with {entries} entries. Please choose {winners} "
-        "winner(s) with `/contest pick {contest} <entry>`; `/contest show {contest}` lists them.")
+        "**{title}** ({contest}) has closed with {entries}. Please choose {winners} "
+        "with `/contest pick {contest} <entry>`; `/contest show {contest}` lists them.")
 
     # -- replies to moderators ------------------------------------------------------------------
     created_ack: message(*C, "closes", "where") = default(
@@ -124,7 +125,7 @@ class ContestMessages(Section):
     # -- replies to members ------------------------------------------------------------------
     listing: message("contests") = default("Open contests:\n{contests}")
     listing_item: message(*C, "closes", "entries", "method") = default(
-        "• {contest} **{title}**: closes {closes} ({method}; entries so far: {entries})")
+        "• {contest} **{title}**: closes {closes} ({method}; {entries} so far)")
     listing_empty: message("where") = default(
         "There are no open contests right now. Keep an eye on {where} for the next one!")
     method_votes: message() = default("members vote")
@@ -188,7 +189,7 @@ class ContestMessages(Section):
         "{name}. To swap one, withdraw it first with `/contest withdraw {contest}`.")
     need_days: message(*C, "name", "days", "when") = default(
         "Sorry, {name}: entries to **{title}** ({contest}) are open to members who have been "
-        "here at least {days} days. You'll be able to enter {when}.")
+        "here at least {days}. You'll be able to enter {when}.")
     need_reputation: message(*C, "name", "points", "have") = default(
         "Sorry, {name}: entries to **{title}** ({contest}) need at least {points} reputation, "
         "and you have {have} so far. Helping others (and being thanked for it) is how it grows.")
@@ -202,7 +203,7 @@ class ContestMessages(Section):
         "**{title}** ({contest}) doesn't have a vote: {rule} Entering is all it takes.")
     vote_too_new: message(*C, "name", "days", "when") = default(
         "Thanks for wanting to vote, {name}! Votes are open to members who have been here at "
-        "least {days} days; you'll be able to vote {when}.")
+        "least {days}; you'll be able to vote {when}.")
     nothing_to_withdraw: message(*C, "name") = default(
         "You have no entry in **{title}** ({contest}) to withdraw, {name}.")
     which_entry: message(*C, "entries") = default(
