@@ -15,6 +15,7 @@ import pytest
 from bot.actions import Action, DirectMessage, Post, Respond
 from bot.cog import Cog, Context, Listener
 from bot.events import Event, Recognition
+from bot.ports import StorageUnavailable
 from cogs.contests.cog import CLOSE
 from cogs.contests.settings import ContestsSettings
 from tests.harness import EXAMPLE, Harness
@@ -92,6 +93,46 @@ async def test_contest_closes_on_time_across_a_restart_and_is_announced_once(
     assert closed_posts(again) == []
     shown = private(await h.command("carol", "/contest show #1"))
     assert "Winners: bob (entry 2, votes: 2)" in shown[0]
+
+
+class FailsOnce(Cog):
+    """A feature whose storage fails the first time a winner is recognised."""
+
+    name = "fails-once"
+    failed = False
+
+    def listeners(self) -> dict[type[Event], Listener]:
+        return {Recognition: self.on_recognition}
+
+    async def on_recognition(self, event: Recognition, ctx: Context) -> list[Action]:
+        if not self.failed:
+            self.failed = True
+            raise StorageUnavailable("disk I/O error")
+        return []
+
+
+async def test_a_close_that_fails_midway_is_redone_whole_with_award_and_announcement(
+        hearth: Harness) -> None:
+    h = hearth
+    h.runtime.add_cog(FailsOnce(h.app.runtime.cogs[0].services))
+    await members(h, "alice")
+    await create(h, "1h draw")
+    await h.command("alice", "/contest enter #1 my leaves")
+    first = await h.wait(timedelta(hours=1))
+    # Nothing half-done: still open, no winner stored, nothing announced, nothing awarded.
+    assert closed_posts(first) == []
+    contest = await h.app.storage.contests.get(h.community, 1)
+    assert contest is not None and contest.state == "open"
+    assert await h.app.storage.contests.winners(h.community, 1) == []
+    assert await h.app.storage.db.scalar("SELECT COUNT(*) FROM rep_ledger "
+                                         "WHERE source='contest_win'") == 0
+    retried = await h.wait(timedelta(minutes=2))
+    [announcement] = closed_posts(retried)
+    assert "Congratulations to @alice" in announcement
+    awarded = await h.app.storage.db.scalar(
+        "SELECT SUM(points) FROM rep_ledger WHERE source='contest_win' AND user_id='alice'")
+    assert awarded == ContestsSettings().award
+    assert closed_posts(await h.wait(timedelta(days=1))) == []
 
 
 async def test_a_deadline_missed_while_down_closes_at_start_up(hearth: Harness) -> None:
