@@ -15,7 +15,7 @@ import pytest
 from bot.actions import Action, DirectMessage, Post, Respond
 from bot.cog import Cog, Context, Listener
 from bot.events import Event, Recognition
-from bot.ports import StorageUnavailable
+from bot.ports import Receipt, StorageUnavailable
 from cogs.contests.cog import CLOSE
 from cogs.contests.settings import ContestsSettings
 from tests.harness import EXAMPLE, Harness
@@ -133,6 +133,59 @@ async def test_a_close_that_fails_midway_is_redone_whole_with_award_and_announce
         "SELECT SUM(points) FROM rep_ledger WHERE source='contest_win' AND user_id='alice'")
     assert awarded == ContestsSettings().award
     assert closed_posts(await h.wait(timedelta(days=1))) == []
+
+
+class PlatformDown:
+    """The platform refusing every post, as during an outage (the adapter's side of a Sink)."""
+
+    async def perform(self, action: Action) -> Receipt:
+        raise ConnectionError("platform unreachable")
+
+
+async def test_an_announcement_that_never_went_out_is_posted_at_the_next_start(
+        hearth: Harness) -> None:
+    h = hearth
+    await members(h, "alice")
+    await create(h, "1h draw")
+    await h.command("alice", "/contest enter #1 my leaves")
+    h.runtime.add_sink("console", PlatformDown())
+    assert closed_posts(await h.wait(timedelta(hours=1))) == []
+    contest = await h.app.storage.contests.get(h.community, 1)
+    assert contest is not None and contest.state == "closed"  # closed and awarded, not told
+
+    start = len(h.lines)
+    await h.restart()
+    [announcement] = closed_posts(h.lines[start:])
+    assert "Congratulations to @alice" in announcement
+    start = len(h.lines)
+    await h.restart()
+    await h.wait(timedelta(days=1))
+    assert closed_posts(h.lines[start:]) == []
+    awarded = await h.app.storage.db.scalar(
+        "SELECT SUM(points) FROM rep_ledger WHERE source='contest_win' AND user_id='alice'")
+    assert awarded == ContestsSettings().award
+
+
+async def test_a_contest_handed_to_moderators_is_announced_at_the_next_start_if_lost(
+        hearth: Harness) -> None:
+    h = hearth
+    await members(h, "alice")
+    await create(h, "1h pick")
+    await h.command("alice", "/contest enter #1 my leaves")
+    h.runtime.add_sink("console", PlatformDown())
+    await h.wait(timedelta(hours=1))
+    start = len(h.lines)
+    await h.restart()
+    said = h.lines[start:]
+    assert sum("is now closed to entries" in line for line in said) == 1
+    assert sum("Please choose 1 winner with `/contest pick #1" in line for line in said) == 1
+    # Once the moderators pick, the winners' announcement follows as usual, once.
+    picked = await h.command("maya", "/contest pick #1 1", mod=True)
+    assert len([t for t in public(picked) if "has closed" in t]) == 1
+    await h.runtime.deliver(picked)
+    start = len(h.lines)
+    await h.restart()
+    assert h.lines[start:] == []
 
 
 async def test_a_deadline_missed_while_down_closes_at_start_up(hearth: Harness) -> None:

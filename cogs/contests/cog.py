@@ -2,10 +2,14 @@
 
 Closing is one conditional state change in storage; only the caller that made it announces, so
 the winners are announced once whatever restarts, double-fired jobs or racing commands happen.
+The same change marks the announcement pending, and start-up posts any that a crash kept from
+going out (a crash after the post but before its receipt is stored would repeat it: the one
+window left).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +27,8 @@ from cogs.contests import draw
 from cogs.contests.settings import ContestsSettings
 from storage.contests import ContestRecord, EntryRecord, NewContest, WinnerRecord
 from storage.store import Storage
+
+log = logging.getLogger(__name__)
 
 CLOSE = "contests.close"
 REMIND = "contests.remind"
@@ -117,6 +123,24 @@ class ContestsCog(Cog):
     def jobs(self) -> dict[str, JobHandler]:
         return {CLOSE: self.close_job, REMIND: self.remind_job}
 
+    async def start(self) -> list[Action]:
+        """Post again any announcement a crash kept from going out (awards were already
+        stored with the close); forget the ones whose post was delivered."""
+        actions: list[Action] = []
+        for community, contest in await self.repo.pending_announcements():
+            if await self.storage.posts.find(community, _announcement_key(contest)):
+                await self.repo.announced(community, contest.number)
+                continue
+            log.info("announcing contest %s in %s: its announcement never went out",
+                     label(contest.number), community.key)
+            ctx = self.services.context(community)
+            entries = await self.repo.entries(community, contest.number, "approved")
+            if contest.state == "judging":
+                actions.extend(self._judging(ctx, contest, entries))
+            elif contest.state == "closed":
+                actions.append(await self._announcement(ctx, contest, entries))
+        return actions
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _cfg(self, ctx: Context) -> ContestsSettings:
@@ -130,8 +154,8 @@ class ContestsCog(Cog):
                ) -> list[Action]:
         return [Respond(event.community, event.actor.user_id, self._say(ctx, key, **values))]
 
-    def _post(self, ctx: Context, channel_key: str, text: Text) -> Post:
-        return Post(ctx.community, ctx.channel(channel_key), text)
+    def _post(self, ctx: Context, channel_key: str, text: Text, key: str | None = None) -> Post:
+        return Post(ctx.community, ctx.channel(channel_key), text, key=key)
 
     @staticmethod
     def _c(contest: ContestRecord) -> dict[str, Any]:
@@ -505,7 +529,7 @@ class ContestsCog(Cog):
 
     async def _close(self, ctx: Context, number: int) -> list[Action] | None:
         """Close a contest; the announcement for the one caller that closed it, else None."""
-        community, cfg = ctx.community, self._cfg(ctx)
+        community = ctx.community
         key = f"{community.key}:{number}"
         async with self.storage.db.transaction():
             contest = await self.repo.get(community, number)
@@ -533,16 +557,21 @@ class ContestsCog(Cog):
             await self.services.scheduler.cancel(f"{REMIND}:{key}")
         contest = await self.repo.get(community, number)
         assert contest is not None
-        c = self._c(contest)
         if judging:
-            count = counted(len(entries), "entry", "entries")
-            return [
-                self._post(ctx, cfg.channel, self._say(ctx, "judging", **c, entries=count)),
-                self._post(ctx, cfg.mod_channel, self._say(
-                    ctx, "pick_needed", **c, entries=count,
-                    winners=counted(contest.winners, "winner", "winners"))),
-            ]
+            return self._judging(ctx, contest, entries)
         return await self._announce(ctx, contest, entries)
+
+    def _judging(self, ctx: Context, contest: ContestRecord, entries: list[EntryRecord]
+                 ) -> list[Action]:
+        cfg, c = self._cfg(ctx), self._c(contest)
+        count = counted(len(entries), "entry", "entries")
+        return [
+            self._post(ctx, cfg.channel, self._say(ctx, "judging", **c, entries=count),
+                       key=_announcement_key(contest)),
+            self._post(ctx, cfg.mod_channel, self._say(
+                ctx, "pick_needed", **c, entries=count,
+                winners=counted(contest.winners, "winner", "winners"))),
+        ]
 
     @staticmethod
     def _ranked(contest: ContestRecord, entries: list[EntryRecord], votes: dict[int, int],
@@ -552,17 +581,23 @@ class ContestsCog(Cog):
 
     async def _announce(self, ctx: Context, contest: ContestRecord,
                         entries: list[EntryRecord]) -> list[Action]:
-        cfg, c = self._cfg(ctx), self._c(contest)
+        """The winners' announcement and their awards."""
+        winners = await self.repo.winners(ctx.community, contest.number)
+        return [await self._announcement(ctx, contest, entries),
+                *(self._recognise(ctx, contest, w) for w in winners)]
+
+    async def _announcement(self, ctx: Context, contest: ContestRecord,
+                            entries: list[EntryRecord]) -> Post:
+        cfg, c, key = self._cfg(ctx), self._c(contest), _announcement_key(contest)
         winners = await self.repo.winners(ctx.community, contest.number)
         if not winners:
-            return [self._post(ctx, cfg.channel, self._say(ctx, "closed_no_entries", **c))]
+            return self._post(ctx, cfg.channel, self._say(ctx, "closed_no_entries", **c), key)
         text = self._say(
             ctx, "closed", **c, entries=counted(len(entries), "entry", "entries"),
             entrants=counted(len({e.user_id for e in entries}), "member", "members"),
             winners=self._winner_list(ctx, contest, winners, mention=True), award=cfg.award,
             rule=self._rule(ctx, contest.method), audit=self._audit(ctx, contest))
-        return [self._post(ctx, cfg.channel, _trim(text)),
-                *(self._recognise(ctx, contest, w) for w in winners)]
+        return self._post(ctx, cfg.channel, _trim(text), key)
 
     def _audit(self, ctx: Context, contest: ContestRecord) -> Text:
         if contest.method == "pick" or not contest.seed_input:
@@ -702,3 +737,8 @@ def _trim(text: Text) -> Text:
     if segments and isinstance(segments[-1], Literal):
         segments[-1] = Literal(segments[-1].text.rstrip())
     return Text(tuple(segments))
+
+
+def _announcement_key(contest: ContestRecord) -> str:
+    """The posted-message key that shows a contest's latest announcement was delivered."""
+    return f"contest:{contest.number}:{contest.state}"
