@@ -66,7 +66,8 @@ class RemoveRole(Action):
 
 @dataclass(frozen=True, slots=True)
 class Timeout(Action):
-    """Mute a member for a while; adapters without timeouts run `if_unsupported` instead."""
+    """Mute a member for a while (a zero duration lifts a running timeout); adapters without
+    timeouts run `if_unsupported` instead."""
 
     user_id: str
     duration: timedelta

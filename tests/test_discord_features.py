@@ -90,3 +90,22 @@ async def test_warnings_dm_the_member_and_the_ladder_times_out(tmp_path: Path) -
             w.clock.set(w.clock.now() + timedelta(hours=1))  # past the cool-off
         patch = await w.fake.wait_for_call("PATCH", rf"/guilds/{w.guild.id}/members/{w.bob}")
         assert patch.json["communication_disabled_until"]
+
+
+async def test_a_pardon_lifts_a_running_timeout_on_discord(tmp_path: Path) -> None:
+    pytest.importorskip("cogs.moderation")
+    async with running(tmp_path) as w:
+        for _ in range(3):
+            warned = await w.fake.slash_command(
+                w.guild, w.channels["general"], w.mod, "warn",
+                [user_option("member", w.bob), option("rule", "spam")], guild_command=True)
+            await w.fake.wait_for_call("PATCH", webhook(w, warned.token))
+            w.clock.set(w.clock.now() + timedelta(minutes=11))  # past the cool-off only
+        member = rf"/guilds/{w.guild.id}/members/{w.bob}"
+        assert (await w.fake.wait_for_call("PATCH", member)).json["communication_disabled_until"]
+        pardon = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.mod, "pardon",
+            [option("case", 3), option("reason", "We got this one wrong.")], guild_command=True)
+        await w.fake.wait_for_call("PATCH", webhook(w, pardon.token))
+        lifted = await w.fake.wait_for_call("PATCH", member, count=2)
+        assert lifted.json["communication_disabled_until"] is None

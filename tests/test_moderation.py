@@ -93,6 +93,32 @@ async def test_the_ladder_escalates_to_a_timeout_then_an_admin_review(h: Harness
         assert all(isinstance(a, Post | Respond | DirectMessage | Timeout) for a in actions)
 
 
+async def _timed_out(h: Harness) -> None:
+    for _ in range(3):
+        await warn(h, "/warn @bob spam")
+        await h.wait(LATER)  # the third warning's hour-long timeout is still running after
+
+
+async def test_a_pardon_lifts_the_timeout_its_case_set(h: Harness) -> None:
+    await _timed_out(h)
+    assert not of(await warn(h, "/pardon 1 The first was a misunderstanding."), Timeout)
+    [lifted] = of(await warn(h, "/pardon 3 We got this one wrong."), Timeout)
+    assert lifted.user_id == "bob" and lifted.duration == timedelta(0)  # type: ignore[attr-defined]
+    assert lifted.reason == "Case #3 was pardoned"  # type: ignore[attr-defined]
+
+
+async def test_an_accepted_appeal_lifts_the_timeout_but_a_finished_one_is_left(
+        h: Harness) -> None:
+    await _timed_out(h)
+    await h.command("bob", "/appeal 3 I misread the rule, sorry.")
+    accepted = await warn(h, "/appeal resolve 3 accept Thank you for explaining.", by="carol")
+    assert [a.duration for a in of(accepted, Timeout)] == [timedelta(0)]  # type: ignore[attr-defined]
+    await h.wait(LATER)
+    await warn(h, "/warn @bob spam")  # a new timeout
+    await h.wait(timedelta(hours=2))  # ...which has run its course
+    assert not of(await warn(h, "/pardon 4 Over and done with."), Timeout)
+
+
 async def test_the_console_shows_the_timeout(h: Harness) -> None:
     out = await h.feed(":mod alice", "alice> /warn @bob spam", ":wait 11m",
                        "alice> /warn @bob spam", ":wait 11m", "alice> /warn @bob spam")

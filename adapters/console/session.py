@@ -243,7 +243,10 @@ class ConsoleSession:
             self.write(f"[role] {action.user_id} {sign}{action.role}")
             return Receipt(True)
         if isinstance(action, Timeout):
-            self.write(f"[timeout] {action.user_id} {short_duration(action.duration)}")
+            if action.duration:
+                self.write(f"[timeout] {action.user_id} {short_duration(action.duration)}")
+            else:
+                self.write(f"[timeout lifted] {action.user_id}")
             return Receipt(True)
         self.note(f"(no console rendering for {type(action).__name__})")
         return Receipt(False, reason="unsupported")

@@ -9,6 +9,7 @@ kept in the mod log. Hearth never bans: the top of the ladder asks the admins to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond, Timeout
@@ -360,7 +361,26 @@ class ModerationCog(Cog):
         if not await self.storage.moderation.pardon(event.community, number, event.actor.name,
                                                     reason, ctx.now):
             return self._reply(event, ctx, m.already_pardoned, case=number)
-        return self._pardon_told(event, ctx, case, reason)
+        return [*self._pardon_told(event, ctx, case, reason), *await self._lift(ctx, case)]
+
+    async def _lift(self, ctx: Context, pardoned: Case) -> list[Action]:
+        """End the timeout a pardoned case set, if it is still running and no other active
+        case holds one (a pardon shouldn't leave the member muted for it)."""
+        cfg: ModerationSettings = ctx.settings.moderation
+
+        def running(case: Case) -> bool:
+            step = cfg.step_for(case.step)
+            return (step.action == "timeout" and step.timeout is not None
+                    and case.created_at + step.timeout > ctx.now)
+
+        if not running(pardoned):
+            return []
+        others = await self.storage.moderation.active_for(ctx.community, pardoned.user_id,
+                                                          ctx.now)
+        if any(c.number != pardoned.number and running(c) for c in others):
+            return []
+        reason = self._say(ctx, cfg.messages.timeout_lifted_reason, case=pardoned.number)
+        return [Timeout(ctx.community, pardoned.user_id, timedelta(0), reason.plain())]
 
     def _pardon_told(self, event: CommandInvoked, ctx: Context, case: Case, reason: str
                      ) -> list[Action]:
@@ -478,6 +498,7 @@ class ModerationCog(Cog):
                                      moderator=event.actor.name, outcome=outcome,
                                      reason=reason)),
             self._private(ctx, case.user_id, case.user_name, told, number, event.actor.user_id),
+            *(await self._lift(ctx, case) if accept else ()),
         ]
 
 

@@ -158,6 +158,8 @@ class ModerationMessages(Section):
         "Case #{case}: admins, please review {name}. They now have {count} active warnings "
         "({cases}). Hearth never bans on its own; the decision is yours.")
     timeout_reason: message("case", "rule_title") = default("Case #{case}: {rule_title}")
+    # The platform's audit-log reason when a pardon (or accepted appeal) ends a running timeout.
+    timeout_lifted_reason: message("case") = default("Case #{case} was pardoned")
     # -- /warnings @member (moderators)
     record_header: message("name", "active", "past") = default(
         "{name}'s record: {active} active, {past} past.")
