@@ -6,7 +6,6 @@ Storage implements the stores (SQLite today; PostgreSQL could sit beside it), ad
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -51,10 +50,6 @@ class ClaimStore(Protocol):
 
 
 class JobStore(Protocol):
-    def atomic(self) -> AbstractAsyncContextManager[object]:
-        """A transaction: a job's own work, what it set off, and its removal commit together."""
-        ...
-
     async def save(self, job: Job) -> None: ...
     async def delete(self, key: str) -> None: ...
     async def get(self, key: str) -> Job | None: ...

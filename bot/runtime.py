@@ -87,7 +87,7 @@ class Runtime:
         await self.claims.prune(self.clock.now() - CLAIM_RETENTION)
         for cog in self.cogs:
             await self.deliver(await cog.start())
-        await self.scheduler.start(self.deliver, self.expand)
+        await self.scheduler.start(self.deliver)
 
     async def stop(self) -> None:
         await self.scheduler.stop()
@@ -180,7 +180,7 @@ class Runtime:
                 actions = await self._command(event)
             else:
                 actions = await self._broadcast(event)
-            actions = await self.expand(actions)
+            actions = await self._expand(actions)
         except BaseException:
             if event.event_id:
                 with contextlib.suppress(StorageUnavailable):
@@ -190,7 +190,7 @@ class Runtime:
             await self.claims.finish(platform, event.event_id)
         return actions
 
-    async def expand(self, actions: list[Action], depth: int = 0) -> list[Action]:
+    async def _expand(self, actions: list[Action], depth: int = 0) -> list[Action]:
         """Replace each Emit with what the listening cogs answer, in place."""
         if not actions or not any(isinstance(a, Emit) for a in actions):
             return actions
@@ -202,7 +202,7 @@ class Runtime:
                 log.error("dropping %s: internal events nested too deep",
                           type(action.event).__name__)
             else:
-                out.extend(await self.expand(await self._broadcast(action.event), depth + 1))
+                out.extend(await self._expand(await self._broadcast(action.event), depth + 1))
         return out
 
     async def _remember(self, community: Community, actor: Actor) -> None:
@@ -323,7 +323,7 @@ class Runtime:
         """Perform actions in order; a failing one is logged once and the rest still go."""
         if not actions:
             return  # most events (plain chat) answer nothing
-        for action in await self.expand(list(actions)):
+        for action in await self._expand(list(actions)):
             target = sink or self._sinks.get(action.community.platform)
             if target is None:
                 log.warning("no adapter for %s; dropped %s", action.community.platform,

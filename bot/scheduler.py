@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], Awaitable[list[Action]]]
 Deliver = Callable[[list[Action]], Awaitable[None]]
-Expand = Callable[[list[Action]], Awaitable[list[Action]]]
 # A job whose handler failed is tried again this much later, so a passing fault heals itself.
 RETRY_AFTER = timedelta(minutes=1)
 
@@ -36,7 +35,6 @@ class Scheduler:
         self.clock = clock
         self._handlers: dict[str, JobHandler] = {}
         self._deliver: Deliver | None = None
-        self._expand: Expand | None = None
         self._running = asyncio.Lock()
         self._timers: AsyncIOScheduler | None = None
 
@@ -58,13 +56,9 @@ class Scheduler:
         if self._timers is not None and self._timers.get_job(key) is not None:
             self._timers.remove_job(key)
 
-    async def start(self, deliver: Deliver, expand: Expand | None = None) -> None:
-        """Rebuild timers from storage, then run whatever fell due while we were down.
-
-        `expand` turns internal events in a job's actions into their effects (awards, badges)
-        inside the job's transaction, so none is lost to a crash before delivery.
-        """
-        self._deliver, self._expand = deliver, expand
+    async def start(self, deliver: Deliver) -> None:
+        """Rebuild timers from storage, then run whatever fell due while we were down."""
+        self._deliver = deliver
         if not isinstance(self.clock, ManualClock):
             self._timers = AsyncIOScheduler(timezone="UTC")
             self._timers.start()
@@ -121,20 +115,24 @@ class Scheduler:
             await self.store.delete(job.key)
             return
         try:
-            # All or nothing: a crash or failure here leaves the job to run again in full.
-            async with self.store.atomic():
-                actions = await handler(job)
-                if actions and self._expand is not None:
-                    actions = await self._expand(actions)
-                current = await self.store.get(job.key)
-                # The handler may have moved its own job (a repeating reminder); keep that.
-                if current is not None and current.due_at == job.due_at:
-                    await self.store.delete(job.key)
+            actions = await handler(job)
         except Exception as exc:
             log.error("job %s (%s) failed, retrying in %s: %r", job.key, job.kind, RETRY_AFTER, exc)
             log.debug("job failure", exc_info=True)
-            await self.store.save(Job(job.key, job.kind, job.community,
-                                      self.clock.now() + RETRY_AFTER, job.payload))
+            retry = self.clock.now() + RETRY_AFTER
+            await self.store.save(Job(job.key, job.kind, job.community, retry, job.payload))
+            self._arm(job.key, retry)  # without a timer the retry waits for the next restart
             return
+        current = await self.store.get(job.key)
+        # The handler may have moved its own job (a repeating reminder); keep that.
+        if current is not None and current.due_at == job.due_at:
+            await self.store.delete(job.key)
         if actions and self._deliver is not None:
-            await self._deliver(actions)
+            try:
+                await self._deliver(actions)
+            except Exception as exc:
+                # The job's own work is stored; features that must not lose what followed
+                # (contest announcements and awards) finish it at the next start.
+                log.error("job %s (%s): delivering its results failed: %r", job.key, job.kind,
+                          exc)
+                log.debug("job delivery failure", exc_info=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +22,6 @@ def _job(row: Any) -> Job:
 class JobRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    def atomic(self) -> AbstractAsyncContextManager[Database]:
-        return self.db.transaction()
 
     async def save(self, job: Job) -> None:
         """Add a job, or move an existing one with the same key."""
