@@ -123,7 +123,14 @@ class Database:
                 except BaseException:
                     await self._conn.rollback()
                     raise
-                await self._run("COMMIT")
+                try:
+                    await self._run("COMMIT")
+                except BaseException:
+                    # A failed COMMIT (disk full) can leave the transaction open; later single
+                    # writes would join it and never be committed.
+                    if self._conn.in_transaction:
+                        await self._conn.rollback()
+                    raise
             finally:
                 self._owner = None
 

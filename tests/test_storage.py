@@ -56,3 +56,23 @@ async def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> Non
             raise RuntimeError("half way")
     assert await db.scalar("SELECT count(*) FROM scheduled_jobs") == 0
     await db.close()
+
+
+async def test_a_failed_commit_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """A COMMIT can fail and leave the transaction open (here a deferred foreign key; a full
+    disk is the same); a later single write must still commit on its own."""
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction():
+            await db.execute("PRAGMA defer_foreign_keys=ON")
+            await db.execute("INSERT INTO introduction_fields (platform, community, user_id, "
+                             "position, field, value) VALUES ('console', 'local', 'nobody', 0, "
+                             "'about', 'x')")
+    await db.execute("INSERT INTO scheduled_jobs (key, kind, platform, community, due_at) "
+                     "VALUES ('k', 'x', 'console', 'local', 1)")
+    other = sqlite3.connect(path)  # what another process (or a restart) would see
+    assert other.execute("SELECT key FROM scheduled_jobs").fetchall() == [("k",)]
+    assert other.execute("SELECT count(*) FROM introduction_fields").fetchone() == (0,)
+    other.close()
+    await db.close()
