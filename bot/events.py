@@ -126,3 +126,6 @@ class Recognition(Event):
     points: int = 0
     reason: str = ""
     giver_id: str | None = None
+    # Recorded at most once per member, source and reason, so it can safely be sent again
+    # (a contest's awards are re-sent at start-up if a crash may have kept them back).
+    once: bool = False

@@ -134,6 +134,18 @@ class ReputationRepository:
             f" AND user_id=? AND source IN {_THANKS_IN} AND giver_id IS NOT NULL",
             (community.platform, community.id, user_id)) or 0)
 
+    async def record_once(self, community: Community, entry: LedgerEntry) -> bool:
+        """Record `entry` unless this member already has one with its source and reason."""
+        async with self.db.transaction():
+            if await self.db.scalar(
+                    "SELECT 1 FROM rep_ledger WHERE platform=? AND community=? AND user_id=?"
+                    " AND source=? AND source <> 'activity' AND reason=?",
+                    (community.platform, community.id, entry.user_id, entry.source,
+                     entry.reason)):
+                return False
+            await self.record(community, [entry])
+            return True
+
     async def count_source(self, community: Community, user_id: str, source: str) -> int:
         return int(await self.db.scalar(
             "SELECT COUNT(*) FROM rep_ledger WHERE platform=? AND community=? AND user_id=?"

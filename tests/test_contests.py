@@ -111,28 +111,31 @@ class FailsOnce(Cog):
         return []
 
 
-async def test_a_close_that_fails_midway_is_redone_whole_with_award_and_announcement(
+async def test_awards_and_announcement_cut_short_are_finished_at_the_next_start(
         hearth: Harness) -> None:
     h = hearth
     h.runtime.add_cog(FailsOnce(h.app.runtime.cogs[0].services))
-    await members(h, "alice")
-    await create(h, "1h draw")
+    await members(h, "alice", "bob")
+    await create(h, "1h draw winners:2")
     await h.command("alice", "/contest enter #1 my leaves")
-    first = await h.wait(timedelta(hours=1))
-    # Nothing half-done: still open, no winner stored, nothing announced, nothing awarded.
-    assert closed_posts(first) == []
-    contest = await h.app.storage.contests.get(h.community, 1)
-    assert contest is not None and contest.state == "open"
-    assert await h.app.storage.contests.winners(h.community, 1) == []
-    assert await h.app.storage.db.scalar("SELECT COUNT(*) FROM rep_ledger "
-                                         "WHERE source='contest_win'") == 0
-    retried = await h.wait(timedelta(minutes=2))
-    [announcement] = closed_posts(retried)
-    assert "Congratulations to @alice" in announcement
-    awarded = await h.app.storage.db.scalar(
-        "SELECT SUM(points) FROM rep_ledger WHERE source='contest_win' AND user_id='alice'")
-    assert awarded == ContestsSettings().award
-    assert closed_posts(await h.wait(timedelta(days=1))) == []
+    await h.command("bob", "/contest enter #1 my maple")
+    # The close is stored, then the first award's follow-up fails: the second winner's award
+    # and the announcement are cut short, as a crash at that moment would leave them.
+    assert closed_posts(await h.wait(timedelta(hours=1))) == []
+    rows = "SELECT user_id, SUM(points) FROM rep_ledger WHERE source='contest_win' GROUP BY 1"
+    assert len(await h.app.storage.db.fetchall(rows)) == 1
+
+    start = len(h.lines)
+    await h.restart()
+    [announcement] = closed_posts(h.lines[start:])
+    assert "@alice" in announcement and "@bob" in announcement
+    award = ContestsSettings().award
+    assert sorted(map(tuple, await h.app.storage.db.fetchall(rows))) == [
+        ("alice", award), ("bob", award)]
+    await h.restart()  # nothing left to finish: no repeat, no second award
+    assert closed_posts(h.lines[start:]) == [announcement]
+    assert sorted(map(tuple, await h.app.storage.db.fetchall(rows))) == [
+        ("alice", award), ("bob", award)]
 
 
 class PlatformDown:

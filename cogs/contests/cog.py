@@ -124,16 +124,19 @@ class ContestsCog(Cog):
         return {CLOSE: self.close_job, REMIND: self.remind_job}
 
     async def start(self) -> list[Action]:
-        """Post again any announcement a crash kept from going out (awards were already
-        stored with the close); forget the ones whose post was delivered."""
+        """Finish what a crash may have cut short after a close: the winners' awards are sent
+        again (recorded once, so a repeat changes nothing) and the announcement is posted if
+        it never went out; a delivered one is forgotten."""
         actions: list[Action] = []
         for community, contest in await self.repo.pending_announcements():
+            ctx = self.services.context(community)
+            winners = await self.repo.winners(community, contest.number)
+            actions.extend(self._recognise(ctx, contest, w) for w in winners)
             if await self.storage.posts.find(community, _announcement_key(contest)):
                 await self.repo.announced(community, contest.number)
                 continue
             log.info("announcing contest %s in %s: its announcement never went out",
                      label(contest.number), community.key)
-            ctx = self.services.context(community)
             entries = await self.repo.entries(community, contest.number, "approved")
             if contest.state == "judging":
                 actions.extend(self._judging(ctx, contest, entries))
@@ -623,7 +626,7 @@ class ContestsCog(Cog):
         return Emit(ctx.community, Recognition(
             ctx.community, ctx.now, user_id=winner.user_id, name=winner.name,
             source="contest_win", points=self._cfg(ctx).award,
-            reason=f"won contest {label(contest.number)}"))
+            reason=f"won contest {label(contest.number)}", once=True))
 
     async def cancel(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
                      ) -> list[Action]:

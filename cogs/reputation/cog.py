@@ -374,9 +374,12 @@ class ReputationCog(Cog):
 
     async def on_recognition(self, event: Recognition, ctx: Context) -> list[Action]:
         if event.points:
-            await self.storage.reputation.record(event.community, [LedgerEntry(
-                event.user_id, event.points, event.source, event.at, event.giver_id,
-                event.reason)])
+            entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
+                                event.giver_id, event.reason)
+            if not event.once:
+                await self.storage.reputation.record(event.community, [entry])
+            elif not await self.storage.reputation.record_once(event.community, entry):
+                return []  # already recorded: this is a repeat
             await self._points_changed(event.community)
         return await self._check_badges(ctx, event.user_id, event.name)
 
