@@ -302,6 +302,21 @@ async def test_badges_lists_every_badge_with_holders(make_harness: Callable[...,
     await h.close()
 
 
+async def test_badge_thresholds_of_one_read_naturally(make_harness: Callable[..., Harness]
+                                                      ) -> None:
+    badges = "".join(
+        f'[[reputation.badges]]\nname = "B{i}"\nemoji = "*"\ndescription = "d"\n'
+        f'criterion = "{criterion}"\nthreshold = 1\n'
+        for i, criterion in enumerate(("thanks_given", "messages", "contest_wins",
+                                       "membership_days")))
+    h = await make_harness(badges).start()
+    lines = texts(await h.command("bob", "/badges"))[0].splitlines()[1:]
+    assert [line.split(": ")[1].split(".")[0] for line in lines] == [
+        "thank others 1 time", "take part in 1 conversation", "win 1 contest",
+        "be a member for 1 day"]
+    await h.close()
+
+
 @pytest.mark.parametrize(("badge", "problem"), [
     ('criterion = "reputation"\nthreshold = -3',
      "reputation.badges[0].threshold: must be a positive whole number, got -3"),

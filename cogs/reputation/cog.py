@@ -24,6 +24,7 @@ from bot.events import (
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
+from bot.templates import counted
 from bot.text import Mention, Text, UserText
 from cogs.reputation.settings import ACTIVITY_CRITERIA, BadgeSettings, ReputationSettings
 from storage.reputation import LedgerEntry
@@ -34,6 +35,16 @@ DAILY = "reputation.daily"
 WINDOWS = "reputation.windows"
 # Window leaderboards keep this many places, so members who left can be skipped when shown.
 WINDOW_KEEP = 100
+# How a criterion's threshold reads in its `how_*` message: "1 day", "3 days".
+_THRESHOLD_NOUNS = {
+    "reputation": ("reputation point", "reputation points"),
+    "thanks_from_members": ("different member", "different members"),
+    "thanks_received": ("thanks", "thanks"),
+    "thanks_given": ("time", "times"),
+    "messages": ("conversation", "conversations"),
+    "contest_wins": ("contest", "contests"),
+    "membership_days": ("day", "days"),
+}
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
 # The daily check announces newly qualified members one by one up to this many, then sums up.
 DAILY_ANNOUNCE_LIMIT = 5
@@ -541,7 +552,9 @@ class ReputationCog(Cog):
 
     def _how(self, cfg: ReputationSettings, badge: BadgeSettings) -> Text:
         template = getattr(cfg.messages, f"how_{badge.criterion}")
-        return template.render(self.services.rng, None, threshold=badge.threshold)
+        one, many = _THRESHOLD_NOUNS.get(badge.criterion, ("", ""))
+        threshold = counted(badge.threshold, one, many) if one else badge.threshold
+        return template.render(self.services.rng, None, threshold=threshold)
 
     async def profile(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
                       ) -> list[Action]:

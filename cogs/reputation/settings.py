@@ -174,15 +174,16 @@ class ReputationMessages(Section):
     badges_line: message("emoji", "badge", "description", "how", "holders") = default(
         "{emoji} **{badge}**: {how}. Members holding it: {holders}.")
     badges_none: message() = default("There are no badges yet; admins can add them.")
-    how_reputation: message("threshold") = default("reach {threshold} reputation points")
+    # {threshold} arrives counted with its noun: "1 day", "10 reputation points".
+    how_reputation: message("threshold") = default("reach {threshold}")
     how_thanks_from_members: message("threshold") = default(
-        "be thanked by {threshold} different members")
-    how_thanks_received: message("threshold") = default("receive {threshold} thanks")
-    how_thanks_given: message("threshold") = default("thank others {threshold} times")
-    how_messages: message("threshold") = default("take part in {threshold} conversations")
+        "be thanked by {threshold}")
+    how_thanks_received: message("threshold") = default("receive {threshold}")
+    how_thanks_given: message("threshold") = default("thank others {threshold}")
+    how_messages: message("threshold") = default("take part in {threshold}")
     how_introduced: message("threshold") = default("introduce yourself with /introduce")
-    how_contest_wins: message("threshold") = default("win contests ({threshold} needed)")
-    how_membership_days: message("threshold") = default("be a member for {threshold} days")
+    how_contest_wins: message("threshold") = default("win {threshold}")
+    how_membership_days: message("threshold") = default("be a member for {threshold}")
 
 
 class ReputationSettings(Section):
