@@ -2,9 +2,9 @@
 
 Closing is one conditional state change in storage; only the caller that made it announces, so
 the winners are announced once whatever restarts, double-fired jobs or racing commands happen.
-The same change marks the announcement pending, and start-up posts any that a crash kept from
-going out (a crash after the post but before its receipt is stored would repeat it: the one
-window left).
+The same change marks the announcement pending; start-up finishes any close a crash cut short,
+re-sending the winners' awards (recorded once) and posting an announcement that never went out
+(a crash after the post but before its receipt is stored would repeat it: the one window left).
 """
 
 from __future__ import annotations
