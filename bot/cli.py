@@ -17,6 +17,7 @@ from bot import bootstrap
 from bot.clock import ManualClock
 from bot.config import Config, ConfigError
 from bot.logs import configure
+from bot.templates import counted
 from bot.tokens import file_warnings
 from storage.database import DatabaseError
 
@@ -110,8 +111,7 @@ def check_config(path: str) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem)
-        print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} "
-              f"in {path}.")
+        print(f"{counted(len(exc.problems), 'problem', 'problems')} in {path}.")
         return 1
     if warnings:
         print(f"{path} is valid, but please act on the warning{'s' if len(warnings) != 1 else ''}"

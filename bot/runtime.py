@@ -113,8 +113,12 @@ class Runtime:
     def saw(self, community: Community, actor: Actor) -> None:
         """Remember what the platform last said of a member, for `member_level`."""
         key = (community, actor.user_id)
+        self._note(key, actor, self._in_directory(key, actor))
+
+    def _in_directory(self, key: tuple[Community, str], actor: Actor) -> bool:
+        """Whether the directory already has this member under this name."""
         known = self._members.get(key)
-        self._note(key, actor, known is not None and known[1] and known[0].name == actor.name)
+        return known is not None and known[1] and known[0].name == actor.name
 
     def _note(self, key: tuple[Community, str], actor: Actor, stored: bool) -> None:
         if len(self._members) >= SEEN_CACHE and key not in self._members:
@@ -208,8 +212,7 @@ class Runtime:
     async def _remember(self, community: Community, actor: Actor) -> None:
         """`saw`, and the member written to the directory the first time (or under a new name)."""
         key = (community, actor.user_id)
-        known = self._members.get(key)
-        if known is not None and known[1] and known[0].name == actor.name:
+        if self._in_directory(key, actor):
             self._members[key] = (actor, True)
             return
         # Marked before the write, so a burst of messages from one member writes once.

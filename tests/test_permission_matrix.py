@@ -245,14 +245,20 @@ def slack_private_only(rig: Rig, start: int) -> list[tuple[str, dict]]:
     return calls
 
 
+async def slack_member_seen(rig: Rig, database: Path
+                           ) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+    """U123 has used Hearth once (so Slack knows them); the database and call count after."""
+    await rig.command("/help", "", user_id="U123", name="seen")
+    await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "seen")
+    await rig.service.drain()
+    return snapshot(database), len(rig.fake.calls)
+
+
 @pytest.mark.parametrize("spec", PRIVILEGED, ids=IDS)
 async def test_slack_member_is_refused(tmp_path: Path, spec: CommandSpec) -> None:
     async with slack_rig(tmp_path) as rig:
-        await rig.command("/help", "", user_id="U123", name="seen")
-        await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "seen")
-        await rig.service.drain()
         database = tmp_path / "hearth.sqlite3"
-        before, start = snapshot(database), len(rig.fake.calls)
+        before, start = await slack_member_seen(rig, database)
 
         if spec.kind is CommandKind.MESSAGE_ACTION:
             target = sr.message("U456", "C0GENERAL", "hello all")
@@ -284,11 +290,8 @@ async def test_slack_member_submitting_a_form_is_refused(tmp_path: Path, spec: C
     # Hearth opens a command's form only for those allowed, but a form opened while a member
     # was still a moderator can be submitted after they lost the role: the core checks again.
     async with slack_rig(tmp_path) as rig:
-        await rig.command("/help", "", user_id="U123", name="seen")
-        await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "seen")
-        await rig.service.drain()
         database = tmp_path / "hearth.sqlite3"
-        before, start = snapshot(database), len(rig.fake.calls)
+        before, start = await slack_member_seen(rig, database)
 
         meta: dict[str, Any] = {"c": spec.name, "ch": "C0GENERAL"}
         if spec.kind is CommandKind.MESSAGE_ACTION:

@@ -141,7 +141,7 @@ class ContestsCog(Cog):
             if contest.state == "judging":
                 actions.extend(self._judging(ctx, contest, entries))
             elif contest.state == "closed":
-                actions.append(await self._announcement(ctx, contest, entries))
+                actions.append(self._announcement(ctx, contest, entries, winners))
         return actions
 
     # -- helpers ----------------------------------------------------------------------------
@@ -455,8 +455,10 @@ class ContestsCog(Cog):
 
     # -- review -------------------------------------------------------------------------------
 
-    async def _pending(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                       ) -> tuple[ContestRecord | None, EntryRecord | None, list[Action]]:
+    async def _review(self, event: CommandInvoked, ctx: Context, args: dict[str, Any],
+                      outcome: str
+                      ) -> tuple[ContestRecord | None, EntryRecord | None, list[Action]]:
+        """Move a waiting entry to `outcome`; the contest and entry, or the refusal."""
         contest, refusal = await self._contest(event, ctx, args["contest"])
         if contest is None:
             return None, None, refusal
@@ -466,19 +468,17 @@ class ContestsCog(Cog):
         entry = await self.repo.entry(ctx.community, contest.number, args["entry"])
         if entry is None:
             return None, None, self._reply(event, ctx, "unknown_entry", **c, entry=args["entry"])
-        if entry.status != "pending":
+        if entry.status != "pending" or not await self.repo.set_entry_status(
+                ctx.community, contest.number, entry.number, "pending", outcome):
             return None, None, self._reply(event, ctx, "not_pending", **c, entry=entry.number)
         return contest, entry, []
 
     async def approve(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
                       ) -> list[Action]:
-        contest, entry, refusal = await self._pending(event, ctx, args)
+        contest, entry, refusal = await self._review(event, ctx, args, "approved")
         if contest is None or entry is None:
             return refusal
         c = self._c(contest)
-        if not await self.repo.set_entry_status(ctx.community, contest.number, entry.number,
-                                                "pending", "approved"):
-            return self._reply(event, ctx, "not_pending", **c, entry=entry.number)
         dm = DirectMessage(ctx.community, entry.user_id, self._say(
             ctx, "approved", **c, entry=entry.number, name=entry.name))
         return [*self._reply(event, ctx, "approved_ack", **c, entry=entry.number,
@@ -487,13 +487,10 @@ class ContestsCog(Cog):
 
     async def decline(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
                       ) -> list[Action]:
-        contest, entry, refusal = await self._pending(event, ctx, args)
+        contest, entry, refusal = await self._review(event, ctx, args, "declined")
         if contest is None or entry is None:
             return refusal
         c = self._c(contest)
-        if not await self.repo.set_entry_status(ctx.community, contest.number, entry.number,
-                                                "pending", "declined"):
-            return self._reply(event, ctx, "not_pending", **c, entry=entry.number)
         undelivered = Respond(ctx.community, event.actor.user_id,
                               self._say(ctx, "declined_undelivered", name=entry.name))
         dm = DirectMessage(ctx.community, entry.user_id, self._say(
@@ -586,13 +583,12 @@ class ContestsCog(Cog):
                         entries: list[EntryRecord]) -> list[Action]:
         """The winners' announcement and their awards."""
         winners = await self.repo.winners(ctx.community, contest.number)
-        return [await self._announcement(ctx, contest, entries),
+        return [self._announcement(ctx, contest, entries, winners),
                 *(self._recognise(ctx, contest, w) for w in winners)]
 
-    async def _announcement(self, ctx: Context, contest: ContestRecord,
-                            entries: list[EntryRecord]) -> Post:
+    def _announcement(self, ctx: Context, contest: ContestRecord, entries: list[EntryRecord],
+                      winners: list[WinnerRecord]) -> Post:
         cfg, c, key = self._cfg(ctx), self._c(contest), _announcement_key(contest)
-        winners = await self.repo.winners(ctx.community, contest.number)
         if not winners:
             return self._post(ctx, cfg.channel, self._say(ctx, "closed_no_entries", **c), key)
         text = self._say(
