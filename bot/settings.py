@@ -86,12 +86,24 @@ def default(value: Any) -> Any:
     return Field(default=value, validate_default=True)
 
 
+class HttpSettings(Section):
+    """The optional status listener: /healthz for supervisors, /metrics for Prometheus."""
+
+    enabled: bool = False
+    # Loopback by default: the numbers are for your monitoring, not the internet.
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)
+
+
 class HearthSettings(Section):
     name: str = "Hearth"
+    # A relative path is under $STATE_DIRECTORY when that is set (systemd's StateDirectory=),
+    # else under the directory Hearth starts in.
     database: str = "data/hearth.sqlite3"
     # How long a write waits for a lock held by another process before giving up kindly.
     database_busy_timeout: Duration = default("5s")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
 
 DEFAULT_CHANNELS = {

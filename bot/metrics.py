@@ -1,0 +1,107 @@
+"""What Hearth counts for monitoring, in Prometheus' terms, on a registry of its own.
+
+Each app has its own registry (not the library's global one), so several apps in one process
+(the tests) never collide. Labels are kinds, platforms, command and job names: never a member,
+a community or anything a member wrote. Hot paths pay a dict lookup and a counter increment:
+labelled children are looked up once and kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+# Commands and storage writes take milliseconds; the top buckets catch a stuck disk.
+_FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_ACK = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0)
+_BATCH = (1, 5, 10, 50, 100, 500, 1000, 5000, 10000)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry(auto_describe=True)
+        self._events = Counter("hearth_events_handled", "Events handled, by kind.", ["kind"],
+                               registry=r)
+        self._performed = Counter("hearth_actions_performed",
+                                  "Actions the platform accepted, by platform.", ["platform"],
+                                  registry=r)
+        self._failed = Counter("hearth_actions_failed",
+                               "Actions that failed or were refused, by platform.", ["platform"],
+                               registry=r)
+        self._commands = Histogram("hearth_command_seconds",
+                                   "Time to decide a command's answer, by command.",
+                                   ["command"], buckets=_FAST, registry=r)
+        self._jobs = {
+            stage: Counter(f"hearth_jobs_{stage}", f"Scheduled jobs {what}, by kind.", ["kind"],
+                           registry=r)
+            for stage, what in (("due", "found due"), ("run", "run to the end"),
+                                ("failed", "whose handler failed (retried later)"))}
+        self.storage_write = Histogram("hearth_storage_write_seconds",
+                                       "Time for one storage write (statement or transaction).",
+                                       buckets=_FAST, registry=r)
+        self.activity_batch = Histogram("hearth_activity_batch_members",
+                                        "Members in one flush of held activity points.",
+                                        buckets=_BATCH, registry=r)
+        self.activity_flush = Histogram("hearth_activity_flush_seconds",
+                                        "Time to write one flush of activity points.",
+                                        buckets=_FAST, registry=r)
+        self.slack_ack = Histogram("hearth_slack_ack_seconds",
+                                   "Time from a Slack event's arrival to its acknowledgement.",
+                                   buckets=_ACK, registry=r)
+        self._discord_latency = Gauge("hearth_discord_gateway_latency_seconds",
+                                      "Discord gateway heartbeat latency (NaN until measured).",
+                                      registry=r)
+        self._discord_latency.set(float("nan"))
+        self._connected = Gauge("hearth_platform_connected",
+                                "1 when the platform's connection is up.", ["platform"],
+                                registry=r)
+        self._reloads = Counter("hearth_config_reloads", "Config reloads, by outcome.",
+                                ["outcome"], registry=r)
+        # Labelled children, looked up once: the hot path pays no label handling.
+        self._children: dict[tuple[str, Any], Any] = {}
+
+    def _child(self, family: Any, key: str, label: Any) -> Any:
+        found = self._children.get((key, label))
+        if found is None:
+            found = self._children[(key, label)] = family.labels(label)
+        return found
+
+    # -- the runtime's hot path -------------------------------------------------------------
+
+    def event(self, kind: type) -> None:
+        found = self._children.get(("event", kind))
+        if found is None:
+            found = self._children[("event", kind)] = self._events.labels(kind.__name__)
+        found.inc()
+
+    def action(self, platform: str, ok: bool) -> None:
+        if ok:
+            self._child(self._performed, "ok", platform).inc()
+        else:
+            self._child(self._failed, "failed", platform).inc()
+
+    def command(self, name: str, seconds: float) -> None:
+        self._child(self._commands, "command", name).observe(seconds)
+
+    def job(self, stage: str, kind: str) -> None:
+        self._child(self._jobs[stage], stage, kind).inc()
+
+    def reload(self, outcome: str) -> None:
+        self._reloads.labels(outcome).inc()
+
+    # -- adapters' gauges, read at scrape time ----------------------------------------------
+
+    def watch_discord_latency(self, read: Callable[[], float]) -> None:
+        self._discord_latency.set_function(read)
+
+    def watch_connected(self, platform: str, read: Callable[[], bool]) -> None:
+        self._connected.labels(platform).set_function(lambda: 1.0 if read() else 0.0)
+
+    def exposition(self) -> bytes:
+        """Every metric in Prometheus' text format."""
+        return generate_latest(self.registry)
