@@ -409,7 +409,7 @@ def _actor_in(event: Event) -> Actor | None:
 
 def _command_name(event: CommandInvoked, known: dict[str, Command]) -> str:
     """The command's declared name, for metrics; what a member typed never becomes a label."""
-    if event.command is not None:
+    if event.command:
         return event.command if event.command in known else "unknown"
     words = (event.line or "").split()
     # Subcommands are declared as "contest enter": the longest declared prefix wins.
