@@ -61,6 +61,8 @@ class LiveConsole:
             into.append(raw.decode("utf-8", "replace").rstrip("\n"))
             async with self._changed:
                 self._changed.notify_all()
+        async with self._changed:
+            self._changed.notify_all()  # the end of the stream wakes waiters too
 
     async def send(self, *lines: str) -> None:
         assert self.proc.stdin is not None
@@ -76,11 +78,13 @@ class LiveConsole:
                     hit = next((line for line in where[start:] if test(line)), None)
                     if hit is not None:
                         return hit
+                    if all(reader.done() for reader in self._readers):
+                        raise TimeoutError  # the process has ended: nothing more will come
                     await self._changed.wait()
         try:
             return await asyncio.wait_for(found(), PATIENCE)
         except TimeoutError:
-            raise AssertionError("never saw the line; output:\n" + "\n".join(
+            raise AssertionError("never saw the line (or the process ended); output:\n" + "\n".join(
                 self.out[-40:]) + "\nlog:\n" + "\n".join(self.err[-40:])) from None
 
     async def sync(self) -> list[str]:
