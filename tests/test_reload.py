@@ -99,3 +99,36 @@ async def test_hearth_reload_with_nothing_running_says_so(tmp_path: Path) -> Non
         str(tmp_path / "h.sqlite3"), cwd=ROOT, stderr=asyncio.subprocess.PIPE)
     err = (await proc.communicate())[1].decode()
     assert proc.returncode == 1 and "No running Hearth holds" in err
+
+
+async def test_reload_over_slack_keeps_the_connection_and_held_points(tmp_path: Path) -> None:
+    import dataclasses
+
+    from tests.fakes import slack_requests as sr
+    from tests.slack_rig import slack_rig
+
+    async with slack_rig(tmp_path) as rig:
+        config = tmp_path / "hearth.toml"
+        # The rig's settings, as the file Hearth was started from.
+        config.write_text("[platforms.slack]\nport = 0\n", encoding="utf-8")
+        rig.app.config = dataclasses.replace(rig.app.config, source=str(config))
+        runner = rig.service._runner
+        assert rig.service.connected()
+        await rig.event(sr.message("U123", "C0GENERAL", "Happy to be here with all of you today"))
+        await rig.service.drain()
+
+        config.write_text('[platforms.slack]\nport = 0\n[greetings.messages]\n'
+                          'welcome = "Welcome aboard, {member}! (reloaded)"\n', encoding="utf-8")
+        await rig.command("/reload", "", user_id="UADMIN", name="reload")
+        await rig.service.drain()
+        await rig.event(sr.team_join("UNEW", "newbie"))
+        await rig.command("/profile", "", user_id="U123", name="profile")
+        await rig.service.drain()
+
+        replies = [c["text"] for c in rig.fake.calls_to("response_url")]
+        assert any(t.startswith("Done: I'm now using the config in") for t in replies), replies
+        assert any("Welcome aboard, <@UNEW>! (reloaded)" in p["text"]
+                   for p in rig.posts("C0WELCOME"))
+        assert any("reputation 1," in t for t in replies), replies  # held, not lost
+        # The same listener, still serving: nothing was reconnected.
+        assert rig.service._runner is runner and rig.service.connected()
