@@ -130,3 +130,24 @@ async def test_metrics_after_a_scripted_console_session(tmp_path: Path) -> None:
     for name in ("alice", "bob", "carol", "welcome"):
         assert name not in text.lower()
     assert health[0] == 200
+
+
+async def test_healthz_follows_the_discord_gateway(tmp_path: Path) -> None:
+    from tests.discord_world import running
+
+    async with running(tmp_path) as world:
+        world.app.connected["discord"] = world.service.connected  # as serve() registers it
+        world.app.metrics.watch_connected("discord", world.service.connected)
+        server = StatusServer(world.app, HttpSettings(enabled=True, port=0))
+        await server.start()
+        try:
+            status, body = await get(f"http://127.0.0.1:{server.port}/healthz")
+            assert status == 200 and '"discord": "connected"' in body, body
+            metrics = samples((await get(f"http://127.0.0.1:{server.port}/metrics"))[1])
+            assert metrics[("hearth_platform_connected", (("platform", "discord"),))] == 1
+            assert ("hearth_discord_gateway_latency_seconds", ()) in metrics
+            await world.service.client.close()  # the gateway connection ends
+            status, body = await get(f"http://127.0.0.1:{server.port}/healthz")
+            assert status == 503 and '"down": ["discord"]' in body, body
+        finally:
+            await server.stop()
