@@ -70,7 +70,7 @@ async def test_reload_good_bad_and_restart_files_while_a_session_runs(tmp_path: 
         assert said(out, "[to bob only] Sorry, /reload is for the admin team")
 
         # SIGHUP, sent by `hearth reload` to the process holding the database.
-        config.write_text(wording("third"), encoding="utf-8")
+        config.write_text(wording("third") + '[hearth]\nname = "Ember"\n', encoding="utf-8")
         mark = len(console.err)
         signal = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "reload", "--config", str(config), "--database",
@@ -79,7 +79,7 @@ async def test_reload_good_bad_and_restart_files_while_a_session_runs(tmp_path: 
         assert signal.returncode == 0 and "Asked Hearth (process" in said_by_cli
         await console.wait_for(console.err, lambda line: "config reloaded" in line, mark)
         out = await run(console, "+frank", ":wait 1m")
-        assert said(out, "Welcome, frank! (third wording)")
+        assert said(out, "[#welcome] Ember: Welcome, frank! (third wording)")
         assert await console.close() == 0
     print("\n".join(transcript))  # the closing note's transcript (pytest -s)
     conn = sqlite3.connect(database)
