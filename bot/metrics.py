@@ -62,34 +62,34 @@ class Metrics:
                                 registry=r)
         self._reloads = Counter("hearth_config_reloads", "Config reloads, by outcome.",
                                 ["outcome"], registry=r)
-        # Labelled children, looked up once: the hot path pays no label handling.
-        self._children: dict[tuple[str, Any], Any] = {}
+        # Labelled children, looked up once per label, keyed by the label itself: the hot path
+        # allocates nothing (no key tuple, no label handling), it finds and increments.
+        self._by_kind: dict[type, Any] = {}
+        self._children: dict[Any, dict[Any, Any]] = {}
 
-    def _child(self, family: Any, key: str, label: Any) -> Any:
-        found = self._children.get((key, label))
+    def _child(self, family: Any, label: Any) -> Any:
+        children = self._children.setdefault(family, {})
+        found = children.get(label)
         if found is None:
-            found = self._children[(key, label)] = family.labels(label)
+            found = children[label] = family.labels(label)
         return found
 
     # -- the runtime's hot path -------------------------------------------------------------
 
     def event(self, kind: type) -> None:
-        found = self._children.get(("event", kind))
+        found = self._by_kind.get(kind)
         if found is None:
-            found = self._children[("event", kind)] = self._events.labels(kind.__name__)
+            found = self._by_kind[kind] = self._events.labels(kind.__name__)
         found.inc()
 
     def action(self, platform: str, ok: bool) -> None:
-        if ok:
-            self._child(self._performed, "ok", platform).inc()
-        else:
-            self._child(self._failed, "failed", platform).inc()
+        self._child(self._performed if ok else self._failed, platform).inc()
 
     def command(self, name: str, seconds: float) -> None:
-        self._child(self._commands, "command", name).observe(seconds)
+        self._child(self._commands, name).observe(seconds)
 
     def job(self, stage: str, kind: str) -> None:
-        self._child(self._jobs[stage], stage, kind).inc()
+        self._child(self._jobs[stage], kind).inc()
 
     def reload(self, outcome: str) -> None:
         self._reloads.labels(outcome).inc()
