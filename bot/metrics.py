@@ -2,17 +2,21 @@
 
 Each app has its own registry (not the library's global one), so several apps in one process
 (the tests) never collide. Labels are kinds, platforms, command and job names: never a member,
-a community or anything a member wrote. Hot paths pay a dict lookup and a counter increment:
-labelled children are looked up once and kept.
+a community or anything a member wrote. Events and actions, counted once per event, are plain
+integers in a dict read at scrape time (a library counter's lock and checks cost several times
+more per call; benchmarks/metrics_overhead.py measures it); both happen on the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
 
@@ -25,14 +29,9 @@ _BATCH = (1, 5, 10, 50, 100, 500, 1000, 5000, 10000)
 class Metrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
-        self._events = Counter("hearth_events_handled", "Events handled, by kind.", ["kind"],
-                               registry=r)
-        self._performed = Counter("hearth_actions_performed",
-                                  "Actions the platform accepted, by platform.", ["platform"],
-                                  registry=r)
-        self._failed = Counter("hearth_actions_failed",
-                               "Actions that failed or were refused, by platform.", ["platform"],
-                               registry=r)
+        self._events: defaultdict[type, int] = defaultdict(int)
+        self._actions: defaultdict[tuple[str, bool], int] = defaultdict(int)
+        r.register(_Counts(self._events, self._actions))
         self._commands = Histogram("hearth_command_seconds",
                                    "Time to decide a command's answer, by command.",
                                    ["command"], buckets=_FAST, registry=r)
@@ -62,9 +61,7 @@ class Metrics:
                                 registry=r)
         self._reloads = Counter("hearth_config_reloads", "Config reloads, by outcome.",
                                 ["outcome"], registry=r)
-        # Labelled children, looked up once per label, keyed by the label itself: the hot path
-        # allocates nothing (no key tuple, no label handling), it finds and increments.
-        self._by_kind: dict[type, Any] = {}
+        # Labelled children, looked up once per label and kept.
         self._children: dict[Any, dict[Any, Any]] = {}
 
     def _child(self, family: Any, label: Any) -> Any:
@@ -77,13 +74,10 @@ class Metrics:
     # -- the runtime's hot path -------------------------------------------------------------
 
     def event(self, kind: type) -> None:
-        found = self._by_kind.get(kind)
-        if found is None:
-            found = self._by_kind[kind] = self._events.labels(kind.__name__)
-        found.inc()
+        self._events[kind] += 1
 
     def action(self, platform: str, ok: bool) -> None:
-        self._child(self._performed if ok else self._failed, platform).inc()
+        self._actions[platform, ok] += 1
 
     def command(self, name: str, seconds: float) -> None:
         self._child(self._commands, name).observe(seconds)
@@ -105,3 +99,26 @@ class Metrics:
     def exposition(self) -> bytes:
         """Every metric in Prometheus' text format."""
         return generate_latest(self.registry)
+
+
+class _Counts(Collector):
+    """Events and actions, from the plain counts, as Prometheus counters."""
+
+    def __init__(self, events: dict[type, int], actions: dict[tuple[str, bool], int]) -> None:
+        self.events = events
+        self.actions = actions
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        events = CounterMetricFamily("hearth_events_handled", "Events handled, by kind.",
+                                     labels=["kind"])
+        for kind, n in list(self.events.items()):
+            events.add_metric([kind.__name__], n)
+        performed = CounterMetricFamily("hearth_actions_performed",
+                                        "Actions the platform accepted, by platform.",
+                                        labels=["platform"])
+        failed = CounterMetricFamily("hearth_actions_failed",
+                                     "Actions that failed or were refused, by platform.",
+                                     labels=["platform"])
+        for (platform, ok), n in list(self.actions.items()):
+            (performed if ok else failed).add_metric([platform], n)
+        yield from (events, performed, failed)
