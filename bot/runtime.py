@@ -32,6 +32,7 @@ from bot.events import (
 )
 from bot.parser import parse
 from bot.permissions import Level, level_of
+from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
 from bot.text import Text
@@ -138,6 +139,16 @@ class Runtime:
             return Context(community, self.config.for_community(community), self.clock.now())
         return Context(community, self.config.for_community(community), self.clock.now(),
                        self.level(community, actor))
+
+    def plan(self, event: CommandInvoked) -> Plan:
+        """Open a form first, or run now (see bot/plan.py); adapters ask instead of deciding."""
+        return plan(event, self.specs(), self.level(event.community, event.actor))
+
+    def failed(self, community: Community, user_id: str, command: str) -> list[Action]:
+        """What a member is told when their command broke before the core could answer."""
+        messages = self.config.for_community(community).messages
+        return [Respond(community, user_id,
+                        messages.failed.render(None, command=f"/{command.lstrip('/')}"))]
 
     def visible_specs(self, level: Level) -> list[CommandSpec]:
         return [s for s in self.specs() if s.level <= level]
@@ -280,7 +291,7 @@ class Runtime:
         except Exception as exc:
             log.error("/%s failed for %s: %r", spec.name, event.actor.user_id, exc)
             log.debug("command failure", exc_info=True)
-            return respond(messages.failed.render(None, command=f"/{spec.name}"))
+            return self.failed(event.community, event.actor.user_id, spec.name)
 
     @staticmethod
     def _unknown(messages: Any, exc: UnknownCommand) -> Text:

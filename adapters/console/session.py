@@ -120,7 +120,7 @@ class ConsoleSession:
     async def _says(self, name: str, text: str) -> None:
         actor = self.actor(name)
         if text.startswith("/"):
-            spec = self._message_action(text[1:])
+            spec = self._message_action(actor, text[1:])
             if spec is not None:
                 await self._on_message(actor, spec, text[1:])
                 return
@@ -143,15 +143,12 @@ class ConsoleSession:
                 COMMUNITY, self._now(), author=actor, channel=self.state.channel,
                 message_id=message_id, content=text, channel_name=self.state.channel))
 
-    def _message_action(self, line: str) -> CommandSpec | None:
-        """The spec a command line names, if it is a message action (longest name first)."""
-        words = [w.lower() for w in line.split()]
-        best: CommandSpec | None = None
-        for spec in self.runtime.specs():
-            n = len(spec.words)
-            if words[:n] == list(spec.words) and (best is None or n > len(best.words)):
-                best = spec
-        return best if best is not None and best.kind is CommandKind.MESSAGE_ACTION else None
+    def _message_action(self, actor: Actor, line: str) -> CommandSpec | None:
+        """The spec a command line names, if it is a message action (the console has no forms:
+        typed `field:"value"` options fill them in)."""
+        spec = self.runtime.plan(CommandInvoked(COMMUNITY, self._now(), actor=actor,
+                                                line=line)).spec
+        return spec if spec is not None and spec.kind is CommandKind.MESSAGE_ACTION else None
 
     async def _on_message(self, actor: Actor, spec: CommandSpec, line: str) -> None:
         """`/warn-message bob rule:spam`: the command, run on bob's latest message here."""
