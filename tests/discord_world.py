@@ -158,8 +158,7 @@ async def running(tmp_path: Path, toml: str = "", *, sync_to_guild: bool = True,
         try:
             probe = ProbeCog(app.runtime.cogs[0].services)
             app.runtime.add_cog(probe)
-            service = DiscordService(app, "fake-token", modal_timeout=None,
-                                     guild_ready_timeout=0.05)
+            service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
             service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
             with fake.patch_discord():
                 await service.start()

@@ -40,7 +40,7 @@ WARN = CommandSpec(
 WARN_MESSAGE = CommandSpec(
     "warn-message", "Warn the author of this message privately, quoting it.",
     (Option("message", OptionType.MESSAGE, "The message the warning is about"), RULE, NOTE),
-    level=Level.MODERATOR, kind=CommandKind.MESSAGE_ACTION)
+    level=Level.MODERATOR, kind=CommandKind.MESSAGE_ACTION, label="Warn about this message")
 WARNINGS = CommandSpec(
     "warnings", "See a member's warnings, active and past.",
     (Option("member", OptionType.MEMBER, "Whose record to see"),), level=Level.MODERATOR)
