@@ -110,6 +110,13 @@ class ProbeCog(Cog):
                 await self.changed.wait()
 
 
+def modal_inputs(modal: dict) -> list[dict]:
+    """The input components of a modal the bot opened, in order (each inside its Label)."""
+    rows = modal["data"]["components"]
+    assert all(row["type"] == 18 for row in rows), "modals use the Label layout"
+    return [row["component"] for row in rows]
+
+
 @dataclass
 class World:
     fake: FakeDiscord
