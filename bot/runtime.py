@@ -15,7 +15,17 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond, Timeout
+from bot.actions import (
+    Action,
+    DirectMessage,
+    EditPost,
+    Emit,
+    GrantRole,
+    Post,
+    RemoveRole,
+    Respond,
+    Timeout,
+)
 from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, UnknownCommand, UsageError, bind
@@ -367,6 +377,9 @@ class Runtime:
             await self.deliver(action.if_undelivered, sink)
         if isinstance(action, Timeout) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
+        elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
+            # The platform refused: whoever asked for it hears so, in the feature's words.
+            await self.deliver(action.if_failed, sink)
 
 
 def _actor_in(event: Event) -> Actor | None:

@@ -27,8 +27,10 @@ from bot.ports import Receipt
 from bot.text import Text
 
 log = logging.getLogger(__name__)
-# Discord's longest timeout.
-MAX_TIMEOUT = timedelta(days=28)
+# Discord refuses a timeout 28 days or more ahead, measured on its own clock (400, 50035):
+# stay below it by a margin for clock drift and the request's time in flight.
+DISCORD_TIMEOUT_LIMIT = timedelta(days=28)
+MAX_TIMEOUT = DISCORD_TIMEOUT_LIMIT - timedelta(minutes=10)
 # Missing Access / Missing Permissions / can't DM this user.
 MISSING_ACCESS, MISSING_PERMISSIONS, CANNOT_DM = 50001, 50013, 50007
 

@@ -263,8 +263,12 @@ class ModerationCog(Cog):
             unsupported = self._log(ctx, self._say(
                 ctx, m.log_timeout_unsupported, case=case.number, name=name, step=label))
             reason = self._say(ctx, m.timeout_reason, case=case.number, rule_title=rule.title)
+            failed = (self._log(ctx, self._say(ctx, m.log_timeout_failed, case=case.number,
+                                               name=name, step=label)),
+                      Respond(community, moderator.user_id,
+                              self._say(ctx, m.timeout_failed, case=case.number, name=name)))
             actions.append(Timeout(community, target.user_id, step.timeout, reason.plain(),
-                                   if_unsupported=(unsupported,)))
+                                   if_unsupported=(unsupported,), if_failed=failed))
         elif step.action == "review":
             actions.append(self._log(ctx, self._say(
                 ctx, m.log_review, case=case.number, name=name, count=count,

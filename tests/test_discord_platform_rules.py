@@ -1,0 +1,62 @@
+"""Hearth on Discord against what Discord itself refuses or sends (issue 13, items 10-15).
+
+Each test drives the real adapter through discord.py against the strict FakeDiscord, which
+refuses what Discord documents it refuses; each one failed on the code before the fix."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tests.discord_world import modal_inputs, running
+from tests.fakes.discord_server import option, user_option
+
+TIMEOUT_AT_ONCE = """
+[[moderation.ladder]]
+warnings = 1
+label = "a timeout of {duration}"
+action = "timeout"
+timeout = "28d"
+"""
+
+
+def original(w, token: str) -> str:
+    return rf"/webhooks/{w.fake.app_id}/{token}/messages/@original"
+
+
+async def warn_bob(w) -> object:
+    interaction = await w.fake.slash_command(
+        w.guild, w.channels["general"], w.mod, "warn",
+        [user_option("member", w.bob), option("rule", "spam")], guild_command=True)
+    await w.fake.wait_for_call("PATCH", original(w, interaction.token))
+    return interaction
+
+
+# -- 10. timeouts ---------------------------------------------------------------------------
+
+async def test_a_28_day_timeout_stays_below_discords_limit_on_its_clock(tmp_path: Path) -> None:
+    async with running(tmp_path, TIMEOUT_AT_ONCE) as w:
+        w.fake.skew = -timedelta(seconds=30)  # Discord's clock a little behind ours
+        await warn_bob(w)
+        patch = await w.fake.wait_for_call("PATCH", rf"/guilds/{w.guild.id}/members/{w.bob}")
+        assert patch.status == 200, patch.response
+        until = datetime.fromisoformat(patch.json["communication_disabled_until"])
+        ahead = until - w.fake.discord_now()
+        assert timedelta(days=27, hours=23) < ahead < timedelta(days=28)
+
+
+async def test_a_refused_timeout_is_told_to_the_moderator_and_the_mod_log(tmp_path: Path) -> None:
+    async with running(tmp_path, TIMEOUT_AT_ONCE) as w:
+        w.fake.fail_route("PATCH", rf"/guilds/{w.guild.id}/members/{w.bob}", 403, 50013,
+                          "Missing Permissions")
+        interaction = await warn_bob(w)
+        told = await w.fake.wait_for_call(
+            "POST", rf"/webhooks/{w.fake.app_id}/{interaction.token}")
+        assert "couldn't time Bob out for case #1" in told.json["content"]
+        assert told.json["flags"] & (1 << 6)  # only the moderator sees it
+        log = w.channels["mod-log"]
+        await w.fake.wait_for_call("POST", rf"/channels/{log}/messages", count=2)
+        posts = [c.json["content"] for c in w.fake.calls_matching(
+            "POST", rf"/channels/{log}/messages")]
+        assert any("Case #1" in p and "didn't take effect" in p for p in posts), posts
