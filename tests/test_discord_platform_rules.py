@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.discord_world import modal_inputs, running
+from tests.discord_world import running
 from tests.fakes.discord_server import option, user_option
 
 TIMEOUT_AT_ONCE = """
@@ -60,3 +60,25 @@ async def test_a_refused_timeout_is_told_to_the_moderator_and_the_mod_log(tmp_pa
         posts = [c.json["content"] for c in w.fake.calls_matching(
             "POST", rf"/channels/{log}/messages")]
         assert any("Case #1" in p and "didn't take effect" in p for p in posts), posts
+
+
+# -- 13. Membership Screening ---------------------------------------------------------------
+
+async def test_a_pending_member_is_welcomed_when_they_pass_screening(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        welcome = rf"/channels/{w.channels['welcome']}/messages"
+        dan = w.fake.add_user("dan")
+        await w.fake.member_join(w.guild, dan, pending=True)
+        eve = w.fake.add_user("eve")
+        await w.fake.member_join(w.guild, eve)  # no screening here: welcomed at once
+        await w.fake.wait_for_call("POST", welcome)
+        await w.fake.wait_for_call("POST", r"/users/@me/channels")
+        eve_dm = w.fake.dm_channels[eve]["id"]
+        await w.fake.wait_for_call("POST", rf"/channels/{eve_dm}/messages")  # eve is done
+        screened_at = len(w.fake.calls)
+        await w.fake.pass_screening(w.guild, dan)
+        await w.fake.wait_for_call("POST", welcome, count=2)
+        posts = [(i, c.json["content"]) for i, c in enumerate(w.fake.calls)
+                 if c.method == "POST" and re.fullmatch(welcome, c.path)]
+        for_dan = [i for i, content in posts if f"<@{dan}>" in content]
+        assert len(for_dan) == 1 and for_dan[0] >= screened_at, posts
