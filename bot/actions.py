@@ -31,8 +31,10 @@ class EditPost(Action):
     channel: str
     key: str
     text: Text
-    # Filled by the runtime from what it recorded when the message was first posted.
+    # Filled by the runtime from what it recorded when the message was first posted; a post
+    # that took several messages has the later pieces' ids in `more_ids`.
     message_id: str | None = None
+    more_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

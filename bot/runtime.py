@@ -359,7 +359,8 @@ class Runtime:
         if isinstance(action, EditPost) and action.message_id is None:
             found = await self.posts.find(action.community, action.key)
             if found is not None:
-                action = dataclasses.replace(action, channel=found[0], message_id=found[1])
+                action = dataclasses.replace(action, channel=found[0], message_id=found[1],
+                                             more_ids=found[2])
         try:
             receipt = await sink.perform(action)
         except Exception as exc:
@@ -372,7 +373,7 @@ class Runtime:
         key = action.key if isinstance(action, Post | EditPost) else None
         if key and receipt.delivered and receipt.message_id:
             await self.posts.record(action.community, key, receipt.channel or action.channel,
-                                    receipt.message_id, self.clock.now())
+                                    receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
         if isinstance(action, Timeout) and receipt.reason == "unsupported":

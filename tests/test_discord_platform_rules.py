@@ -9,6 +9,9 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.actions import EditPost, Post
+from bot.events import Community
+from bot.text import Text
 from tests.discord_world import running
 from tests.fakes.discord_server import option, user_option
 
@@ -82,3 +85,29 @@ async def test_a_pending_member_is_welcomed_when_they_pass_screening(tmp_path: P
                  if c.method == "POST" and re.fullmatch(welcome, c.path)]
         for_dan = [i for i, content in posts if f"<@{dan}>" in content]
         assert len(for_dan) == 1 and for_dan[0] >= screened_at, posts
+
+
+# -- 12. posts longer than one message --------------------------------------------------------
+
+def lines(n: int, word: str) -> Text:
+    return Text.of("\n".join(f"{word} {i:03d} " + "x" * 90 for i in range(n)))
+
+
+async def test_editing_a_long_post_keeps_every_piece_in_step(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        community = Community("discord", w.guild.id)
+        general = w.channels["general"]
+
+        def shown() -> list[str]:
+            return [m["content"] for m in w.fake.messages.values()
+                    if m["channel_id"] == general and m["author"]["id"] == w.fake.bot_user_id]
+
+        await w.app.runtime.deliver([Post(community, "general", lines(30, "old"), key="intro")])
+        assert len(shown()) == 2  # 3,000 characters: two messages
+        await w.app.runtime.deliver([EditPost(community, "general", "intro", lines(50, "new"))])
+        now = shown()
+        assert len(now) == 3 and all("old" not in part for part in now)
+        assert "\n".join(now) == lines(50, "new").plain()
+        await w.app.runtime.deliver([EditPost(community, "general", "intro", Text.of("short"))])
+        assert shown() == ["short"]
+        assert len(w.fake.calls_matching("DELETE", rf"/channels/{general}/messages/\d+")) == 2

@@ -6,6 +6,7 @@ once per (guild, target, kind) with what to change, and come back as a Receipt, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -141,25 +142,41 @@ class DiscordSink:
                 "[community.channels] entry at an existing channel (name or id).")
             return Receipt(False, reason="not_found")
         rendered = self.render(guild, text)
-        first: discord.Message | None = None
-        for part in chunks(rendered.content):
-            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions)
-            first = first or sent
-        assert first is not None
-        return Receipt(True, str(first.id), str(channel.id))
+        ids = [str((await channel.send(part, allowed_mentions=rendered.allowed_mentions)).id)
+               for part in chunks(rendered.content)]
+        return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
     async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
+        """Every piece of the post edited to match the new text: pieces it no longer needs are
+        deleted, pieces it needs now are posted after the last one."""
         channel = self.channels.resolve(guild, action.channel)
-        if action.message_id is None or not isinstance(channel, discord.abc.Messageable):
+        if action.message_id is None or not isinstance(channel, discord.TextChannel
+                                                       | discord.Thread):
             return await self._post(guild, action.channel, action.text)
         rendered = self.render(guild, action.text)
-        content = next(chunks(rendered.content))  # an edit is one message
+        parts = list(chunks(rendered.content))
+        old = [action.message_id, *action.more_ids]
         try:
-            await channel.get_partial_message(int(action.message_id)).edit(  # type: ignore[attr-defined]
-                content=content, allowed_mentions=rendered.allowed_mentions)
+            await channel.get_partial_message(int(old[0])).edit(
+                content=parts[0], allowed_mentions=rendered.allowed_mentions)
         except discord.NotFound:
             return await self._post(guild, action.channel, action.text)  # deleted: post anew
-        return Receipt(True, action.message_id, str(channel.id))  # type: ignore[union-attr]
+        ids = [old[0]]
+        for n, part in enumerate(parts[1:], start=1):
+            if n < len(old):
+                try:
+                    await channel.get_partial_message(int(old[n])).edit(
+                        content=part, allowed_mentions=rendered.allowed_mentions)
+                    ids.append(old[n])
+                    continue
+                except discord.NotFound:
+                    pass  # that piece was deleted: post it again
+            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions)
+            ids.append(str(sent.id))
+        for surplus in old[len(parts):]:
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(int(surplus)).delete()
+        return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
     async def _dm(self, guild: discord.Guild, user_id: str, text: Text) -> Receipt:
         if not user_id.isdigit():
