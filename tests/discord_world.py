@@ -55,6 +55,11 @@ QUOTE = CommandSpec(
      Option("comment", OptionType.TEXT, "Your comment", required=False)),
     kind=CommandKind.MESSAGE_ACTION)
 MODPROBE = CommandSpec("modprobe", "Moderators only.", level=Level.MODERATOR)
+PICK_FORM = CommandSpec(
+    "pickform", "Pick someone",
+    (Option("who", OptionType.MEMBER, "Someone"),
+     Option("colour", OptionType.CHOICE, "Which", choices=("red", "green"))),
+    kind=CommandKind.FORM)
 
 
 class ProbeCog(Cog):
@@ -71,7 +76,8 @@ class ProbeCog(Cog):
 
     def commands(self) -> list[Command]:
         return [Command(s, self.run, self.suggest if s is PROBE_TYPES else None)
-                for s in (PROBE_MEMBER, PROBE_TYPES, PROBE_FORM, BIG_FORM, QUOTE, MODPROBE)]
+                for s in (PROBE_MEMBER, PROBE_TYPES, PROBE_FORM, BIG_FORM, QUOTE, MODPROBE,
+                          PICK_FORM)]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {ReactionAdded: self.on_reaction, MessagePosted: self.on_message}
@@ -112,7 +118,7 @@ class ProbeCog(Cog):
 
 def modal_inputs(modal: dict) -> list[dict]:
     """The input components of a modal the bot opened, in order (each inside its Label)."""
-    rows = modal["data"]["components"]
+    rows = (modal.get("data") or modal)["components"]
     assert all(row["type"] == 18 for row in rows), "modals use the Label layout"
     return [row["component"] for row in rows]
 

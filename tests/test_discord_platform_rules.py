@@ -9,10 +9,11 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from adapters.discord.service import DiscordService
 from bot.actions import EditPost, Post
-from bot.events import Community
+from bot.events import Community, MemberRef
 from bot.text import Text
-from tests.discord_world import running
+from tests.discord_world import modal_inputs, no_identify_wait, running
 from tests.fakes.discord_server import option, user_option
 
 TIMEOUT_AT_ONCE = """
@@ -111,3 +112,88 @@ async def test_editing_a_long_post_keeps_every_piece_in_step(tmp_path: Path) -> 
         await w.app.runtime.deliver([EditPost(community, "general", "intro", Text.of("short"))])
         assert shown() == ["short"]
         assert len(w.fake.calls_matching("DELETE", rf"/channels/{general}/messages/\d+")) == 2
+
+
+# -- 14. forms survive restarts and long waits -------------------------------------------------
+
+async def restart(w) -> None:
+    """Hearth's Discord side stops and starts again (a deploy); the fake and its open modals,
+    like Discord and the member's screen, stay."""
+    await w.service.stop()
+    w.service = DiscordService(w.app, "fake-token", guild_ready_timeout=0.05)
+    w.service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
+    with w.fake.patch_discord():
+        await w.service.start()
+
+
+async def test_a_form_submitted_after_a_restart_still_runs(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        opened = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.alice, "probeform", guild_command=True)
+        modal = (await w.fake.wait_for_response(opened)).json["data"]
+        w.clock.set(w.clock.now() + timedelta(hours=2))  # the member took their time
+        await restart(w)
+        try:
+            submit = await w.fake.modal_submit(w.guild, w.channels["general"], w.alice,
+                                               modal["custom_id"], {"title": "Late but here"})
+            await w.fake.wait_for_response(submit)
+            await w.probe.wait(lambda: any(e.event_id == submit.id for e, _ in w.probe.invoked))
+            assert w.probe.invoked[-1][1]["title"] == "Late but here"
+        finally:
+            await w.service.stop()
+
+
+# -- 15. the current modal layout ---------------------------------------------------------------
+
+async def test_warn_about_this_message_asks_the_rule_as_a_select_and_survives_a_restart(
+        tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        general = w.channels["general"]
+        mid = await w.fake.message_create(general, w.bob, "buy cheap stuff at example.com")
+        menu = await w.fake.message_command(w.guild, general, w.mod, "Warn about this message",
+                                            mid, guild_command=True)
+        modal = (await w.fake.wait_for_response(menu)).json["data"]
+        rule, note = modal_inputs(modal)
+        assert rule["type"] == 3 and rule["custom_id"] == "rule"  # a string select
+        assert "spam" in [o["value"] for o in rule["options"]]
+        assert note["type"] == 4 and note["style"] == 2
+        assert len(modal["custom_id"]) <= 100
+        await restart(w)
+        try:
+            submit = await w.fake.modal_submit(w.guild, general, w.mod, modal["custom_id"],
+                                               {"rule": "spam", "note": "Please keep it real."})
+            await w.fake.wait_for_response(submit)
+            await w.fake.wait_for_call("POST", r"/users/@me/channels")
+            dm = await w.fake.wait_for_call(
+                "POST", rf"/channels/{w.fake.dm_channels[w.bob]['id']}/messages")
+            assert "buy cheap stuff" in dm.json["content"]  # the message, read again
+            assert "No spam" in dm.json["content"]
+        finally:
+            await w.service.stop()
+
+
+async def test_a_member_in_a_form_is_a_user_select_and_a_choice_a_select(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        opened = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.alice, "pickform", guild_command=True)
+        modal = (await w.fake.wait_for_response(opened)).json["data"]
+        who, colour = modal_inputs(modal)
+        assert who["type"] == 5 and (who["min_values"], who["max_values"]) == (1, 1)
+        assert colour["type"] == 3 and [o["value"] for o in colour["options"]] == ["red", "green"]
+        submit = await w.fake.modal_submit(w.guild, w.channels["general"], w.alice,
+                                           modal["custom_id"], {"who": w.bob, "colour": "green"})
+        await w.fake.wait_for_response(submit)
+        await w.probe.wait(lambda: any(e.event_id == submit.id for e, _ in w.probe.invoked))
+        args = w.probe.invoked[-1][1]
+        assert args["who"] == MemberRef(w.bob, "Bob", False) and args["colour"] == "green"
+
+
+async def test_commands_are_for_servers_by_contexts_and_the_action_is_named_as_documented(
+        tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        put = w.fake.calls_matching(
+            "PUT", rf"/applications/{w.fake.app_id}/guilds/{w.guild.id}/commands")[0]
+        sent = {c["name"]: c for c in put.json}
+        assert sent["Warn about this message"]["type"] == 3
+        assert all(c["contexts"] == [0] and c["integration_types"] == [0]
+                   for c in sent.values())
