@@ -14,7 +14,7 @@ from bot.actions import EditPost, Post
 from bot.events import Community, MemberRef
 from bot.text import Text
 from tests.discord_world import modal_inputs, no_identify_wait, running
-from tests.fakes.discord_server import option, user_option
+from tests.fakes.discord_server import SEND_MESSAGES, VIEW_CHANNEL, option, user_option
 
 TIMEOUT_AT_ONCE = """
 [[moderation.ladder]]
@@ -197,3 +197,32 @@ async def test_commands_are_for_servers_by_contexts_and_the_action_is_named_as_d
         assert sent["Warn about this message"]["type"] == 3
         assert all(c["contexts"] == [0] and c["integration_types"] == [0]
                    for c in sent.values())
+
+
+# -- a command used where Hearth can't post -----------------------------------------------------
+
+async def test_a_command_where_hearth_cannot_post_answers_the_invoker_privately(
+        tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        general = w.channels["general"]
+        w.guild.deny(general, w.guild.bot_role_id, VIEW_CHANNEL | SEND_MESSAGES)
+        interaction = await w.fake.slash_command(
+            w.guild, general, w.alice, "thanks",
+            [user_option("member", w.bob), option("reason", "fixed my bug")], guild_command=True)
+        assert int(interaction.payload["app_permissions"]) & SEND_MESSAGES == 0
+        reply = await w.fake.wait_for_call("PATCH", original(w, interaction.token))
+        assert "fixed my bug" in reply.json["content"]
+        refused = [c for c in w.fake.calls_matching("POST", rf"/channels/{general}/messages")
+                   if c.status == 200]
+        assert refused == []
+
+
+async def test_the_fake_refuses_a_post_where_hearth_may_not_write(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        general = w.channels["general"]
+        w.guild.deny(general, w.guild.bot_role_id, VIEW_CHANNEL)
+        receipt = await w.service.sink.perform(
+            Post(Community("discord", w.guild.id), "general", Text.of("hello")))
+        assert receipt.reason == "forbidden"
+        call = w.fake.calls_matching("POST", rf"/channels/{general}/messages")[0]
+        assert (call.status, call.response["code"]) == (403, 50001)

@@ -24,7 +24,7 @@ from adapters.discord.commands import modal_fields
 from adapters.discord.inbound import Actors, community_of
 from adapters.discord.outbound import DiscordSink
 from adapters.discord.render import chunks
-from bot.actions import Action, Respond
+from bot.actions import Action, Post, Respond
 from bot.commands import CommandSpec, Option, OptionType
 from bot.events import CommandInvoked, Community, MemberRef, MessageRef
 from bot.plan import is_target
@@ -47,10 +47,39 @@ class InteractionSink:
         self.replied = False
 
     async def perform(self, action: Action) -> Receipt:
+        if isinstance(action, Post) and self._here(action):
+            return await self._post_here(action)
         if not (isinstance(action, Respond) and action.user_id == self.invoker):
             return await self.sink.perform(action)
         await self.reply(action.text, action)
         return Receipt(True)
+
+    def _here(self, action: Post) -> bool:
+        """Whether a post goes to the channel the command was used in."""
+        guild = self.interaction.guild
+        channel = self.sink.channels.resolve(guild, action.channel) if guild else None
+        return channel is not None and channel.id == self.interaction.channel_id
+
+    async def _post_here(self, action: Post) -> Receipt:
+        """The command's public post; where Hearth can't post (the interaction's
+        app_permissions say so before trying), the invoker still sees it, privately."""
+        perms = self.interaction.app_permissions
+        if perms.view_channel and perms.send_messages:
+            receipt = await self.sink.perform(action)
+            if receipt.delivered or receipt.reason != "forbidden":
+                return receipt
+        else:
+            missing = [name for name, ok in (("View Channel", perms.view_channel),
+                                             ("Send Messages", perms.send_messages)) if not ok]
+            guild = self.interaction.guild
+            self.sink.problems.once(
+                self.interaction.guild_id or 0, str(self.interaction.channel_id),
+                "forbidden_post",
+                f"Hearth can't post in channel {self.interaction.channel_id} of server "
+                f"'{guild.name if guild else '?'}': give Hearth's role {' and '.join(missing)} "
+                "there. Commands used there answer privately meanwhile.")
+        await self.reply(action.text, action)
+        return Receipt(False, reason="forbidden")
 
     async def reply(self, text: Text, action: Action | None = None) -> None:
         guild = self.sink.guild(action.community) if action else self.interaction.guild
