@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import ClassVar
 
 import discord
 
@@ -107,19 +109,12 @@ class DiscordSink:
             log.warning("%s for %s dropped: Hearth is not in that server", type(action).__name__,
                         action.community.key)
             return Receipt(False, reason="not_found")
+        handler = self.HANDLERS.get(type(action))
+        if handler is None:
+            log.error("no Discord handler for %s", type(action).__name__)
+            return Receipt(False, reason="unsupported")
         try:
-            if isinstance(action, Post):
-                return await self._post(guild, action.channel, action.text)
-            if isinstance(action, EditPost):
-                return await self._edit(guild, action)
-            if isinstance(action, DirectMessage | Respond):
-                # A Respond outside an interaction (e.g. from scheduled work) can only be private
-                # as a DM.
-                return await self._dm(guild, action.user_id, action.text)
-            if isinstance(action, GrantRole | RemoveRole):
-                return await self._role(guild, action)
-            if isinstance(action, Timeout):
-                return await self._timeout(guild, action)
+            return await handler(self, guild, action)
         except discord.Forbidden as exc:
             return self._forbidden(guild, action, exc)
         except discord.NotFound as exc:
@@ -129,8 +124,14 @@ class DiscordSink:
             log.error("%s in %s failed: %s %s", type(action).__name__, guild.id, exc.status,
                       exc.text)
             return Receipt(False, reason="failed")
-        log.warning("no Discord rendering for %s", type(action).__name__)
-        return Receipt(False, reason="unsupported")
+
+    async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
+        return await self._post(guild, action.channel, action.text)
+
+    async def _private(self, guild: discord.Guild, action: DirectMessage | Respond) -> Receipt:
+        # A Respond outside an interaction (e.g. from scheduled work) can only be private as a
+        # DM; inside one, the InteractionSink answers it.
+        return await self._dm(guild, action.user_id, action.text)
 
     async def _post(self, guild: discord.Guild, ref: str, text: Text) -> Receipt:
         channel = self.channels.resolve(guild, ref)
@@ -277,3 +278,14 @@ class DiscordSink:
                 f"Hearth was refused a {type(action).__name__} in '{guild.name}' ({guild.id}): "
                 f"{exc.code} {exc.text}")
         return Receipt(False, reason="forbidden")
+
+    # Every action the core can ask for, by type (a contract test checks none is missing).
+    HANDLERS: ClassVar[dict[type[Action], Callable[..., Awaitable[Receipt]]]] = {
+        Post: _on_post,
+        EditPost: _edit,
+        Respond: _private,
+        DirectMessage: _private,
+        GrantRole: _role,
+        RemoveRole: _role,
+        Timeout: _timeout,
+    }
