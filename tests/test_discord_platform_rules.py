@@ -14,7 +14,13 @@ from bot.actions import EditPost, Post
 from bot.events import Community, MemberRef
 from bot.text import Text
 from tests.discord_world import modal_inputs, no_identify_wait, running
-from tests.fakes.discord_server import SEND_MESSAGES, VIEW_CHANNEL, option, user_option
+from tests.fakes.discord_server import (
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    option,
+    subcommand,
+    user_option,
+)
 
 TIMEOUT_AT_ONCE = """
 [[moderation.ladder]]
@@ -193,6 +199,7 @@ async def test_commands_are_for_servers_by_contexts_and_the_action_is_named_as_d
     async with running(tmp_path) as w:
         put = w.fake.calls_matching(
             "PUT", rf"/applications/{w.fake.app_id}/guilds/{w.guild.id}/commands")[0]
+        assert put.status == 200  # within every registration limit the fake checks
         sent = {c["name"]: c for c in put.json}
         assert sent["Warn about this message"]["type"] == 3
         assert all(c["contexts"] == [0] and c["integration_types"] == [0]
@@ -226,3 +233,28 @@ async def test_the_fake_refuses_a_post_where_hearth_may_not_write(tmp_path: Path
         assert receipt.reason == "forbidden"
         call = w.fake.calls_matching("POST", rf"/channels/{general}/messages")[0]
         assert (call.status, call.response["code"]) == (403, 50001)
+
+
+# -- autocomplete sends the typed text, even for an integer option --------------------------------
+
+async def test_contest_number_suggestions_before_anything_is_typed(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        start = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.mod, "contest",
+            [subcommand("create", option("title", "Best photo"),
+                        option("description", "Your best shot"), option("closes", "3d"),
+                        option("method", "draw"))], guild_command=True)
+        await w.fake.wait_for_call("PATCH", original(w, start.token))
+        suggest = await w.fake.autocomplete(
+            w.guild, w.channels["general"], w.alice, "contest",
+            [subcommand("enter", option("contest", 0, 4, focused=True))], guild_command=True)
+        assert suggest.payload["data"]["options"][0]["options"][0]["value"] == "0"
+        empty = await w.fake.autocomplete(
+            w.guild, w.channels["general"], w.alice, "contest",
+            [subcommand("enter", {"name": "contest", "type": 4, "value": "", "focused": True})],
+            guild_command=True)
+        answer = await w.fake.wait_for_response(empty)
+        assert answer.status in (200, 204) and answer.json["type"] == 8
+        choices = answer.json["data"]["choices"]
+        assert choices and all(isinstance(c["value"], int) for c in choices)
+        assert "Best photo" in choices[0]["name"]
