@@ -52,15 +52,24 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 APPLICATION_FLAGS = (1 << 15) | (1 << 19)
 EPHEMERAL = 1 << 6
 
-# What Discord refuses (sources: discord-api-docs, resources/message.md "Create Message" (content
-# up to 2000 characters; 50006 "Cannot send an empty message"), topics/opcodes-and-status-codes.md
-# (40060 "Interaction has already been acknowledged", 10062 "Unknown interaction", 50001 Missing
-# Access, 50013 Missing Permissions, 50035 Invalid Form Body), interactions/receiving-and-responding
-# .md (the initial response within 3 seconds), resources/guild.md "Modify Guild Member"
-# (communication_disabled_until up to 28 days in the future), interactions/application-commands.md
-# (names 1-32, lowercase for CHAT_INPUT; descriptions 1-100; 25 options and choices; 8000
-# characters per command), components/reference.md (modal title and label 45, custom_id 100,
-# 5 top-level components, text input max_length 4000, label description 100)).
+# What Discord refuses or sends, from discord/discord-api-docs (developers/...):
+#   resources/message.mdx, Create Message: content up to 2000 characters; an empty message is
+#     50006; Allowed Mentions: without it the content's mentions are parsed.
+#   topics/opcodes-and-status-codes.mdx: 10062 Unknown interaction, 40060 Interaction has
+#     already been acknowledged, 50001 Missing Access, 50013 Missing Permissions, 50035 Invalid
+#     Form Body.
+#   interactions/receiving-and-responding.mdx: the initial response within 3 seconds, once.
+#   resources/guild.mdx, Modify Guild Member: communication_disabled_until up to 28 days ahead.
+#   interactions/application-commands.mdx: names 1-32 (lowercase for CHAT_INPUT), descriptions
+#     1-100 (empty for context menus), 25 options and choices, 8000 characters per command;
+#     `contexts` and `integration_types` in place of the deprecated `dm_permission`.
+#   components/reference.mdx: custom_id 1-100; modal title and Label text 45, Label description
+#     100, 5 top-level components; text input max_length 4000; Label over Action Row (deprecated
+#     for text inputs); select options 25.
+#   events/gateway-events.mdx: GUILD_CREATE's members (only the bot's own without presences),
+#     GUILD_MEMBERS_CHUNK, GUILD_MEMBER_UPDATE with `pending`.
+#   topics/permissions.mdx: channel overwrites applied @everyone, roles, member; app_permissions.
+# discord.py 2.7.1's own source checks the same limits when it builds commands and modals.
 MAX_CONTENT = 2000
 MAX_TIMEOUT = dt.timedelta(days=28)
 ACK_WINDOW = 3.0
