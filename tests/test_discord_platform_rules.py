@@ -72,6 +72,20 @@ async def test_a_refused_timeout_is_told_to_the_moderator_and_the_mod_log(tmp_pa
         assert any("Case #1" in p and "didn't take effect" in p for p in posts), posts
 
 
+
+async def test_a_refused_badge_role_is_told_to_the_granting_moderator(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        helper = w.roles["Helper"]
+        w.fake.fail_route("PUT", rf"/guilds/{w.guild.id}/members/{w.bob}/roles/{helper}", 403,
+                          50013, "Missing Permissions")
+        interaction = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.mod, "badge",
+            [subcommand("grant", user_option("member", w.bob), option("badge", "Helper"))],
+            guild_command=True)
+        told = await w.fake.wait_for_call(
+            "POST", rf"/webhooks/{w.fake.app_id}/{interaction.token}")
+        assert "couldn't give them the Helper role" in told.json["content"]
+
 # -- 13. Membership Screening ---------------------------------------------------------------
 
 async def test_a_pending_member_is_welcomed_when_they_pass_screening(tmp_path: Path) -> None:
