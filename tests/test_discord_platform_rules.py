@@ -146,11 +146,16 @@ async def restart(w) -> None:
         await w.service.start()
 
 
+async def open_form(w, command: str, user: str) -> dict:
+    """Run a form command in #general; the modal Hearth answered with (its `data`)."""
+    opened = await w.fake.slash_command(w.guild, w.channels["general"], user, command,
+                                        guild_command=True)
+    return (await w.fake.wait_for_response(opened)).json["data"]
+
+
 async def test_a_form_submitted_after_a_restart_still_runs(tmp_path: Path) -> None:
     async with running(tmp_path) as w:
-        opened = await w.fake.slash_command(
-            w.guild, w.channels["general"], w.alice, "probeform", guild_command=True)
-        modal = (await w.fake.wait_for_response(opened)).json["data"]
+        modal = await open_form(w, "probeform", w.alice)
         w.clock.set(w.clock.now() + timedelta(hours=2))  # the member took their time
         await restart(w)
         try:
@@ -194,9 +199,7 @@ async def test_warn_about_this_message_asks_the_rule_as_a_select_and_survives_a_
 
 async def test_a_member_in_a_form_is_a_user_select_and_a_choice_a_select(tmp_path: Path) -> None:
     async with running(tmp_path) as w:
-        opened = await w.fake.slash_command(
-            w.guild, w.channels["general"], w.alice, "pickform", guild_command=True)
-        modal = (await w.fake.wait_for_response(opened)).json["data"]
+        modal = await open_form(w, "pickform", w.alice)
         who, colour = modal_inputs(modal)
         assert who["type"] == 5 and (who["min_values"], who["max_values"]) == (1, 1)
         assert colour["type"] == 3 and [o["value"] for o in colour["options"]] == ["red", "green"]
