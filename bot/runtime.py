@@ -43,7 +43,7 @@ from bot.events import (
 )
 from bot.logs import CURRENT_EVENT
 from bot.metrics import Metrics
-from bot.parser import parse
+from bot.parser import longest_match, parse
 from bot.permissions import Level, level_of
 from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
@@ -436,10 +436,5 @@ def _command_name(event: CommandInvoked, known: dict[str, Command]) -> str:
     """The command's declared name, for metrics; what a member typed never becomes a label."""
     if event.command:
         return event.command if event.command in known else "unknown"
-    words = (event.line or "").split()
-    # Subcommands are declared as "contest enter": the longest declared prefix wins.
-    for n in range(min(len(words), 3), 0, -1):
-        name = " ".join(words[:n]).lower()
-        if name in known:
-            return name
-    return "unknown"
+    spec = longest_match((event.line or "").split(), (c.spec for c in known.values()))
+    return spec.name if spec is not None else "unknown"
