@@ -221,7 +221,7 @@ async def _status(app: bootstrap.App) -> AsyncIterator[None]:
         await server.start()
     except OSError as exc:
         raise CantStart(f"the status listener can't use {settings.host}:{settings.port} "
-                            f"({exc.strerror}); change [hearth.http] or turn it off") from None
+                        f"({exc.strerror}); change [hearth.http] or turn it off") from None
     try:
         yield
     finally:
