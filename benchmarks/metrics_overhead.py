@@ -21,25 +21,16 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.activity import CHATTER, COMMUNITY, START, STEP, NullSink
 from bot import bootstrap
-from bot.actions import Action
 from bot.clock import ManualClock
 from bot.config import parse_config
-from bot.events import Actor, Community, MessagePosted
+from bot.events import Actor, MessagePosted
 from bot.metrics import Metrics
-from bot.ports import Receipt
-
-START = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-STEP = timedelta(milliseconds=5)
-COMMUNITY = Community("discord", "1")
-CHATTER = ["good morning everyone, how is the glaze firing going?",
-           "ok", "I tried the new clay body and it throws beautifully",
-           "lol", "does anyone know when the studio opens on Sunday?"]
 
 
 class Uncounted(Metrics):
@@ -56,11 +47,6 @@ class Uncounted(Metrics):
 
     def job(self, stage: str, kind: str) -> None:
         pass
-
-
-class NullSink:
-    async def perform(self, action: Action) -> Receipt:
-        return Receipt(True, message_id="1")
 
 
 async def main() -> None:

@@ -6,20 +6,14 @@ from __future__ import annotations
 import io
 import json
 import logging
-import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from adapters.slack.service import create as create_slack
-from bot import bootstrap
-from bot.clock import ManualClock
 from bot.logs import configure
 from tests.fakes import slack_requests as sr
-from tests.fakes.slack_api import FakeSlack
-from tests.harness import START, config_from
-from tests.slack_rig import TEAM, seed
+from tests.slack_rig import TEAM, slack_rig
 from tests.test_cli import hearth
 from tests.test_secrets import STRAY, TOKENS
 
@@ -55,30 +49,17 @@ def json_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
 
 async def test_slack_deliveries_are_tagged_and_nothing_secret_is_logged(
         json_logs: io.StringIO, tmp_path: Path) -> None:
-    config = config_from("[platforms.slack]\nport = 0\n")
-    async with FakeSlack(team_id=TEAM) as fake:
-        seed(fake)
-        app = await bootstrap.build(config, clock=ManualClock(START), rng=random.Random(7),
-                                    database=tmp_path / "h.sqlite3")
-        app.runtime.tag_logs = True  # what `--log-format json` sets
-        env = {k: TOKENS[k] for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")}
-        service = create_slack(app, env, base_url=fake.api_url)
-        await service.start()
-        try:
-            assert service.url is not None
-            async with sr.SlackSender(service.url, TOKENS["SLACK_SIGNING_SECRET"]) as sender:
-                join = sr.team_join("UNEW", "newbie")
-                await sender.send_event(join, event_id="EvJOIN0001")
-                await service.drain()
-                # Slack delivers it again: the skip is logged, naming the delivery.
-                await sender.send_event(join, event_id="EvJOIN0001", retry_num=1)
-                await service.drain()
-                fake.fail("chat.postMessage", error="invalid_auth", times=5)
-                await sender.send_event(sr.team_join("UNEW2", "other"), event_id="EvJOIN0002")
-                await service.drain()
-        finally:
-            await service.stop()
-            await app.close()
+    async with slack_rig(tmp_path) as rig:
+        rig.app.runtime.tag_logs = True  # what `--log-format json` sets
+        join = sr.team_join("UNEW", "newbie")
+        await rig.event(join, event_id="EvJOIN0001")
+        await rig.service.drain()
+        # Slack delivers it again: the skip is logged, naming the delivery.
+        await rig.event(join, event_id="EvJOIN0001", retry_num=1)
+        await rig.service.drain()
+        rig.fake.fail("chat.postMessage", error="invalid_auth", times=5)
+        await rig.event(sr.team_join("UNEW2", "other"), event_id="EvJOIN0002")
+        await rig.service.drain()
     try:
         raise RuntimeError(f"login with {TOKENS['DISCORD_TOKEN']} failed; also {STRAY}")
     except RuntimeError:
