@@ -33,11 +33,16 @@ def load(path: str | Path) -> Config:
     return load_config(path, config_sections())
 
 
+def is_file(database: str) -> bool:
+    """Whether `hearth.database` names a SQLite file (not `:memory:` or a server's URL)."""
+    return database != ":memory:" and "://" not in database
+
+
 def database_path(config: Config, env: Mapping[str, str]) -> str:
     """`hearth.database`; a relative path is under $STATE_DIRECTORY when systemd set one."""
     configured = config.hearth.database
     state = env.get("STATE_DIRECTORY", "").split(":")[0]
-    if configured == ":memory:" or Path(configured).is_absolute() or not state:
+    if not is_file(configured) or Path(configured).is_absolute() or not state:
         return configured
     return str(Path(state) / configured)
 
@@ -101,7 +106,7 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
                 database: str | Path | None = None) -> App:
     """Open storage and wire the runtime and cogs. Call `runtime.start()` once sinks are added."""
     path = str(database or config.hearth.database)
-    lease = Lease.acquire(path) if path != ":memory:" else None
+    lease = Lease.acquire(path) if is_file(path) else None
     try:
         storage = await Storage.open(path, config.hearth.database_busy_timeout.total_seconds())
     except BaseException:
