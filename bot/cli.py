@@ -237,6 +237,12 @@ def _offline(args: argparse.Namespace, config: Config) -> int:
     from storage.backup import backup, restore
 
     database = _database(config, args)
+    if not bootstrap.is_file(database):
+        how = ("send the process SIGHUP (systemctl reload hearth)" if args.command == "reload"
+               else "use pg_dump and pg_restore (see the README)")
+        print(f"hearth {args.command} works on a SQLite file; for {database.split('://')[0]}, "
+              f"{how}.", file=sys.stderr)
+        return 1
     try:
         if args.command == "reload":
             return _signal_reload(database)
