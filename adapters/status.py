@@ -1,9 +1,9 @@
 """The optional HTTP listener for supervisors and monitoring: GET /healthz and GET /metrics.
 
-/healthz answers 200 only when storage would take a write now and every platform Hearth runs
-on is connected; otherwise 503. Either way the JSON body says which part is which, so whoever
-is paged knows where to look. /metrics is Prometheus' text format from the app's own registry.
-Neither names a member or a community.
+/healthz answers 200 only when storage answers and its write lock can be had now, and every
+platform Hearth runs on is connected; otherwise 503. Either way the JSON body says which part
+is which, so whoever is paged knows where to look. /metrics is Prometheus' text format from the
+app's own registry. Neither names a member or a community.
 """
 
 from __future__ import annotations

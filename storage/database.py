@@ -109,8 +109,9 @@ class Database:
             )
 
     async def ping(self) -> None:
-        """Check the database would take a write now (raises StorageUnavailable if not): the
-        write lock is taken and let go, nothing is written."""
+        """Check the database answers and its write lock can be had now (raises
+        StorageUnavailable if not): the lock is taken and let go, nothing is written. A full
+        disk only shows when a write needs a new page."""
         async with self._single():
             if self._held_here():
                 return  # inside our own transaction: we hold the lock already
