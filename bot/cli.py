@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         config = bootstrap.load(path)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("Hearth did not start: please fix the config above.", file=sys.stderr)
+            _stopped(args, problem)
+        _stopped(args, "Hearth did not start: please fix the config above.")
         return 2
     for warning in file_warnings(path):
         log.warning("%s: %s", path, warning.removeprefix("warning: "))
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             # Scripts are small; reading one up front keeps file I/O off the event loop.
             args.script_text = Path(args.script).read_text(encoding="utf-8")
         except OSError as exc:
-            print(f"Can't read the script {args.script}: {exc.strerror}", file=sys.stderr)
+            _stopped(args, f"Can't read the script {args.script}: {exc.strerror}")
             return 2
     if args.command in ("backup", "restore", "reload"):
         return _offline(args, config)
@@ -73,10 +73,19 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_slack_manifest(config, args.url))
         return asyncio.run(_run(config, args))
     except (DatabaseError, CantStart) as exc:
-        print(f"Hearth did not start: {exc}", file=sys.stderr)
+        _stopped(args, f"Hearth did not start: {exc}")
         return 2
     except KeyboardInterrupt:
         return 0
+
+
+def _stopped(args: argparse.Namespace, line: str) -> None:
+    """Why Hearth can't start, on stderr: a log record when logs are JSON (so every line a
+    log collector reads is an object), else the plain line."""
+    if args.log_format == "json":
+        log.error("%s", line)
+    else:
+        print(line, file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -302,7 +311,7 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
             and not os.environ.get("SLACK_SIGNING_SECRET")):
         from adapters.slack.service import SECRET_MISSING
 
-        print(f"Hearth did not start: {SECRET_MISSING}", file=sys.stderr)
+        _stopped(args, f"Hearth did not start: {SECRET_MISSING}")
         return 2
     from adapters.serve import serve
 

@@ -90,3 +90,14 @@ def test_hearth_console_with_json_logs(tmp_path: Path) -> None:
     assert any(r["level"] == "WARNING" and "community.name" in str(r["message"])
                for r in records)
     assert any("migration" in str(r["message"]) for r in records)
+
+
+def test_a_config_that_stops_hearth_is_reported_as_json_lines(tmp_path: Path) -> None:
+    config = tmp_path / "hearth.toml"
+    config.write_text("[greetings.raid]\nburst = -3\n", encoding="utf-8")
+    result = hearth("--log-format", "json", "console", "--config", str(config), "--database",
+                    str(tmp_path / "h.sqlite3"), stdin="+alice\n")
+    assert result.returncode == 2
+    messages = [r["message"] for r in parsed(result.stderr)]
+    assert messages == ["greetings.raid.burst: input should be greater than or equal to 1, "
+                        "got -3", "Hearth did not start: please fix the config above."]
