@@ -132,3 +132,31 @@ async def test_reload_over_slack_keeps_the_connection_and_held_points(tmp_path: 
         assert any("reputation 1," in t for t in replies), replies  # held, not lost
         # The same listener, still serving: nothing was reconnected.
         assert rig.service._runner is runner and rig.service.connected()
+
+
+async def test_a_reload_applies_the_log_level_unless_the_flag_chose_one(tmp_path: Path) -> None:
+    import argparse
+    import logging
+    import signal
+
+    from bot import bootstrap
+    from bot.cli import _prepare
+
+    config = tmp_path / "hearth.toml"
+    config.write_text('[hearth]\nlog_level = "INFO"\n', encoding="utf-8")
+    root = logging.getLogger()
+    saved = root.level
+    loop = asyncio.get_running_loop()
+    try:
+        for from_flag, expected in ((False, logging.ERROR), (True, logging.INFO)):
+            root.setLevel(logging.INFO)
+            app = await bootstrap.build(bootstrap.load(config), database=tmp_path / "h.sqlite3")
+            _prepare(app, argparse.Namespace(log_format="text", level_from_flag=from_flag))
+            config.write_text('[hearth]\nlog_level = "ERROR"\n', encoding="utf-8")
+            assert (await app.reload()).applied
+            assert root.level == expected
+            loop.remove_signal_handler(signal.SIGHUP)
+            await app.close()
+            config.write_text('[hearth]\nlog_level = "INFO"\n', encoding="utf-8")
+    finally:
+        root.setLevel(saved)
