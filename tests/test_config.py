@@ -190,3 +190,111 @@ def test_bad_config_never_starts_the_bot(tmp_path: Path) -> None:
     assert "Hearth did not start" in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_check_config_refuses_a_channel_key_that_doesnt_exist(tmp_path: Path) -> None:
+    # Before, this said "looks good" and welcomes went to a channel called #welcom.
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[greetings]\nchannel = "welcom"\n')
+    result = subprocess.run([sys.executable, "-m", "bot", "check-config", str(typo)],
+                            capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        'greetings.channel: no channel key "welcom" in [community.channels]; did you mean '
+        '"welcome"?',
+        f"1 problem in {typo}.",
+    ]
+
+
+def test_every_reference_to_a_channel_key_is_checked() -> None:
+    found = problems("""
+[community.channels]
+lobby = "general"
+[greetings]
+goodbye = true
+goodbye_channel = "lobbby"
+[introductions]
+channel = "general"
+[contests]
+channel = ""
+mod_channel = "modlog"
+[reputation]
+badge_channel = "anouncements"
+[moderation]
+log_channel = "mod-log"
+""")
+    known = "announcements, help, introductions, lobby, mod_log, rules, welcome"
+    assert sorted(found) == sorted([
+        'greetings.goodbye_channel: no channel key "lobbby" in [community.channels]; did you '
+        'mean "lobby"?',
+        f'introductions.channel: no channel key "general" in [community.channels] (known: {known})',
+        f"contests.channel: needs a channel key from [community.channels] (known: {known})",
+        'contests.mod_channel: no channel key "modlog" in [community.channels]; did you mean '
+        '"mod_log"?',
+        'reputation.badge_channel: no channel key "anouncements" in [community.channels]; did '
+        'you mean "announcements"?',
+        # The platform's name is not the key: a common mix-up.
+        'moderation.log_channel: no channel key "mod-log" in [community.channels]; did you mean '
+        '"mod_log"?',
+    ])
+
+
+def test_empty_means_none_where_the_setting_says_so() -> None:
+    config = config_from('[greetings]\nchannel = ""\ngoodbye_channel = ""\n'
+                         '[reputation]\nbadge_channel = ""\n[introductions]\nname_field = ""\n')
+    assert (config.settings.greetings.channel, config.settings.reputation.badge_channel) == ("", "")
+
+
+def test_name_field_must_be_one_of_the_form_fields() -> None:
+    assert problems('[introductions]\nname_field = "nmae"\n') == [
+        'introductions.name_field: no field "nmae" in [[introductions.fields]] name; did you '
+        'mean "name"?']
+
+
+def test_slack_role_mapping_names_a_role_a_badge_grants() -> None:
+    # Slack quietly skips roles it has no user group for, so a typo here would never grant.
+    assert problems('[platforms.slack]\nrole_usergroups = { Helpr = "S0123ABCD" }\n') == [
+        'platforms.slack.role_usergroups.Helpr: no badge role "Helpr" in [[reputation.badges]] '
+        'role; did you mean "Helper"?']
+
+
+def test_an_overrides_broken_reference_carries_its_own_path_once() -> None:
+    found = problems("""
+[communities."discord:42".greetings]
+channel = "welcom"
+[communities."discord:7".community]
+name = "fine"
+""")
+    assert found == ['communities."discord:42".greetings.channel: no channel key "welcom" in '
+                     '[community.channels]; did you mean "welcome"?']
+    # An override may add the channel key its own settings use.
+    config_from('[communities."discord:42".community.channels]\nlobby = "general"\n'
+                '[communities."discord:42".greetings]\nchannel = "lobby"\n')
+
+
+BADGE = '[[reputation.badges]]\nname = "Trusted"\ncriterion = "reputation"\nthreshold = 500\n'
+
+
+@pytest.mark.parametrize(("toml", "problem"), [
+    (BADGE + 'role = "Moderator"\n',
+     'reputation.badges[0].role: "Moderator" is a moderator or admin role '
+     "(community.moderator_roles); a badge must never make a member a moderator or admin"),
+    # Discord grants a role by name in any case, so "admin" would be the Admin role.
+    (BADGE + 'role = "admin"\n',
+     'reputation.badges[0].role: "admin" is a moderator or admin role (community.admin_roles); '
+     "a badge must never make a member a moderator or admin"),
+    ('[community]\nmoderator_roles = ["1122334455"]\n' + BADGE + 'role = "1122334455"\n',
+     'reputation.badges[0].role: "1122334455" is a moderator or admin role '
+     "(community.moderator_roles); a badge must never make a member a moderator or admin"),
+    # The default Helper badge's role made staff in one community only.
+    ('[communities."discord:42".community]\nadmin_roles = ["Admin", "Helper"]\n',
+     'communities."discord:42".reputation.badges[2].role: "Helper" is a moderator or admin '
+     "role (community.admin_roles); a badge must never make a member a moderator or admin"),
+    # On Slack a badge's role is a user group: not the moderators' one.
+    ('[platforms.slack]\nmoderator_usergroup = "S0MODS"\nrole_usergroups = { Helper = "S0MODS" }\n',
+     'platforms.slack.role_usergroups.Helper: "S0MODS" is a moderator user group '
+     "(platforms.slack.moderator_usergroup); a role a badge grants must never make a member "
+     "staff"),
+])
+def test_a_badge_never_grants_a_staff_role(toml: str, problem: str) -> None:
+    assert problems(toml) == [problem]
