@@ -99,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", choices=LEVELS, type=str.upper, metavar="LEVEL",
                    help="how much to log: debug, info, warning or error (default: [hearth] "
                         "log_level in the config, else info)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", help="what to do (each has its "
+                                                                     "own --help)")
     run = sub.add_parser("run", help="run on Discord and/or Slack when their tokens are set, "
                                      "otherwise in the console",
                          description="Run Hearth on Discord and/or Slack (DISCORD_TOKEN, "
