@@ -187,34 +187,27 @@ def test_help_texts(command: list[str], shown: str, capsys: pytest.CaptureFixtur
     assert shown in " ".join(capsys.readouterr().out.split())
 
 
-@pytest.mark.parametrize(("argv", "line"), [
+@pytest.mark.parametrize(("argv", "says"), [
     (["console", "--start", "yesterday"],
      "hearth console: argument --start: 'yesterday' isn't a date and time; write it like "
-     "2026-12-24T18:00 (see `hearth console --help`)"),
-    (["console", "--seed", "seven"],
-     "hearth console: argument --seed: invalid int value: 'seven' (see `hearth console --help`)"),
-    (["--log-level", "loud", "run"],
-     "hearth: argument --log-level: invalid choice: 'LOUD' (choose from 'DEBUG', 'INFO', "
-     "'WARNING', 'ERROR') (see `hearth --help`)"),
-    (["serve"],
-     "hearth: argument COMMAND: invalid choice: 'serve' (choose from 'run', 'console', "
-     "'check-config', 'slack-manifest', 'config') (see `hearth --help`)"),
-    (["check-config", "a.toml", "b.toml"],
-     "hearth: unrecognized arguments: b.toml (see `hearth --help`)"),
+     "2026-12-24T18:00"),
+    (["console", "--seed", "seven"], "hearth console: argument --seed: invalid int value"),
+    (["--log-level", "loud", "run"], "hearth: argument --log-level: invalid choice: 'LOUD'"),
+    (["serve"], "hearth: argument COMMAND: invalid choice: 'serve'"),
+    (["check-config", "a.toml", "b.toml"], "hearth: unrecognized arguments: b.toml"),
     (["slack-manifest", "--url", "http://bot.example.org/slack/events"],
-     "hearth slack-manifest: argument --url: Slack sends events only to a public https:// URL, "
-     "like https://bot.example.org/slack/events; got 'http://bot.example.org/slack/events' "
-     "(see `hearth slack-manifest --help`)"),
-    (["config"],
-     "hearth config: the following arguments are required: what (see `hearth config --help`)"),
+     "hearth slack-manifest: argument --url: Slack sends events only to a public https:// URL"),
+    (["config"], "hearth config: the following arguments are required: what"),
 ])
-def test_every_cli_mistake_is_one_clear_line(argv: list[str], line: str,
+def test_every_cli_mistake_is_one_clear_line(argv: list[str], says: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     from bot.cli import main
 
     assert main(argv) == 2
     out = capsys.readouterr()
-    assert (out.out, out.err) == ("", line + "\n")
+    assert out.out == "" and out.err.count("\n") == 1
+    assert out.err.startswith(says)
+    assert out.err.rstrip().endswith(f"(see `{says.split(':')[0]} --help`)")
 
 
 def test_a_mistake_is_one_line_as_a_person_runs_it() -> None:

@@ -163,20 +163,22 @@ goodbye = true
     ])
 
 
+def check_config(path: Path) -> tuple[int, list[str]]:
+    """`hearth check-config PATH` as an admin runs it: exit code and printed lines."""
+    result = subprocess.run([sys.executable, "-m", "bot", "check-config", str(path)],
+                            capture_output=True, text=True, cwd=ROOT, check=False)
+    return result.returncode, result.stdout.splitlines()
+
+
 def test_check_config_command_lists_problems_and_fails(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[greetings]\nchanel = "x"\n[hearth]\nlog_level = "LOUD"\n')
-    result = subprocess.run([sys.executable, "-m", "bot", "check-config", str(bad)],
-                            capture_output=True, text=True, cwd=ROOT, check=False)
-    assert result.returncode == 1
-    assert result.stdout.splitlines() == [
+    assert check_config(bad) == (1, [
         "hearth.log_level: must be one of 'DEBUG', 'INFO', 'WARNING' or 'ERROR', got 'LOUD'",
         "greetings.chanel: unknown key (did you mean 'channel'?)",
         f"2 problems in {bad}.",
-    ]
-    good = subprocess.run([sys.executable, "-m", "bot", "check-config", str(EXAMPLE)],
-                          capture_output=True, text=True, cwd=ROOT, check=False)
-    assert (good.returncode, good.stdout.strip()) == (0, f"{EXAMPLE} looks good.")
+    ])
+    assert check_config(EXAMPLE) == (0, [f"{EXAMPLE} looks good."])
 
 
 def test_bad_config_never_starts_the_bot(tmp_path: Path) -> None:
@@ -196,14 +198,11 @@ def test_check_config_refuses_a_channel_key_that_doesnt_exist(tmp_path: Path) ->
     # Before, this said "looks good" and welcomes went to a channel called #welcom.
     typo = tmp_path / "typo.toml"
     typo.write_text('[greetings]\nchannel = "welcom"\n')
-    result = subprocess.run([sys.executable, "-m", "bot", "check-config", str(typo)],
-                            capture_output=True, text=True, cwd=ROOT, check=False)
-    assert result.returncode == 1
-    assert result.stdout.splitlines() == [
+    assert check_config(typo) == (1, [
         'greetings.channel: no channel key "welcom" in [community.channels]; did you mean '
         '"welcome"?',
         f"1 problem in {typo}.",
-    ]
+    ])
 
 
 def test_every_reference_to_a_channel_key_is_checked() -> None:
