@@ -364,7 +364,15 @@ def _named(marks: list[_Mark]) -> dict[str, dict[str, _Mark]]:
 def _marks(model: BaseModel) -> list[_Mark]:
     out: list[_Mark] = []
     for name, info in type(model).model_fields.items():
-        _collect(info.annotation, info.metadata, getattr(model, name), (name,), out)
+        found: list[_Mark] = []
+        _collect(info.annotation, info.metadata, getattr(model, name), (name,), found)
+        if name not in model.model_fields_set:
+            # A default that names something the admin has since removed (name_field = "name"
+            # once the form has no "name") falls back quietly, as documented; only what the
+            # admin wrote must resolve. Names and NotOneOf still count: a default badge role can
+            # still be one the admin made a staff role.
+            found = [m for m in found if not isinstance(m.marker, RefersTo)]
+        out += found
     return out
 
 

@@ -297,3 +297,13 @@ BADGE = '[[reputation.badges]]\nname = "Trusted"\ncriterion = "reputation"\nthre
 ])
 def test_a_badge_never_grants_a_staff_role(toml: str, problem: str) -> None:
     assert problems(toml) == [problem]
+
+
+def test_a_default_reference_the_admin_never_wrote_falls_back_quietly() -> None:
+    # A form without a "name" field: the default name_field can't point at it, and members are
+    # called by their display name, as before; writing it out is still checked.
+    fields = '[[introductions.fields]]\nname = "hello"\nlabel = "Say hello"\nrequired = true\n'
+    assert config_from(fields).settings.introductions.name_field == "name"
+    assert problems(fields + '[introductions]\nname_field = "name"\n') == [
+        'introductions.name_field: no field "name" in [[introductions.fields]] name (known: '
+        'hello)']
