@@ -6,14 +6,15 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from pydantic import BaseModel
 
 from bot import bootstrap
-from bot.config import ConfigError, build_schema
+from bot.config import ConfigError, build_schema, parse_config
 from bot.events import Community
+from bot.settings import RefersTo, Section
 from tests.harness import EXAMPLE, ROOT, config_from
 
 
@@ -307,3 +308,24 @@ def test_a_default_reference_the_admin_never_wrote_falls_back_quietly() -> None:
     assert problems(fields + '[introductions]\nname_field = "name"\n') == [
         'introductions.name_field: no field "name" in [[introductions.fields]] name (known: '
         'hello)']
+
+
+class _RaffleSettings(Section):
+    """A feature of tomorrow that names a badge and a rule from elsewhere in the config."""
+
+    prize_badge: Annotated[str, RefersTo("badge", "badge")] = ""
+    """The badge a winner gets."""
+    rule: Annotated[str, RefersTo("rule", "rule", empty_ok=True)] = ""
+    """The rule broken by entering twice."""
+
+
+def test_a_new_feature_can_refer_to_badges_and_rules_by_declaring_it() -> None:
+    sections = {**bootstrap.config_sections(), "raffle": _RaffleSettings}
+    with pytest.raises(ConfigError) as exc:
+        parse_config('[raffle]\nprize_badge = "Championn"\nrule = "spamm"\n', sections)
+    assert exc.value.problems == [
+        'raffle.prize_badge: no badge "Championn" in [[reputation.badges]] name; did you mean '
+        '"Champion"?',
+        'raffle.rule: no rule "spamm" in [[moderation.rules]] id; did you mean "spam"?',
+    ]
+    parse_config('[raffle]\nprize_badge = "Champion"\nrule = "spam"\n', sections)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.settings import ChannelKey, Duration, Section, default, message
+from bot.settings import ChannelKey, Duration, Names, Section, default, message
 from cogs.moderation import tone
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -23,7 +23,7 @@ LOG_FIELDS = ("case", "name", "moderator", "rule", "rule_title", "step", "step_n
 class Rule(Section):
     """A rule of the community, shown by /rules and named in /warn by its id."""
 
-    id: str
+    id: Annotated[str, Names("rule", "rule")]
     """Short id moderators type: lowercase letters, digits, - and _; unique."""
     title: str = Field(min_length=1, max_length=100)
     """The rule's name, as members read it."""

@@ -60,7 +60,7 @@ class BadgeSettings(Section):
     """A badge, awarded automatically and announced once, the moment a member meets its
     criterion."""
 
-    name: str
+    name: Annotated[str, Names("badge", "badge")]
     """The badge's name, unique (1 to 40 characters)."""
     emoji: str = "🏅"
     """Shown beside the name."""
