@@ -1,4 +1,8 @@
-"""The `hearth` command: run, console, check-config, reload, backup, restore."""
+"""The `hearth` command: run, console, check-config, slack-manifest, config, reload, backup,
+restore.
+
+A mistake on the command line is one line on stderr and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +19,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 
 from bot import bootstrap
 from bot.clock import ManualClock
-from bot.config import Config, ConfigError
+from bot.config import GLOBAL_SECTIONS, Config, ConfigError, build_schema
+from bot.config_docs import example_toml, schema_json
 from bot.logs import LOG_FORMATS, configure
 from bot.templates import counted
 from bot.tokens import file_warnings
@@ -28,26 +34,42 @@ from storage.lease import running_pid
 log = logging.getLogger("hearth")
 DEFAULT_CONFIG = "config.toml"
 FALLBACK_CONFIG = "config.example.toml"
+SCHEMA_FILE = "config.schema.json"
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+CONFIG_HELP = f"config file (default: {DEFAULT_CONFIG} if it exists, else {FALLBACK_CONFIG})"
 DISTRIBUTION = "hearth-community-bot"
+
+
+class UsageError(Exception):
+    """A mistake on the command line, already worded as the one line to print."""
 
 
 class CantStart(Exception):
     """Something Hearth needs at start-up is unavailable; the message says what to change."""
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
-    configure(args.log_level, args.log_format)
-    # A reload applies the config's log level only when no flag chose one.
-    given = sys.argv[1:] if argv is None else argv
-    args.level_from_flag = any(a == "--log-level" or a.startswith("--log-level=") for a in given)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # The flag wins only when given; otherwise [hearth] log_level, once the config is read.
+    configure(args.log_level or "INFO", args.log_format)
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "config":
+        return write_docs(args.what, args.out)
+    path, fallback = _config_path(getattr(args, "config", None) or getattr(args, "file", None))
     if args.command == "check-config":
-        return check_config(args.file)
-    path = _config_path(args.config)
+        return check_config(path)
     try:
         config = bootstrap.load(path)
     except ConfigError as exc:
@@ -55,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             _stopped(args, problem)
         _stopped(args, "Hearth did not start: please fix the config above.")
         return 2
+    if args.log_level is None:
+        configure(config.hearth.log_level, args.log_format)
+    if fallback:
+        log.info("no %s here, so using %s", DEFAULT_CONFIG, FALLBACK_CONFIG)
     for warning in file_warnings(path):
         log.warning("%s: %s", path, warning.removeprefix("warning: "))
     if getattr(args, "script", None):
@@ -89,39 +115,73 @@ def _stopped(args: argparse.Namespace, line: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hearth", description="A warm, calm community bot.")
+    p = _Parser(prog="hearth", description="A warm, calm community bot for Discord, Slack and "
+                                           "the console.")
     p.add_argument("--version", action="version", version=f"hearth {_version()}")
-    p.add_argument("--log-level", default="INFO",
-                   choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
     p.add_argument("--log-format", default="text", choices=LOG_FORMATS,
                    help="text (default) or json: one object per line, for log collectors")
-    sub = p.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="Run on Discord and/or Slack when their tokens are set, "
-                                     "otherwise in the console.")
-    run.add_argument("--config", help=f"config file (default {DEFAULT_CONFIG}, "
-                                      f"else {FALLBACK_CONFIG})")
-    con = sub.add_parser("console", help="Run a community in the terminal (no tokens needed).")
-    con.add_argument("--config")
-    con.add_argument("--script", help="read lines from this file instead of the terminal")
-    con.add_argument("--database", help="SQLite file (default: hearth.database from the config)")
-    con.add_argument("--seed", type=int, help="random seed, for repeatable greetings")
-    con.add_argument("--start", help="start the console clock at this ISO time (UTC if naive)")
-    con.add_argument("--no-echo", action="store_true", help="don't repeat script lines")
-    chk = sub.add_parser("check-config", help="Check a config file and list every problem.")
-    chk.add_argument("file")
-    man = sub.add_parser("slack-manifest", help="Print a Slack app manifest with every command.")
-    man.add_argument("--config")
-    man.add_argument("--url", help="public https URL of /slack/events (HTTP mode); "
-                                   "without it the manifest uses Socket Mode")
-    rel = sub.add_parser("reload", help="Ask the running Hearth to re-read its config (SIGHUP).")
-    bak = sub.add_parser("backup", help="Copy the database, safely, even while Hearth runs.")
-    bak.add_argument("--out", required=True, help="file to write the copy to")
-    res = sub.add_parser("restore", help="Replace the database with a backup (Hearth stopped).")
-    res.add_argument("file", help="a file made by `hearth backup`")
+    p.add_argument("--log-level", choices=LEVELS, type=str.upper, metavar="LEVEL",
+                   help="how much to log: debug, info, warning or error (default: [hearth] "
+                        "log_level in the config, else info)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", help="what to do (each has its "
+                                                                     "own --help)")
+    run = sub.add_parser("run", help="run on Discord and/or Slack when their tokens are set, "
+                                     "otherwise in the console",
+                         description="Run Hearth on Discord and/or Slack (DISCORD_TOKEN, "
+                                     "SLACK_BOT_TOKEN), or in the console when no token is set.")
+    run.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    con = sub.add_parser("console", help="run a community in the terminal (no tokens needed)",
+                         description="Run a community in the terminal: type `+name` to have "
+                                     "someone join, `name> text` to speak as them.")
+    con.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    con.add_argument("--script", metavar="FILE",
+                     help="read lines from this file instead of the terminal")
+    con.add_argument("--database", metavar="FILE",
+                     help="SQLite file (default: [hearth] database from the config)")
+    con.add_argument("--seed", type=int, metavar="N",
+                     help="random seed, for repeatable greetings (a whole number)")
+    con.add_argument("--start", type=_start_time, metavar="WHEN",
+                     help="start the console clock at this date and time, like "
+                          "2026-12-24T18:00 (UTC unless it names an offset like +01:00)")
+    con.add_argument("--no-echo", action="store_true",
+                     help="don't repeat script lines in the output")
+    chk = sub.add_parser("check-config", help="check a config file and list every problem",
+                         description="Check a config file and list every problem at once, "
+                                     "each with its key path. Exit code 1 when there are any.")
+    chk.add_argument("file", nargs="?", metavar="FILE", help=CONFIG_HELP)
+    man = sub.add_parser("slack-manifest", help="print a Slack app manifest with every command",
+                         description="Print a Slack app manifest (YAML) listing every command, "
+                                     "to create or update the Slack app with.")
+    man.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    man.add_argument("--url", type=_https_url, metavar="URL",
+                     help="public https URL of /slack/events (HTTP mode); without it the "
+                          "manifest uses Socket Mode")
+    doc = sub.add_parser("config", help="print the example config or its JSON Schema",
+                         description="Print what the settings models say of the config: "
+                                     "`example` is config.example.toml, `schema` a JSON Schema "
+                                     "for editors that check TOML.")
+    doc.add_argument("what", choices=("example", "schema"),
+                     help="example: every key with its default and explanation; schema: a "
+                          "JSON Schema of the whole config")
+    doc.add_argument("--out", metavar="FILE", help="write to this file instead of stdout")
+    rel = sub.add_parser("reload", help="ask the running Hearth to re-read its config (SIGHUP)",
+                         description="Ask the Hearth running on this database to re-read its "
+                                     "config file, as SIGHUP and /reload do; its log says how "
+                                     "it went.")
+    bak = sub.add_parser("backup", help="copy the database safely, even while Hearth runs",
+                         description="Copy the SQLite database with SQLite's online backup API: "
+                                     "one consistent snapshot, checked, even while Hearth "
+                                     "runs.")
+    bak.add_argument("--out", required=True, metavar="FILE", help="file to write the copy to")
+    res = sub.add_parser("restore", help="replace the database with a backup (Hearth stopped)",
+                         description="Replace the database with a backup made by `hearth "
+                                     "backup`; refused while a Hearth has it open. The database "
+                                     "it replaces is kept beside it.")
+    res.add_argument("backup_file", metavar="FILE", help="a file made by `hearth backup`")
     for offline in (rel, bak, res):
-        offline.add_argument("--config")
-        offline.add_argument("--database", help="SQLite file (default: hearth.database from "
-                                                "the config)")
+        offline.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+        offline.add_argument("--database", metavar="FILE",
+                             help="SQLite file (default: [hearth] database from the config)")
     return p
 
 
@@ -132,13 +192,45 @@ def _version() -> str:
         return "(not installed)"
 
 
-def _config_path(given: str | None) -> str:
+def _start_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} isn't a date and time; write it like 2026-12-24T18:00") from None
+
+
+def _https_url(text: str) -> str:
+    if not text.startswith("https://") or len(text) <= len("https://"):
+        raise argparse.ArgumentTypeError(
+            f"Slack sends events only to a public https:// URL, like "
+            f"https://bot.example.org/slack/events; got {text!r}")
+    return text
+
+
+def _config_path(given: str | None) -> tuple[str, bool]:
+    """The config file to use, and whether it is the example for want of config.toml."""
     if given:
-        return given
+        return given, False
     if Path(DEFAULT_CONFIG).exists():
-        return DEFAULT_CONFIG
-    log.info("no %s here, so using %s", DEFAULT_CONFIG, FALLBACK_CONFIG)
-    return FALLBACK_CONFIG
+        return DEFAULT_CONFIG, False
+    return FALLBACK_CONFIG, True
+
+
+def write_docs(what: str, out: str | None) -> int:
+    """`hearth config example|schema`: generated from the settings models, no config needed."""
+    schema = build_schema(bootstrap.config_sections())
+    text = (example_toml(schema, f"./{SCHEMA_FILE}") if what == "example"
+            else schema_json(schema, GLOBAL_SECTIONS))
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"Can't write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def check_config(path: str) -> int:
@@ -167,7 +259,7 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
     from adapters.console.runner import run_console
 
     settings = config.platforms.console
-    start = _start_time(getattr(args, "start", None)) or settings.start or datetime.now(UTC)
+    start = getattr(args, "start", None) or settings.start or datetime.now(UTC)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     seed = args.seed if getattr(args, "seed", None) is not None else settings.seed
@@ -201,10 +293,10 @@ def _stop_on_signals() -> asyncio.Event:
 
 def _prepare(app: bootstrap.App, args: argparse.Namespace) -> None:
     """What every running Hearth does besides its platforms: reload on SIGHUP, tag JSON logs
-    with the event being handled, keep the log level the admin chose."""
+    with the event being handled, follow [hearth] log_level unless the flag chose one."""
     app.runtime.tag_logs = args.log_format == "json"
-    if not args.level_from_flag:
-        app.on_reload.append(lambda new: logging.getLogger().setLevel(new.hearth.log_level))
+    if args.log_level is None:
+        app.on_reload.append(lambda new: configure(new.hearth.log_level, args.log_format))
     reloads: set[asyncio.Task[object]] = set()
 
     def reload() -> None:
@@ -260,13 +352,13 @@ def _offline(args: argparse.Namespace, config: Config) -> int:
             print(f"Backed up {database} to {copied.path}: {copied.bytes:,} bytes, "
                   f"schema {copied.schema}, integrity check ok.")
             return 0
-        copied, kept = restore(args.file, database)
+        copied, kept = restore(args.backup_file, database)
     except DatabaseError as exc:
         print(f"Nothing was changed: {exc}.", file=sys.stderr)
         return 1
     if kept is not None:
         print(f"The database it replaced is kept as {kept}.")
-    print(f"Restored {database} from {args.file}: {copied.bytes:,} bytes, schema "
+    print(f"Restored {database} from {args.backup_file}: {copied.bytes:,} bytes, schema "
           f"{copied.schema}, integrity check ok. Start Hearth when you're ready.")
     return 0
 
@@ -280,10 +372,6 @@ def _signal_reload(database: str) -> int:
     os.kill(pid, signal.SIGHUP)
     print(f"Asked Hearth (process {pid}) to re-read its config; its log says how it went.")
     return 0
-
-
-def _start_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _platforms(config: Config) -> list[str]:

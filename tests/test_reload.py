@@ -151,7 +151,8 @@ async def test_a_reload_applies_the_log_level_unless_the_flag_chose_one(tmp_path
         for from_flag, expected in ((False, logging.ERROR), (True, logging.INFO)):
             root.setLevel(logging.INFO)
             app = await bootstrap.build(bootstrap.load(config), database=tmp_path / "h.sqlite3")
-            _prepare(app, argparse.Namespace(log_format="text", level_from_flag=from_flag))
+            _prepare(app, argparse.Namespace(log_format="text",
+                                             log_level="INFO" if from_flag else None))
             config.write_text('[hearth]\nlog_level = "ERROR"\n', encoding="utf-8")
             assert (await app.reload()).applied
             assert root.level == expected

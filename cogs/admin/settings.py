@@ -8,6 +8,10 @@ from bot.settings import Section, default, message
 
 
 class AdminMessages(Section):
+    """What /reload answers the admin who asked. A SIGHUP or `hearth reload` re-reads the file
+    too (its log says how it went). A file with problems keeps the running config; one that
+    changes a key needing a restart (see the README) is refused as a whole."""
+
     reloaded: message("source") = default(
         "Done: I'm now using the config in {source}. Nothing held in memory was lost, and the "
         "connections stayed up.")
@@ -23,4 +27,6 @@ class AdminMessages(Section):
 
 
 class AdminSettings(Section):
+    """The admins' own commands."""
+
     messages: AdminMessages = Field(default_factory=AdminMessages)
