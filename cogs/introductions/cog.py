@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond
-from bot.cog import Cog, Context, Listener, Measure, Services
+from bot.cog import Cog, Context, Listener, Measures, Services
 from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
 from bot.events import (
     Actor,
@@ -63,7 +64,7 @@ class IntroductionsCog(Cog):
         super().__init__(services, store)
         self.store: IntroductionStore = store
         # Badges may ask who introduced themselves ("introduced", threshold 1).
-        services.measures["introduced"] = Measure(self._introduced, self._introduced_all)
+        services.measures.append(Measures(("introduced",), self._introduced, self._reaching))
         # Command specs are global, so the form is built from the base config's fields.
         base: IntroductionsSettings = services.config.settings.introductions
         self.fields = base.fields
@@ -75,12 +76,14 @@ class IntroductionsCog(Cog):
             kind=CommandKind.FORM,
         )
 
-    async def _introduced(self, community: Community, user_id: str, now: datetime) -> int:
-        return int(await self.store.exists(community, user_id))
+    async def _introduced(self, community: Community, user_ids: Sequence[str],
+                          kinds: frozenset[str], now: datetime) -> dict[str, dict[str, int]]:
+        return {uid: {"introduced": int(await self.store.exists(community, uid))}
+                for uid in user_ids}
 
-    async def _introduced_all(self, community: Community, threshold: int, now: datetime
-                              ) -> list[str]:
-        # Thresholds are at least 1 and everyone introduced counts, as before the split.
+    async def _reaching(self, community: Community, kind: str, threshold: int, now: datetime
+                        ) -> list[str]:
+        # Thresholds are at least 1, and everyone introduced reaches them.
         return await self.store.introduced(community)
 
     def commands(self) -> list[Command]:
