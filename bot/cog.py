@@ -146,7 +146,9 @@ class Cog:
         out = []
         for d in declared(type(self)):
             suggest = getattr(self, d.suggest) if d.suggest else None
-            out.append(Command(d.spec, self._handler(d.spec, getattr(self, d.method)), suggest))
+            resolvers = {**self.resolvers(), **{o: getattr(self, m) for o, m in d.resolve}}
+            out.append(Command(d.spec, self._handler(d.spec, getattr(self, d.method), resolvers),
+                               suggest))
         return out
 
     def resolvers(self) -> dict[str, Resolver]:
@@ -154,11 +156,12 @@ class Cog:
         (contests: "contest" to the contest, or a kind refusal)."""
         return {}
 
-    def _handler(self, spec: CommandSpec, method: Callable[..., Awaitable[list[Action]]]
-                 ) -> Handler:
+    @staticmethod
+    def _handler(spec: CommandSpec, method: Callable[..., Awaitable[list[Action]]],
+                 resolvers: dict[str, Resolver]) -> Handler:
         if "args" in inspect.signature(method).parameters:
             return method  # takes the dict as it is (options named by the config)
-        resolvers = {name: fn for name, fn in self.resolvers().items() if spec.option(name)}
+        resolvers = {name: fn for name, fn in resolvers.items() if spec.option(name)}
 
         async def run(event: CommandInvoked, ctx: Context, args: dict[str, Any]
                       ) -> list[Action]:

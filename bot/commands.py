@@ -133,18 +133,23 @@ class Declared:
     method: str
     # The cog method suggesting values for autocomplete options, if any.
     suggest: str | None = None
+    # Option name -> cog method resolving it for this command, over the cog's `resolvers()`.
+    resolve: tuple[tuple[str, str], ...] = ()
 
 
-def command(spec: CommandSpec, *, suggest: str | None = None
+def command(spec: CommandSpec, *, suggest: str | None = None,
+            resolve: dict[str, str] | None = None
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a cog method as the handler of `spec`, right above it.
 
     The method is called as `handler(event, ctx, **options)`, each option a keyword argument
     of its converted type (None when left out), or, if it takes `args`, with the dict.
-    Options the cog resolves (a contest number to the contest) arrive resolved.
+    Options the cog resolves (a contest number to the contest) arrive resolved; `resolve`
+    names a different resolver for one command (an appeal looks only at the member's cases).
     """
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(fn, _DECLARED, Declared(spec, fn.__name__, suggest))
+        setattr(fn, _DECLARED, Declared(spec, fn.__name__, suggest,
+                                        tuple((resolve or {}).items())))
         return fn
     return mark
 

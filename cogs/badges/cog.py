@@ -13,14 +13,15 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
-from bot.cog import Cog, Context, Listener, Services, Standing
-from bot.commands import Command, CommandSpec, Option, OptionType
+from bot.cog import Cog, Context, Listener, Resolver, Services, Standing
+from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.events import (
     ActivityCounted,
     CommandInvoked,
     Community,
     Event,
     MemberJoined,
+    MemberRef,
     MessagePosted,
     Progressed,
     Recognition,
@@ -113,11 +114,6 @@ class BadgesCog(Cog):
         # Other features (contests, /whois) read badges through services.standing().
         services.standing_sources.append(self.standing)
         services.profile_fields.append(self.profile_fields)
-
-    def commands(self) -> list[Command]:
-        return [Command(BADGES, self.badges),
-                Command(BADGE_GRANT, self.badge_grant, self.suggest_badge),
-                Command(BADGE_REVOKE, self.badge_revoke, self.suggest_badge)]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {Recognition: self.on_recognition, Progressed: self.on_progress,
@@ -316,8 +312,8 @@ class BadgesCog(Cog):
 
     # -- commands ---------------------------------------------------------------------------
 
-    async def badges(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                     ) -> list[Action]:
+    @command(BADGES)
+    async def badges(self, event: CommandInvoked, ctx: Context) -> list[Action]:
         cfg = _cfg(ctx)
         m, rng, channels = cfg.messages, self.services.rng, ctx.channels
         if not cfg.badges:
@@ -329,24 +325,28 @@ class BadgesCog(Cog):
         return [Respond(event.community, event.actor.user_id,
                         m.badges_list.render(rng, channels, lines=lines))]
 
-    def _find_badge(self, cfg: BadgeConfig, wanted: str) -> Badge | None:
-        return next((b for b in cfg.badges if b.name.lower() == wanted.strip().lower()), None)
+    def resolvers(self) -> dict[str, Resolver]:
+        return {"badge": self._badge}
 
-    def _unknown_badge(self, event: CommandInvoked, ctx: Context, wanted: str) -> list[Action]:
+    async def _badge(self, event: CommandInvoked, ctx: Context, wanted: str) -> Badge:
+        """The configured badge a moderator named (any case), or a refusal listing them."""
         cfg = _cfg(ctx)
+        found = next((b for b in cfg.badges if b.name.lower() == wanted.strip().lower()), None)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         names = ", ".join(b.name for b in cfg.badges) or "none yet"
-        return [Respond(event.community, event.actor.user_id, cfg.messages.unknown_badge.render(
-            self.services.rng, ctx.channels, badge=wanted, badges=names))]
+        raise Refused([Respond(event.community, event.actor.user_id,
+                               cfg.messages.unknown_badge.render(
+                                   self.services.rng, ctx.channels, badge=wanted,
+                                   badges=names))])
 
-    async def badge_grant(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                          ) -> list[Action]:
+    @command(BADGE_GRANT, suggest="suggest_badge")
+    async def badge_grant(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+                          badge: Badge, reason: str | None) -> list[Action]:
         cfg = _cfg(ctx)
-        badge = self._find_badge(cfg, args["badge"])
-        if badge is None:
-            return self._unknown_badge(event, ctx, args["badge"])
-        target = args["member"]
+        target = member
         name = target.name or target.user_id
-        reason = (args.get("reason") or "").strip()
+        reason = (reason or "").strip()
         actions = await self._award(ctx, target.user_id, name, badge, event.actor.user_id,
                                     reason)
         rng, channels = self.services.rng, ctx.channels
@@ -355,13 +355,11 @@ class BadgesCog(Cog):
                         template.render(rng, channels, name=name, badge=badge.name))
         return [reply, *actions]
 
-    async def badge_revoke(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                           ) -> list[Action]:
+    @command(BADGE_REVOKE, suggest="suggest_badge")
+    async def badge_revoke(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+                           badge: Badge) -> list[Action]:
         cfg = _cfg(ctx)
-        badge = self._find_badge(cfg, args["badge"])
-        if badge is None:
-            return self._unknown_badge(event, ctx, args["badge"])
-        target = args["member"]
+        target = member
         name = target.name or target.user_id
         rng, channels = self.services.rng, ctx.channels
         if not await self.store.revoke(event.community, target.user_id, badge.name, ctx.now):

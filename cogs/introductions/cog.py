@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond
 from bot.cog import Cog, Context, Listener, Measures, Services
-from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
+from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType, command
+from bot.config import Config
 from bot.events import (
     Actor,
     CommandInvoked,
@@ -16,6 +17,7 @@ from bot.events import (
     Event,
     MemberJoined,
     MemberLeft,
+    MemberRef,
     MessagePosted,
     Recognition,
 )
@@ -55,6 +57,18 @@ def post_key(user_id: str) -> str:
     return f"introduction:{user_id}"
 
 
+def _introduce(config: Config) -> CommandSpec:
+    """/introduce: a form whose options are the configured fields."""
+    return CommandSpec(
+        "introduce", "Tell the community a little about yourself.",
+        tuple(Option(f.name, OptionType.TEXT, f.description or f.label, required=f.required,
+                     max_length=f.max_length, long=f.long, label=f.label,
+                     placeholder=f.description or None)
+              for f in config.settings.introductions.fields),
+        kind=CommandKind.FORM,
+    )
+
+
 class IntroductionsCog(Cog):
     name = "introductions"
     settings = IntroductionsSettings
@@ -66,15 +80,8 @@ class IntroductionsCog(Cog):
         # Badges may ask who introduced themselves ("introduced", threshold 1).
         services.measures.append(Measures(("introduced",), self._introduced, self._reaching))
         # Command specs are global, so the form is built from the base config's fields.
-        base: IntroductionsSettings = services.config.settings.introductions
-        self.fields = base.fields
-        self.introduce = CommandSpec(
-            "introduce", "Tell the community a little about yourself.",
-            tuple(Option(f.name, OptionType.TEXT, f.description or f.label, required=f.required,
-                         max_length=f.max_length, long=f.long, label=f.label,
-                         placeholder=f.description or None) for f in base.fields),
-            kind=CommandKind.FORM,
-        )
+        self.fields = services.config.settings.introductions.fields
+        self.introduce = _introduce(services.config)
 
     async def _introduced(self, community: Community, user_ids: Sequence[str],
                           kinds: frozenset[str], now: datetime) -> dict[str, dict[str, int]]:
@@ -86,8 +93,13 @@ class IntroductionsCog(Cog):
         # Thresholds are at least 1, and everyone introduced reaches them.
         return await self.store.introduced(community)
 
+    @classmethod
+    def specs(cls, config: Config) -> list[CommandSpec]:
+        return [_introduce(config), *super().specs(config)]
+
     def commands(self) -> list[Command]:
-        return [Command(self.introduce, self.on_introduce), Command(WHOIS, self.whois)]
+        # /introduce's options are the configured fields, so it keeps the dict of answers.
+        return [Command(self.introduce, self.on_introduce), *super().commands()]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MemberJoined: self.on_join, MemberLeft: self.on_leave,
@@ -215,11 +227,12 @@ class IntroductionsCog(Cog):
 
     # -- /whois ---------------------------------------------------------------------------
 
-    async def whois(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(WHOIS)
+    async def whois(self, event: CommandInvoked, ctx: Context, member: MemberRef
                     ) -> list[Action]:
         cfg: IntroductionsSettings = ctx.settings.introductions
         rng, channels = self.services.rng, ctx.channels
-        ref = args["member"]
+        ref = member
         record = await self.services.members.get(event.community, ref.user_id)
         if record is None:
             text = cfg.messages.unknown_member.render(rng, channels, name=ref.name or ref.user_id)

@@ -13,9 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond, Timeout
-from bot.cog import Cog, Context, Listener, Services
-from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
-from bot.events import CommandInvoked, Community, Event, MemberRef, MessageRef
+from bot.cog import Cog, Context, Listener, Resolver, Services
+from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
+from bot.events import CommandInvoked, Event, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
 from cogs.moderation import tone
@@ -84,18 +84,8 @@ class ModerationCog(Cog):
         super().__init__(services, store)
         self.store: ModerationStore = store
 
-    def commands(self) -> list[Command]:
-        return [
-            Command(RULES, self.rules),
-            Command(WARN, self.warn, self.autocomplete),
-            Command(WARN_MESSAGE, self.warn_message, self.autocomplete),
-            Command(WARNINGS, self.warnings),
-            Command(MY_WARNINGS, self.my_warnings),
-            Command(PARDON, self.pardon),
-            Command(WARNING_NOTE, self.warning_note),
-            Command(APPEAL, self.appeal),
-            Command(APPEAL_RESOLVE, self.appeal_resolve),
-        ]
+    def resolvers(self) -> dict[str, Resolver]:
+        return {"case": self._known_case}
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {PrivateMessageUndelivered: self.on_undelivered}
@@ -152,13 +142,27 @@ class ModerationCog(Cog):
         step = cfg.step_for(count)
         return self._say(ctx, step.label, duration=step.timeout or "")
 
-    async def _case(self, community: Community, number: int) -> Case | None:
-        return await self.store.get(community, number)
+    async def _known_case(self, event: CommandInvoked, ctx: Context, number: int) -> Case:
+        """The case a moderator named, or a refusal saying there is none."""
+        case = await self.store.get(event.community, number)
+        if case is None:
+            raise Refused(self._reply(event, ctx, ctx.settings.moderation.messages.unknown_case,
+                                      case=number))
+        return case
+
+    async def _own_case(self, event: CommandInvoked, ctx: Context, number: int) -> Case:
+        """The member's own case; someone else's and a missing one get the same answer, so
+        nobody can peek at others' cases."""
+        case = await self.store.get(event.community, number)
+        if case is None or case.user_id != event.actor.user_id:
+            raise Refused(self._reply(
+                event, ctx, ctx.settings.moderation.messages.appeal_not_yours, case=number))
+        return case
 
     # -- /rules -----------------------------------------------------------------------------
 
-    async def rules(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                    ) -> list[Action]:
+    @command(RULES)
+    async def rules(self, event: CommandInvoked, ctx: Context) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
         lines = [self._say(ctx, m.rules_header, community=ctx.settings.community.name)]
@@ -168,13 +172,15 @@ class ModerationCog(Cog):
 
     # -- /warn and the message action ---------------------------------------------------------
 
-    async def warn(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                   ) -> list[Action]:
-        return await self._warn(event, ctx, args["member"], args["rule"], args["note"], None)
+    @command(WARN, suggest="autocomplete")
+    async def warn(self, event: CommandInvoked, ctx: Context, member: MemberRef, rule: str,
+                   note: str | None) -> list[Action]:
+        return await self._warn(event, ctx, member, rule, note, None)
 
-    async def warn_message(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                           ) -> list[Action]:
-        ref: MessageRef = args["message"]
+    @command(WARN_MESSAGE, suggest="autocomplete")
+    async def warn_message(self, event: CommandInvoked, ctx: Context, message: MessageRef,
+                           rule: str, note: str | None) -> list[Action]:
+        ref = message
         author = ref.author
         if not author.user_id:
             return self._reply(event, ctx, ctx.settings.moderation.messages.message_not_member)
@@ -183,7 +189,7 @@ class ModerationCog(Cog):
             if known is not None:
                 author = MemberRef(author.user_id, author.name or known.name,
                                    known.is_bot if author.is_bot is None else author.is_bot)
-        return await self._warn(event, ctx, author, args["rule"], args["note"], ref)
+        return await self._warn(event, ctx, author, rule, note, ref)
 
     async def _warn(self, event: CommandInvoked, ctx: Context, target: MemberRef, rule_id: str,
                     note: str | None, message: MessageRef | None) -> list[Action]:
@@ -285,10 +291,11 @@ class ModerationCog(Cog):
 
     # -- records ----------------------------------------------------------------------------
 
-    async def warnings(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(WARNINGS)
+    async def warnings(self, event: CommandInvoked, ctx: Context, member: MemberRef
                        ) -> list[Action]:
         m: ModerationMessages = ctx.settings.moderation.messages
-        target: MemberRef = args["member"]
+        target = member
         name = target.name or target.user_id
         record = await self.store.for_member(event.community, target.user_id)
         if not record:
@@ -313,8 +320,8 @@ class ModerationCog(Cog):
             lines.append(line)
         return [Respond(event.community, event.actor.user_id, Text.join(lines))]
 
-    async def my_warnings(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                          ) -> list[Action]:
+    @command(MY_WARNINGS)
+    async def my_warnings(self, event: CommandInvoked, ctx: Context) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
         active = await self.store.active_for(event.community, event.actor.user_id,
@@ -345,14 +352,12 @@ class ModerationCog(Cog):
                                limit=f"{cfg.note_max_length:,}")
         return None
 
-    async def pardon(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(PARDON)
+    async def pardon(self, event: CommandInvoked, ctx: Context, case: Case, reason: str
                      ) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
-        number, reason = args["case"], args["reason"].strip()
-        case = await self._case(event.community, number)
-        if case is None:
-            return self._reply(event, ctx, m.unknown_case, case=number)
+        number, reason = case.number, reason.strip()
         if case.pardoned_at is not None:
             return self._reply(event, ctx, m.already_pardoned, case=number)
         refused = self._check_text(event, ctx, reason) or self._heated(event, ctx, reason, case)
@@ -407,13 +412,11 @@ class ModerationCog(Cog):
         return self._reply(event, ctx, m.reason_heated, case=case.number, name=case.user_name,
                            signals=signals)
 
-    async def warning_note(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(WARNING_NOTE)
+    async def warning_note(self, event: CommandInvoked, ctx: Context, case: Case, text: str
                            ) -> list[Action]:
         m: ModerationMessages = ctx.settings.moderation.messages
-        number, text = args["case"], args["text"].strip()
-        case = await self._case(event.community, number)
-        if case is None:
-            return self._reply(event, ctx, m.unknown_case, case=number)
+        number, text = case.number, text.strip()
         refused = self._check_text(event, ctx, text)
         if refused:
             return refused
@@ -440,16 +443,13 @@ class ModerationCog(Cog):
 
     # -- appeals ----------------------------------------------------------------------------
 
-    async def appeal(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(APPEAL, resolve={"case": "_own_case"})
+    async def appeal(self, event: CommandInvoked, ctx: Context, case: Case, text: str
                      ) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
-        number, text = args["case"], args["text"].strip()
+        number, text = case.number, text.strip()
         member = event.actor
-        case = await self._case(event.community, number)
-        # Someone else's case and a missing one get the same answer: no peeking at others.
-        if case is None or case.user_id != member.user_id:
-            return self._reply(event, ctx, m.appeal_not_yours, case=number)
         if case.pardoned_at is not None:
             return self._reply(event, ctx, m.appeal_pardoned, case=number)
         if await self.store.open_appeal(event.community, number):
@@ -469,13 +469,11 @@ class ModerationCog(Cog):
                                      text=text)),
         ]
 
-    async def appeal_resolve(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                             ) -> list[Action]:
+    @command(APPEAL_RESOLVE)
+    async def appeal_resolve(self, event: CommandInvoked, ctx: Context, case: Case,
+                             outcome: str, reason: str) -> list[Action]:
         m: ModerationMessages = ctx.settings.moderation.messages
-        number, accept, reason = args["case"], args["outcome"] == "accept", args["reason"].strip()
-        case = await self._case(event.community, number)
-        if case is None:
-            return self._reply(event, ctx, m.unknown_case, case=number)
+        number, accept, reason = case.number, outcome == "accept", reason.strip()
         if await self.store.open_appeal(event.community, number) is None:
             return self._reply(event, ctx, m.no_open_appeal, case=number)
         refused = self._check_text(event, ctx, reason) or self._heated(event, ctx, reason, case)

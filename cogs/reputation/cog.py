@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond
 from bot.cog import Cog, Context, Listener, Measures, Services, Standing
-from bot.commands import Command, CommandSpec, Option, OptionType
+from bot.commands import CommandSpec, Option, OptionType, command
 from bot.events import (
     ActivityCounted,
     CommandInvoked,
@@ -96,12 +96,6 @@ class ReputationCog(Cog):
         services.standing_sources.append(self.standing)
         services.measures.append(Measures(MEASURES, self.measure, self.reaching))
 
-    def commands(self) -> list[Command]:
-        return [
-            Command(THANKS, self.thanks), Command(PROFILE, self.profile),
-            Command(LEADERBOARD, self.leaderboard),
-        ]
-
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction,
                 Recognition: self.on_recognition}
@@ -115,12 +109,13 @@ class ReputationCog(Cog):
 
     # -- thanks -------------------------------------------------------------------------
 
-    async def thanks(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                     ) -> list[Action]:
+    @command(THANKS)
+    async def thanks(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+                     reason: str | None) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
-        actor, target = event.actor, args["member"]
+        actor, target = event.actor, member
         giver = _Thanker(actor.user_id, actor.name, actor.is_bot)
-        reason = (args.get("reason") or "").strip()
+        reason = (reason or "").strip()
         if giver.is_bot and not cfg.bots_take_part:
             return []
         refusal = await self._refusal(ctx, giver, target)
@@ -399,11 +394,12 @@ class ReputationCog(Cog):
 
     # -- commands: profile, leaderboard ---------------------------------------------
 
-    async def profile(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(PROFILE)
+    async def profile(self, event: CommandInvoked, ctx: Context, member: MemberRef | None
                       ) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
         m, rng, channels = cfg.messages, self.services.rng, ctx.channels
-        target = args.get("member") or MemberRef(event.actor.user_id, event.actor.name)
+        target = member or MemberRef(event.actor.user_id, event.actor.name)
         community = event.community
         record = await self.services.members.get(community, target.user_id)
         name = record.name if record else (target.name or target.user_id)
@@ -426,11 +422,12 @@ class ReputationCog(Cog):
             **fields)
         return [Respond(community, event.actor.user_id, text)]
 
-    async def leaderboard(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(LEADERBOARD)
+    async def leaderboard(self, event: CommandInvoked, ctx: Context, period: str | None
                           ) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
         m, rng, channels = cfg.messages, self.services.rng, ctx.channels
-        period = args.get("period") or "all"
+        period = period or "all"
         window = PERIODS[period]
         period_text = getattr(m, f"period_{period}").render(rng, channels)
         if window is None:
