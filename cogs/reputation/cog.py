@@ -4,9 +4,7 @@ ActivityCounted) and declares its numbers as measures they can ask for."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,8 +25,17 @@ from bot.events import (
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
+from cogs.reputation.activity import Activity
 from cogs.reputation.settings import ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
+from cogs.reputation.thanks import (
+    History,
+    Thanker,
+    mentions,
+    passed_over,
+    refusal,
+    thanks_words,
+)
 
 FLUSH = "reputation.flush"
 WINDOWS = "reputation.windows"
@@ -39,8 +46,6 @@ TOTALS = frozenset({"reputation", "messages", "thanks_received", "thanks_given"}
 MEASURES = (*sorted(TOTALS), "thanks_from_members", "contest_wins")
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
 _NOTHING: list[Action] = []
-_ID_MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
-_NAME_MENTION = re.compile(r"(?<![\w<@])@([A-Za-z0-9_.-]{1,32})")
 
 THANKS = CommandSpec(
     "thanks", "Thank a member who helped you; it adds to their reputation.",
@@ -59,23 +64,6 @@ LEADERBOARD = CommandSpec(
 )
 
 
-@dataclass(slots=True)
-class _Activity:
-    """Activity held in memory for one community until the next flush."""
-
-    # user id -> when their next message may earn points again
-    next_at: dict[str, datetime] = field(default_factory=dict)
-    # user id -> messages that earned points since the last flush
-    pending: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class _Thanker:
-    user_id: str
-    name: str
-    is_bot: bool
-
-
 class ReputationCog(Cog):
     name = "reputation"
     settings = ReputationSettings
@@ -84,9 +72,8 @@ class ReputationCog(Cog):
     def __init__(self, services: Services, store: ReputationStore) -> None:
         super().__init__(services, store)
         self.store: ReputationStore = store
-        self._activity: dict[Community, _Activity] = {}
+        self._activity: dict[Community, Activity] = {}
         self._flush_armed = False
-        self._words: dict[tuple[str, ...], re.Pattern[str]] = {}
         # When each window leaderboard was last computed by this process.
         self._windows: dict[tuple[Community, str], datetime] = {}
         # Communities whose window leaderboards have a refresh scheduled.
@@ -114,7 +101,7 @@ class ReputationCog(Cog):
                      reason: str | None) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
         actor, target = event.actor, member
-        giver = _Thanker(actor.user_id, actor.name, actor.is_bot)
+        giver = Thanker(actor.user_id, actor.name, actor.is_bot)
         reason = (reason or "").strip()
         if giver.is_bot and not cfg.bots_take_part:
             return []
@@ -143,92 +130,79 @@ class ReputationCog(Cog):
         if event.emoji not in cfg.thank_reactions or event.message_author is None:
             return _NOTHING
         target = await self._known(event.community, event.message_author)
-        giver = _Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
+        giver = Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
         return await self._passive_thanks(ctx, giver, target, "thanks_reaction",
                                           f"reacted {event.emoji}")
 
     async def _thanks_in_message(self, event: MessagePosted, ctx: Context,
                                  cfg: ReputationSettings) -> list[Action]:
         content = event.content
-        if not self._thanks_words(cfg).search(content):
+        if not thanks_words(tuple(cfg.thanks_words)).search(content):
             return _NOTHING
         community = event.community
         targets: dict[str, MemberRef] = {}
-        for user_id in _ID_MENTION.findall(content):
+        ids, names = mentions(content)
+        for user_id in ids:
             found = await self.services.members.by_id(community, user_id)
             if found is not None:
                 targets.setdefault(found.user_id, found)
-        for name in _NAME_MENTION.findall(content):
+        for name in names:
             found = (await self.services.members.by_name(community, name)
                      or await self.services.members.by_name(community, name.rstrip(".-_")))
             if found is not None:
                 targets.setdefault(found.user_id, found)
         author = event.author
-        giver = _Thanker(author.user_id, author.name, author.is_bot)
+        giver = Thanker(author.user_id, author.name, author.is_bot)
         actions: list[Action] = []
         for target in targets.values():
             actions.extend(await self._passive_thanks(ctx, giver, target, "thanks_message",
                                                       content[:300]))
         return actions
 
-    def _thanks_words(self, cfg: ReputationSettings) -> re.Pattern[str]:
-        key = tuple(cfg.thanks_words)
-        pattern = self._words.get(key)
-        if pattern is None:
-            words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in key)
-            pattern = self._words[key] = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
-        return pattern
-
-    async def _passive_thanks(self, ctx: Context, giver: _Thanker, target: MemberRef,
+    async def _passive_thanks(self, ctx: Context, giver: Thanker, target: MemberRef,
                               source: str, reason: str) -> list[Action]:
         """Thanks said with a reaction or in a message: refusals are explained privately,
         except for ones nobody meant (thanking yourself or a bot in passing)."""
         cfg: ReputationSettings = ctx.settings.reputation
-        if target.user_id == giver.user_id and not cfg.allow_self_thanks:
-            return _NOTHING
-        if giver.is_bot and not cfg.bots_take_part:
-            return _NOTHING
-        if target.is_bot and not cfg.bots_take_part:
+        if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
             return _NOTHING
         refusal = await self._refusal(ctx, giver, target)
         if refusal is not None:
             return [DirectMessage(ctx.community, giver.user_id, refusal)]
         return await self._record_thanks(ctx, giver, target, source, reason)
 
-    async def _refusal(self, ctx: Context, giver: _Thanker, target: MemberRef
+    async def _refusal(self, ctx: Context, giver: Thanker, target: MemberRef
                        ) -> Text | None:
         """Why this thanks can't be recorded, in words for the giver; None if it can."""
         cfg: ReputationSettings = ctx.settings.reputation
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
-        community, now = ctx.community, ctx.now
+        reason = refusal(cfg, giver, target.user_id, bool(target.is_bot),
+                         await self._history(ctx, cfg, giver, target), ctx.now)
+        if reason is None:
+            return None
+        key, fields = reason
         member = Mention(target.user_id, target.name or target.user_id)
-        if target.user_id == giver.user_id and not cfg.allow_self_thanks:
-            return m.refused_self.render(rng, channels, name=giver.name)
-        if target.is_bot and not cfg.bots_take_part:
-            return m.refused_bot.render(rng, channels, name=giver.name, member=member)
-        repo = self.store
-        if cfg.daily_limit:
-            count, oldest = await repo.thanks_given_since(community, giver.user_id,
-                                                          now - timedelta(days=1))
-            if count >= cfg.daily_limit:
-                again = (oldest or now) + timedelta(days=1)
-                return m.refused_daily_limit.render(rng, channels, name=giver.name,
-                                                    limit=cfg.daily_limit, again=again)
-        if cfg.pair_cooldown:
-            last = await repo.last_thanks(community, giver.user_id, target.user_id,
-                                          now - cfg.pair_cooldown)
-            if last is not None:
-                return m.refused_pair.render(rng, channels, name=giver.name, member=member,
-                                             again=last + cfg.pair_cooldown)
-        if cfg.max_share_per_giver < 1:
-            total = await self._points(community, target.user_id) + cfg.thanks_points
-            if total >= cfg.share_applies_from:
-                mine = await repo.points_from(community, target.user_id, giver.user_id)
-                if (mine + cfg.thanks_points) / total > cfg.max_share_per_giver:
-                    return m.refused_share.render(rng, channels, name=giver.name, member=member)
-        return None
+        return getattr(cfg.messages, key).render(  # type: ignore[no-any-return]
+            self.services.rng, ctx.channels, name=giver.name, member=member, **fields)
 
-    async def _record_thanks(self, ctx: Context, giver: _Thanker, target: MemberRef,
+    async def _history(self, ctx: Context, cfg: ReputationSettings, giver: Thanker,
+                       target: MemberRef) -> History:
+        """What the fairness rules in force need to know, and nothing they don't."""
+        community, now = ctx.community, ctx.now
+        if (target.user_id == giver.user_id and not cfg.allow_self_thanks) or \
+                (target.is_bot and not cfg.bots_take_part):
+            return History()  # refused without looking further
+        given, oldest = await self.store.thanks_given_since(
+            community, giver.user_id, now - timedelta(days=1)) if cfg.daily_limit else (0, None)
+        last = await self.store.last_thanks(community, giver.user_id, target.user_id,
+                                            now - cfg.pair_cooldown) \
+            if cfg.pair_cooldown else None
+        points = mine = 0
+        if cfg.max_share_per_giver < 1:
+            points = await self._points(community, target.user_id)
+            mine = await self.store.points_from(community, target.user_id, giver.user_id)
+        return History(given, oldest, last, points, mine)
+
+    async def _record_thanks(self, ctx: Context, giver: Thanker, target: MemberRef,
                              source: str, reason: str) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
         await self.store.record(ctx.community, [LedgerEntry(
@@ -263,14 +237,10 @@ class ReputationCog(Cog):
             return actions
         state = self._activity.get(event.community)
         if state is None:
-            state = self._activity[event.community] = _Activity()
-        uid, now = author.user_id, ctx.now
-        allowed = state.next_at.get(uid)
-        if allowed is not None and now < allowed:
+            state = self._activity[event.community] = Activity()
+        now = ctx.now
+        if not state.count(author.user_id, now, cfg.activity_cooldown):
             return actions
-        if cfg.activity_cooldown:
-            state.next_at[uid] = now + cfg.activity_cooldown
-        state.pending[uid] = state.pending.get(uid, 0) + 1
         if not cfg.batch_activity:
             return [*actions, *await self._flush_community(event.community, state)]
         if not self._flush_armed:
@@ -290,22 +260,18 @@ class ReputationCog(Cog):
         for community, state in list(self._activity.items()):
             if state.pending:
                 actions.extend(await self._flush_community(community, state))
-            now = self.services.clock.now()
-            # Cooldowns that have run out would allow the next message anyway.
-            state.next_at = {u: t for u, t in state.next_at.items() if t > now}
+            state.forget_cooldowns(self.services.clock.now())
         return actions
 
-    async def _flush_community(self, community: Community, state: _Activity) -> list[Action]:
-        pending, state.pending = state.pending, {}
+    async def _flush_community(self, community: Community, state: Activity) -> list[Action]:
+        pending = state.take()
         ctx = self.services.context(community)
         cfg: ReputationSettings = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
         try:
             await self.store.add_activity(community, items, ctx.now)
         except Exception:
-            # Keep the points for the next try rather than lose them.
-            for uid, n in pending.items():
-                state.pending[uid] = state.pending.get(uid, 0) + n
+            state.give_back(pending)
             raise
         await self._points_changed(community)
         return [Emit(community, ActivityCounted(community, ctx.now, tuple(items)))]
