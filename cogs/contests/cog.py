@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.actions import Action, DirectMessage, Emit, Respond
-from bot.cog import Cog, Context, Resolver, Services
+from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, MemberRef, Recognition
@@ -32,7 +32,7 @@ from cogs.contests.rules import (
 )
 from cogs.contests.settings import ContestsSettings
 from cogs.contests.store import ContestRecord, ContestStore, EntryRecord, NewContest, WinnerRecord
-from cogs.contests.texts import ContestTexts, trim
+from cogs.contests.texts import ContestTexts, Ctx, trim
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class ContestsCog(Cog):
         super().__init__(services, store)
         self.store: ContestStore = store
         self.repo = store
-        self.texts = ContestTexts(services.rng)
+        self.texts = ContestTexts(self.say)
 
     def jobs(self) -> dict[str, JobHandler]:
         return {CLOSE: self.close_job, REMIND: self.remind_job}
@@ -84,10 +84,10 @@ class ContestsCog(Cog):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _cfg(self, ctx: Context) -> ContestsSettings:
-        return ctx.settings.contests  # type: ignore[no-any-return]
+    def _cfg(self, ctx: Ctx) -> ContestsSettings:
+        return ctx.settings.contests
 
-    async def _suggest(self, ctx: Context, option: str, partial: str,
+    async def _suggest(self, ctx: Ctx, option: str, partial: str,
                        states: tuple[str, ...]) -> list[tuple[str, str]]:
         if option != "contest":
             return []
@@ -101,26 +101,26 @@ class ContestsCog(Cog):
             out.append((f"#{c.number} {c.title} ({when})"[:100], str(c.number)))
         return out[:25]
 
-    async def suggest_open(self, ctx: Context, option: str, partial: str
+    async def suggest_open(self, ctx: Ctx, option: str, partial: str
                            ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("open",))
 
-    async def suggest_visible(self, ctx: Context, option: str, partial: str
+    async def suggest_visible(self, ctx: Ctx, option: str, partial: str
                               ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("open", "judging"))
 
-    async def suggest_decided(self, ctx: Context, option: str, partial: str
+    async def suggest_decided(self, ctx: Ctx, option: str, partial: str
                               ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("judging", "closed"))
 
-    async def suggest_closed(self, ctx: Context, option: str, partial: str
+    async def suggest_closed(self, ctx: Ctx, option: str, partial: str
                              ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("closed",))
 
     def resolvers(self) -> dict[str, Resolver]:
         return {"contest": self._contest}
 
-    async def _contest(self, event: CommandInvoked, ctx: Context, number: int
+    async def _contest(self, event: CommandInvoked, ctx: Ctx, number: int
                        ) -> ContestRecord:
         """The contest a member named, or a refusal saying there is none."""
         found = await self.repo.get(ctx.community, number)
@@ -160,13 +160,12 @@ class ContestsCog(Cog):
             Option("anonymous", OptionType.CHOICE, "Hide authors until it closes",
                    required=False, choices=YES_NO),
         ), MOD))
-    async def create(self, event: CommandInvoked, ctx: Context,
+    async def create(self, event: CommandInvoked, ctx: Ctx,
                      title: str, description: str, closes: datetime, method: str,
                      winners: int | None, entries: int | None, min_reputation: int | None,
                      min_days: int | None, badge: str | None, review: str | None,
                      anonymous: str | None) -> list[Action]:
         cfg = self._cfg(ctx)
-        closes: datetime = closes
         yes = {"yes": True, "no": False}
         new = NewContest(
             title=title, description=description,
@@ -207,7 +206,7 @@ class ContestsCog(Cog):
     # -- looking ------------------------------------------------------------------------------
 
     @command(CommandSpec("contest list", "See the open contests and how long they have left."))
-    async def list_open(self, event: CommandInvoked, ctx: Context) -> list[Action]:
+    async def list_open(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         cfg = self._cfg(ctx)
         open_now = [c for c in await self.repo.with_state(ctx.community, "open")
                     if accepting(c, ctx.now)]
@@ -226,7 +225,7 @@ class ContestsCog(Cog):
 
     @command(CommandSpec("contest show", "See a contest and its entries.", (CONTEST,)),
              suggest="suggest_visible")
-    async def show(self, event: CommandInvoked, ctx: Context,
+    async def show(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord) -> list[Action]:
         community, is_mod = ctx.community, ctx.level >= MOD
         statuses = ("approved", "pending") if is_mod else ("approved",)
@@ -250,7 +249,7 @@ class ContestsCog(Cog):
                            rule=self.texts.rule(ctx, contest.method),
                            status=await self._status(ctx, contest), entries=entries)
 
-    async def _status(self, ctx: Context, contest: ContestRecord) -> Text:
+    async def _status(self, ctx: Ctx, contest: ContestRecord) -> Text:
         if contest.state == "cancelled":
             return self.texts.say(ctx, "status_cancelled", reason=contest.cancel_reason or "")
         if contest.state == "judging":
@@ -271,7 +270,7 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest enter", "Enter a contest with some text or a link.", (
         CONTEST, Option("entry", OptionType.TEXT, "Your entry: some text or a link",
                         max_length=1000, long=True))), suggest="suggest_open")
-    async def enter(self, event: CommandInvoked, ctx: Context,
+    async def enter(self, event: CommandInvoked, ctx: Ctx,
                     contest: ContestRecord, entry: str) -> list[Action]:
         c, actor, community = self.texts.fields(contest), event.actor, ctx.community
         if not accepting(contest, ctx.now):
@@ -305,7 +304,7 @@ class ContestsCog(Cog):
                 *self.texts.entry_post(ctx, contest, number, actor.name, entry)]
 
 
-    async def _requirement_refusal(self, event: CommandInvoked, ctx: Context,
+    async def _requirement_refusal(self, event: CommandInvoked, ctx: Ctx,
                                    contest: ContestRecord) -> list[Action]:
         c, actor = self.texts.fields(contest), event.actor
         if contest.min_days:
@@ -329,7 +328,7 @@ class ContestsCog(Cog):
                             (CONTEST, Option("entry", OptionType.INTEGER,
                                              "Which of your entries, if you have several",
                                              required=False, min_value=1))), suggest="suggest_open")
-    async def withdraw(self, event: CommandInvoked, ctx: Context,
+    async def withdraw(self, event: CommandInvoked, ctx: Ctx,
                        contest: ContestRecord, entry: int | None) -> list[Action]:
         c, actor = self.texts.fields(contest), event.actor
         if not accepting(contest, ctx.now):
@@ -352,7 +351,7 @@ class ContestsCog(Cog):
 
     @command(CommandSpec("contest vote", "Vote for an entry (one vote; you can change it).",
                         (CONTEST, ENTRY)), suggest="suggest_open")
-    async def vote(self, event: CommandInvoked, ctx: Context,
+    async def vote(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord, entry: int) -> list[Action]:
         c, actor, community = self.texts.fields(contest), event.actor, ctx.community
         if not accepting(contest, ctx.now):
@@ -394,7 +393,7 @@ class ContestsCog(Cog):
 
     @command(CommandSpec("contest close", "Close a contest now and choose its winners.",
                          (CONTEST,), MOD), suggest="suggest_open")
-    async def close(self, event: CommandInvoked, ctx: Context,
+    async def close(self, event: CommandInvoked, ctx: Ctx,
                     contest: ContestRecord) -> list[Action]:
         announced = await self._close(ctx, contest.number)
         if announced is None:
@@ -419,7 +418,7 @@ class ContestsCog(Cog):
                          take_part=self.texts.take_part(ctx, contest))
         return [self.texts.post(ctx, self._cfg(ctx).channel, text)]
 
-    async def _close(self, ctx: Context, number: int) -> list[Action] | None:
+    async def _close(self, ctx: Ctx, number: int) -> list[Action] | None:
         """Close a contest; the announcement for the one caller that closed it, else None."""
         community = ctx.community
         key = f"{community.key}:{number}"
@@ -454,7 +453,7 @@ class ContestsCog(Cog):
         return await self._announce(ctx, contest, entries)
 
 
-    async def _announce(self, ctx: Context, contest: ContestRecord,
+    async def _announce(self, ctx: Ctx, contest: ContestRecord,
                         entries: list[EntryRecord]) -> list[Action]:
         """The winners' announcement and their awards."""
         winners = await self.repo.winners(ctx.community, contest.number)
@@ -464,7 +463,7 @@ class ContestsCog(Cog):
 
 
 
-    def _recognise(self, ctx: Context, contest: ContestRecord, winner: WinnerRecord) -> Emit:
+    def _recognise(self, ctx: Ctx, contest: ContestRecord, winner: WinnerRecord) -> Emit:
         return Emit(ctx.community, Recognition(
             ctx.community, ctx.now, user_id=winner.user_id, name=winner.name,
             source="contest_win", points=self._cfg(ctx).award,
@@ -473,7 +472,7 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest cancel", "Cancel a contest, telling members why.", (
         CONTEST, Option("reason", OptionType.TEXT, "Why, in a few words members will see",
                         max_length=500)), MOD), suggest="suggest_open")
-    async def cancel(self, event: CommandInvoked, ctx: Context,
+    async def cancel(self, event: CommandInvoked, ctx: Ctx,
                      contest: ContestRecord, reason: str) -> list[Action]:
         c, key = self.texts.fields(contest), f"{ctx.community.key}:{contest.number}"
         async with self.repo.transaction():
@@ -495,14 +494,15 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest reroll", "Redraw one winner's place.", (
         CONTEST, Option("winner", OptionType.MEMBER, "The winner whose place is redrawn")), MOD),
         suggest="suggest_closed")
-    async def reroll(self, event: CommandInvoked, ctx: Context,
+    async def reroll(self, event: CommandInvoked, ctx: Ctx,
                      contest: ContestRecord, winner: MemberRef) -> list[Action]:
         c, community, who = self.texts.fields(contest), ctx.community, winner
         assert isinstance(who, MemberRef)
         name = who.name or who.user_id
         async with self.repo.transaction():
-            contest = await self.repo.get(community, contest.number)
-            assert contest is not None
+            fresh = await self.repo.get(community, contest.number)
+            assert fresh is not None
+            contest = fresh
             if contest.state != "closed":
                 return self.texts.reply(event, ctx, "not_closed", **c)
             current = await self.repo.winners(community, contest.number)
@@ -523,24 +523,25 @@ class ContestsCog(Cog):
             entry = next(e for e in entries if e.number == found[0].entry)
             votes = found[0].votes if contest.method == "votes" else None
             await self.repo.add_winner(community, contest.number, entry, votes, ctx.now)
-        winner = (await self.repo.winners(community, contest.number))[-1]
+        drawn = (await self.repo.winners(community, contest.number))[-1]
         text = self.texts.say(ctx, "redrawn", **c, member=Mention(entry.user_id, entry.name),
                          entry=entry.number, award=self._cfg(ctx).award,
                          rule=self.texts.say(ctx, "rule_redraw"),
                          audit=self.texts.audit(ctx, contest))
         return [self.texts.post(ctx, self._cfg(ctx).channel, trim(text)),
-                self._recognise(ctx, contest, winner),
+                self._recognise(ctx, contest, drawn),
                 *self.texts.reply(event, ctx, "redrawn_ack", **c,
                              where=ChannelLink(ctx.channel(self._cfg(ctx).channel)))]
 
     @command(CommandSpec("contest pick", "Choose a winning entry (contests decided by moderators).",
                         (CONTEST, ENTRY), MOD), suggest="suggest_decided")
-    async def pick(self, event: CommandInvoked, ctx: Context,
+    async def pick(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord, entry: int) -> list[Action]:
         c, community = self.texts.fields(contest), ctx.community
         async with self.repo.transaction():
-            contest = await self.repo.get(community, contest.number)
-            assert contest is not None
+            fresh = await self.repo.get(community, contest.number)
+            assert fresh is not None
+            contest = fresh
             current = await self.repo.winners(community, contest.number)
             every = await self.repo.winners(community, contest.number, include_replaced=True)
             entries = await self.repo.entries(community, contest.number, "approved")
@@ -576,7 +577,7 @@ class ContestsCog(Cog):
 
     # -- review -------------------------------------------------------------------------------
 
-    async def _review(self, event: CommandInvoked, ctx: Context, contest: ContestRecord,
+    async def _review(self, event: CommandInvoked, ctx: Ctx, contest: ContestRecord,
                       number: int, outcome: str) -> EntryRecord:
         """Move a waiting entry to `outcome`; the entry, or a refusal."""
         c = self.texts.fields(contest)
@@ -592,7 +593,7 @@ class ContestsCog(Cog):
 
     @command(CommandSpec("contest approve", "Let an entry waiting for review into a contest.",
                            (CONTEST, ENTRY), MOD), suggest="suggest_open")
-    async def approve(self, event: CommandInvoked, ctx: Context,
+    async def approve(self, event: CommandInvoked, ctx: Ctx,
                       contest: ContestRecord, entry: int) -> list[Action]:
         found = await self._review(event, ctx, contest, entry, "approved")
         c = self.texts.fields(contest)
@@ -605,7 +606,7 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest decline", "Turn down an entry, telling its author why.", (
         CONTEST, ENTRY, Option("reason", OptionType.TEXT, "Why; sent to them privately",
                                max_length=500)), MOD), suggest="suggest_open")
-    async def decline(self, event: CommandInvoked, ctx: Context,
+    async def decline(self, event: CommandInvoked, ctx: Ctx,
                       contest: ContestRecord, entry: int, reason: str) -> list[Action]:
         found = await self._review(event, ctx, contest, entry, "declined")
         c = self.texts.fields(contest)
