@@ -141,9 +141,13 @@ class Services:
         return Context(community, self.config.for_community(community), now or self.clock.now())
 
 
-class Cog:
+StoreT = TypeVar("StoreT")
+
+
+class Cog(Generic[StoreT]):
     """A feature. Subclasses set `name`, optionally `settings` (their config section model) and
-    `store_class` (their store, built by the composition root on the database and handed in)."""
+    `store_class` (their store, built by the composition root on the database and handed in as
+    `self.store`): `class ContestsCog(Cog[ContestStore])`, or `Cog[None]` with no tables."""
 
     name: ClassVar[str]
     settings: ClassVar[type[Section] | None] = None
@@ -152,7 +156,7 @@ class Cog:
 
     def __init__(self, services: Services, store: Any = None) -> None:
         self.services = services
-        self.store = store
+        self.store: StoreT = store
 
     @classmethod
     def specs(cls, config: Config) -> list[CommandSpec]:

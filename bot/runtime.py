@@ -58,14 +58,14 @@ class Runtime:
         # Per member: the Actor last seen (roles, platform flags: for `member_level`) and
         # whether the directory already has them under that name (so it is written once).
         self._members: dict[tuple[Community, str], tuple[Actor, bool]] = {}
-        self.cogs: list[Cog] = []
+        self.cogs: list[Cog[Any]] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
 
     # -- set-up -------------------------------------------------------------------------
 
-    def add_cog(self, cog: Cog) -> None:
+    def add_cog(self, cog: Cog[Any]) -> None:
         for command in cog.commands():
             name = command.spec.name
             if name in self.commands:

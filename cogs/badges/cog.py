@@ -110,13 +110,12 @@ def _cfg(ctx: Ctx) -> BadgeConfig:
     return ctx.settings.reputation
 
 
-class BadgesCog(Cog):
+class BadgesCog(Cog[BadgeStore]):
     name = "badges"
     store_class = BadgeStore
 
     def __init__(self, services: Services, store: BadgeStore) -> None:
         super().__init__(services, store)
-        self.store: BadgeStore = store
         # Communities whose daily check is known to be scheduled by this process.
         self._armed: set[Community] = set()
         # Other features (contests, /whois) read badges through services.standing().

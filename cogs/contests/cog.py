@@ -47,15 +47,13 @@ CONTEST = Option("contest", OptionType.INTEGER, "The contest number, like #3", m
 ENTRY = Option("entry", OptionType.INTEGER, "The entry number, like 2", min_value=1)
 
 
-class ContestsCog(Cog):
+class ContestsCog(Cog[ContestStore]):
     name = "contests"
     settings = ContestsSettings
     store_class = ContestStore
 
     def __init__(self, services: Services, store: ContestStore) -> None:
         super().__init__(services, store)
-        self.store: ContestStore = store
-        self.repo = store
         self.texts = ContestTexts(self.say)
 
     def jobs(self) -> dict[str, JobHandler]:
@@ -66,16 +64,16 @@ class ContestsCog(Cog):
         again (recorded once, so a repeat changes nothing) and the announcement is posted if
         it never went out; a delivered one is forgotten."""
         actions: list[Action] = []
-        for community, contest in await self.repo.pending_announcements():
+        for community, contest in await self.store.pending_announcements():
             ctx = self.services.context(community)
-            winners = await self.repo.winners(community, contest.number)
+            winners = await self.store.winners(community, contest.number)
             actions.extend(self._recognise(ctx, contest, w) for w in winners)
             if await self.services.posts.find(community, announcement_key(contest)):
-                await self.repo.announced(community, contest.number)
+                await self.store.announced(community, contest.number)
                 continue
             log.info("announcing contest %s in %s: its announcement never went out",
                      label(contest.number), community.key)
-            entries = await self.repo.entries(community, contest.number, "approved")
+            entries = await self.store.entries(community, contest.number, "approved")
             if contest.state == "judging":
                 actions.extend(self.texts.judging(ctx, contest, entries))
             elif contest.state == "closed":
@@ -93,7 +91,7 @@ class ContestsCog(Cog):
             return []
         wanted = partial.strip().lstrip("#").lower()
         out = []
-        for c in await self.repo.with_state(ctx.community, *states):
+        for c in await self.store.with_state(ctx.community, *states):
             if wanted and wanted not in str(c.number) and wanted not in c.title.lower():
                 continue
             left = c.closes_at - ctx.now
@@ -123,7 +121,7 @@ class ContestsCog(Cog):
     async def _contest(self, event: CommandInvoked, ctx: Ctx, number: int
                        ) -> ContestRecord:
         """The contest a member named, or a refusal saying there is none."""
-        found = await self.repo.get(ctx.community, number)
+        found = await self.store.get(ctx.community, number)
         if found is None:
             raise Refused(self.texts.reply(event, ctx, "unknown_contest",
                                            contest=label(number)))
@@ -179,8 +177,8 @@ class ContestsCog(Cog):
             # Sealed now, revealed at close: nobody can steer the draw by timing or entries.
             secret=f"{self.services.rng.getrandbits(128):032x}",
         )
-        async with self.repo.transaction():
-            number = await self.repo.create(ctx.community, new)
+        async with self.store.transaction():
+            number = await self.store.create(ctx.community, new)
             key = f"{ctx.community.key}:{number}"
             await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
                                                    closes, {"contest": number})
@@ -188,7 +186,7 @@ class ContestsCog(Cog):
             if cfg.remind and remind_at > ctx.now:
                 await self.services.scheduler.schedule(REMIND, f"{REMIND}:{key}", ctx.community,
                                                        remind_at, {"contest": number})
-        contest = await self.repo.get(ctx.community, number)
+        contest = await self.store.get(ctx.community, number)
         assert contest is not None
         announcement = self.texts.say(
             ctx, "created", **self.texts.fields(contest), description=contest.description,
@@ -208,14 +206,14 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest list", "See the open contests and how long they have left."))
     async def list_open(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         cfg = self._cfg(ctx)
-        open_now = [c for c in await self.repo.with_state(ctx.community, "open")
+        open_now = [c for c in await self.store.with_state(ctx.community, "open")
                     if accepting(c, ctx.now)]
         if not open_now:
             return self.texts.reply(event, ctx, "listing_empty",
                                where=ChannelLink(ctx.channel(cfg.channel)))
         items = []
         for c in open_now:
-            entries = await self.repo.entries(ctx.community, c.number, "approved")
+            entries = await self.store.entries(ctx.community, c.number, "approved")
             method = self.texts.say(ctx, f"method_{c.method}")
             items.append(self.texts.say(ctx, "listing_item", **self.texts.fields(c),
                                         closes=c.closes_at,
@@ -231,7 +229,7 @@ class ContestsCog(Cog):
         statuses = ("approved", "pending") if is_mod else ("approved",)
         reveal = is_mod or not contest.anonymous or contest.state in ("closed", "judging")
         lines = []
-        for e in await self.repo.entries(community, contest.number, *statuses):
+        for e in await self.store.entries(community, contest.number, *statuses):
             if e.status == "pending":
                 lines.append(self.texts.say(ctx, "show_entry_pending", entry=e.number, name=e.name,
                                        content=e.content))
@@ -258,7 +256,7 @@ class ContestsCog(Cog):
             return self.texts.say(ctx, "status_closing")
         if contest.state == "open":
             return self.texts.say(ctx, "status_open", closes=contest.closes_at)
-        winners = await self.repo.winners(ctx.community, contest.number)
+        winners = await self.store.winners(ctx.community, contest.number)
         if not winners:
             return self.texts.say(ctx, "status_closed_none")
         return self.texts.say(ctx, "status_closed", winners=self.texts.winner_list(
@@ -279,16 +277,16 @@ class ContestsCog(Cog):
         if refusal:
             return refusal
         status = "pending" if contest.review else "approved"
-        async with self.repo.transaction():
+        async with self.store.transaction():
             # Checked again inside the write, so a racing close or a double send can't slip by.
-            current = await self.repo.get(community, contest.number)
+            current = await self.store.get(community, contest.number)
             if current is None or not accepting(current, ctx.now):
                 return self.texts.reply(event, ctx, "contest_not_open", **c)
-            mine = await self.repo.entries_by(community, contest.number, actor.user_id)
+            mine = await self.store.entries_by(community, contest.number, actor.user_id)
             if len(mine) >= contest.entries_per_member:
                 return self.texts.reply(event, ctx, "entry_limit", **c, name=actor.name,
                                    limit=contest.entries_per_member)
-            number = await self.repo.add_entry(community, contest.number, actor.user_id,
+            number = await self.store.add_entry(community, contest.number, actor.user_id,
                                                actor.name, entry, ctx.now, status)
         cfg = self._cfg(ctx)
         if status == "pending":
@@ -333,7 +331,7 @@ class ContestsCog(Cog):
         c, actor = self.texts.fields(contest), event.actor
         if not accepting(contest, ctx.now):
             return self.texts.reply(event, ctx, "contest_not_open", **c)
-        mine = await self.repo.entries_by(ctx.community, contest.number, actor.user_id)
+        mine = await self.store.entries_by(ctx.community, contest.number, actor.user_id)
         if entry is not None:
             mine = [e for e in mine if e.number == entry]
         if not mine:
@@ -342,7 +340,7 @@ class ContestsCog(Cog):
             return self.texts.reply(event, ctx, "which_entry", **c,
                                entries=", ".join(str(e.number) for e in mine))
         chosen = mine[0]
-        if not await self.repo.set_entry_status(ctx.community, contest.number, chosen.number,
+        if not await self.store.set_entry_status(ctx.community, contest.number, chosen.number,
                                                 chosen.status, "withdrawn"):
             return self.texts.reply(event, ctx, "nothing_to_withdraw", **c, name=actor.name)
         return self.texts.reply(event, ctx, "withdrawn", **c, entry=chosen.number, name=actor.name)
@@ -359,7 +357,7 @@ class ContestsCog(Cog):
         if contest.method != "votes":
             return self.texts.reply(event, ctx, "no_voting", **c,
                                     rule=self.texts.rule(ctx, contest.method))
-        found = await self.repo.entry(community, contest.number, entry)
+        found = await self.store.entry(community, contest.number, entry)
         if found is None or found.status != "approved":
             return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
         if found.user_id == actor.user_id:
@@ -371,18 +369,18 @@ class ContestsCog(Cog):
                 return self.texts.reply(event, ctx, "vote_too_new", **c, name=actor.name,
                                    days=counted(need, "day", "days"),
                                    when=since + timedelta(days=need))
-        async with self.repo.transaction():
-            current = await self.repo.get(community, contest.number)
-            still = await self.repo.entry(community, contest.number, found.number)
+        async with self.store.transaction():
+            current = await self.store.get(community, contest.number)
+            still = await self.store.entry(community, contest.number, found.number)
             if current is None or not accepting(current, ctx.now):
                 return self.texts.reply(event, ctx, "contest_not_open", **c)
             if still is None or still.status != "approved":
                 return self.texts.reply(event, ctx, "unknown_entry", **c, entry=found.number)
-            previous = await self.repo.vote_of(community, contest.number, actor.user_id)
+            previous = await self.store.vote_of(community, contest.number, actor.user_id)
             if previous == found.number:
                 return self.texts.reply(event, ctx, "vote_same", **c, entry=found.number,
                                    name=actor.name)
-            await self.repo.vote(community, contest.number, actor.user_id, found.number, ctx.now)
+            await self.store.vote(community, contest.number, actor.user_id, found.number, ctx.now)
         if previous is None:
             return self.texts.reply(event, ctx, "voted", **c, entry=found.number, name=actor.name,
                                closes=contest.closes_at)
@@ -408,10 +406,10 @@ class ContestsCog(Cog):
 
     async def remind_job(self, job: Job) -> list[Action]:
         ctx = self.services.context(job.community)
-        contest = await self.repo.get(ctx.community, int(job.payload["contest"]))
+        contest = await self.store.get(ctx.community, int(job.payload["contest"]))
         if contest is None or not accepting(contest, ctx.now):
             return []
-        entries = await self.repo.entries(ctx.community, contest.number, "approved")
+        entries = await self.store.entries(ctx.community, contest.number, "approved")
         text = self.texts.say(ctx, "reminder", **self.texts.fields(contest),
                               closes=contest.closes_at,
                          entries=counted(len(entries), "entry", "entries"),
@@ -422,31 +420,31 @@ class ContestsCog(Cog):
         """Close a contest; the announcement for the one caller that closed it, else None."""
         community = ctx.community
         key = f"{community.key}:{number}"
-        async with self.repo.transaction():
-            contest = await self.repo.get(community, number)
+        async with self.store.transaction():
+            contest = await self.store.get(community, number)
             if contest is None or contest.state != "open":
                 return None
             # Entries stopped at the deadline, even if Hearth was down and closes it later.
             at = min(ctx.now, contest.closes_at)
-            entries = await self.repo.entries(community, number, "approved")
+            entries = await self.store.entries(community, number, "approved")
             seed_input = draw.seed_input(community.key, number, at,
                                          [e.number for e in entries], contest.secret)
             judging = contest.method == "pick" and bool(entries)
-            if not await self.repo.transition(community, number, "open",
+            if not await self.store.transition(community, number, "open",
                                               "judging" if judging else "closed", at,
                                               seed_input=seed_input):
                 return None
             if not judging:
-                chosen = ranked(contest, entries, await self.repo.vote_counts(
+                chosen = ranked(contest, entries, await self.store.vote_counts(
                     community, number), seed_input)
                 by_entry = {e.number: e for e in entries}
                 for candidate in draw.choose(chosen, contest.winners):
-                    await self.repo.add_winner(
+                    await self.store.add_winner(
                         community, number, by_entry[candidate.entry],
                         candidate.votes if contest.method == "votes" else None, at)
             await self.services.scheduler.cancel(f"{CLOSE}:{key}")
             await self.services.scheduler.cancel(f"{REMIND}:{key}")
-        contest = await self.repo.get(community, number)
+        contest = await self.store.get(community, number)
         assert contest is not None
         if judging:
             return self.texts.judging(ctx, contest, entries)
@@ -456,7 +454,7 @@ class ContestsCog(Cog):
     async def _announce(self, ctx: Ctx, contest: ContestRecord,
                         entries: list[EntryRecord]) -> list[Action]:
         """The winners' announcement and their awards."""
-        winners = await self.repo.winners(ctx.community, contest.number)
+        winners = await self.store.winners(ctx.community, contest.number)
         return [self.texts.announcement(ctx, contest, entries, winners),
                 *(self._recognise(ctx, contest, w) for w in winners)]
 
@@ -475,10 +473,10 @@ class ContestsCog(Cog):
     async def cancel(self, event: CommandInvoked, ctx: Ctx,
                      contest: ContestRecord, reason: str) -> list[Action]:
         c, key = self.texts.fields(contest), f"{ctx.community.key}:{contest.number}"
-        async with self.repo.transaction():
+        async with self.store.transaction():
             moved = False
             for state in ("open", "judging"):
-                moved = moved or await self.repo.transition(
+                moved = moved or await self.store.transition(
                     ctx.community, contest.number, state, "cancelled", ctx.now,
                     reason=reason)
             if not moved:
@@ -499,31 +497,31 @@ class ContestsCog(Cog):
         c, community, who = self.texts.fields(contest), ctx.community, winner
         assert isinstance(who, MemberRef)
         name = who.name or who.user_id
-        async with self.repo.transaction():
-            fresh = await self.repo.get(community, contest.number)
+        async with self.store.transaction():
+            fresh = await self.store.get(community, contest.number)
             assert fresh is not None
             contest = fresh
             if contest.state != "closed":
                 return self.texts.reply(event, ctx, "not_closed", **c)
-            current = await self.repo.winners(community, contest.number)
+            current = await self.store.winners(community, contest.number)
             if who.user_id not in {w.user_id for w in current}:
                 return self.texts.reply(event, ctx, "not_a_winner", **c, name=name)
             if contest.method == "pick":
-                await self.repo.replace_winner(community, contest.number, who.user_id, ctx.now)
+                await self.store.replace_winner(community, contest.number, who.user_id, ctx.now)
                 return self.texts.reply(event, ctx, "redraw_pick", **c, name=name)
-            every = await self.repo.winners(community, contest.number, include_replaced=True)
-            entries = await self.repo.entries(community, contest.number, "approved")
+            every = await self.store.winners(community, contest.number, include_replaced=True)
+            entries = await self.store.entries(community, contest.number, "approved")
             # Ranked exactly as at closing: the same seed and the votes as they stood then.
-            order = ranked(contest, entries, await self.repo.vote_counts(
+            order = ranked(contest, entries, await self.store.vote_counts(
                 community, contest.number), contest.seed_input or "")
             found = draw.choose(order, 1, exclude={w.user_id for w in every})
             if not found:
                 return self.texts.reply(event, ctx, "nobody_left", **c)
-            await self.repo.replace_winner(community, contest.number, who.user_id, ctx.now)
+            await self.store.replace_winner(community, contest.number, who.user_id, ctx.now)
             entry = next(e for e in entries if e.number == found[0].entry)
             votes = found[0].votes if contest.method == "votes" else None
-            await self.repo.add_winner(community, contest.number, entry, votes, ctx.now)
-        drawn = (await self.repo.winners(community, contest.number))[-1]
+            await self.store.add_winner(community, contest.number, entry, votes, ctx.now)
+        drawn = (await self.store.winners(community, contest.number))[-1]
         text = self.texts.say(ctx, "redrawn", **c, member=Mention(entry.user_id, entry.name),
                          entry=entry.number, award=self._cfg(ctx).award,
                          rule=self.texts.say(ctx, "rule_redraw"),
@@ -538,13 +536,13 @@ class ContestsCog(Cog):
     async def pick(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord, entry: int) -> list[Action]:
         c, community = self.texts.fields(contest), ctx.community
-        async with self.repo.transaction():
-            fresh = await self.repo.get(community, contest.number)
+        async with self.store.transaction():
+            fresh = await self.store.get(community, contest.number)
             assert fresh is not None
             contest = fresh
-            current = await self.repo.winners(community, contest.number)
-            every = await self.repo.winners(community, contest.number, include_replaced=True)
-            entries = await self.repo.entries(community, contest.number, "approved")
+            current = await self.store.winners(community, contest.number)
+            every = await self.store.winners(community, contest.number, include_replaced=True)
+            entries = await self.store.entries(community, contest.number, "approved")
             wanted = places_to_fill(contest, entries)
             if contest.method != "pick" or contest.state not in ("judging", "closed") \
                     or len(current) >= wanted:
@@ -554,20 +552,20 @@ class ContestsCog(Cog):
                 return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
             if chosen.user_id in {w.user_id for w in every}:
                 return self.texts.reply(event, ctx, "already_won", **c, name=chosen.name)
-            await self.repo.add_winner(community, contest.number, chosen, None, ctx.now)
+            await self.store.add_winner(community, contest.number, chosen, None, ctx.now)
             remaining = wanted - len(current) - 1
             finished = contest.state == "judging" and remaining == 0 and \
-                await self.repo.transition(community, contest.number, "judging", "closed",
+                await self.store.transition(community, contest.number, "judging", "closed",
                                            ctx.now)
         ack = self.texts.reply(event, ctx, "picked_ack", **c, entry=chosen.number, name=chosen.name,
                           remaining=remaining)
         if finished:
-            closed = await self.repo.get(community, contest.number)
+            closed = await self.store.get(community, contest.number)
             assert closed is not None
             return [*await self._announce(ctx, closed, entries), *ack]
         if contest.state == "closed":
             # A place freed by a redraw: announce just the new winner.
-            winner = (await self.repo.winners(community, contest.number))[-1]
+            winner = (await self.store.winners(community, contest.number))[-1]
             text = self.texts.say(ctx, "picked_late", **c,
                                   member=Mention(chosen.user_id, chosen.name),
                              entry=chosen.number, award=self._cfg(ctx).award)
@@ -583,10 +581,10 @@ class ContestsCog(Cog):
         c = self.texts.fields(contest)
         if not accepting(contest, ctx.now):
             raise Refused(self.texts.reply(event, ctx, "contest_not_open", **c))
-        entry = await self.repo.entry(ctx.community, contest.number, number)
+        entry = await self.store.entry(ctx.community, contest.number, number)
         if entry is None:
             raise Refused(self.texts.reply(event, ctx, "unknown_entry", **c, entry=number))
-        if entry.status != "pending" or not await self.repo.set_entry_status(
+        if entry.status != "pending" or not await self.store.set_entry_status(
                 ctx.community, contest.number, entry.number, "pending", outcome):
             raise Refused(self.texts.reply(event, ctx, "not_pending", **c, entry=entry.number))
         return entry

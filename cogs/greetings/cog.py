@@ -26,12 +26,12 @@ RAID_SUMMARY = "greetings.raid_summary"
 PACED_DM = "greetings.dm"
 
 
-class GreetingsCog(Cog):
+class GreetingsCog(Cog[None]):
     name = "greetings"
     settings = GreetingsSettings
 
     def __init__(self, services: Services, store: None = None) -> None:
-        super().__init__(services)
+        super().__init__(services, store)
         # Recent join times per community: the raid detector needs only the last window.
         self._joins: dict[Community, deque[datetime]] = {}
         # When the last paced DM is due, per community.

@@ -26,7 +26,7 @@ HELP = CommandSpec(
 )
 
 
-class HelpCog(Cog):
+class HelpCog(Cog[None]):
     name = "help"
     settings = HelpSettings
 

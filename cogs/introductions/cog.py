@@ -77,14 +77,13 @@ def _introduce(config: Config) -> CommandSpec:
     )
 
 
-class IntroductionsCog(Cog):
+class IntroductionsCog(Cog[IntroductionStore]):
     name = "introductions"
     settings = IntroductionsSettings
     store_class = IntroductionStore
 
     def __init__(self, services: Services, store: IntroductionStore) -> None:
         super().__init__(services, store)
-        self.store: IntroductionStore = store
         # Badges may ask who introduced themselves ("introduced", threshold 1).
         services.measures.append(Measures(("introduced",), self._introduced, self._reaching))
         # Command specs are global, so the form is built from the base config's fields.

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond, Timeout
-from bot.cog import Cog, CommunityConfig, Context, Listener, Resolver, Services
+from bot.cog import Cog, CommunityConfig, Context, Listener, Resolver
 from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
 from bot.events import CommandInvoked, Event, MemberRef, MessageRef
 from bot.permissions import Level
@@ -83,14 +83,10 @@ class PrivateMessageUndelivered(Event):
     warning: bool = False
 
 
-class ModerationCog(Cog):
+class ModerationCog(Cog[ModerationStore]):
     name = "moderation"
     settings = ModerationSettings
     store_class = ModerationStore
-
-    def __init__(self, services: Services, store: ModerationStore) -> None:
-        super().__init__(services, store)
-        self.store: ModerationStore = store
 
     def resolvers(self) -> dict[str, Resolver]:
         return {"case": self._known_case}

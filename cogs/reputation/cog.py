@@ -72,14 +72,13 @@ LEADERBOARD = CommandSpec(
 )
 
 
-class ReputationCog(Cog):
+class ReputationCog(Cog[ReputationStore]):
     name = "reputation"
     settings = ReputationSettings
     store_class = ReputationStore
 
     def __init__(self, services: Services, store: ReputationStore) -> None:
         super().__init__(services, store)
-        self.store: ReputationStore = store
         self._activity: dict[Community, Activity] = {}
         self._flush_armed = False
         # When each window leaderboard was last computed by this process.
