@@ -34,7 +34,7 @@ from bot.parser import parse
 from bot.permissions import Level, level_of
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
-from bot.text import Text
+from bot.text import CommandRef, Literal, Text
 
 log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
@@ -165,7 +165,7 @@ class Runtime:
             messages = self.config.for_community(event.community).messages
             name = event.command or (event.line or "").split(" ", 1)[0]
             return [Respond(event.community, event.actor.user_id,
-                            messages.not_saved.render(None, command=f"/{name}"))]
+                            messages.not_saved.render(None, command=CommandRef(name)))]
 
     async def _handle(self, event: Event) -> list[Action]:
         platform = event.community.platform
@@ -265,28 +265,30 @@ class Runtime:
         spec = command.spec
         if ctx.level < spec.level:
             return respond(messages.not_allowed.render(
-                None, command=f"/{spec.name}", level=spec.level.label))
+                None, command=CommandRef(spec.name), level=spec.level.label))
         try:
             raw = await self._resolve_members(event.community, raw)
             args = bind(spec, raw, now=ctx.now, tz=ctx.settings.community.timezone)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=str(exc),
+                                                 usage=Literal(spec.usage())))
         try:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=str(exc),
+                                                 usage=Literal(spec.usage())))
         except StorageUnavailable:
             raise
         except Exception as exc:
             log.error("/%s failed for %s: %r", spec.name, event.actor.user_id, exc)
             log.debug("command failure", exc_info=True)
-            return respond(messages.failed.render(None, command=f"/{spec.name}"))
+            return respond(messages.failed.render(None, command=CommandRef(spec.name)))
 
     @staticmethod
     def _unknown(messages: Any, exc: UnknownCommand) -> Text:
         if exc.subcommands:
             return messages.incomplete_command.render(
-                None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
+                None, command=CommandRef(exc.name), choices=", ".join(exc.subcommands))
         return messages.unknown_command.render(None, command=exc.name)
 
     async def _resolve_members(self, community: Community, raw: dict[str, object]

@@ -143,7 +143,7 @@ async def test_fake_web_api_answers_like_slack(fake: FakeSlack) -> None:
     groups = (await client.usergroups_list(include_users=True))["usergroups"]
     assert groups[0]["handle"] == "mods" and groups[0]["users"] == ["UADMIN", "U123"]
 
-    view = await client.views_open(trigger_id="1.2.x", view={"type": "modal", "blocks": []})
+    view = await client.views_open(trigger_id=fake.trigger(), view={"type": "modal", "blocks": []})
     await client.views_update(view_id=view["view"]["id"], view={"type": "modal", "blocks": []})
     assert (await client.team_info())["team"]["id"] == "T0001"
 
@@ -372,7 +372,8 @@ async def test_message_shortcut_opens_modal(bolt: Bolt) -> None:
 
     target = sr.message("U123", "C0KUDOS", "I fixed the build")
     payload = sr.message_action(
-        "kudos_message", "UADMIN", "C0KUDOS", target, bolt.fake.response_url("shortcut")
+        "kudos_message", "UADMIN", "C0KUDOS", target, bolt.fake.response_url("shortcut"),
+        trigger_id=bolt.fake.trigger(),
     )
     status, _, _ = await bolt.sender.send_payload(payload)
     assert status == 200

@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.channels import Channels
+from adapters.slack.markup import decode, member_names
 from adapters.slack.people import People
 from bot.commands import CommandKind, CommandSpec, OptionType, UsageError
+from bot.emoji import canonical
 from bot.events import (
     CommandInvoked,
     Community,
@@ -31,7 +33,6 @@ from bot.settings import SlackSettings
 PLATFORM = "slack"
 # Message subtypes that are still a member saying something; edits, joins, bots etc. are not.
 _SAID = frozenset({None, "file_share", "thread_broadcast"})
-_SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 
 def community(team_id: str) -> Community:
@@ -39,7 +40,15 @@ def community(team_id: str) -> Community:
 
 
 def team_of(body: dict[str, Any]) -> str:
-    team = body.get("team_id") or body.get("team") or (body.get("view") or {}).get("team_id")
+    """The workspace Hearth is installed in, as bolt reads it: in a shared (Slack Connect)
+    channel the envelope's `team_id` is the other organisation's, so the installation's team
+    (`authorizations[0]`, a view's `app_installed_team_id`) comes first."""
+    for auth in body.get("authorizations") or ():
+        if isinstance(auth, dict) and auth.get("team_id"):
+            return str(auth["team_id"])
+    view = body.get("view") or {}
+    team = (view.get("app_installed_team_id") or body.get("team_id") or body.get("team")
+            or view.get("team_id"))
     return team["id"] if isinstance(team, dict) else str(team or "")
 
 
@@ -68,12 +77,15 @@ class Inbound:
         where = community(team_of(body))
         event_id = body.get("event_id")
         at = self.now()
-        if kind == "team_join" and self.settings.join_event == "team_join":
+        if kind in ("team_join", "user_change") and self.settings.join_event == "team_join":
             person = self.people.remember(event["user"])
+            member = await self.people.actor(person.user_id)
             if event["user"].get("deleted"):
-                return None
-            return MemberJoined(where, at, member=await self.people.actor(person.user_id),
-                                event_id=event_id)
+                # Slack has no team_leave: a deactivated account is the member leaving.
+                return MemberLeft(where, at, member=member, event_id=event_id)
+            if kind == "user_change":
+                return None  # a profile edit
+            return MemberJoined(where, at, member=member, event_id=event_id)
         if kind in ("member_joined_channel", "member_left_channel"):
             if self.settings.join_event != "member_joined_channel":
                 return None
@@ -94,7 +106,7 @@ class Inbound:
                 where, at, reactor=await self.people.actor(event["user"]),
                 channel=item["channel"], message_id=item["ts"],
                 message_author=(await self.member(author)) if author else None,
-                emoji=_SKIN_TONE.sub("", event.get("reaction", "")), event_id=event_id)
+                emoji=canonical(event.get("reaction", "")), event_id=event_id)
         return None
 
     async def _message(self, where: Community, at: datetime, event: dict[str, Any],
@@ -107,8 +119,12 @@ class Inbound:
         channel = event["channel"]
         return MessagePosted(
             where, at, author=await self.people.actor(event["user"]), channel=channel,
-            message_id=event["ts"], content=event.get("text", ""),
+            message_id=event["ts"], content=self.text(event.get("text", "")),
             channel_name=await self.channels.name_of(channel), event_id=event_id)
+
+    def text(self, raw: str) -> str:
+        """What a member wrote, as neutral text (Slack escapes it and wraps links and names)."""
+        return decode(raw, self.channels.known_name)
 
     async def _is_join_channel(self, channel: str) -> bool:
         wanted = self.settings.join_channel
@@ -144,7 +160,7 @@ class Inbound:
         return best, best is not None and len(words) > len(best.words)
 
     async def command(self, body: dict[str, Any]) -> CommandInvoked:
-        line = self.line(body.get("command", ""), body.get("text", ""))
+        line = self.line(body.get("command", ""), self.text(body.get("text", "")))
         actor = await self.people.actor(body["user_id"], with_level=True)
         return CommandInvoked(
             community(team_of(body)), self.now(), actor=actor, line=line,
@@ -163,7 +179,16 @@ class Inbound:
             if (opt is not None and opt.type is OptionType.MEMBER
                     and isinstance(value, MemberRef) and value.user_id):
                 out[name] = await self.member(value.user_id)
+            elif opt is not None and opt.type is OptionType.TEXT and isinstance(value, str):
+                out[name] = await self._named(value)
         return out
+
+    async def _named(self, text: str) -> str:
+        """Free text with its member tokens as names, the way the member saw them."""
+        names = {}
+        for token in set(re.findall(r"<@([UW][A-Z0-9]+)>", text)):
+            names[token] = (await self.member(token)).name
+        return member_names(text, names.get)
 
     # -- interactivity ------------------------------------------------------------------
 
@@ -178,7 +203,7 @@ class Inbound:
         author = message.get("user") or message.get("bot_id") or ""
         ref = await self.member(author) if message.get("user") else MemberRef(author, None, True)
         return MessageRef(channel=channel, message_id=message.get("ts", ""), author=ref,
-                          content=message.get("text", ""))
+                          content=self.text(message.get("text", "")))
 
     async def invoked(self, body: dict[str, Any], spec: CommandSpec, args: dict[str, Any],
                       channel: str | None, event_id: str) -> CommandInvoked:

@@ -21,7 +21,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.channels import Channels
 from adapters.slack.people import People
-from adapters.slack.render import render
+from adapters.slack.render import pieces, render
 from bot.actions import (
     Action,
     DirectMessage,
@@ -35,7 +35,7 @@ from bot.actions import (
 from bot.events import Community
 from bot.ports import Receipt
 from bot.settings import SlackSettings
-from bot.text import Text
+from bot.text import Spelling, Text
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,9 @@ DM_CLOSED = frozenset({"cannot_dm_bot", "user_disabled", "user_not_found", "user
                        "restricted_action"})
 NOT_FOUND = frozenset({"channel_not_found", "message_not_found", "user_not_found",
                        "no_such_subteam", "is_archived"})
+# chat.postMessage errors that mean "Hearth may not post in this channel" (a channel it wasn't
+# invited to; a DM or private conversation between other people shows as channel_not_found).
+NOT_INVITED = frozenset({"not_in_channel", "channel_not_found"})
 FORBIDDEN = frozenset({"not_in_channel", "restricted_action", "missing_scope", "not_authed",
                        "permission_denied", "cant_update_message", "no_permission"})
 
@@ -73,16 +76,46 @@ class Outbound:
     """The Sink for everything not tied to one interaction (events, scheduled work)."""
 
     def __init__(self, client, people: People, channels: Channels, settings: SlackSettings,
-                 tz_for: Callable[[Community], tzinfo]) -> None:
+                 tz_for: Callable[[Community], tzinfo], spell: Spelling = lambda _: None
+                 ) -> None:
         self.client = client
         self.people = people
         self.channels = channels
         self.settings = settings
         self.tz_for = tz_for
+        self.spell = spell
         self._dms: dict[str, str] = {}
+        self._not_invited: set[str] = set()
 
     def mrkdwn(self, community: Community, text: Text) -> str:
-        return render(text, self.tz_for(community), self.channels.known_id)
+        return render(text, self.tz_for(community), self.channels.known_id,
+                      user_name=self.people.known_name, spell=self.spell)
+
+    async def send(self, channel: str, mrkdwn: str) -> Receipt:
+        """chat.postMessage, in as many messages as Slack needs to show all of it; the receipt
+        names the first (the one a later edit finds)."""
+        first = None
+        for piece in pieces(mrkdwn):
+            resp = await self.client.chat_postMessage(channel=channel, text=piece)
+            first = first or Receipt(True, resp["ts"], resp["channel"])
+        assert first is not None
+        return first
+
+    def not_invited(self, channel: str, error: str) -> None:
+        """Say once per channel which invitation is missing, for the admin reading the log."""
+        if channel in self._not_invited:
+            return
+        self._not_invited.add(channel)
+        name = self.channels.known_name(channel)
+        where = f"#{name} ({channel})" if name else channel
+        if error == "not_in_channel":
+            log.warning("slack: Hearth isn't a member of %s, so its posts there go privately to "
+                        "whoever ran the command; invite it with /invite in that channel",
+                        where)
+        else:
+            log.warning("slack: Slack won't let Hearth post in %s (%s): a DM or private "
+                        "conversation it wasn't added to; posts from commands run there go "
+                        "privately to whoever ran them", where, error)
 
     async def perform(self, action: Action) -> Receipt:
         try:
@@ -114,9 +147,13 @@ class Outbound:
             log.warning("no Slack channel called #%s; create it or fix [community.channels]",
                         channel.lstrip("#"))
             return Receipt(False, reason="not_found")
-        resp = await self.client.chat_postMessage(channel=channel_id,
-                                                  text=self.mrkdwn(community, text))
-        return Receipt(True, resp["ts"], resp["channel"])
+        try:
+            return await self.send(channel_id, self.mrkdwn(community, text))
+        except SlackApiError as exc:
+            if _error(exc) in NOT_INVITED:
+                self.not_invited(channel_id, _error(exc))
+                return Receipt(False, reason="not_invited")
+            raise
 
     async def edit(self, action: EditPost) -> Receipt:
         if action.message_id is not None:
@@ -135,8 +172,8 @@ class Outbound:
     async def ephemeral(self, community: Community, channel: str, user_id: str, text: Text
                         ) -> Receipt:
         await self.channels.ensure_loaded()
-        await self.client.chat_postEphemeral(channel=channel, user=user_id,
-                                             text=self.mrkdwn(community, text))
+        for piece in pieces(self.mrkdwn(community, text)):
+            await self.client.chat_postEphemeral(channel=channel, user=user_id, text=piece)
         return Receipt(True, channel=channel)
 
     async def dm(self, community: Community, user_id: str, text: Text) -> Receipt:
@@ -146,13 +183,11 @@ class Outbound:
             if channel is None:
                 channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
                 self._dms[user_id] = channel
-            resp = await self.client.chat_postMessage(channel=channel,
-                                                      text=self.mrkdwn(community, text))
+            return await self.send(channel, self.mrkdwn(community, text))
         except SlackApiError as exc:
             if _error(exc) in DM_CLOSED:
                 return Receipt(False, reason="dm_closed")
             raise
-        return Receipt(True, resp["ts"], resp["channel"])
 
     async def role(self, action: GrantRole | RemoveRole) -> Receipt:
         group = self.settings.role_usergroups.get(action.role)
@@ -182,20 +217,17 @@ class InteractionSink:
         self.response_url = response_url
 
     async def perform(self, action: Action) -> Receipt:
+        if isinstance(action, Post) and action.channel == self.channel:
+            receipt = await self.outbound.perform(action)
+            if receipt.reason != "not_invited":
+                return receipt
+            # The command's own post can't go out where it was run: the invoker still sees it.
+            await self.perform(Respond(action.community, self.user_id, action.text))
+            return receipt
         if not isinstance(action, Respond) or action.user_id != self.user_id:
             return await self.outbound.perform(action)
-        if self.response_url:
-            await self.outbound.channels.ensure_loaded()
-            text = self.outbound.mrkdwn(action.community, action.text)
-            webhook = AsyncWebhookClient(self.response_url, retry_handlers=retry_handlers())
-            try:
-                resp = await webhook.send(text=text, response_type="ephemeral",
-                                          replace_original=False)
-                if resp.status_code == 200:
-                    return Receipt(True)
-                log.info("response_url answered %s; replying another way", resp.status_code)
-            except Exception as exc:  # an expired or unreachable response_url
-                log.info("response_url failed (%r); replying another way", exc)
+        if self.response_url and await self._respond(action):
+            return Receipt(True)
         if self.channel:
             try:
                 return await self.outbound.ephemeral(action.community, self.channel,
@@ -203,3 +235,19 @@ class InteractionSink:
             except SlackApiError as exc:
                 log.info("chat.postEphemeral failed (%s); replying by DM", _error(exc))
         return await self.outbound.perform(action)
+
+    async def _respond(self, action: Respond) -> bool:
+        """Through response_url (ephemeral), which Slack lets us use a few times per command."""
+        await self.outbound.channels.ensure_loaded()
+        webhook = AsyncWebhookClient(self.response_url or "", retry_handlers=retry_handlers())
+        for piece in pieces(self.outbound.mrkdwn(action.community, action.text)):
+            try:
+                resp = await webhook.send(text=piece, response_type="ephemeral",
+                                          replace_original=False)
+            except Exception as exc:  # an expired or unreachable response_url
+                log.info("response_url failed (%r); replying another way", exc)
+                return False
+            if resp.status_code != 200:
+                log.info("response_url answered %s; replying another way", resp.status_code)
+                return False
+        return True

@@ -52,6 +52,11 @@ class _TtlCache:
         self._values: dict[str, tuple[float, Any]] = {}
         self._pending: dict[str, asyncio.Future[Any]] = {}
 
+    def peek(self, key: str) -> Any:
+        """The cached value, even a stale one, without fetching; None if never fetched."""
+        hit = self._values.get(key)
+        return hit[1] if hit is not None else None
+
     def put(self, key: str, value: Any) -> None:
         self._values[key] = (time.monotonic() + self.ttl, value)
 
@@ -90,6 +95,11 @@ class People:
         person = person_from(user)
         self._people.put(person.user_id, person)
         return person
+
+    def known_name(self, user_id: str) -> str | None:
+        """Without a request: the name last seen, for showing a member token in text."""
+        person = self._people.peek(user_id)
+        return person.name if person is not None else None
 
     async def person(self, user_id: str) -> Person:
         """Raises SlackApiError if Slack can't say; callers decide whether that is fatal."""

@@ -11,6 +11,7 @@ from typing import Any
 from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
 from bot.cog import Cog, Context, Listener, Standing
 from bot.commands import Command, CommandSpec, Option, OptionType
+from bot.emoji import canonical
 from bot.events import (
     CommandInvoked,
     Community,
@@ -176,7 +177,8 @@ class ReputationCog(Cog):
 
     async def on_reaction(self, event: ReactionAdded, ctx: Context) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
-        if event.emoji not in cfg.thank_reactions or event.message_author is None:
+        if (canonical(event.emoji) not in {canonical(e) for e in cfg.thank_reactions}
+                or event.message_author is None):
             return _NOTHING
         target = await self._known(event.community, event.message_author)
         giver = _Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
