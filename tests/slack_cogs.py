@@ -39,6 +39,9 @@ FLAG = CommandSpec("flag message", "Ask the moderators to look at a message.", (
 PIN = CommandSpec("save", "Save a message for later.", (
     Option("message", OptionType.TEXT, "The message"),
 ), kind=CommandKind.MESSAGE_ACTION)
+ROLL = CommandSpec("roll", "List many lines (a long answer), publicly and privately.", (
+    Option("lines", OptionType.INTEGER, "How many", min_value=1),
+))
 CAUTION = CommandSpec("caution", "Caution a member (moderators).", (
     Option("member", OptionType.MEMBER, "Who"),
     Option("reason", OptionType.TEXT, "Why"),
@@ -52,10 +55,11 @@ class ProbeCog(Cog):
         super().__init__(services)
         self.seen: list[Event] = []
         self.args: list[tuple[str, dict[str, Any]]] = []
+        self.events: list[CommandInvoked] = []
 
     def commands(self) -> list[Command]:
         return [Command(s, self.run) for s in (KUDOS, CONTEST_ENTER, CONTEST_VOTE, ABOUT, FLAG,
-                                               PIN, CAUTION)]
+                                               PIN, CAUTION)] + [Command(ROLL, self.roll)]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {ReactionAdded: self.on_event, MessagePosted: self.on_event}
@@ -73,6 +77,7 @@ class ProbeCog(Cog):
                   ) -> list[Action]:
         name = event.command or (event.line or "").split()[0]
         self.args.append((name, args))
+        self.events.append(event)
         c = event.community
         if "member" in args and args["member"] is not None and name in ("kudos", "caution"):
             who = args["member"]
@@ -92,6 +97,18 @@ class ProbeCog(Cog):
                 ") from ", UserText(event.actor.name), ": ", UserText(args["reason"] or "")))]
         shown = ", ".join(f"{k}={_show(v)}" for k, v in sorted(args.items()) if v is not None)
         return [Respond(c, event.actor.user_id, Text((UserText(f"{name}: {shown}"),)))]
+
+
+    async def roll(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+                   ) -> list[Action]:
+        """Numbered lines of member text with entities and a mention in each: what a long
+        `/contest show` is made of."""
+        lines = [Text.of(f"{i}. ", UserText("Fish & chips <best>"), " by ",
+                         Mention(event.actor.user_id, event.actor.name), " ", UserText("x" * 60))
+                 for i in range(1, args["lines"] + 1)]
+        text = Text.join(lines)
+        c = event.community
+        return [Post(c, event.channel or "general", text), Respond(c, event.actor.user_id, text)]
 
 
 def _show(value: Any) -> str:

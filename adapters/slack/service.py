@@ -129,9 +129,11 @@ class SlackService:
     async def _connect(self) -> None:
         """Socket Mode: ask for a connection URL until Slack answers; a refused token ends it."""
         delay, longest = self.backoff
+        # Without the client's own retries: this loop is the retrying, and it hears a stop.
+        opener = AsyncWebClient(base_url=self.client.base_url)
         while True:
             try:
-                opened = await self.client.apps_connections_open(app_token=self.app_token)
+                opened = await opener.apps_connections_open(app_token=self.app_token)
                 break
             except SlackApiError as exc:
                 error = str(exc.response.get("error", ""))
