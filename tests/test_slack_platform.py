@@ -332,3 +332,15 @@ async def test_commands_are_named_the_way_this_workspace_types_them(tmp_path: Pa
         assert "`/hearth appeal &lt;case&gt; &lt;text&gt;`" in answers["help"]
         assert "Usage: `/hearth kudos &lt;member&gt; [reason]`" in answers["usage"]
         assert "`/kudos" not in answers["help"] + answers["usage"]
+
+
+async def test_answers_beyond_what_response_url_takes_arrive_another_way(rig: Rig) -> None:
+    await rig.command("/roll", "3000", name="roll")  # about 270,000 characters: 7 pieces
+    await rig.service.drain()
+    by_url = rig.fake.calls_to("response_url")
+    ephemeral = rig.fake.calls_to("chat.postEphemeral")
+    assert [r.status for c, r in zip(rig.fake.calls, rig.fake.responses, strict=True)
+            if c.method == "response_url"] == [200] * 5  # all Slack takes, none refused
+    assert all(e["user"] == "U123" for e in ephemeral)
+    lines = "\n".join(p["text"] for p in by_url + ephemeral).split("\n")
+    assert [line.split(".")[0] for line in lines] == [str(i) for i in range(1, 3001)]

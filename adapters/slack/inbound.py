@@ -6,13 +6,12 @@ interactions the trigger or view id), so the runtime's claim makes redeliveries 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.channels import Channels
-from adapters.slack.markup import decode, member_names
+from adapters.slack.markup import decode, member_ids, member_names
 from adapters.slack.people import People
 from bot.commands import CommandKind, CommandSpec, OptionType, UsageError
 from bot.emoji import canonical
@@ -186,7 +185,7 @@ class Inbound:
     async def _named(self, text: str) -> str:
         """Free text with its member tokens as names, the way the member saw them."""
         names = {}
-        for token in set(re.findall(r"<@([UW][A-Z0-9]+)>", text)):
+        for token in member_ids(text):
             names[token] = (await self.member(token)).name
         return member_names(text, names.get)
 

@@ -43,6 +43,10 @@ def _unwrap(inner: str, channel_name: Callable[[str], str | None]) -> str:
     return label if target.startswith("mailto:") and label else target
 
 
+def member_ids(text: str) -> set[str]:
+    return set(_MEMBER_TOKEN.findall(text))
+
+
 def member_names(text: str, name: Callable[[str], str | None]) -> str:
     """Member tokens as `@name` for text that is shown, not parsed (unknown ids stay tokens)."""
     return _MEMBER_TOKEN.sub(lambda m: f"@{name(m.group(1)) or m.group(1)}", text)

@@ -45,6 +45,7 @@ DM_CLOSED = frozenset({"cannot_dm_bot", "user_disabled", "user_not_found", "user
                        "restricted_action"})
 NOT_FOUND = frozenset({"channel_not_found", "message_not_found", "user_not_found",
                        "no_such_subteam", "is_archived"})
+RESPONSE_URL_USES = 5
 # chat.postMessage errors that mean "Hearth may not post in this channel" (a channel it wasn't
 # invited to; a DM or private conversation between other people shows as channel_not_found).
 NOT_INVITED = frozenset({"not_in_channel", "channel_not_found"})
@@ -91,11 +92,11 @@ class Outbound:
         return render(text, self.tz_for(community), self.channels.known_id,
                       user_name=self.people.known_name, spell=self.spell)
 
-    async def send(self, channel: str, mrkdwn: str) -> Receipt:
-        """chat.postMessage, in as many messages as Slack needs to show all of it; the receipt
-        names the first (the one a later edit finds)."""
+    async def send(self, channel: str, parts: list[str]) -> Receipt:
+        """chat.postMessage, one message per piece (see `pieces`); the receipt names the first
+        (the one a later edit finds)."""
         first = None
-        for piece in pieces(mrkdwn):
+        for piece in parts:
             resp = await self.client.chat_postMessage(channel=channel, text=piece)
             first = first or Receipt(True, resp["ts"], resp["channel"])
         assert first is not None
@@ -148,7 +149,7 @@ class Outbound:
                         channel.lstrip("#"))
             return Receipt(False, reason="not_found")
         try:
-            return await self.send(channel_id, self.mrkdwn(community, text))
+            return await self.send(channel_id, pieces(self.mrkdwn(community, text)))
         except SlackApiError as exc:
             if _error(exc) in NOT_INVITED:
                 self.not_invited(channel_id, _error(exc))
@@ -169,21 +170,22 @@ class Outbound:
                         raise
         return await self.post(action.community, action.channel, action.text)
 
-    async def ephemeral(self, community: Community, channel: str, user_id: str, text: Text
-                        ) -> Receipt:
-        await self.channels.ensure_loaded()
-        for piece in pieces(self.mrkdwn(community, text)):
+    async def ephemeral(self, channel: str, user_id: str, parts: list[str]) -> Receipt:
+        for piece in parts:
             await self.client.chat_postEphemeral(channel=channel, user=user_id, text=piece)
         return Receipt(True, channel=channel)
 
     async def dm(self, community: Community, user_id: str, text: Text) -> Receipt:
         await self.channels.ensure_loaded()
+        return await self.dm_parts(user_id, pieces(self.mrkdwn(community, text)))
+
+    async def dm_parts(self, user_id: str, parts: list[str]) -> Receipt:
         try:
             channel = self._dms.get(user_id)
             if channel is None:
                 channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
                 self._dms[user_id] = channel
-            return await self.send(channel, self.mrkdwn(community, text))
+            return await self.send(channel, parts)
         except SlackApiError as exc:
             if _error(exc) in DM_CLOSED:
                 return Receipt(False, reason="dm_closed")
@@ -215,6 +217,7 @@ class InteractionSink:
         self.user_id = user_id
         self.channel = channel
         self.response_url = response_url
+        self._uses = 0  # Slack takes 5 messages per response_url
 
     async def perform(self, action: Action) -> Receipt:
         if isinstance(action, Post) and action.channel == self.channel:
@@ -226,28 +229,38 @@ class InteractionSink:
             return receipt
         if not isinstance(action, Respond) or action.user_id != self.user_id:
             return await self.outbound.perform(action)
-        if self.response_url and await self._respond(action):
+        await self.outbound.channels.ensure_loaded()
+        parts = pieces(self.outbound.mrkdwn(action.community, action.text))
+        rest = parts[await self._by_url(parts):]
+        if not rest:
             return Receipt(True)
         if self.channel:
             try:
-                return await self.outbound.ephemeral(action.community, self.channel,
-                                                     action.user_id, action.text)
+                return await self.outbound.ephemeral(self.channel, self.user_id, rest)
             except SlackApiError as exc:
                 log.info("chat.postEphemeral failed (%s); replying by DM", _error(exc))
-        return await self.outbound.perform(action)
+        try:
+            return await self.outbound.dm_parts(self.user_id, rest)
+        except SlackApiError as exc:
+            log.warning("slack refused a private answer: %s", _error(exc))
+            return Receipt(False, reason=_reason(exc))
 
-    async def _respond(self, action: Respond) -> bool:
-        """Through response_url (ephemeral), which Slack lets us use a few times per command."""
-        await self.outbound.channels.ensure_loaded()
-        webhook = AsyncWebhookClient(self.response_url or "", retry_handlers=retry_handlers())
-        for piece in pieces(self.outbound.mrkdwn(action.community, action.text)):
+    async def _by_url(self, parts: list[str]) -> int:
+        """Send what response_url takes (5 messages per command); how many pieces went."""
+        if not self.response_url:
+            return 0
+        webhook = AsyncWebhookClient(self.response_url, retry_handlers=retry_handlers())
+        sent = 0
+        for piece in parts[:max(0, RESPONSE_URL_USES - self._uses)]:
+            self._uses += 1
             try:
                 resp = await webhook.send(text=piece, response_type="ephemeral",
                                           replace_original=False)
             except Exception as exc:  # an expired or unreachable response_url
                 log.info("response_url failed (%r); replying another way", exc)
-                return False
+                break
             if resp.status_code != 200:
                 log.info("response_url answered %s; replying another way", resp.status_code)
-                return False
-        return True
+                break
+            sent += 1
+        return sent

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
 
+from adapters.slack.markup import member_names
 from bot.text import (
     ChannelLink,
     CommandRef,
@@ -29,7 +30,6 @@ from bot.text import (
 MAX_TEXT = 40_000
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-_MEMBER_TOKEN = re.compile(r"<@([UW][A-Z0-9]+)>")
 # What a piece must never be cut inside: an entity, or anything in angle brackets.
 _ATOMS = re.compile(r"&[a-z]+;|<[^<>\n]*>")
 # mrkdwn's formatting characters; `_` only where it could open or close italics.
@@ -45,7 +45,7 @@ def escape(text: str) -> str:
 
 def member_text(text: str, user_name: Callable[[str], str | None] = lambda _: None) -> str:
     """What a member wrote: shown as written, never a ping, a link or formatting."""
-    text = _MEMBER_TOKEN.sub(lambda m: f"@{user_name(m.group(1)) or m.group(1)}", text)
+    text = member_names(text, user_name)
     out = _FORMATS.sub(lambda m: _FORMATTING[m.group(0)], escape(text))
     return _QUOTE.sub("\uff1e", out)
 
