@@ -117,3 +117,8 @@ def _show(value: Any) -> str:
     if hasattr(value, "user_id"):
         return f"{value.user_id}({value.name})"
     return str(value)
+
+
+def probe(rig: Any) -> ProbeCog:
+    """The ProbeCog in a Slack rig (see the `rig` fixture)."""
+    return next(c for c in rig.app.runtime.cogs if isinstance(c, ProbeCog))

@@ -4,26 +4,13 @@ real Hearth behind it, every Web API call recorded by FakeSlack."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from adapters.slack import forms
 from tests.fakes import slack_requests as sr
-from tests.slack_cogs import ProbeCog
+from tests.slack_cogs import ProbeCog, probe
 from tests.slack_rig import Rig, slack_rig
-
-
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with slack_rig(tmp_path, cogs=[ProbeCog]) as r:
-        yield r
-
-
-def probe(rig: Rig) -> ProbeCog:
-    return next(c for c in rig.app.runtime.cogs if isinstance(c, ProbeCog))
 
 
 def statuses(rig: Rig, method: str) -> list[int]:

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import random
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,19 +18,8 @@ from bot.config import ConfigError
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import config_from
-from tests.slack_cogs import ProbeCog
+from tests.slack_cogs import ProbeCog, probe
 from tests.slack_rig import Rig, seed, slack_rig
-
-
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with slack_rig(tmp_path, cogs=[ProbeCog]) as r:
-        yield r
-
-
-def probe(rig: Rig) -> ProbeCog:
-    return next(c for c in rig.app.runtime.cogs if isinstance(c, ProbeCog))
-
 
 # ------------------------------------------------------------------ 1. escaped text, once
 
