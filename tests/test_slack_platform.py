@@ -7,6 +7,7 @@ import asyncio
 import logging
 import random
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -227,8 +228,29 @@ async def test_a_deactivated_member_is_said_goodbye_to(tmp_path: Path) -> None:
         await rig.event(sr.user_change("UNEW", "newbie", title="Potter"))  # a profile edit
         await rig.event(sr.user_change("UNEW", "newbie", deleted=True))
         await rig.service.drain()
+        await rig.event(sr.user_change("UNEW", "newbie", deleted=True, title="Gone"))
+        await rig.service.drain()
         said = [p["text"] for p in rig.posts("C0WELCOME")][welcomes:]
         assert len(said) == 1 and said[0].startswith("newbie has moved on"), said
+
+
+async def test_a_reactivated_member_is_welcomed_back_only_after_greet_again_after(
+        tmp_path: Path) -> None:
+    async with slack_rig(tmp_path, toml='[greetings]\ngreet_again_after = "30d"\n') as rig:
+        async def away_and_back(days: int) -> list[str]:
+            before = len(rig.posts("C0WELCOME"))
+            await rig.event(sr.user_change("UNEW", "newbie", deleted=True))
+            await rig.service.drain()
+            rig.clock.set(rig.clock.now() + timedelta(days=days))
+            await rig.event(sr.user_change("UNEW", "newbie", deleted=False))
+            await rig.service.drain()
+            return [p["text"] for p in rig.posts("C0WELCOME")][before:]
+
+        await rig.event(sr.team_join("UNEW", "newbie"))
+        await rig.service.drain()
+        assert await away_and_back(days=3) == []  # greeted 3 days ago: not again
+        back = await away_and_back(days=40)
+        assert len(back) == 1 and "<@UNEW>" in back[0]
 
 
 # ------------------------------------------------------------------ 8. Socket Mode

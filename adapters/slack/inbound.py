@@ -77,14 +77,18 @@ class Inbound:
         event_id = body.get("event_id")
         at = self.now()
         if kind in ("team_join", "user_change") and self.settings.join_event == "team_join":
-            person = self.people.remember(event["user"])
+            before, person = self.people.remember(event["user"])
             member = await self.people.actor(person.user_id)
-            if event["user"].get("deleted"):
-                # Slack has no team_leave: a deactivated account is the member leaving.
+            if person.deleted:
+                # Slack has no team_leave: a deactivated account is the member leaving (once:
+                # a deactivated account can still change).
+                if before is not None and before.deleted:
+                    return None
                 return MemberLeft(where, at, member=member, event_id=event_id)
-            if kind == "user_change":
-                return None  # a profile edit
-            return MemberJoined(where, at, member=member, event_id=event_id)
+            if kind == "team_join" or (before is not None and before.deleted):
+                # A new account, or one reactivated (as far as this process has seen).
+                return MemberJoined(where, at, member=member, event_id=event_id)
+            return None  # a profile edit
         if kind in ("member_joined_channel", "member_left_channel"):
             if self.settings.join_event != "member_joined_channel":
                 return None
