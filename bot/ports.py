@@ -6,6 +6,7 @@ Storage implements the stores (SQLite today; PostgreSQL could sit beside it), ad
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,6 +37,8 @@ class Receipt:
     channel: str | None = None
     # Why not: "dm_closed", "unsupported", "forbidden", "not_found", "failed".
     reason: str | None = None
+    # A post the platform took in several messages: the ids after `message_id`, in order.
+    more_ids: tuple[str, ...] = ()
 
 
 class Sink(Protocol):
@@ -59,8 +62,9 @@ class JobStore(Protocol):
 
 class PostStore(Protocol):
     async def record(self, community: Community, key: str, channel: str, message_id: str,
-                     at: datetime) -> None: ...
-    async def find(self, community: Community, key: str) -> tuple[str, str] | None: ...
+                     at: datetime, more_ids: Sequence[str] = ()) -> None: ...
+    async def find(self, community: Community, key: str
+                   ) -> tuple[str, str, tuple[str, ...]] | None: ...
 
 
 class Directory(Protocol):

@@ -448,8 +448,13 @@ class ReputationCog(Cog):
         if name is None:
             record = await self.storage.members.get(ctx.community, user_id)
             name = record.name if record else user_id
+        failed = ctx.settings.reputation.messages.badge_role_failed
+        told = (Respond(ctx.community, by, failed.render(
+            self.services.rng, ctx.channels, name=name, badge=badge.name, role=badge.role)),
+                ) if by and badge.role else ()
         return [self._announce(ctx, user_id, name, badge, reason if by else None),
-                *([GrantRole(ctx.community, user_id, badge.role)] if badge.role else [])]
+                *([GrantRole(ctx.community, user_id, badge.role, if_failed=told)]
+                  if badge.role else [])]
 
     def _announce(self, ctx: Context, user_id: str, name: str, badge: BadgeSettings,
                   reason: str | None) -> Action:
