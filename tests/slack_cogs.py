@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, Post, Respond, Timeout
+from bot.actions import Action, DirectMessage, EditPost, Post, Respond, Timeout
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
 from bot.events import CommandInvoked, Event, MessagePosted, ReactionAdded
@@ -42,6 +42,9 @@ PIN = CommandSpec("save", "Save a message for later.", (
 ROLL = CommandSpec("roll", "List many lines (a long answer), publicly and privately.", (
     Option("lines", OptionType.INTEGER, "How many", min_value=1),
 ))
+BOARD = CommandSpec("board", "Post or update a long board in this channel.", (
+    Option("lines", OptionType.INTEGER, "How many", min_value=1),
+))
 CAUTION = CommandSpec("caution", "Caution a member (moderators).", (
     Option("member", OptionType.MEMBER, "Who"),
     Option("reason", OptionType.TEXT, "Why"),
@@ -58,8 +61,9 @@ class ProbeCog(Cog):
         self.events: list[CommandInvoked] = []
 
     def commands(self) -> list[Command]:
-        return [Command(s, self.run) for s in (KUDOS, CONTEST_ENTER, CONTEST_VOTE, ABOUT, FLAG,
-                                               PIN, CAUTION)] + [Command(ROLL, self.roll)]
+        return [*(Command(s, self.run) for s in (KUDOS, CONTEST_ENTER, CONTEST_VOTE, ABOUT,
+                                                 FLAG, PIN, CAUTION)),
+                Command(ROLL, self.roll), Command(BOARD, self.board)]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {ReactionAdded: self.on_event, MessagePosted: self.on_event}
@@ -103,12 +107,22 @@ class ProbeCog(Cog):
                    ) -> list[Action]:
         """Numbered lines of member text with entities and a mention in each: what a long
         `/contest show` is made of."""
-        lines = [Text.of(f"{i}. ", UserText("Fish & chips <best>"), " by ",
-                         Mention(event.actor.user_id, event.actor.name), " ", UserText("x" * 60))
-                 for i in range(1, args["lines"] + 1)]
-        text = Text.join(lines)
+        text = _lines(event, args["lines"])
         c = event.community
         return [Post(c, event.channel or "general", text), Respond(c, event.actor.user_id, text)]
+
+    async def board(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+                    ) -> list[Action]:
+        """One post kept up to date: the first run posts it, later runs edit it."""
+        return [EditPost(event.community, event.channel or "general", "board",
+                         _lines(event, args["lines"]))]
+
+
+def _lines(event: CommandInvoked, count: int) -> Text:
+    return Text.join([Text.of(f"{i}. ", UserText("Fish & chips <best>"), " by ",
+                              Mention(event.actor.user_id, event.actor.name), " ",
+                              UserText("x" * 60))
+                      for i in range(1, count + 1)])
 
 
 def _show(value: Any) -> str:

@@ -173,6 +173,22 @@ async def test_long_posts_and_answers_are_split_at_line_breaks_and_nothing_is_lo
                    for i, line in enumerate(lines, 1))
 
 
+async def test_editing_a_long_post_keeps_every_piece_up_to_date(rig: Rig) -> None:
+    def shown() -> list[str]:
+        msgs = sorted((ts, m["text"]) for (ch, ts), m in rig.fake.messages.items()
+                      if ch == "C0GENERAL")
+        return "\n".join(text for _, text in msgs).split("\n")
+
+    for lines in (1500, 300, 1500):  # several pieces, then one (the rest deleted), then more
+        await rig.command("/board", str(lines), name=f"board{lines}")
+        await rig.service.drain()
+        assert [line.split(".")[0] for line in shown()] == [str(i) for i in range(1, lines + 1)]
+        if lines == 1500 and not rig.fake.calls_to("chat.update"):
+            pieces = len(rig.posts("C0GENERAL"))
+    assert pieces > 1 and len(rig.fake.calls_to("chat.delete")) == pieces - 1
+    assert len(rig.posts("C0GENERAL")) == pieces + pieces - 1  # the first piece was edited
+
+
 def test_split_never_cuts_an_entity_or_a_mention() -> None:
     import re
 

@@ -95,12 +95,10 @@ class Outbound:
     async def send(self, channel: str, parts: list[str]) -> Receipt:
         """chat.postMessage, one message per piece (see `pieces`); the receipt names the first
         (the one a later edit finds)."""
-        first = None
-        for piece in parts:
-            resp = await self.client.chat_postMessage(channel=channel, text=piece)
-            first = first or Receipt(True, resp["ts"], resp["channel"])
-        assert first is not None
-        return first
+        posted = [await self.client.chat_postMessage(channel=channel, text=piece)
+                  for piece in parts]
+        return Receipt(True, posted[0]["ts"], posted[0]["channel"],
+                       more_ids=tuple(r["ts"] for r in posted[1:]))
 
     def not_invited(self, channel: str, error: str) -> None:
         """Say once per channel which invitation is missing, for the admin reading the log."""
@@ -157,18 +155,35 @@ class Outbound:
             raise
 
     async def edit(self, action: EditPost) -> Receipt:
-        if action.message_id is not None:
-            channel_id = await self.channels.id_for(action.channel)
-            if channel_id is not None:
+        """Update a post in place, every piece of it: pieces it no longer needs are deleted,
+        new ones added after it. A post deleted meanwhile is posted again."""
+        channel_id = await self.channels.id_for(action.channel)
+        if action.message_id is None or channel_id is None:
+            return await self.post(action.community, action.channel, action.text)
+        await self.channels.ensure_loaded()
+        parts = pieces(self.mrkdwn(action.community, action.text))
+        old = [action.message_id, *action.more_ids]
+        kept: list[str] = []
+        for i, piece in enumerate(parts):
+            if i < len(old):
                 try:
-                    resp = await self.client.chat_update(
-                        channel=channel_id, ts=action.message_id,
-                        text=self.mrkdwn(action.community, action.text))
-                    return Receipt(True, resp["ts"], resp["channel"])
+                    await self.client.chat_update(channel=channel_id, ts=old[i], text=piece)
+                    kept.append(old[i])
+                    continue
                 except SlackApiError as exc:
                     if _error(exc) != "message_not_found":
                         raise
-        return await self.post(action.community, action.channel, action.text)
+                    if i == 0:  # the post is gone: post it afresh
+                        return await self.post(action.community, action.channel, action.text)
+            resp = await self.client.chat_postMessage(channel=channel_id, text=piece)
+            kept.append(resp["ts"])
+        for ts in old[len(parts):]:
+            try:
+                await self.client.chat_delete(channel=channel_id, ts=ts)
+            except SlackApiError as exc:
+                if _error(exc) != "message_not_found":
+                    raise
+        return Receipt(True, kept[0], channel_id, more_ids=tuple(kept[1:]))
 
     async def ephemeral(self, channel: str, user_id: str, parts: list[str]) -> Receipt:
         for piece in parts:

@@ -499,6 +499,8 @@ class FakeSlack:
         msg = self.messages.get((channel, ts))
         if msg is None:
             return {"ok": False, "error": "message_not_found"}
+        if len(str(args.get("text", ""))) > MAX_TEXT:
+            args = {**args, "text": str(args["text"])[:MAX_TEXT]}
         msg.update(self._bot_message(args, ts))
         return {"channel": channel, "ts": ts, "text": msg["text"], "message": msg}
 
