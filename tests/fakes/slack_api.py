@@ -18,12 +18,14 @@ What Slack refuses, the fake refuses (sources in brackets):
 - Message text past 40,000 characters is truncated, not refused
   [api.slack.com/changelog/2018-04-truncating-really-long-messages].
 - A ``trigger_id`` opens one view, within 3 seconds of the interaction: later is
-  ``expired_trigger_id``, a second use ``exchanged_trigger_id``, one Slack never issued
-  ``invalid_trigger_id`` [api.slack.com/methods/views.open; api.slack.com/interactivity/handling,
-  "trigger_id ... expires in 3 seconds"]. Issue them with ``fake.trigger()``; time is the fake's
+  ``expired_trigger_id``, a second use ``exchanged_trigger_id`` ("The trigger_id was already
+  exchanged in a previous call"), one Slack never issued ``invalid_trigger_id``
+  [docs.slack.dev/reference/methods/views.open and views.push, "Errors";
+  api.slack.com/interactivity/handling, "trigger_id ... expires in 3 seconds"]. Issue them with ``fake.trigger()``; time is the fake's
   injected ``clock`` (plus ``advance``/``latency``), never a sleep.
 - A ``response_url`` works 5 times within 30 minutes [api.slack.com/interactivity/handling,
-  "Message responses"]; after that it answers 404 ``used_url`` / ``expired_url``.
+  "Message responses"]; after that it answers 404 (the body, ``used_url`` / ``expired_url``,
+  is the fake's wording: Hearth only relies on the status).
 - ``conversations.list`` and ``users.list`` return at most ``limit`` items and a
   ``response_metadata.next_cursor`` [api.slack.com/docs/pagination].
 """
