@@ -21,8 +21,9 @@ What Slack refuses, the fake refuses (sources in brackets):
   ``expired_trigger_id``, a second use ``exchanged_trigger_id`` ("The trigger_id was already
   exchanged in a previous call"), one Slack never issued ``invalid_trigger_id``
   [docs.slack.dev/reference/methods/views.open and views.push, "Errors";
-  api.slack.com/interactivity/handling, "trigger_id ... expires in 3 seconds"]. Issue them with ``fake.trigger()``; time is the fake's
-  injected ``clock`` (plus ``advance``/``latency``), never a sleep.
+  api.slack.com/interactivity/handling, "trigger_id ... expires in 3 seconds"]. Issue them
+  with ``fake.trigger()``; time is the fake's injected ``clock`` (plus ``advance``/``latency``),
+  never a sleep.
 - A ``response_url`` works 5 times within 30 minutes [api.slack.com/interactivity/handling,
   "Message responses"]; after that it answers 404 (the body, ``used_url`` / ``expired_url``,
   is the fake's wording: Hearth only relies on the status).
