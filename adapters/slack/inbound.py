@@ -40,16 +40,20 @@ def community(team_id: str) -> Community:
 
 
 def team_of(body: dict[str, Any]) -> str:
-    """The workspace Hearth is installed in, as bolt reads it: in a shared (Slack Connect)
-    channel the envelope's `team_id` is the other organisation's, so the installation's team
-    (`authorizations[0]`, a view's `app_installed_team_id`) comes first."""
-    for auth in body.get("authorizations") or ():
-        if isinstance(auth, dict) and auth.get("team_id"):
-            return str(auth["team_id"])
-    view = body.get("view") or {}
-    team = (view.get("app_installed_team_id") or body.get("team_id") or body.get("team")
-            or view.get("team_id"))
-    return team["id"] if isinstance(team, dict) else str(team or "")
+    """The workspace Hearth is installed in, read in the order bolt reads it (its
+    `extract_team_id`): in a shared (Slack Connect) channel the envelope's `team_id` is the other
+    organisation's, so a view's `app_installed_team_id` and an event's `authorizations[0]` come
+    before it."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    team = body.get("team")
+    auths = body.get("authorizations") or []
+    found = (view.get("app_installed_team_id")
+             or (team.get("id") if isinstance(team, dict) else team)
+             or (auths[0].get("team_id") if auths and isinstance(auths[0], dict) else None)
+             or body.get("team_id")
+             or (body.get("user") or {}).get("team_id")
+             or view.get("team_id"))
+    return str(found or "")
 
 
 def when(seconds: Any) -> datetime:
