@@ -292,6 +292,24 @@ async def test_a_refused_app_token_stops_with_a_clear_message(tmp_path: Path) ->
     assert len(fake.calls_to("apps.connections.open")) == 1  # no retrying a bad token
 
 
+async def test_a_refused_bot_token_stops_socket_mode_too(tmp_path: Path) -> None:
+    async with FakeSlack() as fake:
+        app = await bootstrap.build(config_from(""), rng=random.Random(1),
+                                    database=tmp_path / "h.sqlite3")
+        service = create(app, {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_APP_TOKEN": "xapp-1"},
+                         base_url=fake.api_url)
+        fake.fail("auth.test", "token_revoked")
+        try:
+            async with asyncio.timeout(10):
+                await service.start()
+                reason = await service.wait_failed()
+        finally:
+            await service.stop()
+            await app.close()
+    assert reason.startswith("Slack refused SLACK_BOT_TOKEN (token_revoked).")
+    assert fake.calls_to("apps.connections.open") == []
+
+
 async def test_unreachable_slack_is_retried_and_a_stop_is_heard(tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))

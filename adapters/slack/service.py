@@ -51,6 +51,10 @@ EVENTS = ("team_join", "user_change", "member_joined_channel", "member_left_chan
 # apps.connections.open errors that mean the app-level token itself is no good: retrying can't help.
 TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
                            "token_expired", "not_allowed_token_type", "missing_scope"})
+APP_TOKEN_FIX = ("Create an app-level token with the connections:write scope (Basic Information "
+                 "-> App-Level Tokens) and set SLACK_APP_TOKEN to it.")
+BOT_TOKEN_FIX = ("Copy the Bot User OAuth Token (xoxb-...) from OAuth & Permissions, reinstalling "
+                 "the app if it was removed, and set SLACK_BOT_TOKEN to it.")
 SECRET_MISSING = ("SLACK_SIGNING_SECRET is not set. HTTP mode needs it to check that requests "
                   "come from Slack; set it, or set SLACK_APP_TOKEN to use Socket Mode.")
 
@@ -127,20 +131,22 @@ class SlackService:
         self._pruner = asyncio.create_task(self._prune_periodically())
 
     async def _connect(self) -> None:
-        """Socket Mode: ask for a connection URL until Slack answers; a refused token ends it."""
+        """Socket Mode: check both tokens and ask for a connection URL until Slack answers; a
+        token Slack refuses ends it (retrying can't help), anything else is tried again."""
         delay, longest = self.backoff
         # Without the client's own retries: this loop is the retrying, and it hears a stop.
         opener = AsyncWebClient(base_url=self.client.base_url)
         while True:
+            variable, fix = "SLACK_BOT_TOKEN", BOT_TOKEN_FIX
             try:
+                await opener.auth_test(token=self.client.token)
+                variable, fix = "SLACK_APP_TOKEN", APP_TOKEN_FIX
                 opened = await opener.apps_connections_open(app_token=self.app_token)
                 break
             except SlackApiError as exc:
                 error = str(exc.response.get("error", ""))
                 if error in TOKEN_REFUSED:
-                    self._fail(f"Slack refused SLACK_APP_TOKEN ({error}). Create an app-level "
-                               "token with the connections:write scope (Basic Information -> "
-                               "App-Level Tokens) and set SLACK_APP_TOKEN to it.")
+                    self._fail(f"Slack refused {variable} ({error}). {fix}")
                     return
                 reason = error or repr(exc)
             except Exception as exc:  # unreachable: DNS, refused, timed out
