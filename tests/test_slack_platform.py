@@ -20,7 +20,7 @@ from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import config_from
 from tests.slack_cogs import ProbeCog, probe
-from tests.slack_rig import Rig, seed, slack_rig
+from tests.slack_rig import Rig, slack_rig
 
 # ------------------------------------------------------------------ 1. escaped text, once
 
@@ -272,21 +272,26 @@ async def test_a_reactivated_member_is_welcomed_back_only_after_greet_again_afte
 # ------------------------------------------------------------------ 8. Socket Mode
 
 
+async def failure_in_socket_mode(tmp_path: Path, fake: FakeSlack, bot_token: str,
+                                 app_token: str) -> str:
+    """Start Socket Mode against `fake` and return why it gave up."""
+    app = await bootstrap.build(config_from(""), rng=random.Random(1),
+                                database=tmp_path / "h.sqlite3")
+    service = create(app, {"SLACK_BOT_TOKEN": bot_token, "SLACK_APP_TOKEN": app_token},
+                     base_url=fake.api_url)
+    try:
+        async with asyncio.timeout(10):
+            await service.start()
+            return await service.wait_failed()
+    finally:
+        await service.stop()
+        await app.close()
+
+
 async def test_a_refused_app_token_stops_with_a_clear_message(tmp_path: Path) -> None:
     async with FakeSlack() as fake:
-        seed(fake)
-        app = await bootstrap.build(config_from(""), rng=random.Random(1),
-                                    database=tmp_path / "h.sqlite3")
-        service = create(app, {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-1-bad"},
-                         base_url=fake.api_url)
         fake.fail("apps.connections.open", "invalid_auth", times=5)
-        try:
-            async with asyncio.timeout(10):
-                await service.start()
-                reason = await service.wait_failed()
-        finally:
-            await service.stop()
-            await app.close()
+        reason = await failure_in_socket_mode(tmp_path, fake, "xoxb-test", "xapp-1-bad")
     assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in reason
     assert "xapp-1-bad" not in reason
     assert len(fake.calls_to("apps.connections.open")) == 1  # no retrying a bad token
@@ -294,18 +299,8 @@ async def test_a_refused_app_token_stops_with_a_clear_message(tmp_path: Path) ->
 
 async def test_a_refused_bot_token_stops_socket_mode_too(tmp_path: Path) -> None:
     async with FakeSlack() as fake:
-        app = await bootstrap.build(config_from(""), rng=random.Random(1),
-                                    database=tmp_path / "h.sqlite3")
-        service = create(app, {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_APP_TOKEN": "xapp-1"},
-                         base_url=fake.api_url)
         fake.fail("auth.test", "token_revoked")
-        try:
-            async with asyncio.timeout(10):
-                await service.start()
-                reason = await service.wait_failed()
-        finally:
-            await service.stop()
-            await app.close()
+        reason = await failure_in_socket_mode(tmp_path, fake, "xoxb-revoked", "xapp-1")
     assert reason.startswith("Slack refused SLACK_BOT_TOKEN (token_revoked).")
     assert fake.calls_to("apps.connections.open") == []
 
