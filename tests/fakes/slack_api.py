@@ -402,6 +402,8 @@ class FakeSlack:
             payload = await request.json()
         except ValueError:
             payload = {"_raw": await request.text()}
+        if isinstance(payload.get("text"), str) and len(payload["text"]) > MAX_TEXT:
+            payload["text"] = payload["text"][:MAX_TEXT]  # shown cut, like any message
         index = await self._record("response_url", {**payload, "_name": name})
         issued, uses = self._response_urls.get(name, (self.now(), 0))
         refused = ("expired_url" if self.now() - issued > RESPONSE_URL_LIFETIME
