@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.commands import Command, CommandSpec
 from bot.config import Config
 from bot.events import Community, Event
+from bot.metrics import Metrics
 from bot.permissions import Level
 from bot.scheduler import JobHandler, Scheduler
 from bot.settings import Section
@@ -68,6 +69,10 @@ class Services:
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Level] = field(
         default=lambda community, user_id: Level.MEMBER)
+    # What Hearth counts for monitoring (bot/metrics.py); the composition root shares one.
+    metrics: Metrics = field(default_factory=Metrics)
+    # Re-read the config file and apply it (admin /reload); filled by the composition root.
+    reload: Callable[[], Awaitable[Any]] | None = None
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: the highest points, all badges."""
@@ -87,6 +92,9 @@ class Cog:
 
     name: ClassVar[str]
     settings: ClassVar[type[Section] | None] = None
+    # Keys of this cog's section read only at start-up (they shape commands registered with
+    # the platforms); a reload that changes one is refused and asks for a restart.
+    restart_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -106,3 +114,8 @@ class Cog:
 
     async def stop(self) -> None:
         """Flush anything held in memory."""
+
+    async def reload(self) -> list[Action]:
+        """The config was reloaded (settings now read the new values); may return actions, such
+        as catching up on rules the new config added. What the cog holds in memory stays."""
+        return []

@@ -57,6 +57,8 @@ def post_key(user_id: str) -> str:
 class IntroductionsCog(Cog):
     name = "introductions"
     settings = IntroductionsSettings
+    # The fields shape /introduce as registered with Discord and Slack at start-up.
+    restart_keys = ("fields",)
 
     def __init__(self, services: Any) -> None:
         super().__init__(services)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -144,6 +145,13 @@ class ReputationCog(Cog):
     async def stop(self) -> None:
         # Activity held in memory is written before shutdown; see flush_every in the config.
         await self.flush()
+
+    async def reload(self) -> list[Action]:
+        # New or lowered badge criteria: members who already qualify get them now, as at start.
+        actions: list[Action] = []
+        for community in await self.storage.reputation.communities():
+            actions.extend(await self._backfill(community))
+        return actions
 
     # -- thanks -------------------------------------------------------------------------
 
@@ -336,8 +344,11 @@ class ReputationCog(Cog):
         ctx = self.services.context(community)
         cfg: ReputationSettings = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
+        started = time.perf_counter()
         try:
             await self.storage.reputation.add_activity(community, items, ctx.now)
+            self.services.metrics.activity_flush.observe(time.perf_counter() - started)
+            self.services.metrics.activity_batch.observe(len(items))
         except Exception:
             # Keep the points for the next try rather than lose them.
             for uid, n in pending.items():
