@@ -49,7 +49,7 @@ from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
 from bot.settings import CoreMessages
-from bot.text import Text
+from bot.text import CommandRef, Literal, Text
 
 log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
@@ -178,7 +178,7 @@ class Runtime:
         """What a member is told when their command broke before the core could answer."""
         messages = self.config.for_community(community).messages
         return [Respond(community, user_id,
-                        messages.failed.render(None, command=f"/{command.lstrip('/')}"))]
+                        messages.failed.render(None, command=CommandRef(command.lstrip("/"))))]
 
     def visible_specs(self, level: Level) -> list[CommandSpec]:
         return [s for s in self.specs() if s.level <= level]
@@ -220,7 +220,7 @@ class Runtime:
             messages = self.config.for_community(event.community).messages
             name = event.command or (event.line or "").split(" ", 1)[0]
             return [Respond(event.community, event.actor.user_id,
-                            messages.not_saved.render(None, command=f"/{name}"))]
+                            messages.not_saved.render(None, command=CommandRef(name)))]
 
     async def _handle(self, event: Event) -> list[Action]:
         platform = event.community.platform
@@ -324,16 +324,18 @@ class Runtime:
         spec = command.spec
         if ctx.level < spec.level:
             return respond(messages.not_allowed.render(
-                None, command=f"/{spec.name}", level=spec.level.label))
+                None, command=CommandRef(spec.name), level=spec.level.label))
         try:
             raw = await self._resolve_members(event.community, raw)
             args = bind(spec, raw, now=ctx.now, tz=ctx.settings.community.timezone)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=str(exc),
+                                                 usage=Literal(spec.usage())))
         try:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=str(exc),
+                                                 usage=Literal(spec.usage())))
         except Refused as refused:
             return refused.actions
         except StorageUnavailable:
@@ -347,7 +349,7 @@ class Runtime:
     def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
         if exc.subcommands:
             text: Text = messages.incomplete_command.render(
-                None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
+                None, command=CommandRef(exc.name), choices=", ".join(exc.subcommands))
         else:
             text = messages.unknown_command.render(None, command=exc.name)
         return text

@@ -190,7 +190,8 @@ class HearthSettings(Section):
     """The process itself: these apply to every community and can't be overridden per community."""
 
     name: str = "Hearth"
-    """The name Hearth signs its posts with in the console."""
+    """The name Hearth signs its posts with in the console, and the Slack app's name in its
+    manifest (Slack allows at most 35 characters; checked when Slack is enabled)."""
     database: str = "data/hearth.sqlite3"
     """SQLite database file; its folder is created if needed. A relative path is under
     $STATE_DIRECTORY when that is set (systemd's StateDirectory=, see deploy/hearth.service),
@@ -275,8 +276,9 @@ class SlackSettings(Section):
     prefix_command: str = Field(default="hearth", pattern=r"^[a-z0-9_-]{1,31}$")
     """The single command's name in "prefix" mode (lowercase, no slash)."""
     join_event: Literal["team_join", "member_joined_channel"] = "team_join"
-    """What counts as joining the community: "team_join" (joining the workspace) or
-    "member_joined_channel" (joining join_channel; leaving it counts as leaving)."""
+    """What counts as joining the community: "team_join" (joining the workspace; a deactivated
+    account counts as leaving, a reactivated one as coming back) or "member_joined_channel"
+    (joining join_channel; leaving it counts as leaving)."""
     join_channel: str = Field(default="", examples=["community"])
     """With member_joined_channel: the channel (name or id) that is the community; "" means any
     channel Hearth is in."""

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from bot.actions import Action, DirectMessage, Emit, Post, Respond
 from bot.cog import Cog, CommunityConfig, Context, Listener, Measures, Services, Standing
 from bot.commands import CommandSpec, Option, OptionType, command
+from bot.emoji import canonical
 from bot.events import (
     ActivityCounted,
     CommandInvoked,
@@ -135,7 +136,8 @@ class ReputationCog(Cog[ReputationStore]):
 
     async def on_reaction(self, event: ReactionAdded, ctx: Ctx) -> list[Action]:
         cfg = ctx.settings.reputation
-        if event.emoji not in cfg.thank_reactions or event.message_author is None:
+        if (canonical(event.emoji) not in {canonical(e) for e in cfg.thank_reactions}
+                or event.message_author is None):
             return _NOTHING
         target = await self._known(event.community, event.message_author)
         giver = Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
