@@ -28,14 +28,8 @@ from bot.text import Mention, Text, UserText
 from cogs.reputation.activity import Activity
 from cogs.reputation.settings import ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
-from cogs.reputation.thanks import (
-    History,
-    Thanker,
-    mentions,
-    passed_over,
-    refusal,
-    thanks_words,
-)
+from cogs.reputation.thanked import thanked
+from cogs.reputation.thanks import History, Thanker, passed_over, refusal
 
 
 class ReputationConfig(CommunityConfig, Protocol):
@@ -143,32 +137,42 @@ class ReputationCog(Cog[ReputationStore]):
     async def _thanks_in_message(self, event: MessagePosted, ctx: Ctx,
                                  cfg: ReputationSettings) -> list[Action]:
         content = event.content
-        if not thanks_words(tuple(cfg.thanks_words)).search(content):
+        said = thanked(content, tuple(cfg.thanks_words))
+        if not said:
             return _NOTHING
         community = event.community
         targets: dict[str, MemberRef] = {}
-        ids, names = mentions(content)
-        for user_id in ids:
+        for user_id in said.user_ids:
             found = await self.services.members.by_id(community, user_id)
             if found is not None:
                 targets.setdefault(found.user_id, found)
-        for name in names:
-            found = (await self.services.members.by_name(community, name)
-                     or await self.services.members.by_name(community, name.rstrip(".-_")))
+        for name in said.names:
+            found = await self.services.members.by_name(community, name)
             if found is not None:
                 targets.setdefault(found.user_id, found)
         author = event.author
         giver = Thanker(author.user_id, author.name, author.is_bot)
         actions: list[Action] = []
+        refusals: list[Text] = []
         for target in targets.values():
-            actions.extend(await self._passive_thanks(ctx, giver, target, "thanks_message",
-                                                      content[:300]))
+            if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
+                continue
+            refused = await self._refusal(ctx, giver, target)
+            if refused is not None:
+                if refused not in refusals:
+                    refusals.append(refused)
+                continue
+            actions.extend(await self._record_thanks(ctx, giver, target, "thanks_message",
+                                                     content[:300]))
+        if refusals:
+            # One message thanking several people is answered with one private note.
+            actions.append(DirectMessage(community, giver.user_id, Text.join(refusals)))
         return actions
 
     async def _passive_thanks(self, ctx: Ctx, giver: Thanker, target: MemberRef,
                               source: str, reason: str) -> list[Action]:
-        """Thanks said with a reaction or in a message: refusals are explained privately,
-        except for ones nobody meant (thanking yourself or a bot in passing)."""
+        """Thanks said with a reaction: refusals are explained privately, except for ones
+        nobody meant (thanking yourself or a bot in passing)."""
         cfg = ctx.settings.reputation
         if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
             return _NOTHING

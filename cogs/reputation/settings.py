@@ -233,8 +233,9 @@ class ReputationSettings(Section):
     thank_reactions: list[str] = Field(default_factory=lambda: ["🙏"])
     """Reacting with one of these emoji on someone's message thanks them; [] turns it off."""
     thank_by_message: bool = True
-    """A message containing one of `thanks_words` and a mention (@name, <@id>) thanks who it
-    names."""
+    """A message thanks the members it mentions (@name, <@id>) when one of `thanks_words` is
+    said to them ("thanks @bob", "@bob thank you!"); negated ("no thanks", "thanks for
+    nothing"), reported ("I told @bob thanks"), quoted or sarcastic thanks don't count."""
     thanks_words: list[str] = Field(
         default_factory=lambda: ["thanks", "thank you", "thank u", "thx", "ty", "cheers"])
     """The words that make a message with a mention a thank-you (any case)."""
