@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -278,7 +279,8 @@ class Runtime:
             except UnknownCommand as exc:
                 return respond(self._unknown(messages, exc))
             except UsageError as exc:
-                return respond(messages.usage.render(None, problem=str(exc), usage="/help"))
+                return respond(messages.usage.render(None, problem=exc.render(messages),
+                                                     usage=exc.usage or "/help"))
             # Adapters may pass arguments the text can't carry (a message action's target).
             command, raw = self.commands[parsed.spec.name], {**parsed.args, **event.args}
         else:
@@ -294,11 +296,13 @@ class Runtime:
             raw = await self._resolve_members(event.community, raw)
             args = bind(spec, raw, now=ctx.now, tz=ctx.settings.community.timezone)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=exc.render(messages),
+                                                 usage=spec.usage()))
         try:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=exc.render(messages),
+                                                 usage=spec.usage()))
         except Refused as refused:
             return refused.actions
         except StorageUnavailable:
@@ -308,13 +312,26 @@ class Runtime:
             log.debug("command failure", exc_info=True)
             return self.failed(event.community, event.actor.user_id, spec.name)
 
-    @staticmethod
-    def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
+    def _unknown(self, messages: CoreMessages, exc: UnknownCommand) -> Text:
+        """No such command: the nearest one by spelling where there is one ("/hlep")."""
         if exc.subcommands:
-            text: Text = messages.incomplete_command.render(
+            near = difflib.get_close_matches(exc.typed, exc.subcommands, n=1, cutoff=0.6) \
+                if exc.typed else []
+            if near:
+                text: Text = messages.did_you_mean_sub.render(
+                    None, command=f"/{exc.name}", word=f"'{exc.typed}'", suggestion=near[0],
+                    choices=", ".join(exc.subcommands))
+                return text
+            text = messages.incomplete_command.render(
                 None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
-        else:
-            text = messages.unknown_command.render(None, command=exc.name)
+            return text
+        names = sorted({spec.words[0] for spec in self.specs()})
+        near = difflib.get_close_matches(exc.name.lower(), names, n=1, cutoff=0.6)
+        if near:
+            text = messages.did_you_mean.render(None, command=exc.name,
+                                                suggestion=f"/{near[0]}")
+            return text
+        text = messages.unknown_command.render(None, command=exc.name)
         return text
 
     async def _resolve_members(self, community: Community, raw: dict[str, object]
@@ -327,7 +344,7 @@ class Runtime:
             if not value.user_id:
                 found = await self.directory.by_name(community, value.name or "")
                 if found is None:
-                    raise UsageError(f"I couldn't find a member called '{value.name}'.")
+                    raise UsageError("member_not_found", name=value.name or "")
                 out[name] = found
             elif value.name is None or value.is_bot is None:
                 known = await self.directory.by_id(community, value.user_id)
