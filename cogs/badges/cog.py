@@ -24,6 +24,7 @@ from bot.events import (
     MemberRef,
     MessagePosted,
     Progressed,
+    Receded,
     Recognition,
 )
 from bot.permissions import Level
@@ -124,6 +125,7 @@ class BadgesCog(Cog[BadgeStore]):
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {Recognition: self.on_recognition, Progressed: self.on_progress,
+                Receded: self.on_receded,
                 ActivityCounted: self.on_activity, MemberJoined: self.on_arrival,
                 MessagePosted: self.on_arrival}
 
@@ -144,6 +146,32 @@ class BadgesCog(Cog[BadgeStore]):
 
     async def on_progress(self, event: Progressed, ctx: Ctx) -> list[Action]:
         return await self._check(ctx, event.user_id, event.name)
+
+    async def on_receded(self, event: Receded, ctx: Ctx) -> list[Action]:
+        """A member's numbers went down (an award taken back): badges they earned and no
+        longer earn are taken back too, kindly, and can be earned again. A moderator's grant
+        stays."""
+        cfg = _cfg(ctx)
+        by_name = {b.name: b for b in cfg.badges}
+        earned = [by_name[h.badge] for h in await self.store.held(ctx.community, event.user_id)
+                  if h.awarded_by is None and h.badge in by_name
+                  and by_name[h.badge].criterion != MEMBERSHIP_DAYS]
+        if not earned:
+            return _NOTHING
+        values = await self._values(ctx, event.user_id, {b.criterion for b in earned})
+        name = event.name or event.user_id
+        actions: list[Action] = []
+        for badge in earned:
+            if values.get(badge.criterion, 0) >= badge.threshold or \
+                    not await self.store.forget(ctx.community, event.user_id, badge.name):
+                continue
+            actions.append(DirectMessage(ctx.community, event.user_id, self.say(
+                ctx, cfg.messages.badge_withdrawn_dm, name=name, badge=badge.name,
+                emoji=badge.emoji, description=badge.description,
+                community=ctx.settings.community.name, member=Mention(event.user_id, name))))
+            if badge.role:
+                actions.append(RemoveRole(ctx.community, event.user_id, badge.role))
+        return actions
 
     async def on_arrival(self, event: MemberJoined | MessagePosted, ctx: Ctx
                          ) -> list[Action]:

@@ -20,7 +20,9 @@ from bot.events import (
     MessagePosted,
     Progressed,
     ReactionAdded,
+    Receded,
     Recognition,
+    Withdrawn,
 )
 from bot.ports import Job
 from bot.scheduler import JobHandler
@@ -86,7 +88,7 @@ class ReputationCog(Cog[ReputationStore]):
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction,
-                Recognition: self.on_recognition}
+                Recognition: self.on_recognition, Withdrawn: self.on_withdrawn}
 
     def jobs(self) -> dict[str, JobHandler]:
         return {FLUSH: self.flush_job, WINDOWS: self.refresh_windows}
@@ -314,6 +316,16 @@ class ReputationCog(Cog[ReputationStore]):
                 return []  # already recorded: this is a repeat
             await self._points_changed(event.community)
         return []
+
+    async def on_withdrawn(self, event: Withdrawn, ctx: Ctx) -> list[Action]:
+        """An award taken back: its points are reversed in the ledger (once), and features
+        rewarding the numbers hear they went down."""
+        if not await self.store.reverse(event.community, event.user_id, event.source,
+                                        event.reason, event.at, event.by):
+            return []
+        await self._points_changed(event.community)
+        return [Emit(event.community, Receded(event.community, event.at, event.user_id,
+                                              event.name))]
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         return Standing(await self._points(community, user_id))

@@ -178,6 +178,11 @@ class ReputationMessages(Section):
     """To the moderator who granted a badge when its role couldn't be given."""
     badge_already: message("name", "badge") = default(
         "{name} already holds the {badge} badge, so nothing changed.")
+    badge_withdrawn_dm: message(*BADGE_FIELDS) = default(
+        "Hi {name}, a change in {community}: the {emoji} **{badge}** badge ({description}) came "
+        "with something that has since been taken back, so I've removed it for now. It's no "
+        "reflection on you, and it comes back by itself as soon as you earn it again.")
+    """To a member whose earned badge went with an award taken back (a redrawn contest win)."""
     badge_revoke_done: message("name", "badge") = default(
         "Done: I've removed the {badge} badge from {name}. It won't be awarded to them "
         "automatically again; /badge grant gives it back.")

@@ -60,6 +60,11 @@ class Ranked:
     points: int
 
 
+def reversed_source(source: str) -> str:
+    """The ledger source of an entry that takes back one of `source`."""
+    return f"{source}_reversed"
+
+
 class ReputationStore(Store):
 
     # -- writing ------------------------------------------------------------------------
@@ -162,10 +167,34 @@ class ReputationStore(Store):
             return True
 
     async def count_source(self, community: Community, user_id: str, source: str) -> int:
+        """How many of this member's entries have this source, less those reversed."""
         return int(await self.db.scalar(
-            "SELECT COUNT(*) FROM rep_ledger WHERE platform=? AND community=? AND user_id=?"
-            " AND source=? AND source <> 'activity'",
-            (community.platform, community.id, user_id, source)) or 0)
+            "SELECT COALESCE(SUM(CASE WHEN source=? THEN 1 ELSE -1 END), 0) FROM rep_ledger"
+            " WHERE platform=? AND community=? AND user_id=? AND source IN (?, ?)"
+            " AND source <> 'activity'",
+            (source, community.platform, community.id, user_id, source,
+             reversed_source(source))) or 0)
+
+    async def reverse(self, community: Community, user_id: str, source: str, reason: str,
+                      at: datetime, by: str | None) -> int:
+        """Reverse this member's entries with this source and reason, once: a row of the
+        opposite points under `<source>_reversed`, same reason. Returns the points taken back
+        (0 if there was nothing, or it was already reversed)."""
+        c = (community.platform, community.id)
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "SELECT COALESCE(SUM(CASE WHEN source=? THEN points ELSE 0 END), 0),"
+                " COUNT(CASE WHEN source=? THEN 1 END) FROM rep_ledger"
+                " WHERE platform=? AND community=? AND user_id=? AND source IN (?, ?)"
+                " AND source <> 'activity' AND reason=?",
+                (source, reversed_source(source), *c, user_id, source, reversed_source(source),
+                 reason))
+            points, done = (int(row[0]), int(row[1])) if row else (0, 0)
+            if not points or done:
+                return 0
+            await self.record(community, [LedgerEntry(user_id, -points,
+                                                      reversed_source(source), at, by, reason)])
+            return points
 
     async def points_from(self, community: Community, user_id: str, giver_id: str) -> int:
         """Points `user_id` received from `giver_id` by thanks."""
