@@ -87,6 +87,10 @@ async def test_the_ladder_escalates_to_a_timeout_then_an_admin_review(h: Harness
     fourth = await warn(h, "/warn @bob spam")
     review = [p for p in posts(fourth) if "admins, please review bob" in text_of(p)]
     assert len(review) == 1 and "4 active warnings" in text_of(review[0])
+    # The top of the ladder says what it is, with no "next step" after it.
+    told = text_of(of(fourth, DirectMessage)[0])
+    assert "This is a review by the admins. It's the top of our ladder" in told
+    assert "next step" not in told
     assert not of(fourth, Timeout)
     # Hearth never bans: nothing but messages and (at step 3) a timeout ever went out.
     for actions in (second, third, fourth):
