@@ -78,7 +78,9 @@ class PostStore(PostLookup, Protocol):
 class Directory(Protocol):
     """Members the core has seen, to resolve `@name` and keep names fresh."""
 
-    async def by_name(self, community: Community, name: str) -> MemberRef | None: ...
+    async def by_name(self, community: Community, name: str, *, include_left: bool = False
+                      ) -> MemberRef | None:
+        """A member by name; `include_left` also finds one who left (for moderators)."""
     async def by_id(self, community: Community, user_id: str) -> MemberRef | None: ...
     async def seen(self, community: Community, member: Actor, at: datetime) -> None: ...
 

@@ -293,7 +293,9 @@ class Runtime:
             return respond(messages.not_allowed.render(
                 None, command=f"/{spec.name}", level=spec.level.label))
         try:
-            raw = await self._resolve_members(event.community, raw)
+            # Moderators still find members who left (/warnings @bob after bob went).
+            raw = await self._resolve_members(event.community, raw,
+                                              include_left=spec.level >= Level.MODERATOR)
             args = bind(spec, raw, now=ctx.now, tz=ctx.settings.community.timezone)
         except UsageError as exc:
             return respond(messages.usage.render(None, problem=exc.render(messages),
@@ -334,15 +336,16 @@ class Runtime:
         text = messages.unknown_command.render(None, command=exc.name)
         return text
 
-    async def _resolve_members(self, community: Community, raw: dict[str, object]
-                               ) -> dict[str, object]:
+    async def _resolve_members(self, community: Community, raw: dict[str, object], *,
+                               include_left: bool = False) -> dict[str, object]:
         """Fill in who `@name` is, and what we know of members the platform named by id."""
         out = dict(raw)
         for name, value in raw.items():
             if not isinstance(value, MemberRef):
                 continue
             if not value.user_id:
-                found = await self.directory.by_name(community, value.name or "")
+                found = await self.directory.by_name(community, value.name or "",
+                                                     include_left=include_left)
                 if found is None:
                     raise UsageError("member_not_found", name=value.name or "")
                 out[name] = found

@@ -429,3 +429,13 @@ async def test_undelivered_follow_up_is_an_internal_event(h: Harness) -> None:
     [dm] = of(actions, DirectMessage, "bob")
     [fallback] = dm.if_undelivered  # type: ignore[attr-defined]
     assert isinstance(fallback, Emit)
+
+
+async def test_a_member_who_left_is_still_found_by_name_for_moderators(h: Harness) -> None:
+    await warn(h, "/warn @bob spam")
+    await h.leave("bob")
+    record = texts(await warn(h, "/warnings @bob"))[0]
+    assert "couldn't find" not in record and "spam" in record
+    # Members still don't find someone who left.
+    assert "couldn't find a member called 'bob'" in texts(
+        await h.command("carol", "/thanks @bob"))[0]
