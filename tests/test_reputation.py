@@ -390,3 +390,14 @@ async def test_one_message_thanking_two_on_cooldown_sends_one_private_note(
     assert len(notes) == 1
     assert "@alice" in texts(notes)[0] and "@bob" in texts(notes)[0]
     assert len(await ledger(hearth)) == 2
+
+
+async def test_leaderboard_ties_sort_by_name_as_people_count(hearth: Harness) -> None:
+    await members(hearth, "giver", "m10", "m2", "m1", "zed")
+    for name in ("m10", "m2", "m1"):
+        await hearth.command("giver", f"/thanks @{name}")
+    await hearth.command("giver", "/thanks @zed")
+    await hearth.wait(timedelta(hours=2))
+    await hearth.command("m1", "/thanks @zed")
+    board = texts(await hearth.command("giver", "/leaderboard"))[0]
+    assert board.index("zed") < board.index("m1") < board.index("m2") < board.index("m10")

@@ -28,6 +28,7 @@ from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
 from cogs.reputation.activity import Activity
+from cogs.reputation.ranking import places
 from cogs.reputation.settings import ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
 from cogs.reputation.thanked import thanked
@@ -425,8 +426,8 @@ class ReputationCog(Cog[ReputationStore]):
             # Normally the periodic job keeps it fresh; compute now if it hasn't run lately.
             if last is None or ctx.now - last > 2 * cfg.leaderboard_refresh:
                 await self._refresh_window(ctx, period)
-            rows = await self.store.window_top(event.community, period,
-                                                            cfg.leaderboard_size)
+            rows = await self.store.window_top(event.community, period, WINDOW_KEEP)
+        rows = places(rows, cfg.leaderboard_size)
         if not rows:
             text = self.say(ctx, m.leaderboard_empty, period=period_text)
         else:

@@ -224,14 +224,19 @@ class ReputationStore(Store):
 
     # -- reading many -------------------------------------------------------------------
 
-    async def top(self, community: Community, limit: int) -> list[Ranked]:
-        """The all-time leaderboard of present members, from the totals' points index."""
+    async def top(self, community: Community, limit: int, ties: int = 200) -> list[Ranked]:
+        """The all-time leaderboard of present members, from the totals' points index: the
+        best `limit`, and up to `ties` more tied with the last, so names can break ties."""
+        present = ("FROM rep_totals t JOIN members m ON m.platform=t.platform"
+                   " AND m.community=t.community AND m.user_id=t.user_id"
+                   " WHERE t.platform=? AND t.community=? AND t.points>0 AND m.left_at IS NULL"
+                   " AND m.is_bot=0")
+        c = (community.platform, community.id)
         rows = await self.db.fetchall(
-            "SELECT t.user_id, m.name, t.points FROM rep_totals t JOIN members m"
-            " ON m.platform=t.platform AND m.community=t.community AND m.user_id=t.user_id"
-            " WHERE t.platform=? AND t.community=? AND t.points>0 AND m.left_at IS NULL"
-            " AND m.is_bot=0 ORDER BY t.points DESC, t.user_id LIMIT ?",
-            (community.platform, community.id, limit))
+            f"SELECT t.user_id, m.name, t.points {present} AND t.points >= COALESCE(("
+            f"SELECT t.points {present} ORDER BY t.points DESC LIMIT 1 OFFSET ?), 0)"
+            " ORDER BY t.points DESC, t.user_id LIMIT ?",
+            (*c, *c, limit - 1, limit + ties))
         return [Ranked(r[0], r[1], int(r[2])) for r in rows]
 
     async def refresh_window(self, community: Community, period: str, since: datetime,
