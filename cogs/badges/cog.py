@@ -107,6 +107,14 @@ class BadgesCommunityConfig(CommunityConfig, Protocol):
 Ctx = Context[BadgesCommunityConfig]
 
 
+def closeness(value: int, threshold: int) -> tuple[float, float, int]:
+    """How close a member is to a badge, in relative terms: where one more step would take
+    them (1 of 1 is the whole way; 1 of 365 hardly a start), then where they are now, then the
+    smaller goal. A newcomer's next badge is introducing themselves, not a year's membership."""
+    done = min(value, threshold)
+    return min(done + 1, threshold) / threshold, done / threshold, -threshold
+
+
 def _cfg(ctx: Ctx) -> BadgeConfig:
     return ctx.settings.reputation
 
@@ -338,8 +346,7 @@ class BadgesCog(Cog[BadgeStore]):
         todo = [b for b in cfg.badges if b.name not in known]
         if todo:
             values = await self._values(ctx, user_id, {b.criterion for b in todo})
-            best = max(todo, key=lambda b: (min(values.get(b.criterion, 0), b.threshold)
-                                            / b.threshold, -b.threshold))
+            best = max(todo, key=lambda b: closeness(values.get(b.criterion, 0), b.threshold))
             next_text = self.say(ctx, m.profile_next, badge=best.name, emoji=best.emoji,
                                  how=self._how(ctx, cfg, best),
                                  progress=min(values.get(best.criterion, 0), best.threshold),
