@@ -32,7 +32,7 @@ async def members(h: Harness, *names: str) -> None:
 async def test_thanks_gives_a_point_and_says_so_publicly(hearth: Harness) -> None:
     await members(hearth, "alice", "bob")
     lines = await hearth.feed("alice> /thanks @bob for fixing my kiln settings")
-    assert lines == ["[#general] Hearth: alice thanked @bob: “for fixing my kiln settings” 💛"]
+    assert lines == ["[#general] Hearth: alice thanked @bob for “fixing my kiln settings” 💛"]
     assert await points(hearth, "bob") == 1
     assert await ledger(hearth) == [("bob", "alice", 1, "thanks")]
 

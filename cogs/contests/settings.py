@@ -152,7 +152,7 @@ class ContestMessages(Section):
         "sorry. Thank you for entering; we'd love to see you in the next one.")
     listing: message("contests") = default("Open contests:\n{contests}")
     listing_item: message(*C, "closes", "entries", "method") = default(
-        "• {contest} **{title}**: closes {closes} ({method}; {entries} so far)")
+        "• {contest} **{title}**: {method}, {entries} so far; closes {closes}")
     listing_empty: message("where") = default(
         "There are no open contests right now. Keep an eye on {where} for the next one!")
     method_votes: message() = default("members vote")

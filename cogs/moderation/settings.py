@@ -226,8 +226,8 @@ class ModerationMessages(Section):
         "• #{case} **{rule}**, by {moderator} {created}; expired {expires}")
     record_pardoned: message("case", "rule", "moderator", "created", "by", "reason") = default(
         "• #{case} **{rule}**, by {moderator} {created}; pardoned by {by}: {reason}")
-    record_undelivered: message() = default(" (private message not delivered)")
-    record_appeal_open: message() = default(" (appeal open)")
+    record_undelivered: message() = default("; private message not delivered")
+    record_appeal_open: message() = default("; appeal open")
     # -- /mywarnings (any member)
     mine_none: message("name", "community") = default(
         "You have no active warnings, {name}. Thank you for helping keep {community} a good "

@@ -4,6 +4,7 @@ ActivityCounted) and declares its numbers as measures they can ask for."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -106,7 +107,8 @@ class ReputationCog(Cog[ReputationStore]):
         cfg = ctx.settings.reputation
         actor, target = event.actor, member
         giver = Thanker(actor.user_id, actor.name, actor.is_bot)
-        reason = (reason or "").strip()
+        # "/thanks @bob for the tips": the template says "for", so the quote starts after it.
+        reason = re.sub(r"^for\s+", "", (reason or "").strip(), flags=re.IGNORECASE)
         if giver.is_bot and not cfg.bots_take_part:
             return []
         refusal = await self._refusal(ctx, giver, target)

@@ -136,7 +136,8 @@ class ReputationMessages(Section):
         "{giver} just thanked {member}. 💛",
     ])
     thanked_for: message("giver", "member", "name", "reason") = default(
-        "{giver} thanked {member}: “{reason}” 💛")
+        "{giver} thanked {member} for “{reason}” 💛")
+    """A /thanks with a reason; {reason} is what they wrote, without a leading "for"."""
     thanks_noted: message("name", "member") = default(
         "Thank you for recognising {member}! I've added a point to their reputation.")
     refused_self: message("name") = default(
@@ -156,14 +157,16 @@ class ReputationMessages(Section):
         "things fair I can't add more from you for now. Thanking others who helped is always "
         "welcome.")
     badge_earned: message(*BADGE_FIELDS) = default([
-        "{emoji} Congratulations {member}! You've earned the **{badge}** badge: {description}. "
-        "Thank you for all you bring to {community}.",
+        "{emoji} {member} has earned the **{badge}** badge: {description}. Congratulations, "
+        "{name}, and thank you for all you bring to {community}.",
         "{emoji} {member} has earned the **{badge}** badge ({description}). Well done, {name}, "
         "and thank you!",
     ])
     badge_earned_dm: message(*BADGE_FIELDS) = default(
-        "Congratulations {name}! You've earned the {emoji} **{badge}** badge in {community}: "
-        "{description}. Thank you!")
+        "Congratulations {name}! You've earned the {emoji} **{badge}** badge in {community}. "
+        "Thank you!")
+    """A badge earned, told privately (when `badge_channel` is ""). {description} speaks of the
+    member in the third person ("introduced themselves"), so it reads best in public posts."""
     badge_granted: message(*BADGE_FIELDS, "reason") = default(
         "{emoji} {member} has been awarded the **{badge}** badge by the moderators: {reason}. "
         "Thank you, {name}!")
