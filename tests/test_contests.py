@@ -365,7 +365,7 @@ async def test_moderators_pick_winners_after_the_deadline(hearth: Harness) -> No
     assert any(line.startswith("[#mod-log]") and "/contest pick #1" in line for line in lines)
     seen = probe(h)
     first = await h.command("maya", "/contest pick #1 3", mod=True)
-    assert "1 more to choose" in private(first)[0] and public(first) == []
+    assert "1 winner still to choose" in private(first)[0] and public(first) == []
     same = await h.command("maya", "/contest pick #1 3", mod=True)
     assert "already a winner" in private(same)[0]
     second = await h.command("maya", "/contest pick #1 1", mod=True)

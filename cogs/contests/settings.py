@@ -119,7 +119,7 @@ class ContestMessages(Section):
         "You may want to tell them another way.")
     picked_ack: message(*C, "entry", "name", "remaining") = default(
         "Noted: entry {entry} by {name} is a winner of **{title}** ({contest}). {remaining}")
-    picked_remaining: message("count") = default("{count} more to choose.")
+    picked_remaining: message("count") = default("{count} still to choose.")
     picked_complete: message() = default("That's every place filled.")
     redraw_pick: message(*C, "name") = default(
         "{name}'s win in **{title}** ({contest}) is withdrawn. Please choose who takes the "
