@@ -54,8 +54,12 @@ class UsageError(ValueError):
         self.usage: str | None = None
 
     def render(self, messages: Any) -> Text:
-        """The message, from the community's core messages."""
-        return getattr(messages, self.key).render(None, **self.fields)  # type: ignore[no-any-return]
+        """The message, from the community's core messages; an option is named the way
+        `option_label` says."""
+        fields = {k: messages.option_label.render(None, name=v.name,
+                                                   description=v.description.rstrip("."))
+                  if isinstance(v, Option) else v for k, v in self.fields.items()}
+        return getattr(messages, self.key).render(None, **fields)  # type: ignore[no-any-return]
 
     def __str__(self) -> str:
         from bot.settings import CoreMessages  # the defaults, for logs and tests
@@ -210,16 +214,12 @@ def bind(
             # A typed form may leave fields out to keep their answers; its handler checks
             # what a first answer needs (the platforms' forms require them already).
             if opt.required and spec.kind is not CommandKind.FORM:
-                raise UsageError("missing_option", option=label_of(opt))
+                raise UsageError("missing_option", option=opt)
             out[opt.name] = None
             continue
         out[opt.name] = _convert(opt, value, now=now, tz=tz)
     return out
 
-
-def label_of(opt: Option) -> Text:
-    """How an option is named in messages: its name in bold and what it is for."""
-    return Text.of(f"**{opt.name}** ({opt.description.rstrip('.')})")
 
 
 def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
@@ -227,20 +227,20 @@ def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
     if t is OptionType.MEMBER:
         if isinstance(value, MemberRef):
             return value
-        raise UsageError("not_a_member", option=label_of(opt))
+        raise UsageError("not_a_member", option=opt)
     if opt.name == "message" and isinstance(value, MessageRef):
         return value
     if t is OptionType.MESSAGE:
-        raise UsageError("message_target", option=label_of(opt))
+        raise UsageError("message_target", option=opt)
     if t is OptionType.INTEGER:
         try:
             number = int(str(value).lstrip("#"))
         except ValueError:
-            raise UsageError("not_a_number", option=label_of(opt), value=str(value)) from None
+            raise UsageError("not_a_number", option=opt, value=str(value)) from None
         if opt.min_value is not None and number < opt.min_value:
-            raise UsageError("at_least", option=label_of(opt), limit=opt.min_value)
+            raise UsageError("at_least", option=opt, limit=opt.min_value)
         if opt.max_value is not None and number > opt.max_value:
-            raise UsageError("at_most", option=label_of(opt), limit=opt.max_value)
+            raise UsageError("at_most", option=opt, limit=opt.max_value)
         return number
     if t is OptionType.DURATION:
         if isinstance(value, timedelta):
@@ -250,17 +250,17 @@ def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
         except ValueError as exc:
             key = ("empty_duration" if "zero" in str(exc) else
                    "long_duration" if "years" in str(exc) else "not_a_duration")
-            raise UsageError(key, option=label_of(opt), value=str(value)) from None
+            raise UsageError(key, option=opt, value=str(value)) from None
     if t is OptionType.DATETIME:
         return _parse_moment(opt, value, now=now, tz=tz)
     text = str(value)
     if t is OptionType.CHOICE:
         lowered = {c.lower(): c for c in opt.choices}
         if text.lower() not in lowered:
-            raise UsageError("not_a_choice", option=label_of(opt), choices=", ".join(opt.choices))
+            raise UsageError("not_a_choice", option=opt, choices=", ".join(opt.choices))
         return lowered[text.lower()]
     if len(text) > opt.max_length:
-        raise UsageError("too_long", option=label_of(opt), length=len(text), limit=opt.max_length)
+        raise UsageError("too_long", option=opt, length=len(text), limit=opt.max_length)
     return text
 
 
@@ -285,8 +285,8 @@ def _parse_moment(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> date
             try:
                 moment = now + parse_duration(text)
             except ValueError:
-                raise UsageError("not_a_time", option=label_of(opt), value=text) from None
+                raise UsageError("not_a_time", option=opt, value=text) from None
     if moment <= now:
-        raise UsageError("time_passed", option=label_of(opt))
+        raise UsageError("time_passed", option=opt)
     return moment
 

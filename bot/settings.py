@@ -322,6 +322,8 @@ class CoreMessages(Section):
         "everything I can do.")
     did_you_mean_sub: message("command", "word", "suggestion", "choices") = default(
         "{command} has no {word}. Did you mean {suggestion}? It can be one of: {choices}.")
+    option_label: message("name", "description") = default("**{name}** ({description})")
+    """How the messages below name a command's option ({option})."""
     missing_option: message("option") = default("Please include {option}.")
     no_such_option: message("command", "options", "known") = default(
         "/{command} has no option called {options}. Its options are: {known}.")

@@ -16,7 +16,6 @@ from bot.commands import (
     OptionType,
     UsageError,
     command,
-    label_of,
 )
 from bot.config import Config
 from bot.events import (
@@ -144,7 +143,7 @@ class IntroductionsCog(Cog[IntroductionStore]):
             if field.required and not given.get(field.name):
                 option = self.introduce.option(field.name)
                 assert option is not None
-                raise UsageError("missing_option", option=label_of(option))
+                raise UsageError("missing_option", option=option)
         answers = list(given.items())
         first = await self.store.save(community, actor.user_id, answers,
                                                       ctx.now, "form")
