@@ -208,6 +208,53 @@ class ContestsCog(Cog[ContestStore]):
         ]
 
 
+    @command(CommandSpec(
+        "contest edit", "Fix an open contest: its deadline, title or description.", (
+            CONTEST,
+            Option("closes", OptionType.DATETIME,
+                   "A new deadline: a duration like 3d or a date like 2026-12-24 18:00",
+                   required=False),
+            Option("title", OptionType.TEXT, "A new title", required=False, max_length=100),
+            Option("description", OptionType.TEXT, "A new description", required=False,
+                   max_length=1500, long=True),
+        ), MOD), suggest="suggest_open")
+    async def edit(self, event: CommandInvoked, ctx: Ctx, contest: ContestRecord,
+                   closes: datetime | None, title: str | None, description: str | None
+                   ) -> list[Action]:
+        c, cfg = self.texts.fields(contest), self._cfg(ctx)
+        if closes is None and title is None and description is None:
+            return self.texts.reply(event, ctx, "edit_nothing", **c)
+        key = f"{ctx.community.key}:{contest.number}"
+        async with self.store.transaction():
+            if not accepting(contest, ctx.now) or not await self.store.edit(
+                    ctx.community, contest.number, title=title, description=description,
+                    closes_at=closes):
+                return self.texts.reply(event, ctx, "contest_not_open", **c)
+            if closes is not None:
+                await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
+                                                       closes, {"contest": contest.number})
+                await self.services.scheduler.cancel(f"{REMIND}:{key}")
+                if cfg.remind and closes - cfg.remind_before > ctx.now:
+                    await self.services.scheduler.schedule(
+                        REMIND, f"{REMIND}:{key}", ctx.community, closes - cfg.remind_before,
+                        {"contest": contest.number})
+        edited = await self.store.get(ctx.community, contest.number)
+        assert edited is not None
+        e = self.texts.fields(edited)
+        actions: list[Action] = [self.texts.post(ctx, cfg.channel, self.texts.say(
+            ctx, "edited", **e, was=contest.title, description=edited.description,
+            closes=edited.closes_at))]
+        if closes is not None and closes != contest.closes_at:
+            # Everyone who entered hears of the new deadline from us, not by surprise.
+            entries = await self.store.entries(ctx.community, contest.number, "approved",
+                                               "pending")
+            authors = {e.user_id: e.name for e in entries}
+            actions.extend(DirectMessage(ctx.community, uid, self.texts.say(
+                ctx, "deadline_changed", **e, name=name, closes=closes,
+                was=contest.closes_at)) for uid, name in authors.items())
+        return [*actions, *self.texts.reply(event, ctx, "edited_ack", **e,
+                                            closes=edited.closes_at)]
+
     # -- looking ------------------------------------------------------------------------------
 
     @command(CommandSpec("contest list", "See the open contests and how long they have left."))
@@ -621,6 +668,33 @@ class ContestsCog(Cog[ContestStore]):
             return [self.texts.post(ctx, self._cfg(ctx).channel, text),
                     self._recognise(ctx, contest, winner), *ack]
         return ack
+
+    @command(CommandSpec("contest remove", "Take an entry out of a contest, telling its "
+                         "author why.", (
+        CONTEST, ENTRY, Option("reason", OptionType.TEXT, "Why; sent to them privately",
+                               max_length=500)), MOD), suggest="suggest_visible")
+    async def remove(self, event: CommandInvoked, ctx: Ctx, contest: ContestRecord,
+                     entry: int, reason: str) -> list[Action]:
+        c, community = self.texts.fields(contest), ctx.community
+        if contest.state not in ("open", "judging"):
+            return self.texts.reply(event, ctx, "contest_not_open", **c)
+        found = await self.store.entry(community, contest.number, entry)
+        if found is None or found.status not in ("approved", "pending"):
+            return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
+        winners = await self.store.winners(community, contest.number)
+        if any(w.entry == found.number for w in winners):
+            return self.texts.reply(event, ctx, "remove_winner", **c, entry=found.number,
+                                    name=found.name)
+        if not await self.store.set_entry_status(community, contest.number, found.number,
+                                                 found.status, "declined"):
+            return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
+        undelivered = Respond(community, event.actor.user_id,
+                              self.texts.say(ctx, "declined_undelivered", name=found.name))
+        dm = DirectMessage(community, found.user_id, self.texts.say(
+            ctx, "removed", **c, entry=found.number, name=found.name, reason=reason),
+            if_undelivered=(undelivered,))
+        return [*self.texts.reply(event, ctx, "removed_ack", **c, entry=found.number,
+                                  name=found.name), dm]
 
     # -- review -------------------------------------------------------------------------------
 

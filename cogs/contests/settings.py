@@ -55,6 +55,10 @@ class ContestMessages(Section):
         "{member} (entry {entry}). Congratulations! You receive {award} reputation, with our "
         "thanks.")
 
+    edited: message(*C, "was", "description", "closes") = default(
+        "An update to **{title}** ({contest}): it now closes {closes}.\n{description}")
+    """Posted when a moderator edits an open contest; {was} is the title before."""
+
     # -- pieces of the posts above ----------------------------------------------------------
     closed_unreviewed: message("unreviewed") = default(
         " ({unreviewed} still waiting for review when it closed couldn't be counted.)")
@@ -110,6 +114,18 @@ class ContestMessages(Section):
         "Done: **{title}** ({contest}) is cancelled and members have been told why.")
     redrawn_ack: message(*C, "where") = default(
         "Done: the new winner of **{title}** ({contest}) is announced in {where}.")
+    edited_ack: message(*C, "closes") = default(
+        "Done: **{title}** ({contest}) is updated and the change is announced. It closes "
+        "{closes}; anyone who entered has been told if the deadline moved.")
+    edit_nothing: message(*C) = default(
+        "Tell me what to change in **{title}** ({contest}): closes:, title: or description:. "
+        "Nothing changed.")
+    removed_ack: message(*C, "entry", "name") = default(
+        "Removed entry {entry} by {name} from **{title}** ({contest}); I've sent them your "
+        "reason privately.")
+    remove_winner: message(*C, "entry", "name") = default(
+        "Entry {entry} by {name} is already a winner of **{title}** ({contest}); "
+        "`/contest reroll` frees a winner's place. Nothing changed.")
     approved_ack: message(*C, "entry", "name") = default(
         "Approved: entry {entry} by {name} is now in **{title}** ({contest}).")
     declined_ack: message(*C, "entry", "name") = default(
@@ -141,6 +157,13 @@ class ContestMessages(Section):
         "**{title}** ({contest}) hasn't closed yet; winners can be redrawn once it has.")
 
     # -- replies to members ------------------------------------------------------------------
+    removed: message(*C, "entry", "name", "reason") = default(
+        "Hi {name}, a moderator has taken your entry {entry} out of **{title}** ({contest}): "
+        "{reason}\nIf you think that's a mistake, reply to a moderator and they'll look again. "
+        "Thank you for taking part.")
+    deadline_changed: message(*C, "name", "closes", "was") = default(
+        "Hi {name}, a change to **{title}** ({contest}), which you entered: it now closes "
+        "{closes} instead of {was}.")
     win_withdrawn: message(*C, "name", "award") = default(
         "Hi {name}, our moderators have redrawn your place among the winners of **{title}** "
         "({contest}), so the {award} reputation it gave (and anything that came only with it) "
