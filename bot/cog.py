@@ -36,6 +36,11 @@ class CommunityConfig(Protocol):
 C = TypeVar("C", bound=CommunityConfig)
 
 
+async def _member_level(community: Community, user_id: str) -> Level:
+    """Until the composition root wires the runtime in: everyone is a member."""
+    return Level.MEMBER
+
+
 @dataclass(frozen=True, slots=True)
 class Context(Generic[C]):
     """Everything a handler needs about the community an event came from. One object per
@@ -109,8 +114,8 @@ class Services:
     profile_fields: list[ProfileFields] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
-    member_level: Callable[[Community, str], Level] = field(
-        default=lambda community, user_id: Level.MEMBER)
+    member_level: Callable[[Community, str], Awaitable[Level]] = field(
+        default=lambda community, user_id: _member_level(community, user_id))
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: points added up (reputation is the one source

@@ -44,7 +44,15 @@ from bot.events import (
 from bot.parser import parse
 from bot.permissions import Level, level_of
 from bot.plan import Plan, plan
-from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
+from bot.ports import (
+    ClaimStore,
+    Directory,
+    MemberLookup,
+    PostStore,
+    Receipt,
+    Sink,
+    StorageUnavailable,
+)
 from bot.scheduler import Scheduler
 from bot.settings import CoreMessages
 from bot.text import Text
@@ -140,10 +148,22 @@ class Runtime:
             self._members.clear()
         self._members[key] = (actor, stored)
 
-    def member_level(self, community: Community, user_id: str) -> Level:
-        """A member's level by id: config users always; roles and platform flags as last seen
-        (in memory only, so a moderator not seen since a restart counts by config alone)."""
+    async def member_level(self, community: Community, user_id: str) -> Level:
+        """A member's level by id: config users always; roles and platform flags as last seen,
+        or, for a member not seen since start-up, as the platform says now (where the adapter
+        can answer: `MemberLookup`)."""
         known = self._members.get((community, user_id))
+        if known is None:
+            sink = self._sinks.get(community.platform)
+            if isinstance(sink, MemberLookup):
+                try:
+                    found = await sink.look_up_member(community, user_id)
+                except Exception as exc:  # the platform couldn't say: config alone decides
+                    log.warning("looking up %s in %s failed: %r", user_id, community.key, exc)
+                    found = None
+                if found is not None:
+                    self.saw(community, found)
+                    return self.level(community, found)
         actor = known[0] if known is not None else Actor(user_id, user_id)
         return self.level(community, actor)
 

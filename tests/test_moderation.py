@@ -439,3 +439,17 @@ async def test_a_member_who_left_is_still_found_by_name_for_moderators(h: Harnes
     # Members still don't find someone who left.
     assert "couldn't find a member called 'bob'" in texts(
         await h.command("carol", "/thanks @bob"))[0]
+
+
+async def test_a_moderator_not_seen_since_start_up_is_asked_about_before_a_warning(
+        h: Harness) -> None:
+    # lee was given the console's moderator role, and Hearth restarted since it last saw
+    # them: the guard asks the adapter (MemberLookup) instead of trusting an empty memory.
+    await h.join("lee")
+    await h.restart()
+    h.session.state.moderators.add("lee")
+    refused = texts(await warn(h, "/warn @lee spam"))
+    assert refused == ["lee is on the moderation team, so Hearth won't warn them. Please talk "
+                       "it over with the admins instead."]
+    # A member the platform knows as a member is warned as before.
+    assert any("Case #1" in t for t in texts(await warn(h, "/warn @bob spam")))

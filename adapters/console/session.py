@@ -199,6 +199,10 @@ class ConsoleSession:
             # The runtime has logged the cause; the console keeps going, like a platform would.
             self.note(f"That didn't go through ({type(exc).__name__}); nothing was saved.")
 
+    async def look_up_member(self, community: Community, user_id: str) -> Actor | None:
+        """What the console says of a member now (MemberLookup): user ids are names here."""
+        return self.actor(user_id)
+
     def actor(self, name: str) -> Actor:
         s = self.state
         return Actor(user_id=name, name=name, is_bot=name in s.bots,

@@ -203,7 +203,7 @@ class ModerationCog(Cog[ModerationStore]):
             return self.reply(event, ctx, m.not_self, name=moderator.name)
         if target.is_bot:
             return self.reply(event, ctx, m.not_bot, name=name)
-        if self.services.member_level(community, target.user_id) >= Level.MODERATOR:
+        if await self.services.member_level(community, target.user_id) >= Level.MODERATOR:
             return self.reply(event, ctx, m.not_staff, name=name)
         note = (note or "").strip() or None
         if note is not None and len(note) > cfg.note_max_length:
