@@ -104,7 +104,7 @@ class BadgeSettings(Section):
 
 DEFAULT_BADGES: list[dict[str, Any]] = [
     {"name": "Hello There", "emoji": "👋", "criterion": "introduced", "threshold": 1,
-     "description": "introduced themselves to the community"},
+     "description": "shared an introduction with the community"},
     {"name": "Helping Hand", "emoji": "🤝", "criterion": "thanks_from_members", "threshold": 3,
      "description": "thanked by 3 different members"},
     {"name": "Helper", "emoji": "🌟", "criterion": "thanks_from_members", "threshold": 10,
@@ -163,10 +163,10 @@ class ReputationMessages(Section):
         "and thank you!",
     ])
     badge_earned_dm: message(*BADGE_FIELDS) = default(
-        "Congratulations {name}! You've earned the {emoji} **{badge}** badge in {community}. "
-        "Thank you!")
-    """A badge earned, told privately (when `badge_channel` is ""). {description} speaks of the
-    member in the third person ("introduced themselves"), so it reads best in public posts."""
+        "Congratulations {name}! You've earned the {emoji} **{badge}** badge in {community}: "
+        "{description}. Thank you!")
+    """A badge earned, told privately (when `badge_channel` is ""). Write badge descriptions
+    so they read with "you" and "they" alike ("shared an introduction", "won a contest")."""
     badge_granted: message(*BADGE_FIELDS, "reason") = default(
         "{emoji} {member} has been awarded the **{badge}** badge by the moderators: {reason}. "
         "Thank you, {name}!")
