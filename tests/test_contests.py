@@ -248,7 +248,8 @@ async def test_counts_in_contest_messages_read_naturally(hearth: Harness) -> Non
     await members(h, "alice")
     await create(h, "2d draw")
     await h.command("alice", "/contest enter #1 my only entry")
-    assert "(random draw; 1 entry so far)" in private(await h.command("bob", "/contest list"))[0]
+    listing = private(await h.command("bob", "/contest list"))[0]
+    assert "random draw, 1 entry so far; closes" in listing
     closed = public(await h.command("maya", "/contest close #1", mod=True))[0]
     assert "took part: 1 entry from 1 member!" in closed
 
@@ -603,7 +604,8 @@ async def test_autocomplete_offers_open_contests(hearth: Harness) -> None:
     after = await h.runtime.autocomplete(h.community, actor, "contest enter", "contest", "")
     assert [v for _, v in after] == ["2"]
     listing = private(await h.command("alice", "/contest list"))[0]
-    assert "#2 **Winter stories**: closes 2026-11-26T09:00:00+00:00" in listing
+    assert ("#2 **Winter stories**: random draw, 0 entries so far; closes "
+            "2026-11-26T09:00:00+00:00") in listing
     assert "Autumn" not in listing
 
 
