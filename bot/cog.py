@@ -16,6 +16,7 @@ from bot.events import Community, Event
 from bot.permissions import Level
 from bot.scheduler import JobHandler, Scheduler
 from bot.settings import Section
+from bot.text import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,9 @@ class Standing:
 
 
 StandingSource = Callable[[Community, str], Awaitable[Standing]]
+# Something every member should know right now (an open incident), for /help and the like:
+# features that have one add a source; the texts come back ready to show.
+NoticeSource = Callable[["Context"], Awaitable[list[Text]]]
 
 
 @dataclass
@@ -64,10 +68,16 @@ class Services:
     storage: Any
     # Features that know a member's standing (reputation) add a source here at start-up.
     standing_sources: list[StandingSource] = field(default_factory=list)
+    # Features with something every member should know now add a source here at start-up.
+    notice_sources: list[NoticeSource] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Level] = field(
         default=lambda community, user_id: Level.MEMBER)
+
+    async def notices(self, ctx: Context) -> list[Text]:
+        """What every notice source has to say in this community now."""
+        return [text for source in self.notice_sources for text in await source(ctx)]
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: the highest points, all badges."""

@@ -20,7 +20,7 @@ from bot.text import clean
 if TYPE_CHECKING:
     from bot.actions import Action
     from bot.context import Context
-    from bot.events import CommandInvoked
+    from bot.events import Actor, CommandInvoked
 
 
 class OptionType(enum.Enum):
@@ -101,6 +101,9 @@ class CommandSpec:
 
 Handler = Callable[["CommandInvoked", "Context", dict[str, Any]], Awaitable[list["Action"]]]
 Autocomplete = Callable[["Context", str, str], Awaitable[list[tuple[str, str]]]]
+# Whether a member below the spec's level may use it all the same (a role the feature's config
+# names, like announcements' announcer roles).
+Admits = Callable[["Actor", "Context"], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,7 @@ class Command:
     spec: CommandSpec
     handler: Handler
     autocomplete: Autocomplete | None = field(default=None)
+    admits: Admits | None = field(default=None)
 
 
 def bind(

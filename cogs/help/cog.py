@@ -48,6 +48,9 @@ class HelpCog(Cog):
             cfg.messages.commands.render(rng, channels, name=event.actor.name),
             Text.of("\n".join(f"• {s.help_line()}" for s in specs)),
         ]
+        # What other features say every member should know now (an open incident) comes
+        # right after the greeting, where it is seen.
+        parts[1:1] = await self.services.notices(ctx)
         if cfg.guides:
             parts.append(cfg.messages.guides.render(rng, channels, topics=topics))
         return [Respond(event.community, event.actor.user_id, Text.join(parts, "\n"))]
