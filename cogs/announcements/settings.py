@@ -97,6 +97,8 @@ class AnnouncementsMessages(Section):
     # -- the announcement itself
     incident_post: message("text", "next") = default(
         "{text}\n\nWe'll post updates in the thread below. Next update {next}.")
+    # The name of an incident's update thread, where the platform names threads (Discord).
+    thread_name: message("number") = default("Updates on incident #{number}")
     update_post: message("text", "next") = default("**Update:** {text}\nNext update {next}.")
     resolved_post: message("text", "names") = default(
         "**Resolved:** {text}\nThank you for your patience{names}.")
