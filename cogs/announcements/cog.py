@@ -64,11 +64,13 @@ EDIT = CommandSpec("announce edit", "Change the text of a draft, a scheduled ann
                                     max_length=1900)), level=Level.MODERATOR)
 CANCEL = CommandSpec("announce cancel", "Cancel a draft or a scheduled announcement, or drop a "
                      "held update.", (_NUMBER,), level=Level.MODERATOR)
+# The next update's time comes before the text, so the text can run to the end of the line.
 UPDATE = CommandSpec("announce update", "Post an update in an incident's thread.",
-                     (_NUMBER, Option("text", OptionType.TEXT, "What members should know now",
-                                      long=True, max_length=1900),
+                     (_NUMBER,
                       Option("next", OptionType.TEXT, "When the next update comes, like 1h or "
-                             "15:00", required=False, max_length=40)),
+                             "15:00", max_length=40),
+                      Option("text", OptionType.TEXT, "What members should know now",
+                             long=True, max_length=1900)),
                      level=Level.MODERATOR)
 RESOLVE = CommandSpec("announce resolve", "Close an incident with a final post that thanks "
                       "everyone who stayed with you.",
@@ -144,7 +146,7 @@ class AnnouncementsCog(Cog):
         cfg = self._cfg(ctx)
         channel, text = args["channel"], args["text"]
         if channel not in cfg.channels:
-            return self._reply(event, ctx, "unknown_channel", channel=channel,
+            return self._reply(event, ctx, "unknown_channel", place=channel,
                                channels=", ".join(cfg.channels))
         incident = args.get("incident") == "yes"
         try:
@@ -169,7 +171,7 @@ class AnnouncementsCog(Cog):
                                   self._next_update(ctx, a.next_update, ctx.now), [])
         return cfg.messages.preview.render(
             self.services.rng, ctx.channels, number=a.number,
-            channel=ChannelLink(ctx.channel(a.channel)), when=self._when(ctx, a), post=shown,
+            place=ChannelLink(ctx.channel(a.channel)), when=self._when(ctx, a), post=shown,
             advice=self._advice(ctx, a.text, a.number, "all_clear", "advice"))
 
     def _advice(self, ctx: Context, text: str, number: int, clear: str, held: str) -> Text:
@@ -224,7 +226,7 @@ class AnnouncementsCog(Cog):
                     return self._reply(event, ctx, "not_a_draft", number=a.number)
                 await self._schedule_post(community, a.number, first)
             return self._reply(event, ctx, "scheduled", number=a.number,
-                               channel=ChannelLink(ctx.channel(a.channel)),
+                               place=ChannelLink(ctx.channel(a.channel)),
                                when=self._say(ctx, "when_repeat", rule=a.repeat_rule,
                                               next=Timestamp(first)))
         if a.due_at is not None and a.due_at > ctx.now:
@@ -234,7 +236,7 @@ class AnnouncementsCog(Cog):
                     return self._reply(event, ctx, "not_a_draft", number=a.number)
                 await self._schedule_post(community, a.number, a.due_at)
             return self._reply(event, ctx, "scheduled", number=a.number,
-                               channel=ChannelLink(ctx.channel(a.channel)),
+                               place=ChannelLink(ctx.channel(a.channel)),
                                when=Text((Timestamp(a.due_at),)))
         # Now (or a chosen time that passed while it waited as a draft).
         post = await self._go_out(ctx, a, frm=DRAFT, occurrence="1", at=ctx.now)
@@ -243,12 +245,12 @@ class AnnouncementsCog(Cog):
         return [post, *self._opened(event, ctx, a)]
 
     def _opened(self, event: CommandInvoked, ctx: Context, a: Announcement) -> list[Action]:
-        channel = ChannelLink(ctx.channel(a.channel))
+        place = ChannelLink(ctx.channel(a.channel))
         if a.incident:
             due = self._next_update(ctx, a.next_update, ctx.now)
-            return self._reply(event, ctx, "incident_opened", number=a.number, channel=channel,
+            return self._reply(event, ctx, "incident_opened", number=a.number, place=place,
                                next=Timestamp(due))
-        return self._reply(event, ctx, "posted", number=a.number, channel=channel)
+        return self._reply(event, ctx, "posted", number=a.number, place=place)
 
     async def _go_out(self, ctx: Context, a: Announcement, *, frm: str, occurrence: str,
                       at: datetime) -> Post | None:
@@ -362,6 +364,7 @@ class AnnouncementsCog(Cog):
         count = len(names)
         return [await self._render(ctx, a, outgoing),
                 *self._reply(event, ctx, "resolved", number=a.number,
+                             place=ChannelLink(ctx.channel(a.channel)),
                              count=f"{count:,} {'member' if count == 1 else 'members'}")]
 
     def _check_next(self, ctx: Context, next_update: str | None) -> None:
@@ -402,7 +405,7 @@ class AnnouncementsCog(Cog):
         cfg = self._cfg(ctx)
         local = job.due_at.astimezone(self._tz(ctx))
         text = self._say(ctx, "update_due", author=Mention(a.author_id, a.author_name),
-                         number=a.number, channel=ChannelLink(ctx.channel(a.channel)),
+                         number=a.number, place=ChannelLink(ctx.channel(a.channel)),
                          at=Literal(f"{local:%H:%M} {local.tzname()}"))
         return [Post(job.community, ctx.channel(cfg.team_channel), text)]
 
@@ -429,7 +432,7 @@ class AnnouncementsCog(Cog):
     async def notices(self, ctx: Context) -> list[Text]:
         """An open incident, for /help: members shouldn't be left guessing."""
         return [self._say(ctx, "help_notice", number=a.number,
-                          channel=ChannelLink(ctx.channel(a.channel)), preview=_short(a.text))
+                          place=ChannelLink(ctx.channel(a.channel)), preview=_short(a.text))
                 for a in await self.store.open_incidents(ctx.community)]
 
     # -- list, edit, cancel ----------------------------------------------------------------
@@ -443,10 +446,10 @@ class AnnouncementsCog(Cog):
                   REPEATING: "state_repeating", OPEN: "state_incident"}
         lines = [self._say(ctx, "list_header", count=len(live))]
         for a in live:
-            when = (self._say(ctx, "when_once", at=Timestamp(a.update_due_at))
+            when = (self._say(ctx, "when_update", at=Timestamp(a.update_due_at))
                     if a.state == OPEN and a.update_due_at else self._when(ctx, a))
             lines.append(self._say(ctx, "list_line", number=a.number,
-                                   channel=ChannelLink(ctx.channel(a.channel)),
+                                   place=ChannelLink(ctx.channel(a.channel)),
                                    state=self._say(ctx, states[a.state]), when=when,
                                    preview=_short(a.text)))
         return [Respond(event.community, event.actor.user_id, Text.join(lines))]

@@ -10,9 +10,6 @@ from pydantic import Field, field_validator
 from bot.settings import Duration, Section, default, message
 from cogs.announcements import sincerity
 
-# Fields of the messages that describe one announcement to the team.
-ITEM = ("number", "channel", "when", "state")
-
 
 class SincerityCheckSettings(Section):
     # Check drafts before they go out; the findings are advice to the author, never a block.
@@ -66,8 +63,8 @@ class SincerityCheckSettings(Section):
 
 class AnnouncementsMessages(Section):
     # -- the preview and the check, shown only to the author
-    preview: message("number", "channel", "when", "post", "advice") = default(
-        "Here's announcement #{number} exactly as it will appear in {channel}, {when}:\n"
+    preview: message("number", "place", "when", "post", "advice") = default(
+        "Here's announcement #{number} exactly as it will appear in {place}, {when}:\n"
         "{post}\n{advice}")
     all_clear: message("number") = default(
         "It reads clearly to me. `/announce post {number}` sends it; `/announce edit {number} "
@@ -94,6 +91,7 @@ class AnnouncementsMessages(Section):
     when_now: message() = default("as soon as you post it")
     when_once: message("at") = default("{at}")
     when_repeat: message("rule", "next") = default("{rule} (next: {next})")
+    when_update: message("at") = default("next update due {at}")
     # -- the announcement itself
     incident_post: message("text", "next") = default(
         "{text}\n\nWe'll post updates in the thread below. Next update {next}.")
@@ -105,15 +103,15 @@ class AnnouncementsMessages(Section):
     resolved_names: message("names") = default(", and special thanks to {names} for staying "
                                                "with us")
     # -- what the author is told
-    posted: message("number", "channel") = default(
-        "Done: announcement #{number} is posted in {channel}.")
-    scheduled: message("number", "channel", "when") = default(
-        "Done: announcement #{number} will go out in {channel} {when}. `/announce list` shows "
+    posted: message("number", "place") = default(
+        "Done: announcement #{number} is posted in {place}.")
+    scheduled: message("number", "place", "when") = default(
+        "Done: announcement #{number} will go out in {place} {when}. `/announce list` shows "
         "what's planned; `/announce cancel {number}` stops it.")
-    incident_opened: message("number", "channel", "next") = default(
-        "Incident #{number} is posted in {channel}, with a thread for updates. You said the "
+    incident_opened: message("number", "place", "next") = default(
+        "Incident #{number} is posted in {place}, with a thread for updates. You said the "
         "next update comes {next}; I'll remind the team if it doesn't. Post one with "
-        "`/announce update {number} ...` (add next:2h to set the one after), and close it with "
+        "`/announce update {number} 1h ...` (1h: when the one after is due), and close it with "
         "`/announce resolve {number} ...`.")
     update_posted: message("number", "next") = default(
         "Update posted in the thread of incident #{number}. Next update due {next}.")
@@ -121,36 +119,36 @@ class AnnouncementsMessages(Section):
         "I've held this update to incident #{number} for a moment (only you can see this):\n"
         "{findings}\nIt's your call: `/announce post {number}` posts it as it is, "
         "`/announce edit {number} ...` changes it, `/announce cancel {number}` drops it.")
-    resolved: message("number", "count") = default(
-        "Incident #{number} is resolved and the thread has the final word. I thanked {count} "
-        "for their patience.")
+    resolved: message("number", "place", "count") = default(
+        "Incident #{number} is resolved, and the final post is in {place}, thanking {count} "
+        "by name for their patience.")
     edited: message("number") = default("Announcement #{number} now reads:")
     cancelled: message("number") = default(
         "Announcement #{number} is cancelled; nothing more of it will go out.")
     held_dropped: message("number") = default(
         "I've dropped the held text for incident #{number}; the incident stays open.")
     # -- reminders to the team
-    update_due: message("author", "number", "channel", "at") = default(
-        "{author}, you said you'd update {channel} at {at} about incident #{number}, and "
-        "there's no update yet. Members are waiting: `/announce update {number} ...`, even if "
-        "it's only \"still working on it\".")
+    update_due: message("author", "number", "place", "at") = default(
+        "{author}, you said you'd update {place} at {at} about incident #{number}, and "
+        "there's no update yet. Members are waiting: `/announce update {number} 1h ...`, even "
+        "if it's only \"still working on it\".")
     # -- /announce list
     list_header: message("count") = default("Announcements ({count}):")
     list_empty: message() = default(
         "Nothing is planned and no incident is open. `/announce` starts a new announcement.")
-    list_line: message("number", "channel", "state", "when", "preview") = default(
-        "• #{number} in {channel}: {state}, {when}. \"{preview}\"")
+    list_line: message("number", "place", "state", "when", "preview") = default(
+        "• #{number} in {place}: {state}, {when}. \"{preview}\"")
     state_draft: message() = default("a draft waiting for `/announce post`")
     state_scheduled: message() = default("scheduled")
     state_repeating: message() = default("repeating")
     state_incident: message() = default("an open incident")
     # -- /help, while an incident is open
-    help_notice: message("number", "channel", "preview") = default(
+    help_notice: message("number", "place", "preview") = default(
         "There's an ongoing incident (#{number}): \"{preview}\". Updates are in the thread in "
-        "{channel}.")
+        "{place}.")
     # -- refusals (only the author sees them)
-    unknown_channel: message("channel", "channels") = default(
-        "I can't announce in '{channel}'. The announcement channels are: {channels}.")
+    unknown_channel: message("place", "channels") = default(
+        "I can't announce in '{place}'. The announcement channels are: {channels}.")
     not_announcer: message() = default(
         "Sorry, announcements are for the moderators and the announcer role. If you'd like "
         "something announced, ask one of them.")
