@@ -149,9 +149,6 @@ class AnnouncementsMessages(Section):
     # -- refusals (only the author sees them)
     unknown_channel: message("place", "channels") = default(
         "I can't announce in '{place}'. The announcement channels are: {channels}.")
-    not_announcer: message() = default(
-        "Sorry, announcements are for the moderators and the announcer role. If you'd like "
-        "something announced, ask one of them.")
     bad_when: message("problem") = default(
         "I couldn't work out when to post it: {problem}. Nothing was saved.")
     unknown_announcement: message("number") = default(
@@ -175,6 +172,8 @@ class AnnouncementsSettings(Section):
     team_channel: str = "mod_log"
     # When an incident's author doesn't say, the next update is due this long after each post.
     update_every: Duration = default("1h")
+    # The longest announcement, in characters (a Discord message holds 2,000; the rest is room
+    # for the incident wording around it).
     max_length: int = Field(default=1800, ge=100, le=1900)
     check: SincerityCheckSettings = Field(default_factory=SincerityCheckSettings)
     messages: AnnouncementsMessages = Field(default_factory=AnnouncementsMessages)
