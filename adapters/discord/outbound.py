@@ -106,7 +106,12 @@ class DiscordSink:
             return Receipt(False, reason="not_found")
         try:
             if isinstance(action, Post):
-                return await self._post(guild, action.channel, action.text)
+                if action.thread_id is not None:
+                    return await self._in_thread(guild, action)
+                receipt = await self._post(guild, action.channel, action.text)
+                if action.opens_thread and receipt.delivered:
+                    await self._open_thread(guild, receipt, action.opens_thread)
+                return receipt
             if isinstance(action, EditPost):
                 return await self._edit(guild, action)
             if isinstance(action, DirectMessage | Respond):
@@ -138,13 +143,48 @@ class DiscordSink:
                 f"create a text channel called #{ref.lstrip('#')} or point the config's "
                 "[community.channels] entry at an existing channel (name or id).")
             return Receipt(False, reason="not_found")
+        first = await self._send(guild, channel, text)
+        return Receipt(True, str(first.id), str(channel.id))
+
+    async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text
+                    ) -> discord.Message:
+        """Text in as many messages as it needs; the first one stands for all."""
         rendered = self.render(guild, text)
         first: discord.Message | None = None
         for part in chunks(rendered.content):
             sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions)
             first = first or sent
         assert first is not None
-        return Receipt(True, str(first.id), str(channel.id))
+        return first
+
+    async def _open_thread(self, guild: discord.Guild, receipt: Receipt, name: str) -> None:
+        """A thread under the message just posted; it takes the message's id. The post stands
+        even if the thread can't be made (missing Create Public Threads): replies then go in
+        the channel."""
+        channel = guild.get_channel(int(receipt.channel or 0))
+        if not isinstance(channel, discord.TextChannel) or receipt.message_id is None:
+            return
+        try:
+            await channel.get_partial_message(int(receipt.message_id)).create_thread(
+                name=name[:100])
+        except discord.HTTPException as exc:
+            log.warning("couldn't open a thread in %s: %s %s", guild.id, exc.status, exc.text)
+
+    async def _in_thread(self, guild: discord.Guild, action: Post) -> Receipt:
+        """A post in the thread started from message `thread_id` (same id), or plainly in its
+        channel when there is no such thread."""
+        thread_id = int(action.thread_id or 0)
+        thread = guild.get_thread(thread_id)
+        if thread is None:
+            try:
+                found = await self.client.fetch_channel(thread_id)
+            except (discord.NotFound, discord.Forbidden):
+                found = None
+            thread = found if isinstance(found, discord.Thread) else None
+        if thread is None:
+            return await self._post(guild, action.channel, action.text)
+        first = await self._send(guild, thread, action.text)
+        return Receipt(True, str(first.id), str(thread.id))
 
     async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
         channel = self.channels.resolve(guild, action.channel)

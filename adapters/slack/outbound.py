@@ -93,7 +93,9 @@ class Outbound:
 
     async def _perform(self, action: Action) -> Receipt:
         if isinstance(action, Post):
-            return await self.post(action.community, action.channel, action.text)
+            # Replies thread under a message by its ts; a new thread needs no opening.
+            return await self.post(action.community, action.channel, action.text,
+                                   thread_ts=action.thread_id)
         if isinstance(action, EditPost):
             return await self.edit(action)
         if isinstance(action, Respond):
@@ -107,15 +109,17 @@ class Outbound:
             return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
         return Receipt(False, reason="unsupported")
 
-    async def post(self, community: Community, channel: str, text: Text) -> Receipt:
+    async def post(self, community: Community, channel: str, text: Text,
+                   thread_ts: str | None = None) -> Receipt:
         await self.channels.ensure_loaded()  # so channel links in the text render as links
         channel_id = await self.channels.id_for(channel)
         if channel_id is None:
             log.warning("no Slack channel called #%s; create it or fix [community.channels]",
                         channel.lstrip("#"))
             return Receipt(False, reason="not_found")
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
         resp = await self.client.chat_postMessage(channel=channel_id,
-                                                  text=self.mrkdwn(community, text))
+                                                  text=self.mrkdwn(community, text), **extra)
         return Receipt(True, resp["ts"], resp["channel"])
 
     async def edit(self, action: EditPost) -> Receipt:
