@@ -50,8 +50,5 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
                         rng=rng or random.Random(), command_specs=runtime.specs, storage=storage,
                         member_level=runtime.member_level)
     for cog_class in ALL_COGS:
-        if cog_class.store_class is not None:
-            runtime.add_cog(cog_class(services, cog_class.store_class(storage.db)))
-        else:
-            runtime.add_cog(cog_class(services))
+        runtime.add_cog(cog_class(services))
     return App(config, storage, clock, scheduler, runtime)

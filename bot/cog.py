@@ -75,10 +75,6 @@ class Services:
     member_level: Callable[[Community, str], Level] = field(
         default=lambda community, user_id: Level.MEMBER)
 
-    @property
-    def posts(self) -> Any:
-        return self.storage.posts
-
     async def notices(self, ctx: Context) -> list[Text]:
         """What every notice source has to say in this community now."""
         return [text for source in self.notice_sources for text in await source(ctx)]
@@ -101,11 +97,9 @@ class Cog:
 
     name: ClassVar[str]
     settings: ClassVar[type[Section] | None] = None
-    store_class: ClassVar[Callable[[Any], Any] | None] = None
 
-    def __init__(self, services: Services, store: Any = None) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.store = store
 
     def commands(self) -> list[Command]:
         return []
