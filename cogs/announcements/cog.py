@@ -11,13 +11,23 @@ the next update comes, and if that time passes with no update the team is remind
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import Any, Protocol
 
 from bot.actions import Action, Post, Respond
-from bot.cog import Cog, Context, Listener, Services
-from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType, UsageError
+from bot.cog import Cog, CommunityConfig, Context, Listener, Services
+from bot.commands import (
+    Command,
+    CommandKind,
+    CommandSpec,
+    Option,
+    OptionType,
+    UsageError,
+    command,
+)
+from bot.config import Config
 from bot.events import Actor, CommandInvoked, Community, Event, MessagePosted, ReactionAdded
 from bot.permissions import Level
 from bot.ports import Job
@@ -83,35 +93,50 @@ def _root_key(number: int) -> str:
     return f"announce:{number}"
 
 
-class AnnouncementsCog(Cog):
+def _announce(config: Config) -> CommandSpec:
+    """/announce: a form whose channel choices are the base config's announcement channels
+    (command specs are global)."""
+    base: AnnouncementsSettings = config.settings.announcements
+    return CommandSpec(
+        "announce", "Write an announcement: checked, previewed, then posted or scheduled.",
+        (Option("channel", OptionType.CHOICE, "Where it goes", choices=tuple(base.channels)),
+         Option("text", OptionType.TEXT, "The announcement", long=True,
+                max_length=base.max_length),
+         Option("when", OptionType.TEXT, "now, 2026-12-24 18:00, or every Monday 10:00",
+                required=False, max_length=60, placeholder="now"),
+         Option("incident", OptionType.CHOICE, "Is this an incident (outage, problem)?",
+                required=False, choices=("no", "yes")),
+         Option("next", OptionType.TEXT, "Incidents: when the next update comes, like 1h",
+                required=False, max_length=40, placeholder="1h")),
+        level=Level.MODERATOR, kind=CommandKind.FORM)
+
+
+class AnnouncementsConfig(CommunityConfig, Protocol):
+    announcements: AnnouncementsSettings
+
+
+# What this feature's handlers are given: `ctx.settings.announcements` is typed.
+Ctx = Context[AnnouncementsConfig]
+
+
+class AnnouncementsCog(Cog[AnnouncementStore]):
     name = "announcements"
     settings = AnnouncementsSettings
     store_class = AnnouncementStore
 
     def __init__(self, services: Services, store: AnnouncementStore) -> None:
         super().__init__(services, store)
-        self.store: AnnouncementStore = store
         services.notice_sources.append(self.notices)
-        # Command specs are global, so the form is built from the base config.
-        base: AnnouncementsSettings = services.config.settings.announcements
-        self.announce = CommandSpec(
-            "announce", "Write an announcement: checked, previewed, then posted or scheduled.",
-            (Option("channel", OptionType.CHOICE, "Where it goes", choices=tuple(base.channels)),
-             Option("text", OptionType.TEXT, "The announcement", long=True,
-                    max_length=base.max_length),
-             Option("when", OptionType.TEXT, "now, 2026-12-24 18:00, or every Monday 10:00",
-                    required=False, max_length=60, placeholder="now"),
-             Option("incident", OptionType.CHOICE, "Is this an incident (outage, problem)?",
-                    required=False, choices=("no", "yes")),
-             Option("next", OptionType.TEXT, "Incidents: when the next update comes, like 1h",
-                    required=False, max_length=40, placeholder="1h")),
-            level=Level.MODERATOR, kind=CommandKind.FORM)
+        self.announce = _announce(services.config)
+
+    @classmethod
+    def specs(cls, config: Config) -> list[CommandSpec]:
+        return [_announce(config), *super().specs(config)]
 
     def commands(self) -> list[Command]:
-        handlers = ((self.announce, self.on_announce), (LIST, self.on_list),
-                    (POST, self.on_post), (EDIT, self.on_edit), (CANCEL, self.on_cancel),
-                    (UPDATE, self.on_update), (RESOLVE, self.on_resolve))
-        return [Command(spec, handler, admits=self._announcer) for spec, handler in handlers]
+        # Every announcement command also admits the configured announcer roles.
+        found = [Command(self.announce, self.on_announce), *super().commands()]
+        return [dataclasses.replace(c, admits=self._announcer) for c in found]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {ReactionAdded: self.on_reaction, MessagePosted: self.on_message}
@@ -120,7 +145,7 @@ class AnnouncementsCog(Cog):
         return {POST_JOB: self.post_due, UPDATE_DUE: self.update_due}
 
     @staticmethod
-    def _announcer(actor: Actor, ctx: Context) -> bool:
+    def _announcer(actor: Actor, ctx: Ctx) -> bool:
         roles = ctx.settings.announcements.announcer_roles
         return not actor.is_bot and bool(roles) and bool(actor.roles & set(roles))
 
@@ -141,7 +166,7 @@ class AnnouncementsCog(Cog):
 
     # -- /announce -------------------------------------------------------------------------
 
-    async def on_announce(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    async def on_announce(self, event: CommandInvoked, ctx: Ctx, args: dict[str, Any]
                           ) -> list[Action]:
         cfg = self._cfg(ctx)
         channel, text = args["channel"], args["text"]
@@ -165,22 +190,21 @@ class AnnouncementsCog(Cog):
         assert found is not None
         return [Respond(event.community, event.actor.user_id, self._preview(ctx, found))]
 
-    def _preview(self, ctx: Context, a: Announcement) -> Text:
-        cfg = self._cfg(ctx)
+    def _preview(self, ctx: Ctx, a: Announcement) -> Text:
         shown = self._render_body(ctx, a, "incident" if a.incident else "post", a.text,
                                   self._next_update(ctx, a.next_update, ctx.now), [])
-        return cfg.messages.preview.render(
-            self.services.rng, ctx.channels, number=a.number,
+        return self._say(
+            ctx, "preview", number=a.number,
             place=ChannelLink(ctx.channel(a.channel)), when=self._when(ctx, a), post=shown,
             advice=self._advice(ctx, a.text, a.number, "all_clear", "advice"))
 
-    def _advice(self, ctx: Context, text: str, number: int, clear: str, held: str) -> Text:
+    def _advice(self, ctx: Ctx, text: str, number: int, clear: str, held: str) -> Text:
         findings = self._findings(ctx, text)
         if not findings:
             return self._say(ctx, clear, number=number)
         return self._say(ctx, held, number=number, findings=findings)
 
-    def _findings(self, ctx: Context, text: str) -> Text | None:
+    def _findings(self, ctx: Ctx, text: str) -> Text | None:
         cfg = self._cfg(ctx)
         if not cfg.check.enabled:
             return None
@@ -193,7 +217,7 @@ class AnnouncementsCog(Cog):
             lines.append(self._say(ctx, "finding_line", reason=reason))
         return Text.join(lines)
 
-    def _when(self, ctx: Context, a: Announcement) -> Text:
+    def _when(self, ctx: Ctx, a: Announcement) -> Text:
         if a.repeat_rule:
             rule = parse_repeat(a.repeat_rule)
             after = a.due_at or ctx.now
@@ -206,11 +230,11 @@ class AnnouncementsCog(Cog):
 
     # -- /announce post N ------------------------------------------------------------------
 
-    async def on_post(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                      ) -> list[Action]:
-        a = await self._find(ctx, args["number"])
+    @command(POST)
+    async def on_post(self, event: CommandInvoked, ctx: Ctx, number: int) -> list[Action]:
+        a = await self._find(ctx, number)
         if a is None:
-            return self._reply(event, ctx, "unknown_announcement", number=args["number"])
+            return self._reply(event, ctx, "unknown_announcement", number=number)
         if a.state == OPEN and a.held_kind and a.held_text:
             if a.held_kind == "resolve":
                 return await self._resolve(event, ctx, a, a.held_text)
@@ -244,7 +268,7 @@ class AnnouncementsCog(Cog):
             return self._reply(event, ctx, "not_a_draft", number=a.number)
         return [post, *self._opened(event, ctx, a)]
 
-    def _opened(self, event: CommandInvoked, ctx: Context, a: Announcement) -> list[Action]:
+    def _opened(self, event: CommandInvoked, ctx: Ctx, a: Announcement) -> list[Action]:
         place = ChannelLink(ctx.channel(a.channel))
         if a.incident:
             due = self._next_update(ctx, a.next_update, ctx.now)
@@ -252,7 +276,7 @@ class AnnouncementsCog(Cog):
                                next=Timestamp(due))
         return self._reply(event, ctx, "posted", number=a.number, place=place)
 
-    async def _go_out(self, ctx: Context, a: Announcement, *, frm: str, occurrence: str,
+    async def _go_out(self, ctx: Ctx, a: Announcement, *, frm: str, occurrence: str,
                       at: datetime) -> Post | None:
         """Send one occurrence: state, outbox row and (for an incident) the promised update
         time commit together; None if someone else already moved it or sent it."""
@@ -303,26 +327,28 @@ class AnnouncementsCog(Cog):
 
     # -- incidents -------------------------------------------------------------------------
 
-    async def on_update(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                        ) -> list[Action]:
-        a = await self._find(ctx, args["number"])
+    @command(UPDATE)
+    async def on_update(self, event: CommandInvoked, ctx: Ctx, number: int, next: str,
+                        text: str) -> list[Action]:
+        a = await self._find(ctx, number)
         if a is None:
-            return self._reply(event, ctx, "unknown_announcement", number=args["number"])
+            return self._reply(event, ctx, "unknown_announcement", number=number)
         if a.state != OPEN:
             return self._reply(event, ctx, "not_incident", number=a.number)
-        self._check_next(ctx, args.get("next"))
-        return await self._checked(event, ctx, a, "update", args["text"], args.get("next"))
+        self._check_next(ctx, next)
+        return await self._checked(event, ctx, a, "update", text, next)
 
-    async def on_resolve(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(RESOLVE)
+    async def on_resolve(self, event: CommandInvoked, ctx: Ctx, number: int, text: str
                          ) -> list[Action]:
-        a = await self._find(ctx, args["number"])
+        a = await self._find(ctx, number)
         if a is None:
-            return self._reply(event, ctx, "unknown_announcement", number=args["number"])
+            return self._reply(event, ctx, "unknown_announcement", number=number)
         if a.state != OPEN:
             return self._reply(event, ctx, "not_incident", number=a.number)
-        return await self._checked(event, ctx, a, "resolve", args["text"], None)
+        return await self._checked(event, ctx, a, "resolve", text, None)
 
-    async def _checked(self, event: CommandInvoked, ctx: Context, a: Announcement, kind: str,
+    async def _checked(self, event: CommandInvoked, ctx: Ctx, a: Announcement, kind: str,
                        text: str, next_update: str | None) -> list[Action]:
         """Post an update or resolution that reads well; hold one that doesn't, with advice."""
         findings = self._findings(ctx, text)
@@ -333,7 +359,7 @@ class AnnouncementsCog(Cog):
             return await self._resolve(event, ctx, a, text)
         return await self._post_update(event, ctx, a, text, next_update)
 
-    async def _post_update(self, event: CommandInvoked, ctx: Context, a: Announcement,
+    async def _post_update(self, event: CommandInvoked, ctx: Ctx, a: Announcement,
                            text: str, next_update: str | None) -> list[Action]:
         community = event.community
         due = self._next_update(ctx, next_update, ctx.now)
@@ -349,7 +375,7 @@ class AnnouncementsCog(Cog):
         return [await self._render(ctx, a, outgoing),
                 *self._reply(event, ctx, "update_posted", number=a.number, next=Timestamp(due))]
 
-    async def _resolve(self, event: CommandInvoked, ctx: Context, a: Announcement, text: str
+    async def _resolve(self, event: CommandInvoked, ctx: Ctx, a: Announcement, text: str
                        ) -> list[Action]:
         community = event.community
         outgoing = Outgoing(community, a.number, "resolved", f"{_root_key(a.number)}:resolved",
@@ -367,14 +393,14 @@ class AnnouncementsCog(Cog):
                              place=ChannelLink(ctx.channel(a.channel)),
                              count=f"{count:,} {'member' if count == 1 else 'members'}")]
 
-    def _check_next(self, ctx: Context, next_update: str | None) -> None:
+    def _check_next(self, ctx: Ctx, next_update: str | None) -> None:
         if next_update:
             try:
                 parse_moment(next_update, ctx.now, self._tz(ctx))
             except WhenError as exc:
                 raise UsageError(f"**next**: {exc}.") from None
 
-    def _next_update(self, ctx: Context, written: str | None, after: datetime) -> datetime:
+    def _next_update(self, ctx: Ctx, written: str | None, after: datetime) -> datetime:
         """When the author said the next update comes, read from `after` (the post's time)."""
         if written:
             try:
@@ -411,16 +437,16 @@ class AnnouncementsCog(Cog):
 
     # -- who stood by an incident ----------------------------------------------------------
 
-    async def on_reaction(self, event: ReactionAdded, ctx: Context) -> list[Action]:
+    async def on_reaction(self, event: ReactionAdded, ctx: Ctx) -> list[Action]:
         await self._stood_by(ctx, event.reactor, event.message_id)
         return []
 
-    async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
+    async def on_message(self, event: MessagePosted, ctx: Ctx) -> list[Action]:
         if event.reply_to is not None:  # plain chat (nearly every message) costs nothing
             await self._stood_by(ctx, event.author, event.reply_to)
         return []
 
-    async def _stood_by(self, ctx: Context, member: Actor, message_id: str) -> None:
+    async def _stood_by(self, ctx: Ctx, member: Actor, message_id: str) -> None:
         if member.is_bot:
             return
         for a in await self.store.open_incidents(ctx.community):
@@ -429,7 +455,7 @@ class AnnouncementsCog(Cog):
                 await self.store.supporter(ctx.community, a.number, member.user_id, member.name,
                                            ctx.now)
 
-    async def notices(self, ctx: Context) -> list[Text]:
+    async def notices(self, ctx: Ctx) -> list[Text]:
         """An open incident, for /help: members shouldn't be left guessing."""
         return [self._say(ctx, "help_notice", number=a.number,
                           place=ChannelLink(ctx.channel(a.channel)), preview=_short(a.text))
@@ -437,8 +463,8 @@ class AnnouncementsCog(Cog):
 
     # -- list, edit, cancel ----------------------------------------------------------------
 
-    async def on_list(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                      ) -> list[Action]:
+    @command(LIST)
+    async def on_list(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         live = await self.store.live(event.community)
         if not live:
             return self._reply(event, ctx, "list_empty")
@@ -454,12 +480,12 @@ class AnnouncementsCog(Cog):
                                    preview=_short(a.text)))
         return [Respond(event.community, event.actor.user_id, Text.join(lines))]
 
-    async def on_edit(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(EDIT)
+    async def on_edit(self, event: CommandInvoked, ctx: Ctx, number: int, text: str
                       ) -> list[Action]:
-        a = await self._find(ctx, args["number"])
+        a = await self._find(ctx, number)
         if a is None:
-            return self._reply(event, ctx, "unknown_announcement", number=args["number"])
-        text = args["text"]
+            return self._reply(event, ctx, "unknown_announcement", number=number)
         if a.state == OPEN and a.held_kind:
             return await self._checked(event, ctx, a, a.held_kind, text, a.held_next)
         if not await self.store.set_text(event.community, a.number, text):
@@ -470,11 +496,11 @@ class AnnouncementsCog(Cog):
                         self._say(ctx, "edited", number=a.number) + Text.of("\n")
                         + self._preview(ctx, edited))]
 
-    async def on_cancel(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                        ) -> list[Action]:
-        a = await self._find(ctx, args["number"])
+    @command(CANCEL)
+    async def on_cancel(self, event: CommandInvoked, ctx: Ctx, number: int) -> list[Action]:
+        a = await self._find(ctx, number)
         if a is None:
-            return self._reply(event, ctx, "unknown_announcement", number=args["number"])
+            return self._reply(event, ctx, "unknown_announcement", number=number)
         community = event.community
         if a.state == OPEN:
             if a.held_kind is None:
@@ -490,7 +516,7 @@ class AnnouncementsCog(Cog):
 
     # -- rendering -------------------------------------------------------------------------
 
-    async def _render(self, ctx: Context, a: Announcement, post: Outgoing) -> Post:
+    async def _render(self, ctx: Ctx, a: Announcement, post: Outgoing) -> Post:
         names = (await self.store.supporters(ctx.community, a.number)
                  if post.kind == "resolution" else [])
         text = self._render_body(ctx, a, post.kind, post.body, post.next_at, names)
@@ -503,7 +529,7 @@ class AnnouncementsCog(Cog):
                         thread_of=_root_key(a.number))
         return Post(ctx.community, channel, text, key=post.key)
 
-    def _render_body(self, ctx: Context, a: Announcement, kind: str, body: str,
+    def _render_body(self, ctx: Ctx, a: Announcement, kind: str, body: str,
                      next_at: datetime | None, names: list[str]) -> Text:
         """The post exactly as members see it; the author's words can't ping or format."""
         written = Text((UserText(body),))
@@ -521,24 +547,23 @@ class AnnouncementsCog(Cog):
     # -- helpers ---------------------------------------------------------------------------
 
     @staticmethod
-    def _cfg(ctx: Context) -> AnnouncementsSettings:
+    def _cfg(ctx: Ctx) -> AnnouncementsSettings:
         return ctx.settings.announcements
 
     @staticmethod
-    def _tz(ctx: Context) -> Any:
+    def _tz(ctx: Ctx) -> tzinfo:
         return ctx.settings.community.timezone
 
-    async def _find(self, ctx: Context, number: int) -> Announcement | None:
+    async def _find(self, ctx: Ctx, number: int) -> Announcement | None:
         found = await self.store.get(ctx.community, number)
         return None if found is None or found.state == CANCELLED else found
 
-    def _say(self, ctx: Context, key: str, **fields: Any) -> Text:
-        template = getattr(self._cfg(ctx).messages, key)
-        return template.render(self.services.rng, ctx.channels, **fields)
+    def _say(self, ctx: Ctx, key: str, **fields: Any) -> Text:
+        """A message of this feature's, by its key in `[announcements.messages]`."""
+        return self.say(ctx, getattr(self._cfg(ctx).messages, key), **fields)
 
-    def _reply(self, event: CommandInvoked, ctx: Context, key: str, **fields: Any
-               ) -> list[Action]:
-        return [Respond(event.community, event.actor.user_id, self._say(ctx, key, **fields))]
+    def _reply(self, event: CommandInvoked, ctx: Ctx, key: str, **fields: Any) -> list[Action]:
+        return self.reply(event, ctx, getattr(self._cfg(ctx).messages, key), **fields)
 
 
 def _short(text: str) -> str:

@@ -171,8 +171,8 @@ def blame_shifting(sentences: list[str], rules: SincerityRules) -> tuple[str, ..
 def _passive_faults(written: list[str], rules: SincerityRules) -> list[str]:
     """"the data was lost", "errors were introduced": a fault with no one owning it."""
     tokens = [wording.plain(w) for w in written]
-    verbs = [wording.pattern_of(v) for v in rules.fault_verbs]
-    verbs = [v[0] for v in verbs if len(v) == 1]
+    patterns = [wording.pattern_of(v) for v in rules.fault_verbs]
+    verbs = [p[0] for p in patterns if len(p) == 1]
     hits = []
     for i, token in enumerate(tokens):
         if token not in _BE or i == 0 or tokens[i - 1] in _PEOPLE:
