@@ -233,6 +233,9 @@ async def test_resolution_thanks_who_reacted_or_replied_and_help_stops_mentionin
                  "alice> :reply Hearth any news?", "cleo> unrelated chat")
     helped = await h.feed("cleo> /help")
     assert "There's an ongoing incident (#1)" in helped[0]
+    # A newcomer's onboarding DM mentions it too.
+    [dm] = [line for line in await h.feed("+dina") if line.startswith("[DM to dina]")]
+    assert "There's an ongoing incident (#1)" in dm
     out = await h.feed("maya> /announce resolve 1 Logins work again; we renewed the "
                        "certificate and added an alert.")
     assert posts(out) == ["[#announcements] Hearth: **Resolved:** Logins work again; we renewed "
@@ -240,6 +243,7 @@ async def test_resolution_thanks_who_reacted_or_replied_and_help_stops_mentionin
                           "and special thanks to alice and bob for staying with us."]
     assert "thanking 2 members by name" in out[-1]
     assert "ongoing incident" not in (await h.feed("cleo> /help"))[0]
+    assert not any("ongoing incident" in line for line in await h.feed("+eli"))
     # Resolved: no reminder is left behind, and it can't be updated.
     assert posts(await h.wait(timedelta(hours=3)), "#mod-log") == []
     assert await h.feed("maya> /announce update 1 1h more") == [

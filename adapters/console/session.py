@@ -130,18 +130,16 @@ class ConsoleSession:
                                             channel=self.state.channel))
         elif m := _REACT.match(text):
             target, emoji = m.groups()
-            message_id = self.state.latest.get((self.state.channel, target))
+            message_id = self._latest_of(target)
             if message_id is None:
-                self.note(f"{target} hasn't posted in #{self.state.channel} yet.")
                 return
             await self._send(ReactionAdded(
                 COMMUNITY, self._now(), reactor=actor, channel=self.state.channel,
                 message_id=message_id, message_author=self._ref(target), emoji=emoji))
         elif m := _REPLY.match(text):
             target, reply = m.groups()
-            parent = self.state.latest.get((self.state.channel, target))
+            parent = self._latest_of(target)
             if parent is None:
-                self.note(f"{target} hasn't posted in #{self.state.channel} yet.")
                 return
             message_id = self._new_message(self.state.channel, name, reply, latest=False)
             await self._send(MessagePosted(
@@ -176,9 +174,8 @@ class ConsoleSession:
         if not target:
             self.note(f"Whose message? Try /{spec.name} NAME, for NAME's latest message here.")
             return
-        message_id = self.state.latest.get((self.state.channel, target))
+        message_id = self._latest_of(target)
         if message_id is None:
-            self.note(f"{target} hasn't posted in #{self.state.channel} yet.")
             return
         ref = MessageRef(self.state.channel, message_id, self._ref(target),
                          self.state.contents.get(message_id, ""))
@@ -205,6 +202,14 @@ class ConsoleSession:
         s = self.state
         return Actor(user_id=name, name=name, is_bot=name in s.bots,
                      platform_moderator=name in s.moderators, platform_admin=name in s.admins)
+
+    def _latest_of(self, author: str) -> str | None:
+        """The id of `author`'s latest message in the current channel, or a note saying
+        there is none."""
+        found = self.state.latest.get((self.state.channel, author))
+        if found is None:
+            self.note(f"{author} hasn't posted in #{self.state.channel} yet.")
+        return found
 
     def _ref(self, name: str) -> MemberRef:
         return MemberRef(name, name, name in self.state.bots)
