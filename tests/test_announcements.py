@@ -332,4 +332,9 @@ async def test_bad_input_is_explained_and_saves_nothing(make_harness: MakeHarnes
     assert await h.feed("maya> /announce list") == [
         "[to maya only] Nothing is planned and no incident is open. `/announce` starts a new "
         "announcement."]
+    await h.feed('maya> /announce announcements "Short and sweet at 10:00 UTC."')
+    out = await h.feed("maya> /announce edit 1 " + "word " * 370)
+    assert out == ["[to maya only] That text is 1,849 characters; please keep it to 1,800 or "
+                   "fewer. Nothing changed."]
+    assert "Short and sweet" in (await h.feed("maya> /announce list"))[0]
     await h.close()

@@ -319,10 +319,12 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
         # this one goes out late, and the next is the first still ahead.
         following = rule.next_after(max(job.due_at, now), tz)
         async with self.store.transaction():
+            # Still repeating (not cancelled while this ran): move on, then send this one.
+            if not await self.store.next_due(job.community, a.number, following):
+                return []
+            await self._schedule_post(job.community, a.number, following)
             post = await self._go_out(ctx, a, frm=REPEATING,
                                       occurrence=rule.occurrence_key(job.due_at, tz), at=now)
-            if await self.store.next_due(job.community, a.number, following):
-                await self._schedule_post(job.community, a.number, following)
         return [post] if post else []
 
     # -- incidents -------------------------------------------------------------------------
@@ -335,6 +337,8 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
             return self._reply(event, ctx, "unknown_announcement", number=number)
         if a.state != OPEN:
             return self._reply(event, ctx, "not_incident", number=a.number)
+        if len(text) > self._cfg(ctx).max_length:
+            return self._too_long(event, ctx, text)
         self._check_next(ctx, next)
         return await self._checked(event, ctx, a, "update", text, next)
 
@@ -346,6 +350,8 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
             return self._reply(event, ctx, "unknown_announcement", number=number)
         if a.state != OPEN:
             return self._reply(event, ctx, "not_incident", number=a.number)
+        if len(text) > self._cfg(ctx).max_length:
+            return self._too_long(event, ctx, text)
         return await self._checked(event, ctx, a, "resolve", text, None)
 
     async def _checked(self, event: CommandInvoked, ctx: Ctx, a: Announcement, kind: str,
@@ -486,6 +492,8 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
         a = await self._find(ctx, number)
         if a is None:
             return self._reply(event, ctx, "unknown_announcement", number=number)
+        if len(text) > self._cfg(ctx).max_length:
+            return self._too_long(event, ctx, text)
         if a.state == OPEN and a.held_kind:
             return await self._checked(event, ctx, a, a.held_kind, text, a.held_next)
         if not await self.store.set_text(event.community, a.number, text):
@@ -561,6 +569,10 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
     def _say(self, ctx: Ctx, key: str, **fields: Any) -> Text:
         """A message of this feature's, by its key in `[announcements.messages]`."""
         return self.say(ctx, getattr(self._cfg(ctx).messages, key), **fields)
+
+    def _too_long(self, event: CommandInvoked, ctx: Ctx, text: str) -> list[Action]:
+        return self._reply(event, ctx, "too_long", length=f"{len(text):,}",
+                           limit=f"{self._cfg(ctx).max_length:,}")
 
     def _reply(self, event: CommandInvoked, ctx: Ctx, key: str, **fields: Any) -> list[Action]:
         return self.reply(event, ctx, getattr(self._cfg(ctx).messages, key), **fields)

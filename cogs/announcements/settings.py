@@ -160,7 +160,8 @@ class AnnouncementsMessages(Section):
     cannot_cancel_incident: message("number") = default(
         "Incident #{number} is open; close it with `/announce resolve {number} ...` so members "
         "hear it's over.")
-    empty_text: message() = default("That announcement is empty; please write a few words.")
+    too_long: message("length", "limit") = default(
+        "That text is {length} characters; please keep it to {limit} or fewer. Nothing changed.")
 
 
 class AnnouncementsSettings(Section):
