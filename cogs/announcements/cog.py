@@ -213,7 +213,10 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
             return None
         lines = []
         for f in found:
-            reason = self._say(ctx, f"check_{f.kind}", found=", ".join(f.found))
+            # Phrases are quoted one by one; shouted words and lengths read as they are.
+            words = (f.found if f.kind in (sincerity.SHOUTING, sincerity.WALL)
+                     else tuple(f'"{w}"' for w in f.found))
+            reason = self._say(ctx, f"check_{f.kind}", found=", ".join(words))
             lines.append(self._say(ctx, "finding_line", reason=reason))
         return Text.join(lines)
 

@@ -76,13 +76,13 @@ class AnnouncementsMessages(Section):
     finding_line: message("reason") = default("• {reason}")
     # -- the check's reasons ({found}: the words that showed it)
     check_non_apology: message("found") = default(
-        "this reads as a non-apology: \"{found}\". Saying what happened and that you're sorry "
+        "this reads as a non-apology: {found}. Saying what happened and that you're sorry "
         "for it lands better.")
     check_blame_shifting: message("found") = default(
-        "the apology sits beside wording that points away from you: \"{found}\". Naming who did "
+        "the apology sits beside wording that points away from you: {found}. Naming who did "
         "what (even \"we\") sounds more sincere.")
     check_vague_timing: message("found") = default(
-        "\"{found}\" leaves members guessing; if you can, give a time (\"by 15:00 UTC\").")
+        "{found} leaves members guessing; if you can, give a time (\"by 15:00 UTC\").")
     check_shouting: message("found") = default(
         "parts read as shouting ({found}); a calm tone carries further.")
     check_wall_of_text: message("found") = default(
