@@ -338,3 +338,23 @@ async def test_bad_input_is_explained_and_saves_nothing(make_harness: MakeHarnes
                    "fewer. Nothing changed."]
     assert "Short and sweet" in (await h.feed("maya> /announce list"))[0]
     await h.close()
+
+
+NARROWED = """
+[announcements]
+channels = ["announcements", "news"]
+
+[communities."console:local".announcements]
+channels = ["news"]
+"""
+
+
+async def test_a_community_that_narrows_its_channels_is_told_which_it_has(
+        make_harness: MakeHarness) -> None:
+    h = await make_harness(NARROWED).start()
+    out = await mod(h, '/announce announcements "Hello at 10:00 UTC."')
+    assert out == ["[to maya only] I can't announce in 'announcements'. The announcement "
+                   "channels are: news."]
+    out = await h.feed('maya> /announce news "Hello at 10:00 UTC."')
+    assert "exactly as it will appear in #news" in out[0]
+    await h.close()

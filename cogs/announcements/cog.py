@@ -172,7 +172,7 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
         channel, text = args["channel"], args["text"]
         if channel not in cfg.channels:
             return self._reply(event, ctx, "unknown_channel", place=channel,
-                               channels=", ".join(cfg.channels))
+                               choices=", ".join(cfg.channels))
         incident = args.get("incident") == "yes"
         try:
             when = parse_when(args.get("when") or "", ctx.now, self._tz(ctx),

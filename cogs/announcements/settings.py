@@ -147,8 +147,8 @@ class AnnouncementsMessages(Section):
         "There's an ongoing incident (#{number}): \"{preview}\". Updates are in the thread in "
         "{place}.")
     # -- refusals (only the author sees them)
-    unknown_channel: message("place", "channels") = default(
-        "I can't announce in '{place}'. The announcement channels are: {channels}.")
+    unknown_channel: message("place", "choices") = default(
+        "I can't announce in '{place}'. The announcement channels are: {choices}.")
     bad_when: message("problem") = default(
         "I couldn't work out when to post it: {problem}. Nothing was saved.")
     unknown_announcement: message("number") = default(
