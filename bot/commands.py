@@ -90,6 +90,9 @@ class CommandSpec:
     options: tuple[Option, ...] = ()
     level: Level = Level.MEMBER
     kind: CommandKind = CommandKind.SLASH
+    # What a person reads in a menu where the platform shows one (a message action's name:
+    # "Warn about this message"); the command's name otherwise.
+    label: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:

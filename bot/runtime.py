@@ -15,7 +15,17 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond, Timeout
+from bot.actions import (
+    Action,
+    DirectMessage,
+    EditPost,
+    Emit,
+    GrantRole,
+    Post,
+    RemoveRole,
+    Respond,
+    Timeout,
+)
 from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, Refused, UnknownCommand, UsageError, bind
@@ -32,6 +42,7 @@ from bot.events import (
 )
 from bot.parser import parse
 from bot.permissions import Level, level_of
+from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
 from bot.settings import CoreMessages
@@ -141,6 +152,16 @@ class Runtime:
             return Context(community, self.config.for_community(community), self.clock.now())
         return Context(community, self.config.for_community(community), self.clock.now(),
                        self.level(community, actor))
+
+    def plan(self, event: CommandInvoked) -> Plan:
+        """Open a form first, or run now (see bot/plan.py); adapters ask instead of deciding."""
+        return plan(event, self.specs(), self.level(event.community, event.actor))
+
+    def failed(self, community: Community, user_id: str, command: str) -> list[Action]:
+        """What a member is told when their command broke before the core could answer."""
+        messages = self.config.for_community(community).messages
+        return [Respond(community, user_id,
+                        messages.failed.render(None, command=f"/{command.lstrip('/')}"))]
 
     def visible_specs(self, level: Level) -> list[CommandSpec]:
         return [s for s in self.specs() if s.level <= level]
@@ -285,7 +306,7 @@ class Runtime:
         except Exception as exc:
             log.error("/%s failed for %s: %r", spec.name, event.actor.user_id, exc)
             log.debug("command failure", exc_info=True)
-            return respond(messages.failed.render(None, command=f"/{spec.name}"))
+            return self.failed(event.community, event.actor.user_id, spec.name)
 
     @staticmethod
     def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
@@ -345,7 +366,8 @@ class Runtime:
         if isinstance(action, EditPost) and action.message_id is None:
             found = await self.posts.find(action.community, action.key)
             if found is not None:
-                action = dataclasses.replace(action, channel=found[0], message_id=found[1])
+                action = dataclasses.replace(action, channel=found[0], message_id=found[1],
+                                             more_ids=found[2])
         if isinstance(action, Post) and action.thread_of and action.thread_id is None:
             found = await self.posts.find(action.community, action.thread_of)
             if found is not None:
@@ -363,11 +385,14 @@ class Runtime:
                 and receipt.message_id:
             await self.posts.record(action.community, action.key,
                                     receipt.channel or action.channel or "",
-                                    receipt.message_id, self.clock.now())
+                                    receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
         if isinstance(action, Timeout) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
+        elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
+            # The platform refused: whoever asked for it hears so, in the feature's words.
+            await self.deliver(action.if_failed, sink)
 
 
 def _actor_in(event: Event) -> Actor | None:

@@ -207,8 +207,13 @@ class BadgesCog(Cog[BadgeStore]):
         if name is None:
             record = await self.services.members.get(ctx.community, user_id)
             name = record.name if record else user_id
+        # A moderator who granted it hears if the platform refused the role.
+        told = (Respond(ctx.community, by, self.say(
+            ctx, _cfg(ctx).messages.badge_role_failed, name=name, badge=badge.name,
+            role=badge.role)),) if by and badge.role else ()
         return [self._announce(ctx, user_id, name, badge, reason if by else None),
-                *([GrantRole(ctx.community, user_id, badge.role)] if badge.role else [])]
+                *([GrantRole(ctx.community, user_id, badge.role, if_failed=told)]
+                  if badge.role else [])]
 
     def _announce(self, ctx: Ctx, user_id: str, name: str, badge: Badge,
                   reason: str | None) -> Action:

@@ -47,7 +47,7 @@ WARN = CommandSpec(
 WARN_MESSAGE = CommandSpec(
     "warn-message", "Warn the author of this message privately, quoting it.",
     (Option("message", OptionType.MESSAGE, "The message the warning is about"), RULE, NOTE),
-    level=Level.MODERATOR, kind=CommandKind.MESSAGE_ACTION)
+    level=Level.MODERATOR, kind=CommandKind.MESSAGE_ACTION, label="Warn about this message")
 WARNINGS = CommandSpec(
     "warnings", "See a member's warnings, active and past.",
     (Option("member", OptionType.MEMBER, "Whose record to see"),), level=Level.MODERATOR)
@@ -266,8 +266,12 @@ class ModerationCog(Cog[ModerationStore]):
             unsupported = self._log(ctx, self.say(
                 ctx, m.log_timeout_unsupported, case=case.number, name=name, step=label))
             reason = self.say(ctx, m.timeout_reason, case=case.number, rule_title=rule.title)
+            failed = (self._log(ctx, self.say(ctx, m.log_timeout_failed, case=case.number,
+                                              name=name, step=label)),
+                      Respond(community, moderator.user_id,
+                              self.say(ctx, m.timeout_failed, case=case.number, name=name)))
             actions.append(Timeout(community, target.user_id, step.timeout, reason.plain(),
-                                   if_unsupported=(unsupported,)))
+                                   if_unsupported=(unsupported,), if_failed=failed))
         elif step.action == "review":
             actions.append(self._log(ctx, self.say(
                 ctx, m.log_review, case=case.number, name=name, count=count,
