@@ -7,37 +7,51 @@ import re
 
 from pydantic import Field, field_validator
 
-from bot.settings import Duration, Section, default, message
+from bot.settings import ChannelKey, Duration, Section, default, message
 from cogs.announcements import sincerity
 
 
 class SincerityCheckSettings(Section):
-    # Check drafts before they go out; the findings are advice to the author, never a block.
+    """The sincerity and clarity check on drafts, updates and resolutions: non-apologies,
+    blame-shifting passive voice around an apology, vague timing, shouting and walls of text.
+    Text in quotes is not the author's own, and neither is a phrase right after a negation."""
+
     enabled: bool = True
-    # Phrases (whole words, any case): a word ending in * matches any ending ("apologi*"),
-    # `...` stands for up to three words ("sorry if ... offended").
-    non_apologies: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_NON_APOLOGIES))
-    # Words that make a sentence an apology, for the blame-shifting check around it.
-    apology_words: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_APOLOGY_WORDS))
-    # Faults in the passive voice with no one owning them ("the data was lost").
+    """Check drafts before they go out; the findings are advice to the author, never a block."""
+    non_apologies: list[str] = Field(
+        default_factory=lambda: list(sincerity.DEFAULT_NON_APOLOGIES))
+    """Phrases (whole words, any case): a word ending in * matches any ending ("apologi*"), `...`
+    stands for up to three words ("sorry if ... offended")."""
+    apology_words: list[str] = Field(
+        default_factory=lambda: list(sincerity.DEFAULT_APOLOGY_WORDS))
+    """Words that make a sentence an apology, for the blame-shifting check around it."""
     fault_verbs: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_FAULT_VERBS))
-    # Pointing elsewhere next to an apology ("beyond our control").
+    """Faults in the passive voice with no one owning them ("the data was lost")."""
     deflections: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_DEFLECTIONS))
-    # Promises of time with no time in them.
+    """Pointing elsewhere next to an apology ("beyond our control")."""
     vague_timing: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_VAGUE))
-    # Phrases with a vague word that promise nothing ("see you soon").
+    """Promises of time with no time in them."""
     not_vague: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_NOT_VAGUE))
-    # Regular expressions (ignoring case): a sentence matching one gives an actual time, so
-    # "soon" in it is fine ("soon, by 15:00 UTC").
-    precise_time: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_PRECISE_TIME))
-    # A listed phrase within a few words after one of these is not the author's own.
+    """Phrases with a vague word that promise nothing ("see you soon")."""
+    precise_time: list[str] = Field(
+        default_factory=lambda: list(sincerity.DEFAULT_PRECISE_TIME))
+    """Regular expressions (ignoring case): a sentence matching one gives an actual time, so "soon"
+    in it is fine ("soon, by 15:00 UTC")."""
     negations: list[str] = Field(default_factory=lambda: list(sincerity.DEFAULT_NEGATIONS))
+    """A listed phrase within a few words after one of these is not the author's own."""
     caps_ratio: float = Field(default=0.6, gt=0, le=1)
+    """"Mostly capitals": at least this share of the letters are capitals, in a draft of at
+    least `caps_min_letters` letters."""
     caps_min_letters: int = Field(default=12, ge=1)
+    """The fewest letters a draft needs before `caps_ratio` applies."""
     caps_run: int = Field(default=3, ge=0)
+    """This many all-capital words in a row is shouting too; 0 turns it off."""
     punctuation_run: int = Field(default=3, ge=2)
+    """A run of this many ! or ? in any mix ("!!!") reads as shouting (at least 2)."""
     paragraph_words: int = Field(default=120, ge=10)
+    """A paragraph (a line) longer than this many words is a wall of text on a phone."""
     sentence_words: int = Field(default=45, ge=5)
+    """A sentence longer than this many words is hard to follow."""
 
     @field_validator("precise_time")
     @classmethod
@@ -62,6 +76,9 @@ class SincerityCheckSettings(Section):
 
 
 class AnnouncementsMessages(Section):
+    """What announcements say. {number} is an announcement's number, {place} its channel;
+    times show as "in 1 hour (...)"."""
+
     # -- the preview and the check, shown only to the author
     preview: message("number", "place", "when", "post", "advice") = default(
         "Here's announcement #{number} exactly as it will appear in {place}, {when}:\n"
@@ -95,8 +112,8 @@ class AnnouncementsMessages(Section):
     # -- the announcement itself
     incident_post: message("text", "next") = default(
         "{text}\n\nWe'll post updates in the thread below. Next update {next}.")
-    # The name of an incident's update thread, where the platform names threads (Discord).
     thread_name: message("number") = default("Updates on incident #{number}")
+    """The name of an incident's update thread, where the platform names threads (Discord)."""
     update_post: message("text", "next") = default("**Update:** {text}\nNext update {next}.")
     resolved_post: message("text", "names") = default(
         "**Resolved:** {text}\nThank you for your patience{names}.")
@@ -165,17 +182,20 @@ class AnnouncementsMessages(Section):
 
 
 class AnnouncementsSettings(Section):
-    # Logical channel keys (see community.channels) the team may announce in.
-    channels: list[str] = Field(default_factory=lambda: ["announcements"])
-    # Members with one of these roles may announce too (besides moderators and admins).
+    """Announcements said well: checked for sincerity and clarity, previewed, posted or
+    scheduled, and for incidents followed up."""
+
+    channels: list[ChannelKey] = Field(default_factory=lambda: ["announcements"])
+    """Logical channel keys (see community.channels) the team may announce in."""
     announcer_roles: list[str] = Field(default_factory=list)
-    # Logical channel key where the team is reminded of a missed incident update.
-    team_channel: str = "mod_log"
-    # When an incident's author doesn't say, the next update is due this long after each post.
+    """Members with one of these roles may announce too (besides moderators and admins)."""
+    team_channel: ChannelKey = "mod_log"
+    """Logical channel key where the team is reminded of a missed incident update."""
     update_every: Duration = default("1h")
-    # The longest announcement, in characters (a Discord message holds 2,000; the rest is room
-    # for the incident wording around it).
+    """When an incident's author doesn't say, the next update is due this long after each post."""
     max_length: int = Field(default=1800, ge=100, le=1900)
+    """The longest announcement, in characters (a Discord message holds 2,000; the rest is room for
+    the incident wording around it)."""
     check: SincerityCheckSettings = Field(default_factory=SincerityCheckSettings)
     messages: AnnouncementsMessages = Field(default_factory=AnnouncementsMessages)
 
