@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.actions import Action, Post, Respond
 from bot.clock import ManualClock
+from bot.config import ConfigError
 from bot.events import Actor, CommandInvoked, ReactionAdded
 from bot.ports import Receipt
-from tests.harness import Harness, texts
+from tests.harness import Harness, config_from, texts
 
 MakeHarness = Callable[..., Harness]
 
@@ -341,6 +344,9 @@ async def test_bad_input_is_explained_and_saves_nothing(make_harness: MakeHarnes
 
 
 NARROWED = """
+[community.channels]
+news = "news"
+
 [announcements]
 channels = ["announcements", "news"]
 
@@ -358,3 +364,11 @@ async def test_a_community_that_narrows_its_channels_is_told_which_it_has(
     out = await h.feed('maya> /announce news "Hello at 10:00 UTC."')
     assert "exactly as it will appear in #news" in out[0]
     await h.close()
+
+
+def test_a_channel_key_that_names_no_channel_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as found:
+        config_from('[announcements]\nchannels = ["anouncements"]\nteam_channel = "modlog"\n')
+    problems = "\n".join(found.value.problems)
+    assert 'announcements.channels[0]: no channel key "anouncements"' in problems
+    assert 'announcements.team_channel: no channel key "modlog"' in problems
