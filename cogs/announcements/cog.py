@@ -177,8 +177,8 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
         try:
             when = parse_when(args.get("when") or "", ctx.now, self._tz(ctx),
                               repeats=not incident)
-            if incident:
-                parse_moment(args.get("next") or "1h", ctx.now, self._tz(ctx))
+            if incident and args.get("next"):
+                parse_moment(args["next"], ctx.now, self._tz(ctx))
         except WhenError as exc:
             return self._reply(event, ctx, "bad_when", problem=str(exc))
         number = await self.store.create(
@@ -196,13 +196,13 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
         return self._say(
             ctx, "preview", number=a.number,
             place=ChannelLink(ctx.channel(a.channel)), when=self._when(ctx, a), post=shown,
-            advice=self._advice(ctx, a.text, a.number, "all_clear", "advice"))
+            advice=self._advice(ctx, a))
 
-    def _advice(self, ctx: Ctx, text: str, number: int, clear: str, held: str) -> Text:
-        findings = self._findings(ctx, text)
-        if not findings:
-            return self._say(ctx, clear, number=number)
-        return self._say(ctx, held, number=number, findings=findings)
+    def _advice(self, ctx: Ctx, a: Announcement) -> Text:
+        findings = self._findings(ctx, a.text)
+        if findings is None:
+            return self._say(ctx, "all_clear", number=a.number)
+        return self._say(ctx, "advice", number=a.number, findings=findings)
 
     def _findings(self, ctx: Ctx, text: str) -> Text | None:
         cfg = self._cfg(ctx)
@@ -222,10 +222,9 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
 
     def _when(self, ctx: Ctx, a: Announcement) -> Text:
         if a.repeat_rule:
-            rule = parse_repeat(a.repeat_rule)
-            after = a.due_at or ctx.now
-            nxt = a.due_at if a.due_at and a.state == REPEATING else rule.next_after(after,
-                                                                                     self._tz(ctx))
+            # A repeat under way knows its next time; a draft's would be the next from now.
+            nxt = (a.due_at if a.state == REPEATING and a.due_at
+                   else parse_repeat(a.repeat_rule).next_after(ctx.now, self._tz(ctx)))
             return self._say(ctx, "when_repeat", rule=a.repeat_rule, next=Timestamp(nxt))
         if a.due_at is not None:
             return self._say(ctx, "when_once", at=Timestamp(a.due_at))
