@@ -93,6 +93,10 @@ def _root_key(number: int) -> str:
     return f"announce:{number}"
 
 
+def _job_key(kind: str, community: Community, number: int) -> str:
+    return f"{kind}:{community.key}:{number}"
+
+
 def _announce(config: Config) -> CommandSpec:
     """/announce: a form whose channel choices are the base config's announcement channels
     (command specs are global)."""
@@ -250,7 +254,7 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
                 if not await self.store.move(community, a.number, frm=(DRAFT,), to=REPEATING,
                                              due_at=first):
                     return self._reply(event, ctx, "not_a_draft", number=a.number)
-                await self._schedule_post(community, a.number, first)
+                await self._arm(POST_JOB, community, a.number, first)
             return self._reply(event, ctx, "scheduled", number=a.number,
                                place=ChannelLink(ctx.channel(a.channel)),
                                when=self._say(ctx, "when_repeat", rule=a.repeat_rule,
@@ -260,7 +264,7 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
                 if not await self.store.move(community, a.number, frm=(DRAFT,), to=SCHEDULED,
                                              due_at=a.due_at):
                     return self._reply(event, ctx, "not_a_draft", number=a.number)
-                await self._schedule_post(community, a.number, a.due_at)
+                await self._arm(POST_JOB, community, a.number, a.due_at)
             return self._reply(event, ctx, "scheduled", number=a.number,
                                place=ChannelLink(ctx.channel(a.channel)),
                                when=Text((Timestamp(a.due_at),)))
@@ -297,18 +301,18 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
                 await self._expect_update(community, a.number, due, counted=False)
         return await self._render(ctx, a, outgoing)
 
-    async def _schedule_post(self, community: Community, number: int, due: datetime) -> None:
-        await self.services.scheduler.schedule(POST_JOB, self._post_key(community, number),
+    async def _arm(self, kind: str, community: Community, number: int, due: datetime) -> None:
+        """Schedule (or move) this announcement's one job of `kind`."""
+        await self.services.scheduler.schedule(kind, _job_key(kind, community, number),
                                                community, due, {"number": number})
 
-    @staticmethod
-    def _post_key(community: Community, number: int) -> str:
-        return f"{POST_JOB}:{community.key}:{number}"
+    async def _job_announcement(self, job: Job) -> tuple[Ctx, Announcement | None]:
+        return (self.services.context(job.community, job.due_at),
+                await self.store.get(job.community, job.payload["number"]))
 
     async def post_due(self, job: Job) -> list[Action]:
         """A scheduled announcement's time, or one occurrence of a repeat."""
-        ctx = self.services.context(job.community, job.due_at)
-        a = await self.store.get(job.community, job.payload["number"])
+        ctx, a = await self._job_announcement(job)
         if a is None or a.state not in (SCHEDULED, REPEATING):
             return []  # cancelled meanwhile
         now = self.services.clock.now()
@@ -324,7 +328,7 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
             # Still repeating (not cancelled while this ran): move on, then send this one.
             if not await self.store.next_due(job.community, a.number, following):
                 return []
-            await self._schedule_post(job.community, a.number, following)
+            await self._arm(POST_JOB, job.community, a.number, following)
             post = await self._go_out(ctx, a, frm=REPEATING,
                                       occurrence=rule.occurrence_key(job.due_at, tz), at=now)
         return [post] if post else []
@@ -393,7 +397,7 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
                                          at=ctx.now):
                 return self._reply(event, ctx, "not_incident", number=a.number)
             await self.store.queue(outgoing, ctx.now)
-            await self.services.scheduler.cancel(self._due_key(community, a.number))
+            await self.services.scheduler.cancel(_job_key(UPDATE_DUE, community, a.number))
         names = await self.store.supporters(community, a.number)
         count = len(names)
         return [await self._render(ctx, a, outgoing),
@@ -420,17 +424,11 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
     async def _expect_update(self, community: Community, number: int, due: datetime,
                              *, counted: bool) -> None:
         await self.store.expect_update(community, number, due, counted=counted)
-        await self.services.scheduler.schedule(UPDATE_DUE, self._due_key(community, number),
-                                               community, due, {"number": number})
-
-    @staticmethod
-    def _due_key(community: Community, number: int) -> str:
-        return f"{UPDATE_DUE}:{community.key}:{number}"
+        await self._arm(UPDATE_DUE, community, number, due)
 
     async def update_due(self, job: Job) -> list[Action]:
         """The promised update time passed: remind the team, once per promise."""
-        ctx = self.services.context(job.community, job.due_at)
-        a = await self.store.get(job.community, job.payload["number"])
+        ctx, a = await self._job_announcement(job)
         if a is None or a.state != OPEN or a.update_due_at != job.due_at:
             return []
         if not await self.store.mark_reminded(job.community, a.number, job.due_at,
@@ -521,7 +519,7 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
             if not await self.store.move(community, a.number, frm=(DRAFT, SCHEDULED, REPEATING),
                                          to=CANCELLED):
                 return self._reply(event, ctx, "not_a_draft", number=a.number)
-            await self.services.scheduler.cancel(self._post_key(community, a.number))
+            await self.services.scheduler.cancel(_job_key(POST_JOB, community, a.number))
         return self._reply(event, ctx, "cancelled", number=a.number)
 
     # -- rendering -------------------------------------------------------------------------
