@@ -76,6 +76,9 @@ class Standing:
 
 
 StandingSource = Callable[[Community, str], Awaitable[Standing]]
+# Something every member should know right now (an open incident), for /help and the like:
+# features that have one add a source; the texts come back ready to show.
+NoticeSource = Callable[["Context[Any]"], Awaitable[list[Text]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,8 @@ class Services:
     # Numbers features declare about members (introductions' "introduced", ...).
     measures: list[Measures] = field(default_factory=list)
     profile_fields: list[ProfileFields] = field(default_factory=list)
+    # Features with something every member should know now add a source here at start-up.
+    notice_sources: list[NoticeSource] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Awaitable[Level]] = field(
@@ -121,6 +126,10 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     # Re-read the config file and apply it (admin /reload); filled by the composition root.
     reload: Callable[[], Awaitable[Any]] | None = None
+
+    async def notices(self, ctx: Context[Any]) -> list[Text]:
+        """What every notice source has to say in this community now."""
+        return [text for source in self.notice_sources for text in await source(ctx)]
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: points added up (reputation is the one source

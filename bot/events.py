@@ -85,6 +85,9 @@ class MessagePosted(Event):
     content: str
     # The channel's configured name, when the adapter knows it (for per-channel features).
     channel_name: str | None = None
+    # The message this one answers: the one it replies to, or the first message of the thread
+    # it is in (a Discord thread started from a message, a Slack thread_ts).
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

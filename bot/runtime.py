@@ -344,7 +344,7 @@ class Runtime:
                 return respond(self._unknown(messages, UnknownCommand(event.command)))
             command = found
         spec = command.spec
-        if ctx.level < spec.level:
+        if ctx.level < spec.level and not (command.admits and command.admits(event.actor, ctx)):
             return respond(messages.not_allowed.render(
                 None, command=CommandRef(spec.name), level=spec.level.label))
         try:
@@ -443,6 +443,10 @@ class Runtime:
             if found is not None:
                 action = dataclasses.replace(action, channel=found[0], message_id=found[1],
                                              more_ids=found[2])
+        if isinstance(action, Post) and action.thread_of and action.thread_id is None:
+            found = await self.posts.find(action.community, action.thread_of)
+            if found is not None:
+                action = dataclasses.replace(action, channel=found[0], thread_id=found[1])
         try:
             receipt = await sink.perform(action)
         except Exception as exc:

@@ -134,7 +134,7 @@ class Inbound:
         await self._process(MessagePosted(
             community, self.runtime.clock.now(), author=self.actors.of(author),
             channel=str(channel.id), message_id=str(message.id), content=message.content,
-            channel_name=getattr(channel, "name", None)))
+            channel_name=getattr(channel, "name", None), reply_to=_reply_to(message)))
 
     # -- reactions ----------------------------------------------------------------------
 
@@ -184,3 +184,13 @@ class Inbound:
 
     async def on_guild_role_delete(self, role: discord.Role) -> None:
         self.actors.clear()
+
+
+def _reply_to(message: discord.Message) -> str | None:
+    """The message this one answers: a reply's target, or the message a thread was started
+    from (such a thread has that message's id)."""
+    if message.reference is not None and message.reference.message_id is not None:
+        return str(message.reference.message_id)
+    if isinstance(message.channel, discord.Thread):
+        return str(message.channel.id)
+    return None

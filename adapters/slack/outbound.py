@@ -93,10 +93,12 @@ class Outbound:
         return render(text, self.tz_for(community), self.channels.known_id,
                       user_name=self.people.known_name, spell=self.spell)
 
-    async def send(self, channel: str, parts: list[str]) -> Receipt:
+    async def send(self, channel: str, parts: list[str], thread_ts: str | None = None
+                   ) -> Receipt:
         """chat.postMessage, one message per piece (see `pieces`); the receipt names the first
         (the one a later edit finds)."""
-        posted = [await self.client.chat_postMessage(channel=channel, text=piece)
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        posted = [await self.client.chat_postMessage(channel=channel, text=piece, **extra)
                   for piece in parts]
         return Receipt(True, posted[0]["ts"], posted[0]["channel"],
                        more_ids=tuple(r["ts"] for r in posted[1:]))
@@ -132,7 +134,9 @@ class Outbound:
         return await handler(self, action)
 
     async def _on_post(self, action: Post) -> Receipt:
-        return await self.post(action.community, action.channel, action.text)
+        # Replies thread under a message by its ts; a new thread needs no opening.
+        return await self.post(action.community, action.channel, action.text,
+                               thread_ts=action.thread_id)
 
     async def _private(self, action: Respond | DirectMessage) -> Receipt:
         # A Respond outside an interaction (scheduled work) can only be private as a DM.
@@ -141,7 +145,8 @@ class Outbound:
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
-    async def post(self, community: Community, channel: str, text: Text) -> Receipt:
+    async def post(self, community: Community, channel: str, text: Text,
+                   thread_ts: str | None = None) -> Receipt:
         await self.channels.ensure_loaded()  # so channel links in the text render as links
         channel_id = await self.channels.id_for(channel)
         if channel_id is None:
@@ -149,7 +154,7 @@ class Outbound:
                         channel.lstrip("#"))
             return Receipt(False, reason="not_found")
         try:
-            return await self.send(channel_id, pieces(self.mrkdwn(community, text)))
+            return await self.send(channel_id, pieces(self.mrkdwn(community, text)), thread_ts)
         except SlackApiError as exc:
             if _error(exc) in NOT_INVITED:
                 self.not_invited(channel_id, _error(exc))

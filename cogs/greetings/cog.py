@@ -57,7 +57,7 @@ class GreetingsCog(Cog[None]):
                             **self._fields(member.user_id, member.name, ctx))
             actions.append(Post(event.community, ctx.channel(cfg.channel), text))
         if cfg.send_dm:
-            actions.append(self._dm(event.community, member.user_id, member.name, ctx))
+            actions.append(await self._dm(event.community, member.user_id, member.name, ctx))
         await self.services.members.welcomed(event.community, [member.user_id], ctx.now)
         return actions
 
@@ -121,7 +121,7 @@ class GreetingsCog(Cog[None]):
         now = self.services.clock.now()
         if now - job.due_at >= ctx.settings.greetings.raid.dm_pace:
             await self._repace(job, now, ctx.settings.greetings.raid.dm_pace)
-        return [self._dm(job.community, record.user_id, record.name, ctx)]
+        return [await self._dm(job.community, record.user_id, record.name, ctx)]
 
     async def _repace(self, late: Job, now: datetime, pace: timedelta) -> None:
         """After downtime the waiting DMs are overdue all at once: this one goes now, and every
@@ -147,11 +147,13 @@ class GreetingsCog(Cog[None]):
                         community=ctx.settings.community.name)
         return [Post(event.community, ctx.channel(cfg.goodbye_channel), text)]
 
-    def _dm(self, community: Community, user_id: str, name: str, ctx: Ctx) -> DirectMessage:
+    async def _dm(self, community: Community, user_id: str, name: str, ctx: Ctx
+                  ) -> DirectMessage:
         cfg = ctx.settings.greetings
-        text = self.say(ctx, cfg.messages.dm,
-                                      **self._fields(user_id, name, ctx))
-        return DirectMessage(community, user_id, text)
+        text = self.say(ctx, cfg.messages.dm, **self._fields(user_id, name, ctx))
+        # A newcomer arriving during an incident hears about it (other features' notices).
+        notices = await self.services.notices(ctx)
+        return DirectMessage(community, user_id, Text.join([text, *notices], "\n"))
 
     @staticmethod
     def _fields(user_id: str, name: str, ctx: Ctx) -> dict[str, Any]:
