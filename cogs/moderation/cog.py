@@ -18,7 +18,7 @@ from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, 
 from bot.events import CommandInvoked, Event, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
-from cogs.moderation import tone
+from bot import tone
 from cogs.moderation.settings import ModerationMessages, ModerationSettings
 from cogs.moderation.store import Case, ModerationStore, NewCase, Note
 

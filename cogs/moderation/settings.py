@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from bot.settings import Duration, Section, default, message
-from cogs.moderation import tone
+from bot import tone
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
