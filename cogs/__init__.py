@@ -2,6 +2,7 @@
 
 from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
+from cogs.feedback.cog import FeedbackCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
 from cogs.introductions.cog import IntroductionsCog
@@ -9,6 +10,6 @@ from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog, ContestsCog,
-            ModerationCog]
+            ModerationCog, FeedbackCog]
 
 __all__ = ["ALL_COGS"]

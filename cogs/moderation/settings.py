@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.settings import Duration, Section, default, message
 from bot import tone
+from bot.settings import Duration, Section, default, message
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
