@@ -107,7 +107,7 @@ class FeedbackStore(Store):
         async with self.db.transaction():
             sent = int(await self.db.scalar(
                 "SELECT COUNT(*) FROM feedback_items WHERE platform=? AND community=? AND"
-                " author_key=? AND created_at>=?", (*c, new.author_key, to_ts(since))))
+                " author_key=? AND created_at>?", (*c, new.author_key, to_ts(since))))
             if sent >= limit:
                 return None
             number = int(await self.db.scalar(
@@ -127,7 +127,7 @@ class FeedbackStore(Store):
         """When the oldest of a member's items since `since` was sent (for 'try again at')."""
         return from_ts(await self.db.scalar(
             "SELECT MIN(created_at) FROM feedback_items WHERE platform=? AND community=? AND"
-            " author_key=? AND created_at>=?",
+            " author_key=? AND created_at>?",
             (community.platform, community.id, key, to_ts(since))))
 
     async def get(self, community: Community, number: int) -> Item | None:
