@@ -294,7 +294,7 @@ async def test_the_anonymous_author_is_not_messaged_and_the_team_is_told_why(
     await h.feed(f"alice> /feedback {IDEA} anonymous:yes", "bob> /feedback support 1")
     out = await h.feed("mia> /feedback status 1 done")
     assert [line.split("]")[0] for line in only(out, "[DM to")] == ["[DM to bob"]
-    assert "sent it anonymously, so they'll see it in /feedback mine" in out[0]
+    assert "sent it anonymously, so they'll see the change in /feedback mine" in out[0]
 
 
 async def test_without_the_secret_a_generated_key_is_kept_once(

@@ -299,7 +299,7 @@ class FeedbackCog(Cog):
         return self._reply(event, ctx, "show", **self._fields(ctx, item), text=item.body,
                            author=self._author(ctx, item), status=self._status(ctx, item),
                            supporters=counted(item.supporters, "supporter", "supporters"),
-                           history=Text.join(lines))
+                           history=Text.join(lines, ""))
 
     @command(CommandSpec("feedback mine", "See the feedback you've sent, anonymous items too."))
     async def mine(self, event: CommandInvoked, ctx: Context) -> list[Action]:
@@ -382,9 +382,14 @@ class FeedbackCog(Cog):
             if s.user_id != item.author_id:
                 dms.append(self._dm(event, ctx, number, s.user_id, s.name, self._say(
                     ctx, "to_supporter" + suffix, **f, name=s.name, **extra)))
-        author = self._say(ctx, "ack_anonymous" if item.anonymous else "ack_author")
-        ack = self._reply(event, ctx, "status_done_ack", **f, status=status, author=author,
-                          supporters=counted(len(supporters), "member", "members"))
+        count = counted(len(supporters), "supporter", "supporters")
+        if item.anonymous:
+            told = (self._say(ctx, "told_supporters", supporters=count) if supporters
+                    else self._say(ctx, "told_nobody"))
+        else:
+            told = (self._say(ctx, "told_both", supporters=count) if supporters
+                    else self._say(ctx, "told_author"))
+        ack = self._reply(event, ctx, "status_done_ack", **f, status=status, told=told)
         return [*ack, *dms, *await self._refresh(ctx, number)]
 
     def _dm(self, event: CommandInvoked, ctx: Context, number: int, user_id: str, name: str,

@@ -72,11 +72,12 @@ class FeedbackMessages(Section):
         "There's no feedback to show ({status}) yet. Have an idea? /feedback")
     listing_all: message() = default("all open")
     show: message(*ITEM, "text", "author", "status", "supporters", "history") = default(
-        "**#{number} {title}** ({kind}, {status})\n{text}\nFrom {author}; {supporters}.\n"
+        "**#{number} {title}** ({kind}, {status})\n{text}\nFrom {author}; {supporters}."
         "{history}")
-    show_history_line: message("status", "when", "reason") = default("• {when}: {status}{reason}")
+    show_history_line: message("status", "when", "reason") = default(
+        "\n• {when}: {status}{reason}")
     show_note_line: message("name", "when", "text") = default(
-        "• {when}, note from {name} (team only): {text}")
+        "\n• {when}, note from {name} (team only): {text}")
     anonymous_author: message() = default("someone who asked to stay anonymous")
     mine: message("items") = default("Your feedback:\n{items}")
     mine_item: message(*ITEM, "status", "supporters", "anonymous") = default(
@@ -100,11 +101,16 @@ class FeedbackMessages(Section):
         "**#{number} {title}** ({kind}, {status})\n{text}\nFrom {author}; {supporters}.{support}")
     # Shown under a public item while it can still take support.
     support_hint: message("number") = default(" Support it with `/feedback support {number}`.")
-    status_done_ack: message(*ITEM, "status", "supporters", "author") = default(
-        "#{number} is now {status}. I'm messaging the {supporters} who support it{author}.")
-    ack_author: message() = default(" and its author")
-    ack_anonymous: message() = default(
-        "; its author sent it anonymously, so they'll see it in /feedback mine")
+    status_done_ack: message(*ITEM, "status", "told") = default("#{number} is now {status}. {told}")
+    told_both: message("supporters") = default(
+        "I'm letting its author and {supporters} know privately.")
+    told_author: message() = default("I'm letting its author know privately.")
+    told_supporters: message("supporters") = default(
+        "I'm letting {supporters} know privately. Its author sent it anonymously, so they'll "
+        "see the change in /feedback mine.")
+    told_nobody: message() = default(
+        "It has no supporters yet, and its author sent it anonymously, so they'll see the "
+        "change in /feedback mine.")
     dm_undelivered: message("name", "number") = default(
         "{name}'s private messages are closed, so they didn't hear about #{number}.")
     status_same: message(*ITEM, "status") = default(
