@@ -54,7 +54,8 @@ IDS = [s.name.replace(" ", "-") for s in PRIVILEGED]
 def test_the_matrix_is_not_empty() -> None:
     # Guards against a refactor that silently makes every command a member command.
     names = {s.name for s in PRIVILEGED}
-    assert {"warn", "warn-message", "contest close", "badge grant"} <= names
+    assert {"warn", "warn-message", "contest close", "badge grant", "feedback status",
+            "feedback duplicate", "feedback note", "feedback publish"} <= names
 
 
 # ---------------------------------------------------------------------- arguments from the spec
