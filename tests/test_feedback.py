@@ -252,6 +252,21 @@ async def test_an_overdue_raise_missed_while_down_comes_at_start(h: Harness) -> 
     assert len(raised) == 1 and "waiting 1 week 3 days" in raised[0]
 
 
+async def test_a_raise_cut_off_by_a_crash_is_posted_at_the_next_start_once(h: Harness) -> None:
+    await h.feed(f"alice> /feedback {IDEA}")
+    await h.wait(timedelta(days=6))
+    h.lines.clear()
+    # As if Hearth died after marking #1 raised but before the post went out:
+    store = h.app.stores["feedback"]
+    await h.app.scheduler.cancel(f"feedback.review:{h.community.key}:1")
+    assert await store.raise_once(h.community, 1, h.clock.now())
+    await h.restart()
+    assert len(only(h.lines, "[#mod-log] Hearth: Feedback #1")) == 1
+    await h.restart()
+    await h.wait(timedelta(days=1))
+    assert len(only(h.lines, "[#mod-log] Hearth: Feedback #1")) == 1
+
+
 # ---------------------------------------------------------------------- anonymity
 
 

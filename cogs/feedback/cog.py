@@ -65,6 +65,10 @@ def team_key(number: int) -> str:
     return f"feedback-team:{number}"
 
 
+def raise_key(number: int) -> str:
+    return f"feedback-raised:{number}"
+
+
 class FeedbackCog(Cog):
     name = "feedback"
     settings = FeedbackSettings
@@ -88,7 +92,26 @@ class FeedbackCog(Cog):
         self._key = key
         for community in await self.store.communities():
             await self._keep_you_said(self.services.context(community))
-        return []
+        return await self._finish_raises()
+
+    async def _finish_raises(self) -> list[Action]:
+        """Post any raise a crash cut off between marking it and posting it; forget the ones
+        whose post is on record. (A crash after the post but before its record would repeat
+        it: the one window left, as for contest announcements.)"""
+        actions: list[Action] = []
+        for community, item in await self.store.pending_raises():
+            if await self.services.posts.find(community, raise_key(item.number)):
+                await self.store.raise_posted(community, item.number)
+                continue
+            ctx = self.services.context(community)
+            actions.append(self._raise_post(ctx, item))
+        return actions
+
+    def _raise_post(self, ctx: Context, item: Item) -> Post:
+        return Post(ctx.community, ctx.channel(_cfg(ctx).team_channel), self._say(
+            ctx, "review_overdue", **self._fields(ctx, item),
+            waiting=ctx.now - item.created_at),
+            key=raise_key(item.number))
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -436,8 +459,7 @@ class FeedbackCog(Cog):
         if await self.services.scheduler.pending(weekly) is None:
             await self.services.scheduler.schedule(OVERDUE, weekly, job.community,
                                                    ctx.now + cfg.overdue_every)
-        return [Post(job.community, ctx.channel(cfg.team_channel), self._say(
-            ctx, "review_overdue", **self._fields(ctx, item), waiting=ctx.now - item.created_at))]
+        return [self._raise_post(ctx, item)]
 
     async def overdue_line(self, job: Job) -> list[Action]:
         """The weekly line of items still waiting; it repeats while any is overdue."""

@@ -239,9 +239,21 @@ class FeedbackStore(Store):
     async def raise_once(self, community: Community, number: int, at: datetime) -> bool:
         """Mark a still-new item as raised with the team; True for the one caller that did."""
         return await self.db.execute(
-            "UPDATE feedback_items SET raised_at=? WHERE platform=? AND community=? AND"
-            " number=? AND status='new' AND raised_at IS NULL",
+            "UPDATE feedback_items SET raised_at=?, raise_pending=1 WHERE platform=? AND"
+            " community=? AND number=? AND status='new' AND raised_at IS NULL",
             (to_ts(at), community.platform, community.id, number)) > 0
+
+    async def pending_raises(self) -> list[tuple[Community, Item]]:
+        """Raises that may not have been posted (a crash between marking and posting)."""
+        rows = await self.db.fetchall(
+            f"SELECT i.platform, i.community, {_ITEM} FROM feedback_items i"
+            " WHERE i.raise_pending=1 ORDER BY i.platform, i.community, i.number")
+        return [(Community(r["platform"], r["community"]), _item(r)) for r in rows]
+
+    async def raise_posted(self, community: Community, number: int) -> None:
+        await self.db.execute(
+            "UPDATE feedback_items SET raise_pending=0 WHERE platform=? AND community=? AND"
+            " number=?", (community.platform, community.id, number))
 
     async def overdue(self, community: Community, created_before: datetime) -> list[Item]:
         rows = await self.db.fetchall(

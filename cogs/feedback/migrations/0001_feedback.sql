@@ -26,8 +26,10 @@ CREATE TABLE feedback_items (
     created_at         REAL NOT NULL,
     status_at          REAL NOT NULL,
     first_reviewed_at  REAL,
-    -- When the review clock raised it with the team (once).
+    -- When the review clock raised it with the team (once), and whether that post may not have
+    -- gone out yet: set in the same statement, cleared at start-up once the post is on record.
     raised_at          REAL,
+    raise_pending      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (platform, community, number),
     CHECK (anonymous = 0 OR (author_id IS NULL AND author_name IS NULL)),
     CHECK (anonymous = 1 OR author_id IS NOT NULL)
@@ -35,6 +37,7 @@ CREATE TABLE feedback_items (
 CREATE INDEX feedback_items_by_created ON feedback_items (platform, community, created_at);
 CREATE INDEX feedback_items_by_status ON feedback_items (platform, community, status, created_at);
 CREATE INDEX feedback_items_by_key ON feedback_items (platform, community, author_key, created_at);
+CREATE INDEX feedback_items_raise_pending ON feedback_items (raise_pending) WHERE raise_pending = 1;
 
 -- Every status change: who made it, when, and the reason the author was given.
 CREATE TABLE feedback_history (
