@@ -63,7 +63,8 @@ class JobStore(Protocol):
 
 
 class PostLookup(Protocol):
-    """Where Hearth posted a message under a key, if it did (read-only, for features)."""
+    """Where Hearth posted a message under a key, if it did (read-only, for features):
+    (channel, first message id, the ids of the further pieces of a long post)."""
 
     async def find(self, community: Community, key: str
                    ) -> tuple[str, str, tuple[str, ...]] | None: ...

@@ -45,6 +45,7 @@ from bot.permissions import Level, level_of
 from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
+from bot.settings import CoreMessages
 from bot.text import Text
 
 log = logging.getLogger(__name__)
@@ -68,14 +69,14 @@ class Runtime:
         # Per member: the Actor last seen (roles, platform flags: for `member_level`) and
         # whether the directory already has them under that name (so it is written once).
         self._members: dict[tuple[Community, str], tuple[Actor, bool]] = {}
-        self.cogs: list[Cog] = []
+        self.cogs: list[Cog[Any]] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
 
     # -- set-up -------------------------------------------------------------------------
 
-    def add_cog(self, cog: Cog) -> None:
+    def add_cog(self, cog: Cog[Any]) -> None:
         for command in cog.commands():
             name = command.spec.name
             if name in self.commands:
@@ -145,7 +146,7 @@ class Runtime:
         actor = known[0] if known is not None else Actor(user_id, user_id)
         return self.level(community, actor)
 
-    def context(self, community: Community, actor: Actor | None = None) -> Context:
+    def context(self, community: Community, actor: Actor | None = None) -> Context[Any]:
         if actor is None:
             # Positional and without a level: this runs for every message event.
             return Context(community, self.config.for_community(community), self.clock.now())
@@ -308,11 +309,13 @@ class Runtime:
             return self.failed(event.community, event.actor.user_id, spec.name)
 
     @staticmethod
-    def _unknown(messages: Any, exc: UnknownCommand) -> Text:
+    def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
         if exc.subcommands:
-            return messages.incomplete_command.render(
+            text: Text = messages.incomplete_command.render(
                 None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
-        return messages.unknown_command.render(None, command=exc.name)
+        else:
+            text = messages.unknown_command.render(None, command=exc.name)
+        return text
 
     async def _resolve_members(self, community: Community, raw: dict[str, object]
                                ) -> dict[str, object]:
@@ -374,9 +377,10 @@ class Runtime:
         await self._after(action, receipt, sink)
 
     async def _after(self, action: Action, receipt: Receipt, sink: Sink) -> None:
-        key = action.key if isinstance(action, Post | EditPost) else None
-        if key and receipt.delivered and receipt.message_id:
-            await self.posts.record(action.community, key, receipt.channel or action.channel,
+        if isinstance(action, Post | EditPost) and action.key and receipt.delivered \
+                and receipt.message_id:
+            await self.posts.record(action.community, action.key,
+                                    receipt.channel or action.channel or "",
                                     receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)

@@ -1,5 +1,8 @@
 """Hearth's features. Each cog is a folder; this list is the order they are wired in."""
 
+from typing import Any
+
+from bot.cog import Cog
 from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
 from cogs.feedback.cog import FeedbackCog
@@ -9,7 +12,7 @@ from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
-ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog, ContestsCog,
-            ModerationCog, FeedbackCog]
+ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
+                             ContestsCog, ModerationCog, FeedbackCog]
 
 __all__ = ["ALL_COGS"]

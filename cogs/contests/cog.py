@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.actions import Action, DirectMessage, Emit, Respond
-from bot.cog import Cog, Context, Resolver, Services
+from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, MemberRef, Recognition
@@ -32,7 +32,7 @@ from cogs.contests.rules import (
 )
 from cogs.contests.settings import ContestsSettings
 from cogs.contests.store import ContestRecord, ContestStore, EntryRecord, NewContest, WinnerRecord
-from cogs.contests.texts import ContestTexts, trim
+from cogs.contests.texts import ContestTexts, Ctx, trim
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +47,14 @@ CONTEST = Option("contest", OptionType.INTEGER, "The contest number, like #3", m
 ENTRY = Option("entry", OptionType.INTEGER, "The entry number, like 2", min_value=1)
 
 
-class ContestsCog(Cog):
+class ContestsCog(Cog[ContestStore]):
     name = "contests"
     settings = ContestsSettings
     store_class = ContestStore
 
     def __init__(self, services: Services, store: ContestStore) -> None:
         super().__init__(services, store)
-        self.store: ContestStore = store
-        self.repo = store
-        self.texts = ContestTexts(services.rng)
+        self.texts = ContestTexts(self.say)
 
     def jobs(self) -> dict[str, JobHandler]:
         return {CLOSE: self.close_job, REMIND: self.remind_job}
@@ -66,16 +64,16 @@ class ContestsCog(Cog):
         again (recorded once, so a repeat changes nothing) and the announcement is posted if
         it never went out; a delivered one is forgotten."""
         actions: list[Action] = []
-        for community, contest in await self.repo.pending_announcements():
+        for community, contest in await self.store.pending_announcements():
             ctx = self.services.context(community)
-            winners = await self.repo.winners(community, contest.number)
+            winners = await self.store.winners(community, contest.number)
             actions.extend(self._recognise(ctx, contest, w) for w in winners)
             if await self.services.posts.find(community, announcement_key(contest)):
-                await self.repo.announced(community, contest.number)
+                await self.store.announced(community, contest.number)
                 continue
             log.info("announcing contest %s in %s: its announcement never went out",
                      label(contest.number), community.key)
-            entries = await self.repo.entries(community, contest.number, "approved")
+            entries = await self.store.entries(community, contest.number, "approved")
             if contest.state == "judging":
                 actions.extend(self.texts.judging(ctx, contest, entries))
             elif contest.state == "closed":
@@ -84,16 +82,16 @@ class ContestsCog(Cog):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _cfg(self, ctx: Context) -> ContestsSettings:
-        return ctx.settings.contests  # type: ignore[no-any-return]
+    def _cfg(self, ctx: Ctx) -> ContestsSettings:
+        return ctx.settings.contests
 
-    async def _suggest(self, ctx: Context, option: str, partial: str,
+    async def _suggest(self, ctx: Ctx, option: str, partial: str,
                        states: tuple[str, ...]) -> list[tuple[str, str]]:
         if option != "contest":
             return []
         wanted = partial.strip().lstrip("#").lower()
         out = []
-        for c in await self.repo.with_state(ctx.community, *states):
+        for c in await self.store.with_state(ctx.community, *states):
             if wanted and wanted not in str(c.number) and wanted not in c.title.lower():
                 continue
             left = c.closes_at - ctx.now
@@ -101,29 +99,29 @@ class ContestsCog(Cog):
             out.append((f"#{c.number} {c.title} ({when})"[:100], str(c.number)))
         return out[:25]
 
-    async def suggest_open(self, ctx: Context, option: str, partial: str
+    async def suggest_open(self, ctx: Ctx, option: str, partial: str
                            ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("open",))
 
-    async def suggest_visible(self, ctx: Context, option: str, partial: str
+    async def suggest_visible(self, ctx: Ctx, option: str, partial: str
                               ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("open", "judging"))
 
-    async def suggest_decided(self, ctx: Context, option: str, partial: str
+    async def suggest_decided(self, ctx: Ctx, option: str, partial: str
                               ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("judging", "closed"))
 
-    async def suggest_closed(self, ctx: Context, option: str, partial: str
+    async def suggest_closed(self, ctx: Ctx, option: str, partial: str
                              ) -> list[tuple[str, str]]:
         return await self._suggest(ctx, option, partial, ("closed",))
 
     def resolvers(self) -> dict[str, Resolver]:
         return {"contest": self._contest}
 
-    async def _contest(self, event: CommandInvoked, ctx: Context, number: int
+    async def _contest(self, event: CommandInvoked, ctx: Ctx, number: int
                        ) -> ContestRecord:
         """The contest a member named, or a refusal saying there is none."""
-        found = await self.repo.get(ctx.community, number)
+        found = await self.store.get(ctx.community, number)
         if found is None:
             raise Refused(self.texts.reply(event, ctx, "unknown_contest",
                                            contest=label(number)))
@@ -160,13 +158,12 @@ class ContestsCog(Cog):
             Option("anonymous", OptionType.CHOICE, "Hide authors until it closes",
                    required=False, choices=YES_NO),
         ), MOD))
-    async def create(self, event: CommandInvoked, ctx: Context,
+    async def create(self, event: CommandInvoked, ctx: Ctx,
                      title: str, description: str, closes: datetime, method: str,
                      winners: int | None, entries: int | None, min_reputation: int | None,
                      min_days: int | None, badge: str | None, review: str | None,
                      anonymous: str | None) -> list[Action]:
         cfg = self._cfg(ctx)
-        closes: datetime = closes
         yes = {"yes": True, "no": False}
         new = NewContest(
             title=title, description=description,
@@ -180,8 +177,8 @@ class ContestsCog(Cog):
             # Sealed now, revealed at close: nobody can steer the draw by timing or entries.
             secret=f"{self.services.rng.getrandbits(128):032x}",
         )
-        async with self.repo.transaction():
-            number = await self.repo.create(ctx.community, new)
+        async with self.store.transaction():
+            number = await self.store.create(ctx.community, new)
             key = f"{ctx.community.key}:{number}"
             await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
                                                    closes, {"contest": number})
@@ -189,7 +186,7 @@ class ContestsCog(Cog):
             if cfg.remind and remind_at > ctx.now:
                 await self.services.scheduler.schedule(REMIND, f"{REMIND}:{key}", ctx.community,
                                                        remind_at, {"contest": number})
-        contest = await self.repo.get(ctx.community, number)
+        contest = await self.store.get(ctx.community, number)
         assert contest is not None
         announcement = self.texts.say(
             ctx, "created", **self.texts.fields(contest), description=contest.description,
@@ -207,16 +204,16 @@ class ContestsCog(Cog):
     # -- looking ------------------------------------------------------------------------------
 
     @command(CommandSpec("contest list", "See the open contests and how long they have left."))
-    async def list_open(self, event: CommandInvoked, ctx: Context) -> list[Action]:
+    async def list_open(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         cfg = self._cfg(ctx)
-        open_now = [c for c in await self.repo.with_state(ctx.community, "open")
+        open_now = [c for c in await self.store.with_state(ctx.community, "open")
                     if accepting(c, ctx.now)]
         if not open_now:
             return self.texts.reply(event, ctx, "listing_empty",
                                where=ChannelLink(ctx.channel(cfg.channel)))
         items = []
         for c in open_now:
-            entries = await self.repo.entries(ctx.community, c.number, "approved")
+            entries = await self.store.entries(ctx.community, c.number, "approved")
             method = self.texts.say(ctx, f"method_{c.method}")
             items.append(self.texts.say(ctx, "listing_item", **self.texts.fields(c),
                                         closes=c.closes_at,
@@ -226,13 +223,13 @@ class ContestsCog(Cog):
 
     @command(CommandSpec("contest show", "See a contest and its entries.", (CONTEST,)),
              suggest="suggest_visible")
-    async def show(self, event: CommandInvoked, ctx: Context,
+    async def show(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord) -> list[Action]:
         community, is_mod = ctx.community, ctx.level >= MOD
         statuses = ("approved", "pending") if is_mod else ("approved",)
         reveal = is_mod or not contest.anonymous or contest.state in ("closed", "judging")
         lines = []
-        for e in await self.repo.entries(community, contest.number, *statuses):
+        for e in await self.store.entries(community, contest.number, *statuses):
             if e.status == "pending":
                 lines.append(self.texts.say(ctx, "show_entry_pending", entry=e.number, name=e.name,
                                        content=e.content))
@@ -250,7 +247,7 @@ class ContestsCog(Cog):
                            rule=self.texts.rule(ctx, contest.method),
                            status=await self._status(ctx, contest), entries=entries)
 
-    async def _status(self, ctx: Context, contest: ContestRecord) -> Text:
+    async def _status(self, ctx: Ctx, contest: ContestRecord) -> Text:
         if contest.state == "cancelled":
             return self.texts.say(ctx, "status_cancelled", reason=contest.cancel_reason or "")
         if contest.state == "judging":
@@ -259,7 +256,7 @@ class ContestsCog(Cog):
             return self.texts.say(ctx, "status_closing")
         if contest.state == "open":
             return self.texts.say(ctx, "status_open", closes=contest.closes_at)
-        winners = await self.repo.winners(ctx.community, contest.number)
+        winners = await self.store.winners(ctx.community, contest.number)
         if not winners:
             return self.texts.say(ctx, "status_closed_none")
         return self.texts.say(ctx, "status_closed", winners=self.texts.winner_list(
@@ -271,7 +268,7 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest enter", "Enter a contest with some text or a link.", (
         CONTEST, Option("entry", OptionType.TEXT, "Your entry: some text or a link",
                         max_length=1000, long=True))), suggest="suggest_open")
-    async def enter(self, event: CommandInvoked, ctx: Context,
+    async def enter(self, event: CommandInvoked, ctx: Ctx,
                     contest: ContestRecord, entry: str) -> list[Action]:
         c, actor, community = self.texts.fields(contest), event.actor, ctx.community
         if not accepting(contest, ctx.now):
@@ -280,16 +277,16 @@ class ContestsCog(Cog):
         if refusal:
             return refusal
         status = "pending" if contest.review else "approved"
-        async with self.repo.transaction():
+        async with self.store.transaction():
             # Checked again inside the write, so a racing close or a double send can't slip by.
-            current = await self.repo.get(community, contest.number)
+            current = await self.store.get(community, contest.number)
             if current is None or not accepting(current, ctx.now):
                 return self.texts.reply(event, ctx, "contest_not_open", **c)
-            mine = await self.repo.entries_by(community, contest.number, actor.user_id)
+            mine = await self.store.entries_by(community, contest.number, actor.user_id)
             if len(mine) >= contest.entries_per_member:
                 return self.texts.reply(event, ctx, "entry_limit", **c, name=actor.name,
                                    limit=contest.entries_per_member)
-            number = await self.repo.add_entry(community, contest.number, actor.user_id,
+            number = await self.store.add_entry(community, contest.number, actor.user_id,
                                                actor.name, entry, ctx.now, status)
         cfg = self._cfg(ctx)
         if status == "pending":
@@ -305,7 +302,7 @@ class ContestsCog(Cog):
                 *self.texts.entry_post(ctx, contest, number, actor.name, entry)]
 
 
-    async def _requirement_refusal(self, event: CommandInvoked, ctx: Context,
+    async def _requirement_refusal(self, event: CommandInvoked, ctx: Ctx,
                                    contest: ContestRecord) -> list[Action]:
         c, actor = self.texts.fields(contest), event.actor
         if contest.min_days:
@@ -329,12 +326,12 @@ class ContestsCog(Cog):
                             (CONTEST, Option("entry", OptionType.INTEGER,
                                              "Which of your entries, if you have several",
                                              required=False, min_value=1))), suggest="suggest_open")
-    async def withdraw(self, event: CommandInvoked, ctx: Context,
+    async def withdraw(self, event: CommandInvoked, ctx: Ctx,
                        contest: ContestRecord, entry: int | None) -> list[Action]:
         c, actor = self.texts.fields(contest), event.actor
         if not accepting(contest, ctx.now):
             return self.texts.reply(event, ctx, "contest_not_open", **c)
-        mine = await self.repo.entries_by(ctx.community, contest.number, actor.user_id)
+        mine = await self.store.entries_by(ctx.community, contest.number, actor.user_id)
         if entry is not None:
             mine = [e for e in mine if e.number == entry]
         if not mine:
@@ -343,7 +340,7 @@ class ContestsCog(Cog):
             return self.texts.reply(event, ctx, "which_entry", **c,
                                entries=", ".join(str(e.number) for e in mine))
         chosen = mine[0]
-        if not await self.repo.set_entry_status(ctx.community, contest.number, chosen.number,
+        if not await self.store.set_entry_status(ctx.community, contest.number, chosen.number,
                                                 chosen.status, "withdrawn"):
             return self.texts.reply(event, ctx, "nothing_to_withdraw", **c, name=actor.name)
         return self.texts.reply(event, ctx, "withdrawn", **c, entry=chosen.number, name=actor.name)
@@ -352,7 +349,7 @@ class ContestsCog(Cog):
 
     @command(CommandSpec("contest vote", "Vote for an entry (one vote; you can change it).",
                         (CONTEST, ENTRY)), suggest="suggest_open")
-    async def vote(self, event: CommandInvoked, ctx: Context,
+    async def vote(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord, entry: int) -> list[Action]:
         c, actor, community = self.texts.fields(contest), event.actor, ctx.community
         if not accepting(contest, ctx.now):
@@ -360,7 +357,7 @@ class ContestsCog(Cog):
         if contest.method != "votes":
             return self.texts.reply(event, ctx, "no_voting", **c,
                                     rule=self.texts.rule(ctx, contest.method))
-        found = await self.repo.entry(community, contest.number, entry)
+        found = await self.store.entry(community, contest.number, entry)
         if found is None or found.status != "approved":
             return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
         if found.user_id == actor.user_id:
@@ -372,18 +369,18 @@ class ContestsCog(Cog):
                 return self.texts.reply(event, ctx, "vote_too_new", **c, name=actor.name,
                                    days=counted(need, "day", "days"),
                                    when=since + timedelta(days=need))
-        async with self.repo.transaction():
-            current = await self.repo.get(community, contest.number)
-            still = await self.repo.entry(community, contest.number, found.number)
+        async with self.store.transaction():
+            current = await self.store.get(community, contest.number)
+            still = await self.store.entry(community, contest.number, found.number)
             if current is None or not accepting(current, ctx.now):
                 return self.texts.reply(event, ctx, "contest_not_open", **c)
             if still is None or still.status != "approved":
                 return self.texts.reply(event, ctx, "unknown_entry", **c, entry=found.number)
-            previous = await self.repo.vote_of(community, contest.number, actor.user_id)
+            previous = await self.store.vote_of(community, contest.number, actor.user_id)
             if previous == found.number:
                 return self.texts.reply(event, ctx, "vote_same", **c, entry=found.number,
                                    name=actor.name)
-            await self.repo.vote(community, contest.number, actor.user_id, found.number, ctx.now)
+            await self.store.vote(community, contest.number, actor.user_id, found.number, ctx.now)
         if previous is None:
             return self.texts.reply(event, ctx, "voted", **c, entry=found.number, name=actor.name,
                                closes=contest.closes_at)
@@ -394,7 +391,7 @@ class ContestsCog(Cog):
 
     @command(CommandSpec("contest close", "Close a contest now and choose its winners.",
                          (CONTEST,), MOD), suggest="suggest_open")
-    async def close(self, event: CommandInvoked, ctx: Context,
+    async def close(self, event: CommandInvoked, ctx: Ctx,
                     contest: ContestRecord) -> list[Action]:
         announced = await self._close(ctx, contest.number)
         if announced is None:
@@ -409,62 +406,62 @@ class ContestsCog(Cog):
 
     async def remind_job(self, job: Job) -> list[Action]:
         ctx = self.services.context(job.community)
-        contest = await self.repo.get(ctx.community, int(job.payload["contest"]))
+        contest = await self.store.get(ctx.community, int(job.payload["contest"]))
         if contest is None or not accepting(contest, ctx.now):
             return []
-        entries = await self.repo.entries(ctx.community, contest.number, "approved")
+        entries = await self.store.entries(ctx.community, contest.number, "approved")
         text = self.texts.say(ctx, "reminder", **self.texts.fields(contest),
                               closes=contest.closes_at,
                          entries=counted(len(entries), "entry", "entries"),
                          take_part=self.texts.take_part(ctx, contest))
         return [self.texts.post(ctx, self._cfg(ctx).channel, text)]
 
-    async def _close(self, ctx: Context, number: int) -> list[Action] | None:
+    async def _close(self, ctx: Ctx, number: int) -> list[Action] | None:
         """Close a contest; the announcement for the one caller that closed it, else None."""
         community = ctx.community
         key = f"{community.key}:{number}"
-        async with self.repo.transaction():
-            contest = await self.repo.get(community, number)
+        async with self.store.transaction():
+            contest = await self.store.get(community, number)
             if contest is None or contest.state != "open":
                 return None
             # Entries stopped at the deadline, even if Hearth was down and closes it later.
             at = min(ctx.now, contest.closes_at)
-            entries = await self.repo.entries(community, number, "approved")
+            entries = await self.store.entries(community, number, "approved")
             seed_input = draw.seed_input(community.key, number, at,
                                          [e.number for e in entries], contest.secret)
             judging = contest.method == "pick" and bool(entries)
-            if not await self.repo.transition(community, number, "open",
+            if not await self.store.transition(community, number, "open",
                                               "judging" if judging else "closed", at,
                                               seed_input=seed_input):
                 return None
             if not judging:
-                chosen = ranked(contest, entries, await self.repo.vote_counts(
+                chosen = ranked(contest, entries, await self.store.vote_counts(
                     community, number), seed_input)
                 by_entry = {e.number: e for e in entries}
                 for candidate in draw.choose(chosen, contest.winners):
-                    await self.repo.add_winner(
+                    await self.store.add_winner(
                         community, number, by_entry[candidate.entry],
                         candidate.votes if contest.method == "votes" else None, at)
             await self.services.scheduler.cancel(f"{CLOSE}:{key}")
             await self.services.scheduler.cancel(f"{REMIND}:{key}")
-        contest = await self.repo.get(community, number)
+        contest = await self.store.get(community, number)
         assert contest is not None
         if judging:
             return self.texts.judging(ctx, contest, entries)
         return await self._announce(ctx, contest, entries)
 
 
-    async def _announce(self, ctx: Context, contest: ContestRecord,
+    async def _announce(self, ctx: Ctx, contest: ContestRecord,
                         entries: list[EntryRecord]) -> list[Action]:
         """The winners' announcement and their awards."""
-        winners = await self.repo.winners(ctx.community, contest.number)
+        winners = await self.store.winners(ctx.community, contest.number)
         return [self.texts.announcement(ctx, contest, entries, winners),
                 *(self._recognise(ctx, contest, w) for w in winners)]
 
 
 
 
-    def _recognise(self, ctx: Context, contest: ContestRecord, winner: WinnerRecord) -> Emit:
+    def _recognise(self, ctx: Ctx, contest: ContestRecord, winner: WinnerRecord) -> Emit:
         return Emit(ctx.community, Recognition(
             ctx.community, ctx.now, user_id=winner.user_id, name=winner.name,
             source="contest_win", points=self._cfg(ctx).award,
@@ -473,13 +470,13 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest cancel", "Cancel a contest, telling members why.", (
         CONTEST, Option("reason", OptionType.TEXT, "Why, in a few words members will see",
                         max_length=500)), MOD), suggest="suggest_open")
-    async def cancel(self, event: CommandInvoked, ctx: Context,
+    async def cancel(self, event: CommandInvoked, ctx: Ctx,
                      contest: ContestRecord, reason: str) -> list[Action]:
         c, key = self.texts.fields(contest), f"{ctx.community.key}:{contest.number}"
-        async with self.repo.transaction():
+        async with self.store.transaction():
             moved = False
             for state in ("open", "judging"):
-                moved = moved or await self.repo.transition(
+                moved = moved or await self.store.transition(
                     ctx.community, contest.number, state, "cancelled", ctx.now,
                     reason=reason)
             if not moved:
@@ -495,55 +492,57 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest reroll", "Redraw one winner's place.", (
         CONTEST, Option("winner", OptionType.MEMBER, "The winner whose place is redrawn")), MOD),
         suggest="suggest_closed")
-    async def reroll(self, event: CommandInvoked, ctx: Context,
+    async def reroll(self, event: CommandInvoked, ctx: Ctx,
                      contest: ContestRecord, winner: MemberRef) -> list[Action]:
         c, community, who = self.texts.fields(contest), ctx.community, winner
         assert isinstance(who, MemberRef)
         name = who.name or who.user_id
-        async with self.repo.transaction():
-            contest = await self.repo.get(community, contest.number)
-            assert contest is not None
+        async with self.store.transaction():
+            fresh = await self.store.get(community, contest.number)
+            assert fresh is not None
+            contest = fresh
             if contest.state != "closed":
                 return self.texts.reply(event, ctx, "not_closed", **c)
-            current = await self.repo.winners(community, contest.number)
+            current = await self.store.winners(community, contest.number)
             if who.user_id not in {w.user_id for w in current}:
                 return self.texts.reply(event, ctx, "not_a_winner", **c, name=name)
             if contest.method == "pick":
-                await self.repo.replace_winner(community, contest.number, who.user_id, ctx.now)
+                await self.store.replace_winner(community, contest.number, who.user_id, ctx.now)
                 return self.texts.reply(event, ctx, "redraw_pick", **c, name=name)
-            every = await self.repo.winners(community, contest.number, include_replaced=True)
-            entries = await self.repo.entries(community, contest.number, "approved")
+            every = await self.store.winners(community, contest.number, include_replaced=True)
+            entries = await self.store.entries(community, contest.number, "approved")
             # Ranked exactly as at closing: the same seed and the votes as they stood then.
-            order = ranked(contest, entries, await self.repo.vote_counts(
+            order = ranked(contest, entries, await self.store.vote_counts(
                 community, contest.number), contest.seed_input or "")
             found = draw.choose(order, 1, exclude={w.user_id for w in every})
             if not found:
                 return self.texts.reply(event, ctx, "nobody_left", **c)
-            await self.repo.replace_winner(community, contest.number, who.user_id, ctx.now)
+            await self.store.replace_winner(community, contest.number, who.user_id, ctx.now)
             entry = next(e for e in entries if e.number == found[0].entry)
             votes = found[0].votes if contest.method == "votes" else None
-            await self.repo.add_winner(community, contest.number, entry, votes, ctx.now)
-        winner = (await self.repo.winners(community, contest.number))[-1]
+            await self.store.add_winner(community, contest.number, entry, votes, ctx.now)
+        drawn = (await self.store.winners(community, contest.number))[-1]
         text = self.texts.say(ctx, "redrawn", **c, member=Mention(entry.user_id, entry.name),
                          entry=entry.number, award=self._cfg(ctx).award,
                          rule=self.texts.say(ctx, "rule_redraw"),
                          audit=self.texts.audit(ctx, contest))
         return [self.texts.post(ctx, self._cfg(ctx).channel, trim(text)),
-                self._recognise(ctx, contest, winner),
+                self._recognise(ctx, contest, drawn),
                 *self.texts.reply(event, ctx, "redrawn_ack", **c,
                              where=ChannelLink(ctx.channel(self._cfg(ctx).channel)))]
 
     @command(CommandSpec("contest pick", "Choose a winning entry (contests decided by moderators).",
                         (CONTEST, ENTRY), MOD), suggest="suggest_decided")
-    async def pick(self, event: CommandInvoked, ctx: Context,
+    async def pick(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord, entry: int) -> list[Action]:
         c, community = self.texts.fields(contest), ctx.community
-        async with self.repo.transaction():
-            contest = await self.repo.get(community, contest.number)
-            assert contest is not None
-            current = await self.repo.winners(community, contest.number)
-            every = await self.repo.winners(community, contest.number, include_replaced=True)
-            entries = await self.repo.entries(community, contest.number, "approved")
+        async with self.store.transaction():
+            fresh = await self.store.get(community, contest.number)
+            assert fresh is not None
+            contest = fresh
+            current = await self.store.winners(community, contest.number)
+            every = await self.store.winners(community, contest.number, include_replaced=True)
+            entries = await self.store.entries(community, contest.number, "approved")
             wanted = places_to_fill(contest, entries)
             if contest.method != "pick" or contest.state not in ("judging", "closed") \
                     or len(current) >= wanted:
@@ -553,20 +552,20 @@ class ContestsCog(Cog):
                 return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
             if chosen.user_id in {w.user_id for w in every}:
                 return self.texts.reply(event, ctx, "already_won", **c, name=chosen.name)
-            await self.repo.add_winner(community, contest.number, chosen, None, ctx.now)
+            await self.store.add_winner(community, contest.number, chosen, None, ctx.now)
             remaining = wanted - len(current) - 1
             finished = contest.state == "judging" and remaining == 0 and \
-                await self.repo.transition(community, contest.number, "judging", "closed",
+                await self.store.transition(community, contest.number, "judging", "closed",
                                            ctx.now)
         ack = self.texts.reply(event, ctx, "picked_ack", **c, entry=chosen.number, name=chosen.name,
                           remaining=remaining)
         if finished:
-            closed = await self.repo.get(community, contest.number)
+            closed = await self.store.get(community, contest.number)
             assert closed is not None
             return [*await self._announce(ctx, closed, entries), *ack]
         if contest.state == "closed":
             # A place freed by a redraw: announce just the new winner.
-            winner = (await self.repo.winners(community, contest.number))[-1]
+            winner = (await self.store.winners(community, contest.number))[-1]
             text = self.texts.say(ctx, "picked_late", **c,
                                   member=Mention(chosen.user_id, chosen.name),
                              entry=chosen.number, award=self._cfg(ctx).award)
@@ -576,23 +575,23 @@ class ContestsCog(Cog):
 
     # -- review -------------------------------------------------------------------------------
 
-    async def _review(self, event: CommandInvoked, ctx: Context, contest: ContestRecord,
+    async def _review(self, event: CommandInvoked, ctx: Ctx, contest: ContestRecord,
                       number: int, outcome: str) -> EntryRecord:
         """Move a waiting entry to `outcome`; the entry, or a refusal."""
         c = self.texts.fields(contest)
         if not accepting(contest, ctx.now):
             raise Refused(self.texts.reply(event, ctx, "contest_not_open", **c))
-        entry = await self.repo.entry(ctx.community, contest.number, number)
+        entry = await self.store.entry(ctx.community, contest.number, number)
         if entry is None:
             raise Refused(self.texts.reply(event, ctx, "unknown_entry", **c, entry=number))
-        if entry.status != "pending" or not await self.repo.set_entry_status(
+        if entry.status != "pending" or not await self.store.set_entry_status(
                 ctx.community, contest.number, entry.number, "pending", outcome):
             raise Refused(self.texts.reply(event, ctx, "not_pending", **c, entry=entry.number))
         return entry
 
     @command(CommandSpec("contest approve", "Let an entry waiting for review into a contest.",
                            (CONTEST, ENTRY), MOD), suggest="suggest_open")
-    async def approve(self, event: CommandInvoked, ctx: Context,
+    async def approve(self, event: CommandInvoked, ctx: Ctx,
                       contest: ContestRecord, entry: int) -> list[Action]:
         found = await self._review(event, ctx, contest, entry, "approved")
         c = self.texts.fields(contest)
@@ -605,7 +604,7 @@ class ContestsCog(Cog):
     @command(CommandSpec("contest decline", "Turn down an entry, telling its author why.", (
         CONTEST, ENTRY, Option("reason", OptionType.TEXT, "Why; sent to them privately",
                                max_length=500)), MOD), suggest="suggest_open")
-    async def decline(self, event: CommandInvoked, ctx: Context,
+    async def decline(self, event: CommandInvoked, ctx: Ctx,
                       contest: ContestRecord, entry: int, reason: str) -> list[Action]:
         found = await self._review(event, ctx, contest, entry, "declined")
         c = self.texts.fields(contest)

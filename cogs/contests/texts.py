@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import random
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from bot.actions import Action, Post, Respond
-from bot.cog import Context
+from bot.cog import CommunityConfig, Context
 from bot.events import CommandInvoked
 from bot.templates import counted
 from bot.text import Literal, Mention, Text, UserText
@@ -16,39 +16,47 @@ from cogs.contests.settings import ContestsSettings
 from cogs.contests.store import ContestRecord, EntryRecord, WinnerRecord
 
 
-def _cfg(ctx: Context) -> ContestsSettings:
-    return ctx.settings.contests  # type: ignore[no-any-return]
+class ContestsConfig(CommunityConfig, Protocol):
+    contests: ContestsSettings
+
+
+# What contests' handlers are given: `ctx.settings.contests` is typed.
+Ctx = Context[ContestsConfig]
+
+
+def _cfg(ctx: Ctx) -> ContestsSettings:
+    return ctx.settings.contests
 
 
 class ContestTexts:
-    """Contest messages for one community context; the rng picks among variants."""
+    """Contest messages by their key in `[contests.messages]`, rendered the one way every
+    feature renders (`Cog.say`)."""
 
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+    def __init__(self, render: Callable[..., Text]) -> None:
+        self.render = render
 
-    def say(self, ctx: Context, key: str, **values: Any) -> Text:
-        variants = getattr(_cfg(ctx).messages, key)
-        return variants.render(self.rng, ctx.channels, **values)
+    def say(self, ctx: Ctx, key: str, **values: Any) -> Text:
+        return self.render(ctx, getattr(_cfg(ctx).messages, key), **values)
 
-    def reply(self, event: CommandInvoked, ctx: Context, key: str, **values: Any
+    def reply(self, event: CommandInvoked, ctx: Ctx, key: str, **values: Any
                ) -> list[Action]:
         return [Respond(event.community, event.actor.user_id, self.say(ctx, key, **values))]
 
-    def post(self, ctx: Context, channel_key: str, text: Text, key: str | None = None) -> Post:
+    def post(self, ctx: Ctx, channel_key: str, text: Text, key: str | None = None) -> Post:
         return Post(ctx.community, ctx.channel(channel_key), text, key=key)
 
     @staticmethod
     def fields(contest: ContestRecord) -> dict[str, Any]:
         return {"contest": label(contest.number), "title": contest.title}
 
-    def rule(self, ctx: Context, method: str) -> Text:
+    def rule(self, ctx: Ctx, method: str) -> Text:
         return self.say(ctx, f"rule_{method}")
 
-    def take_part(self, ctx: Context, contest: ContestRecord) -> Text:
+    def take_part(self, ctx: Ctx, contest: ContestRecord) -> Text:
         key = "take_part_votes" if contest.method == "votes" else "take_part"
         return self.say(ctx, key, contest=label(contest.number))
 
-    def requirements(self, ctx: Context, contest: ContestRecord) -> Text:
+    def requirements(self, ctx: Ctx, contest: ContestRecord) -> Text:
         parts = []
         if contest.min_days:
             parts.append(self.say(ctx, "requirement_days",
@@ -63,7 +71,7 @@ class ContestTexts:
             else parts[0]
         return self.say(ctx, "requirements", list=listed)
 
-    def entry_post(self, ctx: Context, contest: ContestRecord, number: int, name: str,
+    def entry_post(self, ctx: Ctx, contest: ContestRecord, number: int, name: str,
                     content: str) -> list[Action]:
         cfg = _cfg(ctx)
         if not cfg.post_entries:
@@ -76,7 +84,7 @@ class ContestTexts:
                              content=content)
         return [self.post(ctx, cfg.channel, text)]
 
-    def judging(self, ctx: Context, contest: ContestRecord, entries: list[EntryRecord]
+    def judging(self, ctx: Ctx, contest: ContestRecord, entries: list[EntryRecord]
                  ) -> list[Action]:
         cfg, c = _cfg(ctx), self.fields(contest)
         count = counted(len(entries), "entry", "entries")
@@ -88,7 +96,7 @@ class ContestTexts:
                 winners=counted(contest.winners, "winner", "winners"))),
         ]
 
-    def announcement(self, ctx: Context, contest: ContestRecord, entries: list[EntryRecord],
+    def announcement(self, ctx: Ctx, contest: ContestRecord, entries: list[EntryRecord],
                       winners: list[WinnerRecord]) -> Post:
         cfg, c, key = _cfg(ctx), self.fields(contest), announcement_key(contest)
         if not winners:
@@ -100,13 +108,13 @@ class ContestTexts:
             rule=self.rule(ctx, contest.method), audit=self.audit(ctx, contest))
         return self.post(ctx, cfg.channel, trim(text), key)
 
-    def audit(self, ctx: Context, contest: ContestRecord) -> Text:
+    def audit(self, ctx: Ctx, contest: ContestRecord) -> Text:
         if contest.method == "pick" or not contest.seed_input:
             return Text()
         return self.say(ctx, "audit", seed=draw.sha256(contest.seed_input),
                          seed_input=contest.seed_input, secret=contest.secret)
 
-    def winner_list(self, ctx: Context, contest: ContestRecord, winners: list[WinnerRecord],
+    def winner_list(self, ctx: Ctx, contest: ContestRecord, winners: list[WinnerRecord],
                      *, mention: bool) -> Text:
         parts = []
         for w in winners:

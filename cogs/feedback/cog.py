@@ -12,11 +12,11 @@ import logging
 import os
 import statistics
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot import tone
-from bot.actions import Action, DirectMessage, EditPost, Post, Respond
-from bot.cog import Cog, Context, Figures, Resolver, Services
+from bot.actions import Action, DirectMessage, EditPost, Post
+from bot.cog import Cog, CommunityConfig, Context, Figures, Resolver, Services
 from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
 from bot.events import CommandInvoked, Community
 from bot.permissions import Level
@@ -53,8 +53,15 @@ FIGURES = ("feedback_received", "feedback_reviewed_in_time",
 NUMBER = Option("number", OptionType.INTEGER, "The feedback number, like 3", min_value=1)
 
 
-def _cfg(ctx: Context) -> FeedbackSettings:
-    return ctx.settings.feedback  # type: ignore[no-any-return]
+class FeedbackConfig(CommunityConfig, Protocol):
+    feedback: FeedbackSettings
+
+
+Ctx = Context[FeedbackConfig]
+
+
+def _cfg(ctx: Ctx) -> FeedbackSettings:
+    return ctx.settings.feedback
 
 
 def public_key(number: int) -> str:
@@ -69,14 +76,13 @@ def raise_key(number: int) -> str:
     return f"feedback-raised:{number}"
 
 
-class FeedbackCog(Cog):
+class FeedbackCog(Cog[FeedbackStore]):
     name = "feedback"
     settings = FeedbackSettings
     store_class = FeedbackStore
 
     def __init__(self, services: Services, store: FeedbackStore) -> None:
         super().__init__(services, store)
-        self.store: FeedbackStore = store
         self._key: bytes | None = None
         services.figures.append(Figures(FIGURES, self.figures))
 
@@ -107,7 +113,7 @@ class FeedbackCog(Cog):
             actions.append(self._raise_post(ctx, item))
         return actions
 
-    def _raise_post(self, ctx: Context, item: Item) -> Post:
+    def _raise_post(self, ctx: Ctx, item: Item) -> Post:
         return Post(ctx.community, ctx.channel(_cfg(ctx).team_channel), self._say(
             ctx, "review_overdue", **self._fields(ctx, item),
             waiting=ctx.now - item.created_at),
@@ -115,27 +121,28 @@ class FeedbackCog(Cog):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _say(self, ctx: Context, key: str, **values: Any) -> Text:
-        return getattr(_cfg(ctx).messages, key).render(  # type: ignore[no-any-return]
-            self.services.rng, ctx.channels, **values)
+    def _say(self, ctx: Ctx, key: str, **values: Any) -> Text:
+        """A `[feedback.messages]` template by key (some keys are chosen, like to_author or
+        to_author_duplicate)."""
+        return self.say(ctx, getattr(_cfg(ctx).messages, key), **values)
 
-    def _reply(self, event: CommandInvoked, ctx: Context, key: str, **values: Any
+    def _reply(self, event: CommandInvoked, ctx: Ctx, key: str, **values: Any
                ) -> list[Action]:
-        return [Respond(event.community, event.actor.user_id, self._say(ctx, key, **values))]
+        return self.reply(event, ctx, getattr(_cfg(ctx).messages, key), **values)
 
     def _author_key(self, community: Community, user_id: str) -> str:
         assert self._key is not None, "feedback used before start()"
         return anonymity.author_key(self._key, community, user_id)
 
-    def _fields(self, ctx: Context, item: Item) -> dict[str, Any]:
+    def _fields(self, ctx: Ctx, item: Item) -> dict[str, Any]:
         return {"number": item.number, "title": item.title,
                 "kind": _cfg(ctx).kind_labels[item.kind]}
 
-    def _status(self, ctx: Context, item: Item) -> str:
+    def _status(self, ctx: Ctx, item: Item) -> str:
         label = _cfg(ctx).status_labels[item.status]
         return f"{label} of #{item.duplicate_of}" if item.duplicate_of else label
 
-    def _author(self, ctx: Context, item: Item) -> Text | str:
+    def _author(self, ctx: Ctx, item: Item) -> Text | str:
         if item.anonymous:
             return self._say(ctx, "anonymous_author")
         return item.author_name or ""
@@ -143,7 +150,7 @@ class FeedbackCog(Cog):
     def resolvers(self) -> dict[str, Resolver]:
         return {"number": self._item}
 
-    async def _item(self, event: CommandInvoked, ctx: Context, number: int) -> Item:
+    async def _item(self, event: CommandInvoked, ctx: Ctx, number: int) -> Item:
         """The item a member named, or a refusal; members see only public items and their own."""
         item = await self.store.get(ctx.community, number)
         if item is None or not (ctx.level >= MOD or item.public or await self.store.is_author(
@@ -151,14 +158,14 @@ class FeedbackCog(Cog):
             raise Refused(self._reply(event, ctx, "unknown_item", number=number))
         return item
 
-    async def usual_review_time(self, ctx: Context) -> timedelta:
+    async def usual_review_time(self, ctx: Ctx) -> timedelta:
         cfg = _cfg(ctx)
         waits = [reviewed - sent for sent, reviewed in
                  await self.store.review_waits(ctx.community, ctx.now - REVIEW_WINDOW)
                  if reviewed is not None]
         return usual_review_time(waits, cfg.review_time_fallback, cfg.review_time_min_items)
 
-    def _heat(self, ctx: Context, text: str) -> str | None:
+    def _heat(self, ctx: Ctx, text: str) -> str | None:
         wanted = set(_cfg(ctx).heat_signals)
         found = [s for s in tone.check(text) if s.kind in wanted]
         if not found:
@@ -167,7 +174,7 @@ class FeedbackCog(Cog):
 
     # -- posts ------------------------------------------------------------------------------
 
-    def _team_text(self, ctx: Context, item: Item) -> Text:
+    def _team_text(self, ctx: Ctx, item: Item) -> Text:
         heated = self._say(ctx, "team_heated", found=item.heated) if item.heated else ""
         return self._say(ctx, "team_item", **self._fields(ctx, item), text=item.body,
                          author=self._author(ctx, item), status=self._status(ctx, item),
@@ -175,7 +182,7 @@ class FeedbackCog(Cog):
                          heated=heated, actions=self._say(ctx, "team_actions",
                                                           number=item.number))
 
-    def _public_text(self, ctx: Context, item: Item) -> Text:
+    def _public_text(self, ctx: Ctx, item: Item) -> Text:
         hint = "" if item.status in CLOSED else self._say(ctx, "support_hint",
                                                           number=item.number)
         return self._say(ctx, "public_item", **self._fields(ctx, item), text=item.body,
@@ -183,7 +190,7 @@ class FeedbackCog(Cog):
                          supporters=counted(item.supporters, "supporter", "supporters"),
                          support=hint)
 
-    async def _refresh(self, ctx: Context, number: int) -> list[Action]:
+    async def _refresh(self, ctx: Ctx, number: int) -> list[Action]:
         """Edit the item's posts to show where it stands now."""
         item = await self.store.get(ctx.community, number)
         assert item is not None
@@ -205,7 +212,7 @@ class FeedbackCog(Cog):
             Option("anonymous", OptionType.CHOICE, "Send it without your name", required=False,
                    choices=("no", "yes")),
         ), kind=CommandKind.FORM))
-    async def send(self, event: CommandInvoked, ctx: Context, kind: str, title: str, text: str,
+    async def send(self, event: CommandInvoked, ctx: Ctx, kind: str, title: str, text: str,
                    anonymous: str | None) -> list[Action]:
         cfg, actor, community = _cfg(ctx), event.actor, ctx.community
         for what, value, limit in (("title", title, cfg.title_max), ("text", text, cfg.text_max)):
@@ -255,7 +262,7 @@ class FeedbackCog(Cog):
 
     @command(CommandSpec("feedback support", "Support an idea (one per member; you can take it "
                          "back).", (NUMBER,)))
-    async def support(self, event: CommandInvoked, ctx: Context, number: Item
+    async def support(self, event: CommandInvoked, ctx: Ctx, number: Item
                       ) -> list[Action]:
         item, actor, community = number, event.actor, ctx.community
         f = self._fields(ctx, item)
@@ -282,7 +289,7 @@ class FeedbackCog(Cog):
 
     @command(CommandSpec("feedback unsupport", "Take back your support for an idea.",
                          (NUMBER,)))
-    async def unsupport(self, event: CommandInvoked, ctx: Context, number: Item
+    async def unsupport(self, event: CommandInvoked, ctx: Ctx, number: Item
                         ) -> list[Action]:
         item = number
         f = self._fields(ctx, item)
@@ -296,7 +303,7 @@ class FeedbackCog(Cog):
     @command(CommandSpec("feedback list", "See the open feedback, or one status.", (
         Option("status", OptionType.CHOICE, "Only this status", required=False,
                choices=STATUSES),)))
-    async def listing(self, event: CommandInvoked, ctx: Context, status: str | None
+    async def listing(self, event: CommandInvoked, ctx: Ctx, status: str | None
                       ) -> list[Action]:
         cfg = _cfg(ctx)
         statuses = (status,) if status else OPEN
@@ -311,7 +318,7 @@ class FeedbackCog(Cog):
         return self._reply(event, ctx, "listing", status=shown, items=Text.join(lines))
 
     @command(CommandSpec("feedback show", "See one feedback item and its history.", (NUMBER,)))
-    async def show(self, event: CommandInvoked, ctx: Context, number: Item) -> list[Action]:
+    async def show(self, event: CommandInvoked, ctx: Ctx, number: Item) -> list[Action]:
         item, cfg = number, _cfg(ctx)
         lines = [self._say(ctx, "show_history_line", status=cfg.status_labels[s.status],
                            when=s.at, reason=f": {s.reason}" if s.reason else "")
@@ -325,7 +332,7 @@ class FeedbackCog(Cog):
                            history=Text.join(lines, ""))
 
     @command(CommandSpec("feedback mine", "See the feedback you've sent, anonymous items too."))
-    async def mine(self, event: CommandInvoked, ctx: Context) -> list[Action]:
+    async def mine(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         items = await self.store.by_key(ctx.community,
                                         self._author_key(ctx.community, event.actor.user_id))
         if not items:
@@ -346,7 +353,7 @@ class FeedbackCog(Cog):
                              Option("reason", OptionType.TEXT, "Why, written for the author "
                                     "(needed to decline)", required=False, long=True,
                                     max_length=1000)), MOD))
-    async def set_status(self, event: CommandInvoked, ctx: Context, number: Item, status: str,
+    async def set_status(self, event: CommandInvoked, ctx: Ctx, number: Item, status: str,
                          reason: str | None) -> list[Action]:
         item = number
         f = self._fields(ctx, item)
@@ -363,7 +370,7 @@ class FeedbackCog(Cog):
                          "are asked whether to move their support.", (
                              NUMBER, Option("of", OptionType.INTEGER, "The item it repeats",
                                             min_value=1)), MOD))
-    async def duplicate(self, event: CommandInvoked, ctx: Context, number: Item, of: int
+    async def duplicate(self, event: CommandInvoked, ctx: Ctx, number: Item, of: int
                         ) -> list[Action]:
         item = number
         f = self._fields(ctx, item)
@@ -383,7 +390,7 @@ class FeedbackCog(Cog):
             return self._reply(event, ctx, "status_same", **f, status=self._status(ctx, item))
         return await self._moved(event, ctx, item.number, None, original)
 
-    async def _moved(self, event: CommandInvoked, ctx: Context, number: int,
+    async def _moved(self, event: CommandInvoked, ctx: Ctx, number: int,
                      reason: str | None, original: Item | None = None) -> list[Action]:
         """After a status change: tell the author and every supporter, refresh the posts."""
         community = ctx.community
@@ -415,7 +422,7 @@ class FeedbackCog(Cog):
         ack = self._reply(event, ctx, "status_done_ack", **f, status=status, told=told)
         return [*ack, *dms, *await self._refresh(ctx, number)]
 
-    def _dm(self, event: CommandInvoked, ctx: Context, number: int, user_id: str, name: str,
+    def _dm(self, event: CommandInvoked, ctx: Ctx, number: int, user_id: str, name: str,
             text: Text) -> DirectMessage:
         """A DM about an item; the moderator who moved it hears if it can't be delivered."""
         told = self._reply(event, ctx, "dm_undelivered", name=name, number=number)
@@ -424,7 +431,7 @@ class FeedbackCog(Cog):
     @command(CommandSpec("feedback note", "Add an internal note to feedback (never sent).", (
         NUMBER, Option("text", OptionType.TEXT, "The note", long=True, max_length=TEXT_LIMIT)),
         MOD))
-    async def note(self, event: CommandInvoked, ctx: Context, number: Item, text: str
+    async def note(self, event: CommandInvoked, ctx: Ctx, number: Item, text: str
                    ) -> list[Action]:
         await self.store.note(ctx.community, number.number, event.actor.user_id,
                               event.actor.name, text, ctx.now)
@@ -432,7 +439,7 @@ class FeedbackCog(Cog):
 
     @command(CommandSpec("feedback publish", "Show a problem, praise or question publicly, so "
                          "members can support it.", (NUMBER,), MOD))
-    async def publish(self, event: CommandInvoked, ctx: Context, number: Item
+    async def publish(self, event: CommandInvoked, ctx: Ctx, number: Item
                       ) -> list[Action]:
         cfg, f = _cfg(ctx), self._fields(ctx, number)
         if not await self.store.publish(ctx.community, number.number):
@@ -477,7 +484,7 @@ class FeedbackCog(Cog):
 
     # -- you said, we did ---------------------------------------------------------------------
 
-    async def _keep_you_said(self, ctx: Context) -> None:
+    async def _keep_you_said(self, ctx: Ctx) -> None:
         cfg = _cfg(ctx).you_said_we_did
         key = f"{YOU_SAID}:{ctx.community.key}"
         if cfg.enabled and await self.services.scheduler.pending(key) is None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond
-from bot.cog import Cog, Context, Listener, Measures, Services, Standing
+from bot.cog import Cog, CommunityConfig, Context, Listener, Measures, Services, Standing
 from bot.commands import CommandSpec, Option, OptionType, command
 from bot.events import (
     ActivityCounted,
@@ -36,6 +36,14 @@ from cogs.reputation.thanks import (
     refusal,
     thanks_words,
 )
+
+
+class ReputationConfig(CommunityConfig, Protocol):
+    reputation: ReputationSettings
+
+
+# What this feature's handlers are given: `ctx.settings.reputation` is typed.
+Ctx = Context[ReputationConfig]
 
 FLUSH = "reputation.flush"
 WINDOWS = "reputation.windows"
@@ -64,14 +72,13 @@ LEADERBOARD = CommandSpec(
 )
 
 
-class ReputationCog(Cog):
+class ReputationCog(Cog[ReputationStore]):
     name = "reputation"
     settings = ReputationSettings
     store_class = ReputationStore
 
     def __init__(self, services: Services, store: ReputationStore) -> None:
         super().__init__(services, store)
-        self.store: ReputationStore = store
         self._activity: dict[Community, Activity] = {}
         self._flush_armed = False
         # When each window leaderboard was last computed by this process.
@@ -97,9 +104,9 @@ class ReputationCog(Cog):
     # -- thanks -------------------------------------------------------------------------
 
     @command(THANKS)
-    async def thanks(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+    async def thanks(self, event: CommandInvoked, ctx: Ctx, member: MemberRef,
                      reason: str | None) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         actor, target = event.actor, member
         giver = Thanker(actor.user_id, actor.name, actor.is_bot)
         reason = (reason or "").strip()
@@ -109,24 +116,23 @@ class ReputationCog(Cog):
         if refusal is not None:
             return [Respond(event.community, actor.user_id, refusal)]
         actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
-        rng, channels = self.services.rng, ctx.channels
-        member = Mention(target.user_id, target.name or target.user_id)
+        mention = Mention(target.user_id, target.name or target.user_id)
         if cfg.announce_thanks and event.channel:
             if reason:
-                text = cfg.messages.thanked_for.render(rng, channels, giver=actor.name,
-                                                       member=member, name=member.name,
+                text = self.say(ctx, cfg.messages.thanked_for, giver=actor.name,
+                                                       member=mention, name=mention.name,
                                                        reason=reason)
             else:
-                text = cfg.messages.thanked.render(rng, channels, giver=actor.name,
-                                                   member=member, name=member.name)
+                text = self.say(ctx, cfg.messages.thanked, giver=actor.name,
+                                                   member=mention, name=mention.name)
             note: Action = Post(event.community, event.channel, text)
         else:
-            note = Respond(event.community, actor.user_id, cfg.messages.thanks_noted.render(
-                rng, channels, name=actor.name, member=member))
+            note = Respond(event.community, actor.user_id, self.say(
+                ctx, cfg.messages.thanks_noted, name=actor.name, member=mention))
         return [note, *actions]
 
-    async def on_reaction(self, event: ReactionAdded, ctx: Context) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
+    async def on_reaction(self, event: ReactionAdded, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.reputation
         if event.emoji not in cfg.thank_reactions or event.message_author is None:
             return _NOTHING
         target = await self._known(event.community, event.message_author)
@@ -134,7 +140,7 @@ class ReputationCog(Cog):
         return await self._passive_thanks(ctx, giver, target, "thanks_reaction",
                                           f"reacted {event.emoji}")
 
-    async def _thanks_in_message(self, event: MessagePosted, ctx: Context,
+    async def _thanks_in_message(self, event: MessagePosted, ctx: Ctx,
                                  cfg: ReputationSettings) -> list[Action]:
         content = event.content
         if not thanks_words(tuple(cfg.thanks_words)).search(content):
@@ -159,11 +165,11 @@ class ReputationCog(Cog):
                                                       content[:300]))
         return actions
 
-    async def _passive_thanks(self, ctx: Context, giver: Thanker, target: MemberRef,
+    async def _passive_thanks(self, ctx: Ctx, giver: Thanker, target: MemberRef,
                               source: str, reason: str) -> list[Action]:
         """Thanks said with a reaction or in a message: refusals are explained privately,
         except for ones nobody meant (thanking yourself or a bot in passing)."""
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
             return _NOTHING
         refusal = await self._refusal(ctx, giver, target)
@@ -171,20 +177,20 @@ class ReputationCog(Cog):
             return [DirectMessage(ctx.community, giver.user_id, refusal)]
         return await self._record_thanks(ctx, giver, target, source, reason)
 
-    async def _refusal(self, ctx: Context, giver: Thanker, target: MemberRef
+    async def _refusal(self, ctx: Ctx, giver: Thanker, target: MemberRef
                        ) -> Text | None:
         """Why this thanks can't be recorded, in words for the giver; None if it can."""
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         reason = refusal(cfg, giver, target.user_id, bool(target.is_bot),
                          await self._history(ctx, cfg, giver, target), ctx.now)
         if reason is None:
             return None
         key, fields = reason
         member = Mention(target.user_id, target.name or target.user_id)
-        return getattr(cfg.messages, key).render(  # type: ignore[no-any-return]
-            self.services.rng, ctx.channels, name=giver.name, member=member, **fields)
+        return self.say(ctx, getattr(cfg.messages, key), name=giver.name, member=member,
+                        **fields)
 
-    async def _history(self, ctx: Context, cfg: ReputationSettings, giver: Thanker,
+    async def _history(self, ctx: Ctx, cfg: ReputationSettings, giver: Thanker,
                        target: MemberRef) -> History:
         """What the fairness rules in force need to know, and nothing they don't."""
         community, now = ctx.community, ctx.now
@@ -202,9 +208,9 @@ class ReputationCog(Cog):
             mine = await self.store.points_from(community, target.user_id, giver.user_id)
         return History(given, oldest, last, points, mine)
 
-    async def _record_thanks(self, ctx: Context, giver: Thanker, target: MemberRef,
+    async def _record_thanks(self, ctx: Ctx, giver: Thanker, target: MemberRef,
                              source: str, reason: str) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         await self.store.record(ctx.community, [LedgerEntry(
             target.user_id, cfg.thanks_points, source, ctx.now, giver.user_id, reason)])
         await self._points_changed(ctx.community)
@@ -224,9 +230,9 @@ class ReputationCog(Cog):
 
     # -- activity (the hot path) ----------------------------------------------------------
 
-    async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
+    async def on_message(self, event: MessagePosted, ctx: Ctx) -> list[Action]:
         author = event.author
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         if author.is_bot and not cfg.bots_take_part:
             return _NOTHING
         actions = _NOTHING
@@ -266,7 +272,7 @@ class ReputationCog(Cog):
     async def _flush_community(self, community: Community, state: Activity) -> list[Action]:
         pending = state.take()
         ctx = self.services.context(community)
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
         try:
             await self.store.add_activity(community, items, ctx.now)
@@ -294,7 +300,7 @@ class ReputationCog(Cog):
 
     # -- recognition from other cogs -----------------------------------------------------
 
-    async def on_recognition(self, event: Recognition, ctx: Context) -> list[Action]:
+    async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
         if event.points:
             entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
                                 event.giver_id, event.reason)
@@ -351,7 +357,7 @@ class ReputationCog(Cog):
                 await self._refresh_window(ctx, period)
         return []
 
-    async def _refresh_window(self, ctx: Context, period: str) -> None:
+    async def _refresh_window(self, ctx: Ctx, period: str) -> None:
         window = PERIODS[period]
         assert window is not None
         await self.store.refresh_window(ctx.community, period, ctx.now - window,
@@ -361,10 +367,10 @@ class ReputationCog(Cog):
     # -- commands: profile, leaderboard ---------------------------------------------
 
     @command(PROFILE)
-    async def profile(self, event: CommandInvoked, ctx: Context, member: MemberRef | None
+    async def profile(self, event: CommandInvoked, ctx: Ctx, member: MemberRef | None
                       ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        cfg = ctx.settings.reputation
+        m = cfg.messages
         target = member or MemberRef(event.actor.user_id, event.actor.name)
         community = event.community
         record = await self.services.members.get(community, target.user_id)
@@ -372,30 +378,30 @@ class ReputationCog(Cog):
         points = await self._points(community, target.user_id)
         if points > 0:
             rank, ranked = await self.store.rank(community, points)
-            rank_text = m.profile_rank.render(rng, channels, rank=rank, ranked=max(ranked, rank))
+            rank_text = self.say(ctx, m.profile_rank, rank=rank, ranked=max(ranked, rank))
         else:
-            rank_text = m.profile_unranked.render(rng, channels)
+            rank_text = self.say(ctx, m.profile_unranked)
         fields: dict[str, Any] = {}
         for source in self.services.profile_fields:  # badges: what they hold and what's next
             fields.update(await source(ctx, target.user_id, name))
         if not fields:
-            fields = {"badges": m.no_badges.render(rng, channels),
-                      "next": m.profile_all_earned.render(rng, channels, name=name)}
+            fields = {"badges": self.say(ctx, m.no_badges),
+                      "next": self.say(ctx, m.profile_all_earned, name=name)}
         since = record.first_joined if record else ctx.now
-        text = m.profile.render(
-            rng, channels, member=Mention(target.user_id, name), name=name, points=points,
+        text = self.say(
+            ctx, m.profile, member=Mention(target.user_id, name), name=name, points=points,
             rank=rank_text, tenure=max(ctx.now - since, timedelta(minutes=1)), since=since,
             **fields)
         return [Respond(community, event.actor.user_id, text)]
 
     @command(LEADERBOARD)
-    async def leaderboard(self, event: CommandInvoked, ctx: Context, period: str | None
+    async def leaderboard(self, event: CommandInvoked, ctx: Ctx, period: str | None
                           ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        cfg = ctx.settings.reputation
+        m = cfg.messages
         period = period or "all"
         window = PERIODS[period]
-        period_text = getattr(m, f"period_{period}").render(rng, channels)
+        period_text = self.say(ctx, getattr(m, f"period_{period}"))
         if window is None:
             rows = await self.store.top(event.community, cfg.leaderboard_size)
         else:
@@ -406,11 +412,11 @@ class ReputationCog(Cog):
             rows = await self.store.window_top(event.community, period,
                                                             cfg.leaderboard_size)
         if not rows:
-            text = m.leaderboard_empty.render(rng, channels, period=period_text)
+            text = self.say(ctx, m.leaderboard_empty, period=period_text)
         else:
             # Names, not mentions: a leaderboard shouldn't ping everyone on it.
-            lines = Text.join([m.leaderboard_line.render(rng, channels, rank=i,
+            lines = Text.join([self.say(ctx, m.leaderboard_line, rank=i,
                                                          name=UserText(r.name), points=r.points)
                                for i, r in enumerate(rows, start=1)])
-            text = m.leaderboard.render(rng, channels, period=period_text, lines=lines)
+            text = self.say(ctx, m.leaderboard, period=period_text, lines=lines)
         return [Respond(event.community, event.actor.user_id, text)]
