@@ -8,27 +8,14 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cogs.feedback import anonymity
-from tests.harness import Harness
+from tests.harness import Harness, snapshot
 
 IDEA = 'kind:idea title:"Weekly voice chat" text:"A relaxed voice hangout every Friday."'
 PROBLEM = 'kind:problem title:"Search is slow" text:"Searching old posts takes ages."'
-# Tables the runtime writes for any delivered command; see test_permission_matrix.
-BOOKKEEPING = {"processed_events"}
-
-
-def snapshot(database: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with sqlite3.connect(database) as db:
-        tables = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in tables if t not in BOOKKEEPING}
-
-
 @pytest.fixture
 async def h(make_harness: Callable[..., Harness]) -> AsyncIterator[Harness]:
     hearth = await make_harness().start()
