@@ -313,6 +313,16 @@ async def test_without_the_secret_a_generated_key_is_kept_once(
         await h.close()
 
 
+async def test_an_anonymous_author_still_cannot_support_their_own_item(h: Harness) -> None:
+    await h.feed(f"alice> /feedback {IDEA} anonymous:yes")
+    before = snapshot(h.database)
+    out = await h.feed("alice> /feedback support 1")
+    assert out == ["[to alice only] #1 is your own idea, so your support is already counted. "
+                   "Nothing changed."]
+    assert snapshot(h.database) == before
+    assert "Thanks for supporting #1" in (await h.feed("bob> /feedback support 1"))[0]
+
+
 async def test_help_feedback_says_what_anonymity_costs(h: Harness) -> None:
     out = await h.feed("bob> /help feedback")
     assert "can't message you when its status changes" in out[0]
