@@ -254,6 +254,21 @@ async def test_a_raise_cut_off_by_a_crash_is_posted_at_the_next_start_once(h: Ha
     assert len(only(h.lines, "[#mod-log] Hearth: Feedback #1")) == 1
 
 
+async def test_after_weeks_down_the_overdue_line_comes_once_and_keeps_its_day(
+        h: Harness) -> None:
+    await h.feed(f"alice> /feedback {IDEA}")
+    await h.wait(timedelta(days=8))  # raised on day 7; the weekly line is due on day 14
+    await h.app.close()
+    h.clock.set(h.clock.now() + timedelta(days=30))
+    h.lines.clear()
+    await h.start()
+    assert len(only(h.lines, "[#mod-log] Hearth: Feedback still waiting")) == 1
+    h.lines.clear()
+    # Day 38 now; the next line keeps the rhythm (14, 21, ...): day 42.
+    assert only(await h.wait(timedelta(days=3)), "[#mod-log]") == []
+    assert len(only(await h.wait(timedelta(days=1)), "[#mod-log]")) == 1
+
+
 # ---------------------------------------------------------------------- anonymity
 
 

@@ -31,6 +31,7 @@ from cogs.feedback.rules import (
     REVIEW_WINDOW,
     SETTABLE,
     STATUSES,
+    next_after,
     reviewed_in_time,
     usual_review_time,
 )
@@ -476,7 +477,7 @@ class FeedbackCog(Cog[FeedbackStore]):
         if not waiting:
             return []
         await self.services.scheduler.schedule(OVERDUE, job.key, job.community,
-                                               job.due_at + cfg.overdue_every)
+                                               next_after(job.due_at, cfg.overdue_every, ctx.now))
         items = Text.join([self._say(ctx, "overdue_weekly_item", number=i.number, title=i.title,
                                      waiting=ctx.now - i.created_at) for i in waiting], "; ")
         return [Post(job.community, ctx.channel(cfg.team_channel), self._say(
@@ -500,7 +501,8 @@ class FeedbackCog(Cog[FeedbackStore]):
         since = datetime.fromtimestamp(float(job.payload.get("since", 0)), job.due_at.tzinfo)
         done = await self.store.done_since(job.community, since, ctx.now)
         await self.services.scheduler.schedule(
-            YOU_SAID, job.key, job.community, job.due_at + cfg.you_said_we_did.every,
+            YOU_SAID, job.key, job.community,
+            next_after(job.due_at, cfg.you_said_we_did.every, ctx.now),
             {"since": ctx.now.timestamp()})
         if not done:
             return []

@@ -31,9 +31,11 @@ def usual_review_time(waits: Sequence[timedelta], fallback: timedelta, min_items
     return timedelta(days=math.ceil(hours / 24))
 
 
-def overdue_since(created_at: datetime, review_within: timedelta) -> datetime:
-    """When an item still new is raised with the team."""
-    return created_at + review_within
+def next_after(due: datetime, every: timedelta, now: datetime) -> datetime:
+    """A repeating job's next time on its own rhythm, after now: after a long downtime it runs
+    once and carries on, rather than once for every period missed."""
+    periods = max(1, (now - due) // every + 1)
+    return due + every * periods
 
 
 def reviewed_in_time(created_at: datetime, first_reviewed_at: datetime | None,
