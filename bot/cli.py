@@ -1,4 +1,7 @@
-"""The `hearth` command: run, console, check-config."""
+"""The `hearth` command: run, console, check-config, slack-manifest, config.
+
+A mistake on the command line is one line on stderr and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,12 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from bot import bootstrap
 from bot.clock import ManualClock
-from bot.config import Config, ConfigError
+from bot.config import GLOBAL_SECTIONS, Config, ConfigError, build_schema
+from bot.config_docs import example_toml, schema_json
 from bot.logs import configure
 from bot.templates import counted
 from bot.tokens import file_warnings
@@ -24,18 +29,37 @@ from storage.database import DatabaseError
 log = logging.getLogger("hearth")
 DEFAULT_CONFIG = "config.toml"
 FALLBACK_CONFIG = "config.example.toml"
+SCHEMA_FILE = "config.schema.json"
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+CONFIG_HELP = f"config file (default: {DEFAULT_CONFIG} if it exists, else {FALLBACK_CONFIG})"
+
+
+class UsageError(Exception):
+    """A mistake on the command line, already worded as the one line to print."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
-    configure(args.log_level)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # The flag wins only when given; otherwise [hearth] log_level, once the config is read.
+    configure(args.log_level or "INFO")
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "config":
+        return write_docs(args.what, args.out)
+    path, fallback = _config_path(getattr(args, "config", None) or getattr(args, "file", None))
     if args.command == "check-config":
-        return check_config(args.file)
-    path = _config_path(args.config)
+        return check_config(path)
     try:
         config = bootstrap.load(path)
     except ConfigError as exc:
@@ -43,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print("Hearth did not start: please fix the config above.", file=sys.stderr)
         return 2
+    if args.log_level is None:
+        configure(config.hearth.log_level)
+    if fallback:
+        log.info("no %s here, so using %s", DEFAULT_CONFIG, FALLBACK_CONFIG)
     for warning in file_warnings(path):
         log.warning("%s: %s", path, warning.removeprefix("warning: "))
     if getattr(args, "script", None):
@@ -66,37 +94,94 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hearth", description="A warm, calm community bot.")
-    p.add_argument("--log-level", default="INFO",
-                   choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
-    sub = p.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="Run on Discord and/or Slack when their tokens are set, "
-                                     "otherwise in the console.")
-    run.add_argument("--config", help=f"config file (default {DEFAULT_CONFIG}, "
-                                      f"else {FALLBACK_CONFIG})")
-    con = sub.add_parser("console", help="Run a community in the terminal (no tokens needed).")
-    con.add_argument("--config")
-    con.add_argument("--script", help="read lines from this file instead of the terminal")
-    con.add_argument("--database", help="SQLite file (default: hearth.database from the config)")
-    con.add_argument("--seed", type=int, help="random seed, for repeatable greetings")
-    con.add_argument("--start", help="start the console clock at this ISO time (UTC if naive)")
-    con.add_argument("--no-echo", action="store_true", help="don't repeat script lines")
-    chk = sub.add_parser("check-config", help="Check a config file and list every problem.")
-    chk.add_argument("file")
-    man = sub.add_parser("slack-manifest", help="Print a Slack app manifest with every command.")
-    man.add_argument("--config")
-    man.add_argument("--url", help="public https URL of /slack/events (HTTP mode); "
-                                   "without it the manifest uses Socket Mode")
+    p = _Parser(prog="hearth", description="A warm, calm community bot for Discord, Slack and "
+                                           "the console.")
+    p.add_argument("--log-level", choices=LEVELS, type=str.upper, metavar="LEVEL",
+                   help="how much to log: debug, info, warning or error (default: [hearth] "
+                        "log_level in the config, else info)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", help="what to do (each has its "
+                                                                     "own --help)")
+    run = sub.add_parser("run", help="run on Discord and/or Slack when their tokens are set, "
+                                     "otherwise in the console",
+                         description="Run Hearth on Discord and/or Slack (DISCORD_TOKEN, "
+                                     "SLACK_BOT_TOKEN), or in the console when no token is set.")
+    run.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    con = sub.add_parser("console", help="run a community in the terminal (no tokens needed)",
+                         description="Run a community in the terminal: type `+name` to have "
+                                     "someone join, `name> text` to speak as them.")
+    con.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    con.add_argument("--script", metavar="FILE",
+                     help="read lines from this file instead of the terminal")
+    con.add_argument("--database", metavar="FILE",
+                     help="SQLite file (default: [hearth] database from the config)")
+    con.add_argument("--seed", type=int, metavar="N",
+                     help="random seed, for repeatable greetings (a whole number)")
+    con.add_argument("--start", type=_start_time, metavar="WHEN",
+                     help="start the console clock at this date and time, like "
+                          "2026-12-24T18:00 (UTC unless it names an offset like +01:00)")
+    con.add_argument("--no-echo", action="store_true",
+                     help="don't repeat script lines in the output")
+    chk = sub.add_parser("check-config", help="check a config file and list every problem",
+                         description="Check a config file and list every problem at once, "
+                                     "each with its key path. Exit code 1 when there are any.")
+    chk.add_argument("file", nargs="?", metavar="FILE", help=CONFIG_HELP)
+    man = sub.add_parser("slack-manifest", help="print a Slack app manifest with every command",
+                         description="Print a Slack app manifest (YAML) listing every command, "
+                                     "to create or update the Slack app with.")
+    man.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    man.add_argument("--url", type=_https_url, metavar="URL",
+                     help="public https URL of /slack/events (HTTP mode); without it the "
+                          "manifest uses Socket Mode")
+    doc = sub.add_parser("config", help="print the example config or its JSON Schema",
+                         description="Print what the settings models say of the config: "
+                                     "`example` is config.example.toml, `schema` a JSON Schema "
+                                     "for editors that check TOML.")
+    doc.add_argument("what", choices=("example", "schema"),
+                     help="example: every key with its default and explanation; schema: a "
+                          "JSON Schema of the whole config")
+    doc.add_argument("--out", metavar="FILE", help="write to this file instead of stdout")
     return p
 
 
-def _config_path(given: str | None) -> str:
+def _start_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} isn't a date and time; write it like 2026-12-24T18:00") from None
+
+
+def _https_url(text: str) -> str:
+    if not text.startswith("https://") or len(text) <= len("https://"):
+        raise argparse.ArgumentTypeError(
+            f"Slack sends events only to a public https:// URL, like "
+            f"https://bot.example.org/slack/events; got {text!r}")
+    return text
+
+
+def _config_path(given: str | None) -> tuple[str, bool]:
+    """The config file to use, and whether it is the example for want of config.toml."""
     if given:
-        return given
+        return given, False
     if Path(DEFAULT_CONFIG).exists():
-        return DEFAULT_CONFIG
-    log.info("no %s here, so using %s", DEFAULT_CONFIG, FALLBACK_CONFIG)
-    return FALLBACK_CONFIG
+        return DEFAULT_CONFIG, False
+    return FALLBACK_CONFIG, True
+
+
+def write_docs(what: str, out: str | None) -> int:
+    """`hearth config example|schema`: generated from the settings models, no config needed."""
+    schema = build_schema(bootstrap.config_sections())
+    text = (example_toml(schema, f"./{SCHEMA_FILE}") if what == "example"
+            else schema_json(schema, GLOBAL_SECTIONS))
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"Can't write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def check_config(path: str) -> int:
@@ -125,7 +210,7 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
     from adapters.console.runner import run_console
 
     settings = config.platforms.console
-    start = _start_time(getattr(args, "start", None)) or settings.start or datetime.now(UTC)
+    start = getattr(args, "start", None) or settings.start or datetime.now(UTC)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     seed = args.seed if getattr(args, "seed", None) is not None else settings.seed
@@ -153,10 +238,6 @@ def _stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
-
-
-def _start_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _platforms(config: Config) -> list[str]:

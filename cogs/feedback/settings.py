@@ -5,25 +5,36 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from bot import tone
-from bot.settings import Duration, Section, default, message
+from bot.settings import ChannelKey, Duration, Section, default, message
 from cogs.feedback.rules import KINDS, STATUSES
 
 ITEM = ("number", "kind", "title")
 
 
 class RateLimit(Section):
-    # A member may send this many items per `per` (anonymous ones count too).
+    """How much feedback one member may send; anonymous items count too (by their keyed
+    hash)."""
+
     items: int = Field(default=3, ge=1)
+    """How many items a member may send per `per`."""
     per: Duration = default("1d")
+    """The window `items` are counted over."""
 
 
 class YouSaidWeDid(Section):
-    # A periodic post in the public feedback channel listing what moved to done, with thanks.
+    """"You said, we did": a post in the feedback channel every `every`, listing what moved to
+    done since the last one and thanking who asked, by name unless they sent it anonymously."""
+
     enabled: bool = False
+    """Post it at all (off by default)."""
     every: Duration = default("30d")
+    """How often it is posted."""
 
 
 class FeedbackMessages(Section):
+    """What feedback says. DMs about a status change go to the author (unless anonymous) and to
+    every supporter."""
+
     # -- to the member who sent an item ----------------------------------------------------
     received: message(*ITEM, "name", "review_time", "where") = default(
         "Thank you, {name}. Your {kind} is #{number}, \"{title}\". The team reads every item; "
@@ -99,8 +110,8 @@ class FeedbackMessages(Section):
         "<text>` (team only).")
     public_item: message(*ITEM, "text", "author", "status", "supporters", "support") = default(
         "**#{number} {title}** ({kind}, {status})\n{text}\nFrom {author}; {supporters}.{support}")
-    # Shown under a public item while it can still take support.
     support_hint: message("number") = default(" Support it with `/feedback support {number}`.")
+    """Shown under a public item while it can still take support."""
     status_done_ack: message(*ITEM, "status", "told") = default("#{number} is now {status}. {told}")
     told_both: message("supporters") = default(
         "I'm letting its author and {supporters} know privately.")
@@ -162,36 +173,50 @@ class FeedbackMessages(Section):
 
 
 class FeedbackSettings(Section):
-    # Logical channel keys (see community.channels): ideas go to `channel` for everyone;
-    # every item, with what to do next, goes to `team_channel`.
-    channel: str = "feedback"
-    team_channel: str = "feedback_team"
-    # Kinds shown publicly as soon as they arrive (others stay with the team unless published).
+    """Feedback: members send ideas, problems, praise and questions with /feedback; the team
+    moves each through new, under review, planned, in progress and done (or declined, or a
+    duplicate), and the author and every supporter are told by private message."""
+
+    channel: ChannelKey = "feedback"
+    """Channel key (from [community.channels]) where ideas are posted for members to support."""
+    team_channel: ChannelKey = "feedback_team"
+    """Channel key where the team sees every item, with what to do next, and the review clock's
+    reminders."""
     public_kinds: list[str] = Field(default_factory=lambda: ["idea"])
+    """Kinds (idea, problem, praise, question) shown publicly as soon as they arrive; the others
+    stay with the team unless a moderator runs /feedback publish."""
     title_max: int = Field(default=100, ge=10, le=100)
+    """Longest title a member can send, in characters (10-100)."""
     text_max: int = Field(default=2000, ge=50, le=4000)
+    """Longest text a member can send, in characters (50-4000)."""
     rate_limit: RateLimit = Field(default_factory=RateLimit)
-    # The review clock: an item still new after this is raised once in the team channel, and a
-    # line listing every overdue item follows every `overdue_every` while any is overdue.
     review_within: Duration = default("7d")
+    """The review clock: an item still new after this long is raised once in the team
+    channel."""
     overdue_every: Duration = default("7d")
-    # Told to members as the usual review time until the last 90 days hold enough reviews.
+    """While any item is overdue, a line listing them is posted in the team channel this
+    often."""
     review_time_fallback: Duration = default("3d")
+    """Members are told the team's usual review time: the median wait for a first review over
+    the last 90 days. Until `review_time_min_items` items were reviewed in that time, this."""
     review_time_min_items: int = Field(default=3, ge=1)
-    # Signs of heat (bot/tone.py kinds) that flag a member's item for the team. Sarcasm is left
-    # out by default: praise reads like it ("well done!").
+    """How many reviews in the last 90 days make the median worth telling."""
     heat_signals: list[str] = Field(default_factory=lambda: [
         tone.SHOUTING, tone.PUNCTUATION, tone.INSULT, tone.BLAME, tone.THREAT,
         tone.ANGRY_EMOJI])
+    """Signs of heat (shouting, punctuation, insult, blame, sarcasm, threat, angry_emoji) that
+    flag a member's item for the team; it is still accepted and the reply stays the same.
+    Sarcasm is left out by default: praise reads like it ("well done!")."""
     you_said_we_did: YouSaidWeDid = Field(default_factory=YouSaidWeDid)
-    # How statuses and kinds read in messages.
     status_labels: dict[str, str] = Field(default_factory=lambda: {
         "new": "new", "under-review": "under review", "planned": "planned",
         "in-progress": "in progress", "done": "done", "declined": "declined",
         "duplicate": "a duplicate"})
+    """How each status reads in messages (every status needs a label)."""
     kind_labels: dict[str, str] = Field(default_factory=lambda: {
         "idea": "idea", "problem": "problem", "praise": "praise",
         "question": "question for the team"})
+    """How each kind reads in messages (every kind needs a label)."""
     messages: FeedbackMessages = Field(default_factory=FeedbackMessages)
 
     @field_validator("public_kinds")
