@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
@@ -40,13 +41,15 @@ from bot.events import (
     MessagePosted,
     ReactionAdded,
 )
-from bot.parser import parse
+from bot.logs import CURRENT_EVENT
+from bot.metrics import Metrics
+from bot.parser import longest_match, parse
 from bot.permissions import Level, level_of
 from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
 from bot.settings import CoreMessages
-from bot.text import Text
+from bot.text import CommandRef, Literal, Text
 
 log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
@@ -59,8 +62,11 @@ SEEN_CACHE = 100_000
 
 class Runtime:
     def __init__(self, config: Config, clock: Clock, scheduler: Scheduler, claims: ClaimStore,
-                 posts: PostStore, directory: Directory) -> None:
+                 posts: PostStore, directory: Directory, metrics: Metrics | None = None) -> None:
         self.config = config
+        self.metrics = metrics or Metrics()
+        # JSON logs name the event being handled; only then is it noted per event (bot/logs.py).
+        self.tag_logs = False
         self.clock = clock
         self.scheduler = scheduler
         self.claims = claims
@@ -100,6 +106,17 @@ class Runtime:
         for cog in self.cogs:
             await self.deliver(await cog.start())
         await self.scheduler.start(self.deliver)
+
+    async def reload(self, config: Config) -> None:
+        """Run with a new, validated config from the next event on. Cogs keep what they hold
+        in memory (activity points, caches); each may answer the change with actions."""
+        self.config = config
+        for cog in self.cogs:
+            try:
+                await self.deliver(await cog.reload())
+            except Exception as exc:
+                log.error("%s failed to take up the new config: %r", cog.name, exc)
+                log.debug("reload failure", exc_info=True)
 
     async def stop(self) -> None:
         await self.scheduler.stop()
@@ -161,7 +178,7 @@ class Runtime:
         """What a member is told when their command broke before the core could answer."""
         messages = self.config.for_community(community).messages
         return [Respond(community, user_id,
-                        messages.failed.render(None, command=f"/{command.lstrip('/')}"))]
+                        messages.failed.render(None, command=CommandRef(command.lstrip("/"))))]
 
     def visible_specs(self, level: Level) -> list[CommandSpec]:
         return [s for s in self.specs() if s.level <= level]
@@ -170,8 +187,13 @@ class Runtime:
 
     async def process(self, event: Event, sink: Sink) -> list[Action]:
         """Handle an event and deliver its actions through `sink`."""
-        actions = await self.handle(event)
-        await self.deliver(actions, sink)
+        token = CURRENT_EVENT.set(event) if self.tag_logs else None
+        try:
+            actions = await self.handle(event)
+            await self.deliver(actions, sink)
+        finally:
+            if token is not None:
+                CURRENT_EVENT.reset(token)
         return actions
 
     async def handle(self, event: Event) -> list[Action]:
@@ -180,6 +202,15 @@ class Runtime:
         If storage fails for a passing reason, a member who ran a command is told kindly that
         it didn't save; other events raise, so the platform's retry can do the work later.
         """
+        if not self.tag_logs or CURRENT_EVENT.get() is event:
+            return await self._handle_kindly(event)
+        token = CURRENT_EVENT.set(event)
+        try:
+            return await self._handle_kindly(event)
+        finally:
+            CURRENT_EVENT.reset(token)
+
+    async def _handle_kindly(self, event: Event) -> list[Action]:
         try:
             return await self._handle(event)
         except StorageUnavailable as exc:
@@ -189,7 +220,7 @@ class Runtime:
             messages = self.config.for_community(event.community).messages
             name = event.command or (event.line or "").split(" ", 1)[0]
             return [Respond(event.community, event.actor.user_id,
-                            messages.not_saved.render(None, command=f"/{name}"))]
+                            messages.not_saved.render(None, command=CommandRef(name)))]
 
     async def _handle(self, event: Event) -> list[Action]:
         platform = event.community.platform
@@ -197,6 +228,7 @@ class Runtime:
                                                           self.clock.now()):
             log.info("skipping %s %s: already handled", type(event).__name__, event.event_id)
             return []
+        self.metrics.event(type(event))
         actor = _actor_in(event)
         try:
             if actor is not None:
@@ -205,7 +237,10 @@ class Runtime:
                 else:
                     self.saw(event.community, actor)
             if isinstance(event, CommandInvoked):
+                started = time.perf_counter()
                 actions = await self._command(event)
+                self.metrics.command(_command_name(event, self.commands),
+                                     time.perf_counter() - started)
             else:
                 actions = await self._broadcast(event)
             actions = await self._expand(actions)
@@ -289,16 +324,18 @@ class Runtime:
         spec = command.spec
         if ctx.level < spec.level:
             return respond(messages.not_allowed.render(
-                None, command=f"/{spec.name}", level=spec.level.label))
+                None, command=CommandRef(spec.name), level=spec.level.label))
         try:
             raw = await self._resolve_members(event.community, raw)
             args = bind(spec, raw, now=ctx.now, tz=ctx.settings.community.timezone)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=str(exc),
+                                                 usage=Literal(spec.usage())))
         try:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+            return respond(messages.usage.render(None, problem=str(exc),
+                                                 usage=Literal(spec.usage())))
         except Refused as refused:
             return refused.actions
         except StorageUnavailable:
@@ -312,7 +349,7 @@ class Runtime:
     def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
         if exc.subcommands:
             text: Text = messages.incomplete_command.render(
-                None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
+                None, command=CommandRef(exc.name), choices=", ".join(exc.subcommands))
         else:
             text = messages.unknown_command.render(None, command=exc.name)
         return text
@@ -374,6 +411,7 @@ class Runtime:
             log.error("%s in %s failed: %r", type(action).__name__, action.community.key, exc)
             log.debug("action failure", exc_info=True)
             receipt = Receipt(False, reason="failed")
+        self.metrics.action(action.community.platform, receipt.delivered)
         await self._after(action, receipt, sink)
 
     async def _after(self, action: Action, receipt: Receipt, sink: Sink) -> None:
@@ -402,3 +440,11 @@ def _actor_in(event: Event) -> Actor | None:
     if isinstance(event, ReactionAdded):
         return event.reactor
     return None
+
+
+def _command_name(event: CommandInvoked, known: dict[str, Command]) -> str:
+    """The command's declared name, for metrics; what a member typed never becomes a label."""
+    if event.command:
+        return event.command if event.command in known else "unknown"
+    spec = longest_match((event.line or "").split(), (c.spec for c in known.values()))
+    return spec.name if spec is not None else "unknown"

@@ -171,19 +171,38 @@ def default(value: Any, **extra: Any) -> Any:
     return Field(default=value, validate_default=True, **extra)
 
 
+class HttpSettings(Section):
+    """An optional HTTP listener for your supervisor and monitoring: GET /healthz answers 200
+    when storage answers and every enabled platform is connected (503 otherwise, with a JSON
+    body saying which part is down); GET /metrics serves Prometheus' text format. Changing this
+    table needs a restart."""
+
+    enabled: bool = False
+    """Off unless you turn it on."""
+    host: str = "127.0.0.1"
+    """Where it listens: loopback by default; listen more widely only behind a firewall or
+    proxy."""
+    port: int = Field(default=9464, ge=0, le=65535)
+    """The port; 0 picks a free one (logged at start-up)."""
+
+
 class HearthSettings(Section):
     """The process itself: these apply to every community and can't be overridden per community."""
 
     name: str = "Hearth"
-    """The name Hearth signs its posts with in the console."""
+    """The name Hearth signs its posts with in the console, and the Slack app's name in its
+    manifest (Slack allows at most 35 characters; checked when Slack is enabled)."""
     database: str = "data/hearth.sqlite3"
-    """SQLite database file; its folder is created if needed."""
+    """SQLite database file; its folder is created if needed. A relative path is under
+    $STATE_DIRECTORY when that is set (systemd's StateDirectory=, see deploy/hearth.service),
+    else under the directory Hearth starts in."""
     database_busy_timeout: Duration = default("5s")
     """How long a write waits for a lock another process holds, before the member is told it
     didn't save and to try again."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much Hearth logs: DEBUG, INFO, WARNING or ERROR. The --log-level flag overrides it
     when given."""
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
 
 DEFAULT_CHANNELS = {
@@ -260,8 +279,9 @@ class SlackSettings(Section):
     prefix_command: str = Field(default="hearth", pattern=r"^[a-z0-9_-]{1,31}$")
     """The single command's name in "prefix" mode (lowercase, no slash)."""
     join_event: Literal["team_join", "member_joined_channel"] = "team_join"
-    """What counts as joining the community: "team_join" (joining the workspace) or
-    "member_joined_channel" (joining join_channel; leaving it counts as leaving)."""
+    """What counts as joining the community: "team_join" (joining the workspace; a deactivated
+    account counts as leaving, a reactivated one as coming back) or "member_joined_channel"
+    (joining join_channel; leaving it counts as leaving)."""
     join_channel: str = Field(default="", examples=["community"])
     """With member_joined_channel: the channel (name or id) that is the community; "" means any
     channel Hearth is in."""

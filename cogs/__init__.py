@@ -3,6 +3,7 @@
 from typing import Any
 
 from bot.cog import Cog
+from cogs.admin.cog import AdminCog
 from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
 from cogs.feedback.cog import FeedbackCog
@@ -13,6 +14,7 @@ from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
-                             ContestsCog, ModerationCog, FeedbackCog]
+                             ContestsCog, ModerationCog, AdminCog,
+                             FeedbackCog]
 
 __all__ = ["ALL_COGS"]

@@ -36,7 +36,7 @@ async def run_console(runtime: Runtime, scheduler: Scheduler, source: TextIO, *,
                       stop: asyncio.Event | None = None) -> None:
     """Feed lines to a console session until the input ends or `stop` is set."""
     out = write or (lambda line: print(line, flush=True))
-    session = ConsoleSession(runtime, scheduler, out, runtime.config.hearth.name)
+    session = ConsoleSession(runtime, scheduler, out)
     runtime.add_sink("console", session)
     await runtime.start()
     if interactive:

@@ -64,6 +64,7 @@ class DiscordService:
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
             self.client)
         self.sink = DiscordSink(self.client)
+        self.sink.spell = commands.spelling(app.runtime.specs)
         actors = Actors()
         self.flow = InteractionFlow(app.runtime, self.sink, actors)
         self.inbound = Inbound(self.client, app.runtime, self.sink, actors)
@@ -93,6 +94,7 @@ class DiscordService:
             raise PlatformError(f"Hearth couldn't reach Discord to log in ({exc}). Check the "
                                 "network and https://discordstatus.com, then start again."
                                 ) from None
+        self.app.metrics.watch_discord_latency(lambda: self.client.latency)
         self._task = asyncio.create_task(self.client.connect(), name="hearth-discord")
         ready = asyncio.ensure_future(self.client.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
@@ -101,6 +103,12 @@ class DiscordService:
             await self.stop()
             raise self._failure() or PlatformError("the Discord connection closed during start-up")
         await self.sync()
+
+    def connected(self) -> bool:
+        """Whether the gateway connection is up now (for /healthz)."""
+        ws = self.client.ws
+        return self.client.is_ready() and not self.client.is_closed() and ws is not None \
+            and ws.open
 
     async def stop(self) -> None:
         await self.client.close()

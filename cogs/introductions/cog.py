@@ -80,6 +80,8 @@ def _introduce(config: Config) -> CommandSpec:
 class IntroductionsCog(Cog[IntroductionStore]):
     name = "introductions"
     settings = IntroductionsSettings
+    # The fields shape /introduce as registered with Discord and Slack at start-up.
+    restart_keys = ("fields",)
     store_class = IntroductionStore
 
     def __init__(self, services: Services, store: IntroductionStore) -> None:

@@ -4,6 +4,7 @@ ActivityCounted) and declares its numbers as measures they can ask for."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -11,6 +12,7 @@ from typing import Any, Protocol
 from bot.actions import Action, DirectMessage, Emit, Post, Respond
 from bot.cog import Cog, CommunityConfig, Context, Listener, Measures, Services, Standing
 from bot.commands import CommandSpec, Option, OptionType, command
+from bot.emoji import canonical
 from bot.events import (
     ActivityCounted,
     CommandInvoked,
@@ -134,7 +136,8 @@ class ReputationCog(Cog[ReputationStore]):
 
     async def on_reaction(self, event: ReactionAdded, ctx: Ctx) -> list[Action]:
         cfg = ctx.settings.reputation
-        if event.emoji not in cfg.thank_reactions or event.message_author is None:
+        if (canonical(event.emoji) not in {canonical(e) for e in cfg.thank_reactions}
+                or event.message_author is None):
             return _NOTHING
         target = await self._known(event.community, event.message_author)
         giver = Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
@@ -275,8 +278,11 @@ class ReputationCog(Cog[ReputationStore]):
         ctx = self.services.context(community)
         cfg = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
+        started = time.perf_counter()
         try:
             await self.store.add_activity(community, items, ctx.now)
+            self.services.metrics.activity_flush.observe(time.perf_counter() - started)
+            self.services.metrics.activity_batch.observe(len(items))
         except Exception:
             state.give_back(pending)
             raise

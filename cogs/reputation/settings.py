@@ -231,7 +231,9 @@ class ReputationSettings(Section):
     """Points one thanks gives (from /thanks, a thank-you reaction or a "thanks @name"
     message)."""
     thank_reactions: list[str] = Field(default_factory=lambda: ["🙏"])
-    """Reacting with one of these emoji on someone's message thanks them; [] turns it off."""
+    """Reacting with one of these emoji on someone's message thanks them; [] turns it off.
+    Write the emoji or its short name ("🙏" or "pray"): either matches on Discord and on Slack,
+    whatever the skin tone."""
     thank_by_message: bool = True
     """A message containing one of `thanks_words` and a mention (@name, <@id>) thanks who it
     names."""
