@@ -218,13 +218,13 @@ async def test_the_review_clock_raises_once_and_lists_weekly_across_restarts(
     assert only(await h.wait(timedelta(days=6)), "[#mod-log]") == []
     await h.restart()
     raised = only(await h.wait(timedelta(days=2)), "[#mod-log]")
-    assert len(raised) == 1 and "Feedback #1" in raised[0] and "waiting 1 week" in raised[0]
+    assert len(raised) == 1 and "Feedback #1" in raised[0] and "waiting 7 days" in raised[0]
     await h.restart()
     weekly = only(await h.wait(timedelta(days=7)), "[#mod-log]")
     assert len(weekly) == 1 and "still waiting for a first look (1): #1" in weekly[0], weekly
     await h.restart()
     again = only(await h.wait(timedelta(days=7)), "[#mod-log]")
-    assert len(again) == 1 and "(3 weeks)" in again[0]  # a weekly line, never a second raise
+    assert len(again) == 1 and "(21 days)" in again[0]  # a weekly line, never a second raise
     await h.feed(":mod mia", "mia> /feedback status 1 planned")
     await h.restart()
     assert only(await h.wait(timedelta(days=21)), "[#mod-log]") == []
@@ -236,7 +236,7 @@ async def test_an_overdue_raise_missed_while_down_comes_at_start(h: Harness) -> 
     h.clock.set(h.clock.now() + timedelta(days=10))
     await h.start()  # overdue jobs run as Hearth starts
     raised = only(h.lines, "[#mod-log] Hearth: Feedback #1")
-    assert len(raised) == 1 and "waiting 1 week 3 days" in raised[0]
+    assert len(raised) == 1 and "waiting 10 days" in raised[0]
 
 
 async def test_a_raise_cut_off_by_a_crash_is_posted_at_the_next_start_once(h: Harness) -> None:

@@ -17,7 +17,15 @@ from typing import Any, Protocol
 from bot import tone
 from bot.actions import Action, DirectMessage, EditPost, Post
 from bot.cog import Cog, CommunityConfig, Context, Figures, Resolver, Services
-from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
+from bot.commands import (
+    CommandKind,
+    CommandSpec,
+    Option,
+    OptionType,
+    Refused,
+    UsageError,
+    command,
+)
 from bot.events import CommandInvoked, Community
 from bot.permissions import Level
 from bot.ports import Job
@@ -52,6 +60,14 @@ FIGURES = ("feedback_received", "feedback_reviewed_in_time",
            "feedback_median_first_review_seconds", "feedback_done", "feedback_declined")
 
 NUMBER = Option("number", OptionType.INTEGER, "The feedback number, like 3", min_value=1)
+SEND = CommandSpec(
+    "feedback", "Send the team an idea, a problem, praise or a question.", (
+        Option("kind", OptionType.CHOICE, "What it is", choices=KINDS),
+        Option("title", OptionType.TEXT, "A short title", max_length=100),
+        Option("text", OptionType.TEXT, "Tell us more", long=True, max_length=TEXT_LIMIT),
+        Option("anonymous", OptionType.CHOICE, "Send it without your name", required=False,
+               choices=("no", "yes")),
+    ), kind=CommandKind.FORM)
 
 
 class FeedbackConfig(CommunityConfig, Protocol):
@@ -205,17 +221,15 @@ class FeedbackCog(Cog[FeedbackStore]):
 
     # -- sending ------------------------------------------------------------------------------
 
-    @command(CommandSpec(
-        "feedback", "Send the team an idea, a problem, praise or a question.", (
-            Option("kind", OptionType.CHOICE, "What it is", choices=KINDS),
-            Option("title", OptionType.TEXT, "A short title", max_length=100),
-            Option("text", OptionType.TEXT, "Tell us more", long=True, max_length=TEXT_LIMIT),
-            Option("anonymous", OptionType.CHOICE, "Send it without your name", required=False,
-                   choices=("no", "yes")),
-        ), kind=CommandKind.FORM))
-    async def send(self, event: CommandInvoked, ctx: Ctx, kind: str, title: str, text: str,
-                   anonymous: str | None) -> list[Action]:
+    @command(SEND)
+    async def send(self, event: CommandInvoked, ctx: Ctx, kind: str | None, title: str | None,
+                   text: str | None, anonymous: str | None) -> list[Action]:
         cfg, actor, community = _cfg(ctx), event.actor, ctx.community
+        # A form's fields may arrive empty (the core leaves that check to the form's owner).
+        for name, given in (("kind", kind), ("title", title), ("text", text)):
+            if not given:
+                raise UsageError("missing_option", option=SEND.option(name))
+        assert kind and title and text
         for what, value, limit in (("title", title, cfg.title_max), ("text", text, cfg.text_max)):
             if len(value) > limit:
                 return self._reply(event, ctx, "too_long", what=what, length=len(value),
