@@ -171,7 +171,7 @@ def _form(spec: CommandSpec, names: dict[str, str], tokens: list[Token]) -> dict
         raise UsageError("no_such_field", command=spec.name, fields=", ".join(unknown),
                          known=known)
     if free:
-        if spec.main in args:
+        if spec.main is None or spec.main in args:
             raise UsageError("free_text", command=spec.name, known=known)
         args[spec.main] = " ".join(free)
     return args

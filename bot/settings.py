@@ -212,6 +212,9 @@ DEFAULT_CHANNELS = {
     "help": "help",
     "mod_log": "mod-log",
     "announcements": "announcements",
+    # Feedback: ideas members can support, and where the team sees every item.
+    "feedback": "feedback",
+    "feedback_team": "mod-log",
 }
 
 

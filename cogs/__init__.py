@@ -7,6 +7,7 @@ from cogs.admin.cog import AdminCog
 from cogs.announcements.cog import AnnouncementsCog
 from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
+from cogs.feedback.cog import FeedbackCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
 from cogs.introductions.cog import IntroductionsCog
@@ -14,6 +15,7 @@ from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
-                             ContestsCog, ModerationCog, AdminCog, AnnouncementsCog]
+                             ContestsCog, ModerationCog, AdminCog, AnnouncementsCog,
+                             FeedbackCog]
 
 __all__ = ["ALL_COGS"]

@@ -7,8 +7,10 @@ is replaced: the sink is the real console adapter, writing into a list.
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from adapters.console.session import COMMUNITY, ConsoleSession
 from bot import bootstrap
@@ -21,6 +23,9 @@ from bot.text import Text
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
 START = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+# Tables that legitimately change on any delivered event: the runtime claims each delivered
+# event id before it looks at the command, so a platform retry is not handled twice.
+BOOKKEEPING = {"processed_events"}
 
 
 def config_from(toml: str = "") -> Config:
@@ -106,3 +111,13 @@ def texts(actions: list[Action]) -> list[str]:
         if isinstance(text, Text):
             out.append(text.plain())
     return out
+
+
+def snapshot(database: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the bookkeeping ones, in a stable order: a command that
+    must change nothing leaves this equal."""
+    with sqlite3.connect(database) as db:
+        tables = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+                for t in tables if t not in BOOKKEEPING}

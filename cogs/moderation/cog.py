@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from bot import tone
 from bot.actions import Action, DirectMessage, Emit, Post, Respond, Timeout
 from bot.cog import Cog, CommunityConfig, Context, Listener, Resolver
 from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
 from bot.events import CommandInvoked, Event, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
-from cogs.moderation import tone
 from cogs.moderation.settings import ModerationMessages, ModerationSettings
 from cogs.moderation.store import Case, ModerationStore, NewCase, Note
 

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from bot import tone
 from bot.settings import ChannelKey, Duration, Names, Section, default, message
-from cogs.moderation import tone
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 

@@ -1,4 +1,5 @@
-"""A tone check for what a moderator writes to a member: signs of heat, found before sending.
+"""A tone check for text: signs of heat. Moderation holds back a heated note to a member; feedback
+flags a heated member item for the team (and still accepts it).
 
 Pure functions, no I/O. `check(text, rules)` returns the signals found, each with the words that
 gave it away, so the moderator can be told exactly why a note was held back. A note with no
