@@ -9,10 +9,12 @@ from pathlib import Path
 from bot.clock import Clock, SystemClock
 from bot.cog import Services
 from bot.config import Config, load_config
+from bot.memberdata import DataRights
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Section
 from cogs import ALL_COGS
+from storage.member_data import CoreData
 from storage.store import Storage
 
 
@@ -51,4 +53,14 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
                         member_level=runtime.member_level)
     for cog_class in ALL_COGS:
         runtime.add_cog(cog_class(services))
+    services.data_rights = data_rights(config, storage, runtime)
     return App(config, storage, clock, scheduler, runtime)
+
+
+def data_rights(config: Config, storage: Storage, runtime: Runtime) -> DataRights:
+    """Every feature's data declaration, then the core's (its member record goes last)."""
+    return DataRights(
+        [*runtime.member_data, CoreData(storage.db)], storage.db.transaction,
+        lambda community: config.settings if community is None
+        else config.for_community(community),
+        forgetting=runtime.forgotten)

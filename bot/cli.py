@@ -138,12 +138,17 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
     try:
         await run_console(app.runtime, app.scheduler, source, interactive=interactive,
                           echo=not interactive and not getattr(args, "no_echo", False),
-                          stop=stop)
+                          stop=stop, files=_files_beside(app.storage.db.path))
     finally:
         await app.close()  # flushes what cogs hold in memory
     if stop.is_set():
         log.info("stopped; everything is saved")
     return 0
+
+
+def _files_beside(database: str) -> Path:
+    """Files the console sends members (data exports) go in `files/` beside the database."""
+    return (Path(".") if database == ":memory:" else Path(database).parent) / "files"
 
 
 def _stop_on_signals() -> asyncio.Event:

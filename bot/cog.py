@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.commands import Command, CommandSpec
 from bot.config import Config
 from bot.events import Community, Event
+from bot.memberdata import DataRights, MemberData
 from bot.permissions import Level
 from bot.scheduler import JobHandler, Scheduler
 from bot.settings import Section
@@ -68,6 +69,9 @@ class Services:
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Level] = field(
         default=lambda community, user_id: Level.MEMBER)
+    # Every feature's data declaration, run together; filled by the composition root once
+    # every cog is registered (for /mydata and the daily retention job).
+    data_rights: DataRights | None = None
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: the highest points, all badges."""
@@ -99,6 +103,10 @@ class Cog:
 
     def jobs(self) -> dict[str, JobHandler]:
         return {}
+
+    def member_data(self) -> MemberData | None:
+        """What this feature keeps about members (see bot/memberdata.py); None if nothing."""
+        return None
 
     async def start(self) -> list[Action]:
         """Run once at start-up, after storage is ready; may return actions to deliver."""

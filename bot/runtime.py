@@ -12,10 +12,9 @@ import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond, Timeout
+from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond, SendFile, Timeout
 from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, UnknownCommand, UsageError, bind
@@ -30,6 +29,7 @@ from bot.events import (
     MessagePosted,
     ReactionAdded,
 )
+from bot.memberdata import MemberData
 from bot.parser import parse
 from bot.permissions import Level, level_of
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
@@ -37,8 +37,6 @@ from bot.scheduler import Scheduler
 from bot.text import Text
 
 log = logging.getLogger(__name__)
-# Claims on delivered events are kept this long; platforms stop retrying well before.
-CLAIM_RETENTION = timedelta(days=2)
 # Internal events may trigger more internal events; past this depth something is looping.
 MAX_EMIT_DEPTH = 4
 # Members seen posting are remembered in memory so the hot path writes once per member.
@@ -61,6 +59,7 @@ class Runtime:
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
+        self.member_data: list[MemberData] = []
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -74,6 +73,9 @@ class Runtime:
             self._listeners[event_type].append((cog.name, listener))
         for kind, handler in cog.jobs().items():
             self.scheduler.register(kind, handler)
+        declared = cog.member_data()
+        if declared is not None:
+            self.member_data.append(declared)
         self.cogs.append(cog)
 
     def specs(self) -> list[CommandSpec]:
@@ -84,7 +86,7 @@ class Runtime:
         self._sinks[platform] = sink
 
     async def start(self) -> None:
-        await self.claims.prune(self.clock.now() - CLAIM_RETENTION)
+        await self.claims.prune(self.clock.now() - self.config.hearth.processed_events_kept)
         for cog in self.cogs:
             await self.deliver(await cog.start())
         await self.scheduler.start(self.deliver)
@@ -124,6 +126,10 @@ class Runtime:
         if len(self._members) >= SEEN_CACHE and key not in self._members:
             self._members.clear()
         self._members[key] = (actor, stored)
+
+    async def forgotten(self, community: Community, user_id: str) -> None:
+        """A member was forgotten: let go of what memory holds about them too."""
+        self._members.pop((community, user_id), None)
 
     def member_level(self, community: Community, user_id: str) -> Level:
         """A member's level by id: config users always; roles and platform flags as last seen
@@ -354,7 +360,7 @@ class Runtime:
                                     receipt.message_id, self.clock.now())
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
-        if isinstance(action, Timeout) and receipt.reason == "unsupported":
+        if isinstance(action, Timeout | SendFile) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
 
 

@@ -92,6 +92,9 @@ class HearthSettings(Section):
     # How long a write waits for a lock held by another process before giving up kindly.
     database_busy_timeout: Duration = default("5s")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How long the ids of platform deliveries already handled are kept (platforms stop
+    # retrying within minutes); the daily retention job deletes older ones.
+    processed_events_kept: Duration = default("2d")
 
 
 DEFAULT_CHANNELS = {

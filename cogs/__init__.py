@@ -5,8 +5,10 @@ from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
+from cogs.mydata.cog import MydataCog
 from cogs.reputation.cog import ReputationCog
 
-ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, ContestsCog, ModerationCog]
+ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, ContestsCog, ModerationCog,
+            MydataCog]
 
 __all__ = ["ALL_COGS"]

@@ -6,6 +6,7 @@ import asyncio
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.session import ConsoleSession
@@ -33,10 +34,11 @@ def _read_lines(source: TextIO, loop: asyncio.AbstractEventLoop,
 async def run_console(runtime: Runtime, scheduler: Scheduler, source: TextIO, *,
                       interactive: bool, echo: bool,
                       write: Callable[[str], None] | None = None,
-                      stop: asyncio.Event | None = None) -> None:
-    """Feed lines to a console session until the input ends or `stop` is set."""
+                      stop: asyncio.Event | None = None, files: Path | None = None) -> None:
+    """Feed lines to a console session until the input ends or `stop` is set; files sent to
+    members are written under `files`."""
     out = write or (lambda line: print(line, flush=True))
-    session = ConsoleSession(runtime, scheduler, out, runtime.config.hearth.name)
+    session = ConsoleSession(runtime, scheduler, out, runtime.config.hearth.name, files)
     runtime.add_sink("console", session)
     await runtime.start()
     if interactive:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from adapters.console.render import render
 from bot.actions import (
@@ -32,6 +33,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.commands import CommandKind, CommandSpec
@@ -83,8 +85,10 @@ class ConsoleSession:
     """Turns console lines into events and renders the runtime's actions as lines."""
 
     def __init__(self, runtime: Runtime, scheduler: Scheduler, write: Callable[[str], None],
-                 bot_name: str) -> None:
+                 bot_name: str, files: Path | None = None) -> None:
         self.runtime = runtime
+        # Where files sent to members (data exports) are written; each is shown by its path.
+        self.files = files if files is not None else Path("data") / "files"
         self.scheduler = scheduler
         self.write = write
         self.bot_name = bot_name
@@ -237,6 +241,13 @@ class ConsoleSession:
                 self.write(f"[DM to {action.user_id} not delivered: their DMs are closed]")
                 return Receipt(False, reason="dm_closed")
             self.write(f"[DM to {action.user_id}] {show(action.text)}")
+            return Receipt(True)
+        if isinstance(action, SendFile):
+            path = self.files / action.filename
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(action.data)
+            self.write(f"[file to {action.user_id} only] {path} "
+                       f"({len(action.data):,} bytes) {show(action.text)}")
             return Receipt(True)
         if isinstance(action, GrantRole | RemoveRole):
             sign = "+" if isinstance(action, GrantRole) else "-"
