@@ -34,6 +34,7 @@ class App:
     clock: Clock
     scheduler: Scheduler
     runtime: Runtime
+    rights: DataRights
 
     async def close(self) -> None:
         await self.runtime.stop()
@@ -53,8 +54,8 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
                         member_level=runtime.member_level)
     for cog_class in ALL_COGS:
         runtime.add_cog(cog_class(services))
-    services.data_rights = data_rights(config, storage, runtime)
-    return App(config, storage, clock, scheduler, runtime)
+    services.data_rights = rights = data_rights(config, storage, runtime)
+    return App(config, storage, clock, scheduler, runtime, rights)
 
 
 def data_rights(config: Config, storage: Storage, runtime: Runtime) -> DataRights:

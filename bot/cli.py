@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "check-config":
         return check_config(args.file)
+    if args.command == "data" and args.action is None:
+        parser.parse_args(["data", "--help"])
     path = _config_path(args.config)
     try:
         config = bootstrap.load(path)
@@ -57,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_console(config, args))
         if args.command == "slack-manifest":
             return asyncio.run(_slack_manifest(config, args.url))
+        if args.command == "data":
+            from bot.data_cli import run_data
+
+            return asyncio.run(run_data(config, args))
         return asyncio.run(_run(config, args))
     except DatabaseError as exc:
         print(f"Hearth did not start: {exc}", file=sys.stderr)
@@ -87,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     man.add_argument("--config")
     man.add_argument("--url", help="public https URL of /slack/events (HTTP mode); "
                                    "without it the manifest uses Socket Mode")
+    data = sub.add_parser("data", help="A member's data, for requests that come by email.")
+    actions = data.add_subparsers(dest="action")
+    for name, about in (("export", "Write everything Hearth keeps about a member as JSON."),
+                        ("forget", "Show what forgetting a member would do; --yes does it.")):
+        act = actions.add_parser(name, help=about)
+        act.add_argument("--community", required=True,
+                         help='the community, like "discord:GUILD_ID" or "slack:TEAM_ID"')
+        act.add_argument("--member", required=True, help="the member's platform user id")
+        act.add_argument("--config")
+        act.add_argument("--database", help="SQLite file (default: hearth.database)")
+        if name == "export":
+            act.add_argument("--out", help="write the JSON here (default: standard output)")
+        else:
+            act.add_argument("--yes", action="store_true",
+                             help="forget them (without it, only the preview is shown)")
     return p
 
 

@@ -18,6 +18,7 @@ Lines starting with `#!` and blank lines are ignored.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -244,8 +245,7 @@ class ConsoleSession:
             return Receipt(True)
         if isinstance(action, SendFile):
             path = self.files / action.filename
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(action.data)
+            await asyncio.to_thread(_write_file, path, action.data)
             self.write(f"[file to {action.user_id} only] {path} "
                        f"({len(action.data):,} bytes) {show(action.text)}")
             return Receipt(True)
@@ -261,3 +261,8 @@ class ConsoleSession:
             return Receipt(True)
         self.note(f"(no console rendering for {type(action).__name__})")
         return Receipt(False, reason="unsupported")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

@@ -1,0 +1,84 @@
+"""`hearth data export|forget`: an admin answers a member's data request from the command line.
+
+The same declarations as /mydata run here, so an emailed request gets exactly what the member
+would get in chat. Nothing is posted on the platform from here (no adapter is connected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bot import bootstrap
+from bot.config import PLATFORMS, Config
+from bot.events import Community
+from bot.memberdata import DataRights, Preview, export_json
+from bot.templates import counted
+
+
+def community_from(text: str) -> Community | None:
+    platform, _, ident = text.partition(":")
+    return Community(platform, ident) if platform in PLATFORMS and ident else None
+
+
+async def run_data(config: Config, args: argparse.Namespace) -> int:
+    community = community_from(args.community)
+    if community is None:
+        print(f'--community: "{args.community}" should look like "discord:GUILD_ID", '
+              '"slack:TEAM_ID" or "console:local"', file=sys.stderr)
+        return 2
+    app = await bootstrap.build(config, database=args.database)
+    try:
+        rights = app.rights
+        now = app.clock.now()
+        if args.action == "export":
+            return await _export(rights, community, args.member, now, args.out)
+        return await _forget(rights, community, args.member, now, args.yes)
+    finally:
+        await app.close()
+
+
+async def _export(rights: DataRights, community: Community, member: str, now: datetime,
+                  out: str | None) -> int:
+    data = await rights.export(community, member, now)
+    body = export_json(data)
+    if out:
+        await asyncio.to_thread(Path(out).write_bytes, body)
+        print(f"Wrote {len(body):,} bytes to {out} "
+              f"({len(data['features'])} features hold something).", file=sys.stderr)
+    else:
+        sys.stdout.write(body.decode())
+    return 0
+
+
+async def _forget(rights: DataRights, community: Community, member: str, now: datetime, yes: bool
+                  ) -> int:
+    preview = await rights.preview(community, member, now)
+    if preview.empty:
+        print(f"Hearth keeps nothing about {member} in {community.key}; nothing to forget.")
+        return 0
+    print(describe(preview))
+    if not yes:
+        print("Nothing was changed. Run again with --yes to forget them.")
+        return 0
+    rows, actions = await rights.forget(community, member, now)
+    print(f"Forgotten: {counted(rows, 'row', 'rows')} deleted or unlinked in {community.key}.")
+    if actions:
+        print(f"{len(actions)} change(s) on the platform (like removing their introduction post)"
+              " need a running Hearth; they were not made from here.")
+    return 0
+
+
+def describe(preview: Preview) -> str:
+    lines = ["Deleted for good:"]
+    lines += [f"  {feature}: {what}" for feature, what in preview.deleted] or ["  nothing"]
+    lines.append("Kept on purpose:")
+    for feature, kept in preview.kept:
+        until = f" until {kept.until:%Y-%m-%d %H:%M} UTC" if kept.until else ""
+        lines.append(f"  {feature}: {kept.what}{until} ({kept.why})")
+    if not preview.kept:
+        lines.append("  nothing")
+    return "\n".join(lines)
