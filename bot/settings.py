@@ -46,7 +46,22 @@ def _timezone(value: Any) -> ZoneInfo:
         raise ValueError(f"unknown timezone {value!r} (try \"Europe/Paris\" or \"UTC\")") from None
 
 
+def _retention(value: Any) -> timedelta | None:
+    if value is None or value == "forever":
+        return None
+    if isinstance(value, str) and value.strip().lower() == "forever":
+        return None
+    try:
+        return _duration(value)
+    except ValueError:
+        raise ValueError(f"must be \"forever\" or a duration like \"365d\", got {value!r}"
+                         ) from None
+
+
 Duration = Annotated[timedelta, PlainValidator(_duration)]
+# How long something is kept: a duration, or "forever" (None).
+Retention = Annotated[timedelta | None, PlainValidator(_retention),
+                      PlainSerializer(lambda v: "forever" if v is None else v)]
 Timezone = Annotated[ZoneInfo, PlainValidator(_timezone)]
 
 

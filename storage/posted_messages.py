@@ -31,3 +31,9 @@ class PostedMessages:
             (community.platform, community.id, key),
         )
         return (row["channel"], row["message_id"]) if row else None
+
+    async def forget(self, community: Community, key: str) -> int:
+        """Forget a post's record (its key names a member who asked to be forgotten)."""
+        return await self.db.execute(
+            "DELETE FROM posted_messages WHERE platform=? AND community=? AND key=?",
+            (community.platform, community.id, key))

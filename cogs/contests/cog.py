@@ -24,6 +24,7 @@ from bot.scheduler import JobHandler
 from bot.templates import counted
 from bot.text import ChannelLink, Literal, Mention, Text, UserText
 from cogs.contests import draw
+from cogs.contests.member_data import ContestsData
 from cogs.contests.settings import ContestsSettings
 from storage.contests import ContestRecord, EntryRecord, NewContest, WinnerRecord
 from storage.store import Storage
@@ -106,6 +107,9 @@ class ContestsCog(Cog):
         super().__init__(services)
         self.storage: Storage = services.storage
         self.repo = self.storage.contests
+
+    def member_data(self) -> ContestsData:
+        return ContestsData(self.storage.db)
 
     def commands(self) -> list[Command]:
         handlers = {

@@ -20,6 +20,7 @@ from bot.events import (
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText, clean
+from cogs.introductions.member_data import IntroductionsData
 from cogs.introductions.settings import IntroductionsSettings
 from storage.introductions import Introduction
 from storage.store import Storage
@@ -74,6 +75,9 @@ class IntroductionsCog(Cog):
 
     def commands(self) -> list[Command]:
         return [Command(self.introduce, self.on_introduce), Command(WHOIS, self.whois)]
+
+    def member_data(self) -> IntroductionsData:
+        return IntroductionsData(self.storage.db, self.storage.posts, post_key)
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MemberJoined: self.on_join, MemberLeft: self.on_leave,

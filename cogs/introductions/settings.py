@@ -47,6 +47,8 @@ class IntroductionsMessages(Section):
         "Please say hello to {member}! Here's a little about {name}:\n{details}")
     # One line of an introduction post; {label} is from the config, {value} the member's answer.
     field_line: message("label", "value") = default("**{label}:** {value}")
+    # What Hearth's introduction post says once its member asked to be forgotten.
+    removed: message() = default("(This introduction was removed at the member's request.)")
     welcome: message("member", "name", "community") = default([
         "Thank you for introducing yourself, {name}! It's lovely to meet you, and we're so glad "
         "you're part of {community}.",

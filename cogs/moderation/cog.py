@@ -19,6 +19,7 @@ from bot.events import CommandInvoked, Community, Event, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
 from cogs.moderation import tone
+from cogs.moderation.member_data import ModerationData
 from cogs.moderation.settings import ModerationMessages, ModerationSettings
 from storage.moderation import Case, NewCase, Note
 from storage.store import Storage
@@ -83,6 +84,9 @@ class ModerationCog(Cog):
     def __init__(self, services: Any) -> None:
         super().__init__(services)
         self.storage: Storage = services.storage
+
+    def member_data(self) -> ModerationData:
+        return ModerationData(self.storage.db)
 
     def commands(self) -> list[Command]:
         return [

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.settings import Duration, Section, default, message
+from bot.settings import Duration, Retention, Section, default, message
 from cogs.moderation import tone
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -264,6 +264,9 @@ class ModerationSettings(Section):
     log_channel: str = "mod_log"
     # A warning leaves the active count this long after it was given; it stays on the record.
     expire_after: Duration = default("90d")
+    # How long a case (with its notes and appeals) is kept after its warning expires, even if
+    # the member asks to be forgotten: a duration, or "forever". Then the daily job deletes it.
+    keep_after_expiry: Retention = default("365d")
     # The same member can't be warned again within this time (no pile-ons).
     warn_cooloff: Duration = default("10m")
     # A member waits this long between appeals.

@@ -26,6 +26,7 @@ from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.templates import counted
 from bot.text import Mention, Text, UserText
+from cogs.reputation.member_data import ReputationData
 from cogs.reputation.settings import ACTIVITY_CRITERIA, BadgeSettings, ReputationSettings
 from storage.reputation import LedgerEntry
 from storage.store import Storage
@@ -125,6 +126,15 @@ class ReputationCog(Cog):
             Command(BADGE_GRANT, self.badge_grant, self.suggest_badge),
             Command(BADGE_REVOKE, self.badge_revoke, self.suggest_badge),
         ]
+
+    def member_data(self) -> ReputationData:
+        return ReputationData(self.storage.db, self._drop_held)
+
+    def _drop_held(self, community: Community, user_id: str) -> None:
+        state = self._activity.get(community)
+        if state is not None:
+            state.pending.pop(user_id, None)
+            state.next_at.pop(user_id, None)
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction,

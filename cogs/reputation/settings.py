@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, PlainValidator, field_validator
 
 from bot.durations import parse_duration
-from bot.settings import Duration, Section, default, message
+from bot.settings import Duration, Retention, Section, default, message
 
 # What a badge can ask for; each is a number a member's value must reach.
 CRITERIA = (
@@ -216,6 +216,9 @@ class ReputationSettings(Section):
     leaderboard_size: int = Field(default=10, ge=1, le=50)
     # How often the 7d / 30d leaderboards are recomputed from the ledger.
     leaderboard_refresh: Duration = default("5m")
+    # How long each ledger row (who gave whom a point, why, when) is kept: "forever" or a
+    # duration like "730d". Totals stay; badges counting distinct thankers count what's kept.
+    ledger_kept: Retention = default("forever")
     messages: ReputationMessages = Field(default_factory=ReputationMessages)
 
     @field_validator("badges")
