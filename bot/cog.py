@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.events import Community, Event
 from bot.memberdata import DataRights, MemberData
 from bot.permissions import Level
+from bot.ports import Members, PostLookup
 from bot.scheduler import JobHandler, Scheduler
 from bot.settings import Section
 
@@ -51,6 +52,17 @@ class Standing:
 StandingSource = Callable[[Community, str], Awaitable[Standing]]
 
 
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A number one feature keeps about members, declared so another (badges) can ask for it
+    without reading that feature's tables."""
+
+    # One member's value at a moment.
+    of: Callable[[Community, str, datetime], Awaitable[int]]
+    # Everyone whose value reaches a threshold (for a backfill), as user ids.
+    reaching: Callable[[Community, int, datetime], Awaitable[list[str]]]
+
+
 @dataclass
 class Services:
     """Shared pieces the composition root hands every cog."""
@@ -61,10 +73,13 @@ class Services:
     rng: random.Random
     # Filled by the runtime once every cog is registered (for /help).
     command_specs: Callable[[], list[CommandSpec]]
-    # Storage: the composition root passes the database and whatever repositories cogs need.
-    storage: Any
+    # The core's record of members and of messages Hearth posted under a key.
+    members: Members
+    posts: PostLookup
     # Features that know a member's standing (reputation) add a source here at start-up.
     standing_sources: list[StandingSource] = field(default_factory=list)
+    # Numbers features declare about members (e.g. introductions' "introduced"), by name.
+    measures: dict[str, Measure] = field(default_factory=dict)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Level] = field(
@@ -87,13 +102,17 @@ class Services:
 
 
 class Cog:
-    """A feature. Subclasses set `name`, optionally `settings` (their config section model)."""
+    """A feature. Subclasses set `name`, optionally `settings` (their config section model) and
+    `store_class` (their store, built by the composition root on the database and handed in)."""
 
     name: ClassVar[str]
     settings: ClassVar[type[Section] | None] = None
+    # Called with the database; the feature's tables come from its own migrations/ folder.
+    store_class: ClassVar[Callable[[Any], Any] | None] = None
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, store: Any = None) -> None:
         self.services = services
+        self.store = store
 
     def commands(self) -> list[Command]:
         return []

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.events import Actor, Community, MemberRef
+from bot.ports import MemberRecord
 from storage.database import Database
 from storage.times import from_ts, to_ts
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRecord:
-    user_id: str
-    name: str
-    is_bot: bool
-    first_joined: datetime
-    joined_at: datetime
-    left_at: datetime | None
-    welcomed_at: datetime | None
 
 
 def _record(row: object) -> MemberRecord:

@@ -10,9 +10,9 @@ from typing import Any
 from bot.actions import Action, EditPost
 from bot.events import Community
 from bot.memberdata import ForgetPlan, Forgotten, SettingsFor, ts
+from bot.ports import PostLookup
 from bot.templates import counted
 from storage.database import Database
-from storage.posted_messages import PostedMessages
 
 
 class IntroductionsData:
@@ -22,7 +22,7 @@ class IntroductionsData:
         "introduction_fields": ("user_id",),
     }
 
-    def __init__(self, db: Database, posts: PostedMessages, post_key: Callable[[str], str]
+    def __init__(self, db: Database, posts: PostLookup, post_key: Callable[[str], str]
                  ) -> None:
         self.db = db
         self.posts = posts

@@ -43,7 +43,7 @@ class MydataCog(Cog):
     name = "mydata"
     settings = MydataSettings
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Any, store: None = None) -> None:
         super().__init__(services)
         # (community, member) -> until when `/mydata forget confirm:yes` is accepted. Memory
         # only: after a restart the member sees the preview again, which is the safe side.

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
-from bot.cog import Cog, Context, Listener, Standing
+from bot.cog import Cog, Context, Listener, Services, Standing
 from bot.commands import Command, CommandSpec, Option, OptionType
 from bot.events import (
     CommandInvoked,
@@ -28,8 +28,7 @@ from bot.templates import counted
 from bot.text import Mention, Text, UserText
 from cogs.reputation.member_data import ReputationData
 from cogs.reputation.settings import ACTIVITY_CRITERIA, BadgeSettings, ReputationSettings
-from storage.reputation import LedgerEntry
-from storage.store import Storage
+from cogs.reputation.store import LedgerEntry, ReputationStores
 
 FLUSH = "reputation.flush"
 DAILY = "reputation.daily"
@@ -46,6 +45,8 @@ _THRESHOLD_NOUNS = {
     "contest_wins": ("contest", "contests"),
     "membership_days": ("day", "days"),
 }
+# Badge criteria another feature keeps and declares as a measure (see Services.measures).
+FOREIGN_CRITERIA = ("introduced",)
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
 # The daily check announces newly qualified members one by one up to this many, then sums up.
 DAILY_ANNOUNCE_LIMIT = 5
@@ -105,10 +106,11 @@ class _Thanker:
 class ReputationCog(Cog):
     name = "reputation"
     settings = ReputationSettings
+    store_class = ReputationStores
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.storage: Storage = services.storage
+    def __init__(self, services: Services, store: ReputationStores) -> None:
+        super().__init__(services, store)
+        self.store: ReputationStores = store
         self._activity: dict[Community, _Activity] = {}
         self._flush_armed = False
         self._words: dict[tuple[str, ...], re.Pattern[str]] = {}
@@ -128,7 +130,7 @@ class ReputationCog(Cog):
         ]
 
     def member_data(self) -> ReputationData:
-        return ReputationData(self.storage.db, self._drop_held)
+        return ReputationData(self.store.reputation.db, self._drop_held)
 
     def _drop_held(self, community: Community, user_id: str) -> None:
         state = self._activity.get(community)
@@ -145,7 +147,7 @@ class ReputationCog(Cog):
 
     async def start(self) -> list[Action]:
         actions: list[Action] = []
-        for community in await self.storage.reputation.communities():
+        for community in await self.store.reputation.communities():
             actions.extend(await self._backfill(community))
             await self._arm_jobs(community)
         return actions
@@ -201,12 +203,12 @@ class ReputationCog(Cog):
         community = event.community
         targets: dict[str, MemberRef] = {}
         for user_id in _ID_MENTION.findall(content):
-            found = await self.storage.members.by_id(community, user_id)
+            found = await self.services.members.by_id(community, user_id)
             if found is not None:
                 targets.setdefault(found.user_id, found)
         for name in _NAME_MENTION.findall(content):
-            found = (await self.storage.members.by_name(community, name)
-                     or await self.storage.members.by_name(community, name.rstrip(".-_")))
+            found = (await self.services.members.by_name(community, name)
+                     or await self.services.members.by_name(community, name.rstrip(".-_")))
             if found is not None:
                 targets.setdefault(found.user_id, found)
         author = event.author
@@ -252,7 +254,7 @@ class ReputationCog(Cog):
             return m.refused_self.render(rng, channels, name=giver.name)
         if target.is_bot and not cfg.bots_take_part:
             return m.refused_bot.render(rng, channels, name=giver.name, member=member)
-        repo = self.storage.reputation
+        repo = self.store.reputation
         if cfg.daily_limit:
             count, oldest = await repo.thanks_given_since(community, giver.user_id,
                                                           now - timedelta(days=1))
@@ -277,7 +279,7 @@ class ReputationCog(Cog):
     async def _record_thanks(self, ctx: Context, giver: _Thanker, target: MemberRef,
                              source: str, reason: str) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
-        await self.storage.reputation.record(ctx.community, [LedgerEntry(
+        await self.store.reputation.record(ctx.community, [LedgerEntry(
             target.user_id, cfg.thanks_points, source, ctx.now, giver.user_id, reason)])
         await self._points_changed(ctx.community)
         return [*await self._check_badges(ctx, target.user_id, target.name),
@@ -286,7 +288,7 @@ class ReputationCog(Cog):
     async def _known(self, community: Community, ref: MemberRef) -> MemberRef:
         if ref.name is not None and ref.is_bot is not None:
             return ref
-        known = await self.storage.members.by_id(community, ref.user_id)
+        known = await self.services.members.by_id(community, ref.user_id)
         if known is None:
             return MemberRef(ref.user_id, ref.name or ref.user_id, bool(ref.is_bot))
         return MemberRef(ref.user_id, ref.name or known.name,
@@ -345,7 +347,7 @@ class ReputationCog(Cog):
         cfg: ReputationSettings = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
         try:
-            await self.storage.reputation.add_activity(community, items, ctx.now)
+            await self.store.reputation.add_activity(community, items, ctx.now)
         except Exception:
             # Keep the points for the next try rather than lose them.
             for uid, n in pending.items():
@@ -361,7 +363,7 @@ class ReputationCog(Cog):
         badges = [b for b in cfg.badges if b.criterion in ACTIVITY_CRITERIA]
         if not badges:
             return []
-        totals = await self.storage.reputation.totals_many(ctx.community,
+        totals = await self.store.reputation.totals_many(ctx.community,
                                                            [uid for uid, _, _ in items])
         actions: list[Action] = []
         for uid, points, messages in items:
@@ -377,7 +379,7 @@ class ReputationCog(Cog):
 
     async def _points(self, community: Community, user_id: str) -> int:
         """Points including activity not yet flushed."""
-        totals = await self.storage.reputation.totals(community, user_id)
+        totals = await self.store.reputation.totals(community, user_id)
         return totals.points + self._pending_points(community, user_id)
 
     def _pending_points(self, community: Community, user_id: str) -> int:
@@ -398,14 +400,14 @@ class ReputationCog(Cog):
             entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
                                 event.giver_id, event.reason)
             if not event.once:
-                await self.storage.reputation.record(event.community, [entry])
-            elif not await self.storage.reputation.record_once(event.community, entry):
+                await self.store.reputation.record(event.community, [entry])
+            elif not await self.store.reputation.record_once(event.community, entry):
                 return []  # already recorded: this is a repeat
             await self._points_changed(event.community)
         return await self._check_badges(ctx, event.user_id, event.name)
 
     async def standing(self, community: Community, user_id: str) -> Standing:
-        held = await self.storage.badges.held(community, user_id)
+        held = await self.store.badges.held(community, user_id)
         return Standing(await self._points(community, user_id),
                         frozenset(h.badge for h in held))
 
@@ -414,20 +416,22 @@ class ReputationCog(Cog):
     async def _metrics(self, ctx: Context, user_id: str, kinds: set[str]) -> dict[str, int]:
         community, out = ctx.community, {}
         if kinds & {"reputation", "messages", "thanks_received", "thanks_given"}:
-            t = await self.storage.reputation.totals(community, user_id)
+            t = await self.store.reputation.totals(community, user_id)
             out.update(reputation=t.points + self._pending_points(community, user_id),
                        messages=t.messages + self._pending_messages(community, user_id),
                        thanks_received=t.thanks_received, thanks_given=t.thanks_given)
         if "thanks_from_members" in kinds:
-            out["thanks_from_members"] = await self.storage.reputation.distinct_givers(
+            out["thanks_from_members"] = await self.store.reputation.distinct_givers(
                 community, user_id)
         if "contest_wins" in kinds:
-            out["contest_wins"] = await self.storage.reputation.count_source(
+            out["contest_wins"] = await self.store.reputation.count_source(
                 community, user_id, "contest_win")
         if "introduced" in kinds:
-            out["introduced"] = int(await self.storage.introductions.exists(community, user_id))
+            introduced = self.services.measures.get("introduced")
+            out["introduced"] = (await introduced.of(community, user_id, ctx.now)
+                                 if introduced else 0)
         if "membership_days" in kinds:
-            record = await self.storage.members.get(community, user_id)
+            record = await self.services.members.get(community, user_id)
             out["membership_days"] = (ctx.now - record.first_joined).days if record else 0
         return out
 
@@ -436,7 +440,7 @@ class ReputationCog(Cog):
         cfg: ReputationSettings = ctx.settings.reputation
         if not cfg.badges:
             return []
-        known = await self.storage.badges.known(ctx.community, user_id)
+        known = await self.store.badges.known(ctx.community, user_id)
         todo = [b for b in cfg.badges if b.name not in known]
         if not todo:
             return []
@@ -450,11 +454,11 @@ class ReputationCog(Cog):
     async def _award(self, ctx: Context, user_id: str, name: str | None, badge: BadgeSettings,
                      by: str | None = None, reason: str = "") -> list[Action]:
         """Award a badge and announce it; nothing if they already had it."""
-        if not await self.storage.badges.award(ctx.community, user_id, badge.name, ctx.now,
+        if not await self.store.badges.award(ctx.community, user_id, badge.name, ctx.now,
                                                by, reason):
             return []
         if name is None:
-            record = await self.storage.members.get(ctx.community, user_id)
+            record = await self.services.members.get(ctx.community, user_id)
             name = record.name if record else user_id
         return [self._announce(ctx, user_id, name, badge, reason if by else None),
                 *([GrantRole(ctx.community, user_id, badge.role)] if badge.role else [])]
@@ -487,10 +491,16 @@ class ReputationCog(Cog):
         for badge in cfg.badges:
             if criteria is not None and badge.criterion not in criteria:
                 continue
-            who = await self.storage.badges.qualifying(community, badge.name, badge.criterion,
-                                                       badge.threshold, ctx.now)
+            among = None
+            if badge.criterion in FOREIGN_CRITERIA:
+                # Kept by another feature: it says who reaches the threshold.
+                measure = self.services.measures.get(badge.criterion)
+                among = await measure.reaching(community, badge.threshold, ctx.now) \
+                    if measure else []
+            who = await self.store.badges.qualifying(community, badge.name, badge.criterion,
+                                                     badge.threshold, ctx.now, among)
             if who:
-                await self.storage.badges.award_many(community, [u for u, _ in who],
+                await self.store.badges.award_many(community, [u for u, _ in who],
                                                      badge.name, ctx.now)
                 won.append((badge, who))
         count = sum(len(who) for _, who in won)
@@ -521,7 +531,7 @@ class ReputationCog(Cog):
     async def _arm_jobs(self, community: Community) -> None:
         """The daily badge check, once per community."""
         key = f"{DAILY}:{community.key}"
-        if await self.storage.jobs.get(key) is None:
+        if await self.services.scheduler.pending(key) is None:
             await self.services.scheduler.schedule(
                 DAILY, key, community, self.services.clock.now() + timedelta(days=1))
 
@@ -547,7 +557,7 @@ class ReputationCog(Cog):
     async def _refresh_window(self, ctx: Context, period: str) -> None:
         window = PERIODS[period]
         assert window is not None
-        await self.storage.reputation.refresh_window(ctx.community, period, ctx.now - window,
+        await self.store.reputation.refresh_window(ctx.community, period, ctx.now - window,
                                                      ctx.now, WINDOW_KEEP)
         self._windows[(ctx.community, period)] = ctx.now
 
@@ -572,20 +582,20 @@ class ReputationCog(Cog):
         m, rng, channels = cfg.messages, self.services.rng, ctx.channels
         target = args.get("member") or MemberRef(event.actor.user_id, event.actor.name)
         community = event.community
-        record = await self.storage.members.get(community, target.user_id)
+        record = await self.services.members.get(community, target.user_id)
         name = record.name if record else (target.name or target.user_id)
         points = await self._points(community, target.user_id)
         if points > 0:
-            rank, ranked = await self.storage.reputation.rank(community, points)
+            rank, ranked = await self.store.reputation.rank(community, points)
             rank_text = m.profile_rank.render(rng, channels, rank=rank, ranked=max(ranked, rank))
         else:
             rank_text = m.profile_unranked.render(rng, channels)
-        held = await self.storage.badges.held(community, target.user_id)
+        held = await self.store.badges.held(community, target.user_id)
         by_name = {b.name: b for b in cfg.badges}
         badges = (Text.of(", ".join(f"{by_name[h.badge].emoji} {h.badge}" if h.badge in by_name
                                     else h.badge for h in held))
                   if held else m.no_badges.render(rng, channels))
-        known = await self.storage.badges.known(community, target.user_id)
+        known = await self.store.badges.known(community, target.user_id)
         todo = [b for b in cfg.badges if b.name not in known]
         if todo:
             values = await self._metrics(ctx, target.user_id, {b.criterion for b in todo})
@@ -612,13 +622,13 @@ class ReputationCog(Cog):
         window = PERIODS[period]
         period_text = getattr(m, f"period_{period}").render(rng, channels)
         if window is None:
-            rows = await self.storage.reputation.top(event.community, cfg.leaderboard_size)
+            rows = await self.store.reputation.top(event.community, cfg.leaderboard_size)
         else:
             last = self._windows.get((event.community, period))
             # Normally the periodic job keeps it fresh; compute now if it hasn't run lately.
             if last is None or ctx.now - last > 2 * cfg.leaderboard_refresh:
                 await self._refresh_window(ctx, period)
-            rows = await self.storage.reputation.window_top(event.community, period,
+            rows = await self.store.reputation.window_top(event.community, period,
                                                             cfg.leaderboard_size)
         if not rows:
             text = m.leaderboard_empty.render(rng, channels, period=period_text)
@@ -636,7 +646,7 @@ class ReputationCog(Cog):
         m, rng, channels = cfg.messages, self.services.rng, ctx.channels
         if not cfg.badges:
             return [Respond(event.community, event.actor.user_id, m.badges_none.render(rng))]
-        holders = await self.storage.badges.holders(event.community)
+        holders = await self.store.badges.holders(event.community)
         lines = Text.join([m.badges_line.render(
             rng, channels, emoji=b.emoji, badge=b.name, description=b.description,
             how=self._how(cfg, b), holders=holders.get(b.name, 0)) for b in cfg.badges])
@@ -680,7 +690,7 @@ class ReputationCog(Cog):
         target = args["member"]
         name = target.name or target.user_id
         rng, channels = self.services.rng, ctx.channels
-        if not await self.storage.badges.revoke(event.community, target.user_id, badge.name,
+        if not await self.store.badges.revoke(event.community, target.user_id, badge.name,
                                                 ctx.now):
             return [Respond(event.community, event.actor.user_id,
                             cfg.messages.badge_not_held.render(rng, channels, name=name,

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.events import Community
-from storage.database import Database
-from storage.times import from_ts, to_ts
+from storage import Database, Store, from_ts, to_ts
 
 # Ledger sources that are a member thanking another (command, reaction, message).
 THANKS_SOURCES = ("thanks", "thanks_reaction", "thanks_message")
@@ -43,9 +42,7 @@ class Ranked:
     points: int
 
 
-class ReputationRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class ReputationStore(Store):
 
     # -- writing ------------------------------------------------------------------------
 
@@ -227,3 +224,13 @@ class ReputationRepository:
         """Every community Hearth has seen a member of."""
         rows = await self.db.fetchall("SELECT DISTINCT platform, community FROM members")
         return [Community(r[0], r[1]) for r in rows]
+
+
+class ReputationStores:
+    """Reputation's tables: the ledger and totals, and the badges members hold."""
+
+    def __init__(self, db: Database) -> None:
+        from cogs.reputation.badge_store import BadgeStore  # it reads the ledger's sources
+
+        self.reputation = ReputationStore(db)
+        self.badges = BadgeStore(db)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.events import Community
-from storage.database import Database
-from storage.reputation import _THANKS_IN
-from storage.times import from_ts, to_ts
+from cogs.reputation.store import _THANKS_IN
+from storage import Store, from_ts, to_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +19,9 @@ class HeldBadge:
     awarded_by: str | None
 
 
-# Per criterion: a query for the user ids whose value reaches the threshold (params: platform,
-# community, threshold). `membership_days` is handled separately (it compares a date).
+# Per criterion reputation keeps: a query for the user ids whose value reaches the threshold
+# (params: platform, community, threshold). `membership_days` is handled separately (it compares
+# a date); other features' criteria arrive as the ids their declared measure reports.
 _QUALIFYING = {
     "reputation": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND points>=?",
     "messages": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND messages>=?",
@@ -33,14 +35,12 @@ _QUALIFYING = {
     "contest_wins": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
                     " AND source='contest_win' AND source <> 'activity'"
                     " GROUP BY user_id HAVING COUNT(*)>=?",
-    "introduced": "SELECT user_id FROM introductions WHERE platform=? AND community=?"
-                  " AND ?>=1",
 }
+# Bound parameters per IN list for ids another feature reported.
+_CHUNK = 500
 
 
-class BadgeRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class BadgeStore(Store):
 
     async def held(self, community: Community, user_id: str) -> list[HeldBadge]:
         rows = await self.db.fetchall(
@@ -62,8 +62,8 @@ class BadgeRepository:
         c = (community.platform, community.id, user_id, badge)
         if by is None:
             return await self.db.execute(
-                "INSERT OR IGNORE INTO badges_held (platform, community, user_id, badge,"
-                " awarded_at, reason) VALUES (?,?,?,?,?,?)", (*c, to_ts(at), reason)) > 0
+                "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at, reason)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING", (*c, to_ts(at), reason)) > 0
         return await self.db.execute(
             "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at,"
             " awarded_by, reason) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
@@ -74,8 +74,8 @@ class BadgeRepository:
     async def award_many(self, community: Community, user_ids: list[str], badge: str,
                          at: datetime) -> None:
         await self.db.executemany(
-            "INSERT OR IGNORE INTO badges_held (platform, community, user_id, badge, awarded_at)"
-            " VALUES (?,?,?,?,?)",
+            "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at)"
+            " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
             [(community.platform, community.id, uid, badge, to_ts(at)) for uid in user_ids])
 
     async def revoke(self, community: Community, user_id: str, badge: str, at: datetime
@@ -92,20 +92,34 @@ class BadgeRepository:
         return {r[0]: int(r[1]) for r in rows}
 
     async def qualifying(self, community: Community, badge: str, criterion: str,
-                         threshold: int, now: datetime) -> list[tuple[str, str]]:
-        """(user_id, name) of present members who meet a badge's criterion and never had it."""
+                         threshold: int, now: datetime, among: Sequence[str] | None = None
+                         ) -> list[tuple[str, str]]:
+        """(user_id, name) of present members who meet a badge's criterion and never had it.
+        `among`: for a criterion another feature keeps, the ids it says reach the threshold."""
         c = (community.platform, community.id)
+        if among is not None:
+            found: list[tuple[str, str]] = []
+            ids = sorted(set(among))
+            for i in range(0, len(ids), _CHUNK):
+                chunk = ids[i:i + _CHUNK]
+                found.extend(await self._qualifying(c, ",".join("?" * len(chunk)),
+                                                    tuple(chunk), badge))
+            return sorted(found)
         if criterion == "membership_days":
             inner = ("SELECT user_id FROM members WHERE platform=? AND community=?"
                      " AND first_joined<=?")
-            value: float = to_ts(now - timedelta(days=threshold))
+            params: tuple[Any, ...] = (*c, to_ts(now - timedelta(days=threshold)))
         else:
-            inner, value = _QUALIFYING[criterion], threshold
+            inner, params = _QUALIFYING[criterion], (*c, threshold)
+        return await self._qualifying(c, inner, params, badge)
+
+    async def _qualifying(self, c: tuple[str, str], inner: str, params: tuple[Any, ...],
+                          badge: str) -> list[tuple[str, str]]:
         rows = await self.db.fetchall(
             "SELECT m.user_id, m.name FROM members m WHERE m.platform=? AND m.community=?"
             f" AND m.is_bot=0 AND m.left_at IS NULL AND m.user_id IN ({inner})"
             " AND NOT EXISTS (SELECT 1 FROM badges_held b WHERE b.platform=m.platform"
             " AND b.community=m.community AND b.user_id=m.user_id AND b.badge=?)"
             " ORDER BY m.user_id",
-            (*c, *c, value, badge))
+            (*c, *params, badge))
         return [(r[0], r[1]) for r in rows]
