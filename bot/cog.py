@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -123,8 +123,9 @@ class Cog:
     def jobs(self) -> dict[str, JobHandler]:
         return {}
 
-    def member_data(self) -> MemberData | None:
-        """What this feature keeps about members (see bot/memberdata.py); None if nothing."""
+    def member_data(self) -> MemberData | Sequence[MemberData] | None:
+        """What this feature keeps about members (see bot/memberdata.py); None if nothing. A
+        feature whose tables fall into parts (reputation's ledger, its badges) may declare each."""
         return None
 
     async def start(self) -> list[Action]:

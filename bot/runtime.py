@@ -74,7 +74,9 @@ class Runtime:
         for kind, handler in cog.jobs().items():
             self.scheduler.register(kind, handler)
         declared = cog.member_data()
-        if declared is not None:
+        if isinstance(declared, list | tuple):
+            self.member_data.extend(declared)
+        elif declared is not None:
             self.member_data.append(declared)
         self.cogs.append(cog)
 

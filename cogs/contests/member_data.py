@@ -96,15 +96,15 @@ class ContestsData:
         votes = await self._count("contest_votes", "user_id", community, user_id)
         if votes:
             kept.append(Kept(counted(votes, "vote you cast", "votes you cast"),
-                             "they stay counted, no longer linked to you"))
+                             "still counted, but no longer linked to you"))
         wins = await self._count("contest_winners", "user_id", community, user_id)
         if wins:
             kept.append(Kept(counted(wins, "place you won", "places you won"),
-                             'they stay in the results as "a former member"'))
+                             'still in the results, as "a former member"'))
         ran = await self._count("contests", "created_by", community, user_id)
         if ran:
             kept.append(Kept(counted(ran, "contest you created", "contests you created"),
-                             "they stay for their entrants, no longer linked to you"))
+                             "still there for their entrants, no longer linked to you"))
         return ForgetPlan(tuple(deleted), tuple(kept))
 
     async def forget(self, community: Community, user_id: str, now: datetime,

@@ -21,7 +21,7 @@ from storage.database import Database
 from storage.times import from_ts, to_ts
 
 # Safety and fairness: the record must outlive a request to forget it.
-WHY_KEPT = "so a warning can't be erased by asking"
+WHY_KEPT = "kept so a warning can't be erased by asking"
 WHY_KEPT_MOD = "the record of moderation you did, kept as long as the warnings themselves"
 
 

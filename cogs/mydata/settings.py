@@ -32,9 +32,9 @@ class MydataMessages(Section):
         "It can't be undone, and a copy first (/mydata export) is a good idea.")
     forget_nothing_kept: message() = default("• nothing")
     forget_kept_until: message("feature", "what", "why", "until") = default(
-        "• {feature}: {what}, kept until {until}: {why}")
+        "• {feature}: {what}, {why}; deleted {until}")
     forget_kept_while: message("feature", "what", "why") = default(
-        "• {feature}: {what}: {why}")
+        "• {feature}: {what}, {why}")
     forget_deleted: message("feature", "what") = default("• {feature}: {what}")
     forget_confirm_first: message("minutes") = default(
         "Before I forget anything, please look at what it would mean: run /mydata forget, then "

@@ -21,11 +21,13 @@ from bot.events import (
     ReactionAdded,
     Recognition,
 )
+from bot.memberdata import MemberData
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.templates import counted
 from bot.text import Mention, Text, UserText
+from cogs.reputation.badge_data import BadgesData
 from cogs.reputation.member_data import ReputationData
 from cogs.reputation.settings import ACTIVITY_CRITERIA, BadgeSettings, ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStores
@@ -129,8 +131,9 @@ class ReputationCog(Cog):
             Command(BADGE_REVOKE, self.badge_revoke, self.suggest_badge),
         ]
 
-    def member_data(self) -> ReputationData:
-        return ReputationData(self.store.reputation.db, self._drop_held)
+    def member_data(self) -> list[MemberData]:
+        return [ReputationData(self.store.reputation.db, self._drop_held),
+                BadgesData(self.store.badges.db, lambda settings: settings.reputation.badges)]
 
     def _drop_held(self, community: Community, user_id: str) -> None:
         state = self._activity.get(community)

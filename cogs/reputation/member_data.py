@@ -69,7 +69,6 @@ class ReputationData:
             "SELECT points, messages, thanks_received, thanks_given FROM rep_totals"
             " WHERE platform=? AND community=? AND user_id=?", (*c, user_id))
         if totals is not None:
-            out["points"] = int(totals["points"])
             out["totals"] = {k: int(totals[k]) for k in
                              ("points", "messages", "thanks_received", "thanks_given")}
         received = await self.db.fetchall(
@@ -135,8 +134,8 @@ class ReputationData:
         if given:
             kept.append(Kept(
                 counted(given, "thanks you gave", "thanks you gave"),
-                'they stay as points for the people you thanked, from "a former member", '
-                "no longer linked to you"))
+                'still points for the people you thanked, from "a former member", no '
+                "longer linked to you"))
         return ForgetPlan(tuple(deleted), tuple(kept))
 
     async def forget(self, community: Community, user_id: str, now: datetime,
