@@ -6,6 +6,7 @@ once per (guild, target, kind) with what to change, and come back as a Receipt, 
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.events import Community
@@ -113,6 +115,8 @@ class DiscordSink:
                 # A Respond outside an interaction (e.g. from scheduled work) can only be private
                 # as a DM.
                 return await self._dm(guild, action.user_id, action.text)
+            if isinstance(action, SendFile):
+                return await self._dm(guild, action.user_id, action.text, as_file(action))
             if isinstance(action, GrantRole | RemoveRole):
                 return await self._role(guild, action)
             if isinstance(action, Timeout):
@@ -159,14 +163,18 @@ class DiscordSink:
             return await self._post(guild, action.channel, action.text)  # deleted: post anew
         return Receipt(True, action.message_id, str(channel.id))  # type: ignore[union-attr]
 
-    async def _dm(self, guild: discord.Guild, user_id: str, text: Text) -> Receipt:
+    async def _dm(self, guild: discord.Guild, user_id: str, text: Text,
+                  file: discord.File | None = None) -> Receipt:
         if not user_id.isdigit():
             return Receipt(False, reason="not_found")
         rendered = self.render(guild, text)
         try:
             channel = await self.client.create_dm(discord.Object(int(user_id)))
-            for part in chunks(rendered.content):
-                await channel.send(part, allowed_mentions=rendered.allowed_mentions)
+            parts = list(chunks(rendered.content))
+            for i, part in enumerate(parts):
+                last = file if i == len(parts) - 1 else None
+                await channel.send(part, allowed_mentions=rendered.allowed_mentions,
+                                   **({"file": last} if last else {}))
         except discord.Forbidden as exc:
             if exc.code != CANNOT_DM:
                 raise
@@ -258,3 +266,8 @@ class DiscordSink:
                 f"Hearth was refused a {type(action).__name__} in '{guild.name}' ({guild.id}): "
                 f"{exc.code} {exc.text}")
         return Receipt(False, reason="forbidden")
+
+
+def as_file(action: SendFile) -> discord.File:
+    """A data export as a Discord attachment."""
+    return discord.File(io.BytesIO(action.data), filename=action.filename)

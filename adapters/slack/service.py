@@ -35,7 +35,6 @@ from bot.bootstrap import App
 from bot.commands import CommandKind, CommandSpec
 from bot.events import Actor, Community, MemberRef, MessageRef
 from bot.ports import Sink
-from bot.runtime import CLAIM_RETENTION
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +144,8 @@ class SlackService:
         while True:
             await asyncio.sleep(PRUNE_EVERY)
             try:
-                await self.runtime.claims.prune(self.runtime.clock.now() - CLAIM_RETENTION)
+                await self.runtime.claims.prune(
+                    self.runtime.clock.now() - self.runtime.config.hearth.processed_events_kept)
             except Exception as exc:
                 log.warning("slack: pruning old event claims failed: %r", exc)
 

@@ -21,6 +21,7 @@ from bot.events import CommandInvoked, Community, Event, MemberDeleted
 from bot.memberdata import DataRights, Preview, export_json
 from bot.ports import Job
 from bot.scheduler import JobHandler
+from bot.templates import counted
 from bot.text import Text
 from cogs.mydata.settings import MydataMessages, MydataSettings
 
@@ -141,7 +142,8 @@ class MydataCog(Cog):
         kept = len((await self.rights.preview(community, actor.user_id, ctx.now)).kept)
         rows, actions = await self.rights.forget(community, actor.user_id, ctx.now)
         log.info("forgot a member of %s at their request (%d rows)", community.key, rows)
-        left = cfg.messages.forgotten_kept.render(rng, channels, count=kept) if kept else ""
+        left = cfg.messages.forgotten_kept.render(
+            rng, channels, count=counted(kept, "record", "records")) if kept else ""
         return [*actions, *reply(cfg.messages.forgotten.render(rng, channels, kept=left,
                                                                **names))]
 

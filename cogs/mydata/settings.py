@@ -43,7 +43,7 @@ class MydataMessages(Section):
         "Done, {name}: Hearth has forgotten you in {community}. {kept}"
         "If you stay or come back, you'll start afresh. Take care.")
     forgotten_kept: message("count") = default(
-        "Only what I told you would be kept is left ({count}), and it goes when its time is up. ")
+        "What I said I'd keep stays ({count}) and goes when its time is up. ")
     forget_nothing: message("name", "community") = default(
         "There's nothing to forget, {name}: Hearth keeps nothing about you in {community}.")
 
