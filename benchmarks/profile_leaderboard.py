@@ -157,7 +157,7 @@ async def measure(path: str, members: int, samples: int) -> None:
     # The first window leaderboard after start computes it from the ledger; then a periodic
     # job keeps it fresh. Time that recomputation too, as the background cost.
     t = time.perf_counter()
-    reputation = app.stores["reputation"].reputation
+    reputation = app.stores["reputation"]
     await reputation.refresh_window(COMMUNITY, "30d", NOW - timedelta(days=30),
                                     NOW, 100)
     print(f"30d window recomputation (background job): "

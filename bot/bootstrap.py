@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.cog import Services
+from bot.commands import CommandSpec
 from bot.config import Config, load_config
 from bot.memberdata import DataRights
 from bot.runtime import Runtime
@@ -22,6 +23,12 @@ from storage.store import Storage
 
 def config_sections() -> dict[str, type[Section]]:
     return {cog.name: cog.settings for cog in ALL_COGS if cog.settings is not None}
+
+
+def command_specs(config: Config) -> list[CommandSpec]:
+    """Every command spec, in the order the runtime registers them, without opening storage
+    (the Slack manifest lists them)."""
+    return [spec for cog in ALL_COGS for spec in cog.specs(config)]
 
 
 def schemas() -> list[Schema]:

@@ -166,7 +166,7 @@ class DataRights:
                      ) -> tuple[int, list[Action]]:
         """Forget a member in every feature, in one transaction: all of it or none of it."""
         settings = self._settings_for(community)
-        rows, actions = 0, []
+        rows, actions = 0, list[Action]()
         async with self._transaction():
             for d in self.declarations:
                 done = await d.forget(community, user_id, now, settings)

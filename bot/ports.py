@@ -37,6 +37,8 @@ class Receipt:
     channel: str | None = None
     # Why not: "dm_closed", "unsupported", "forbidden", "not_found", "failed".
     reason: str | None = None
+    # A post the platform took in several messages: the ids after `message_id`, in order.
+    more_ids: tuple[str, ...] = ()
 
 
 class Sink(Protocol):
@@ -62,15 +64,17 @@ class JobStore(Protocol):
 
 class PostLookup(Protocol):
     """Where Hearth posted a message under a key, if it did (for features: read it, or forget
-    it when the member the key names asks to be forgotten)."""
+    it when the member the key names asks to be forgotten): (channel, first message id, the
+    ids of the further pieces of a long post)."""
 
-    async def find(self, community: Community, key: str) -> tuple[str, str] | None: ...
+    async def find(self, community: Community, key: str
+                   ) -> tuple[str, str, tuple[str, ...]] | None: ...
     async def forget(self, community: Community, key: str) -> int: ...
 
 
 class PostStore(PostLookup, Protocol):
     async def record(self, community: Community, key: str, channel: str, message_id: str,
-                     at: datetime) -> None: ...
+                     at: datetime, more_ids: Sequence[str] = ()) -> None: ...
 
 
 class Directory(Protocol):
@@ -103,3 +107,4 @@ class Members(Directory, Protocol):
                        ) -> None: ...
     async def waiting_for_welcome(self, community: Community, since: datetime
                                   ) -> list[MemberRecord]: ...
+    async def communities(self) -> list[Community]: ...

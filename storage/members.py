@@ -86,6 +86,11 @@ class MemberRepository:
             [(to_ts(at), community.platform, community.id, uid) for uid in user_ids],
         )
 
+    async def communities(self) -> list[Community]:
+        """Every community Hearth has seen a member of."""
+        rows = await self.db.fetchall("SELECT DISTINCT platform, community FROM members")
+        return [Community(r[0], r[1]) for r in rows]
+
     async def waiting_for_welcome(self, community: Community, since: datetime
                                   ) -> list[MemberRecord]:
         """Present members who joined since `since` and were not welcomed yet, oldest first."""

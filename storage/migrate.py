@@ -25,7 +25,7 @@ LEDGER = 6
 # What each global number of the old layout applied, as (feature, version) steps of this one.
 LEGACY: dict[int, tuple[tuple[str, int], ...]] = {
     1: ((CORE, 1),),
-    2: ((CORE, 2), ("introductions", 1), ("reputation", 1)),
+    2: ((CORE, 2), ("introductions", 1), ("reputation", 1), ("badges", 1)),
     3: (("contests", 1),),
     4: (("moderation", 1),),
     5: (("contests", 2),),

@@ -76,7 +76,8 @@ class IntroductionsData:
             rows += await self.posts.forget(community, self.post_key(user_id))
             text = settings.introductions.messages.removed.render(None)
             # No key: the edit must not record the post under their id again.
-            actions.append(EditPost(community, found[0], "", text, message_id=found[1]))
+            actions.append(EditPost(community, found[0], "", text, message_id=found[1],
+                                    more_ids=found[2]))
         return Forgotten(rows, tuple(actions))
 
     async def prune(self, now: datetime, settings_for: SettingsFor) -> int:

@@ -11,11 +11,11 @@ import json
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, Respond, SendFile
-from bot.cog import Cog, Context, Listener
-from bot.commands import Command, CommandSpec, Option, OptionType
+from bot.cog import Cog, CommunityConfig, Context, Listener, Services
+from bot.commands import CommandSpec, Option, OptionType, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, Event, MemberDeleted
 from bot.memberdata import DataRights, Preview, export_json
@@ -35,17 +35,25 @@ FORGET = CommandSpec(
             required=False, choices=("yes",)),),
 )
 RETENTION = "mydata.retention"
+
+
+class MydataConfig(CommunityConfig, Protocol):
+    mydata: MydataSettings
+
+
+# What this feature's handlers are given: `ctx.settings.mydata` is typed.
+Ctx = Context[MydataConfig]
 # The retention job isn't about one community; this names it in the job table.
 EVERYWHERE = Community("hearth", "all")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-class MydataCog(Cog):
+class MydataCog(Cog[None]):
     name = "mydata"
     settings = MydataSettings
 
-    def __init__(self, services: Any, store: None = None) -> None:
-        super().__init__(services)
+    def __init__(self, services: Services, store: None = None) -> None:
+        super().__init__(services, store)
         # (community, member) -> until when `/mydata forget confirm:yes` is accepted. Memory
         # only: after a restart the member sees the preview again, which is the safe side.
         self._previewed: dict[tuple[Community, str], datetime] = {}
@@ -54,10 +62,6 @@ class MydataCog(Cog):
     def rights(self) -> DataRights:
         assert self.services.data_rights is not None, "the composition root sets data_rights"
         return self.services.data_rights
-
-    def commands(self) -> list[Command]:
-        return [Command(WHAT, self.what), Command(EXPORT, self.export),
-                Command(FORGET, self.forget)]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MemberDeleted: self.on_deleted}
@@ -74,8 +78,8 @@ class MydataCog(Cog):
 
     # -- /mydata what -------------------------------------------------------------------
 
-    async def what(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                   ) -> list[Action]:
+    @command(WHAT)
+    async def what(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         cfg: MydataSettings = ctx.settings.mydata
         rng, channels = self.services.rng, ctx.channels
         lines = []
@@ -90,8 +94,8 @@ class MydataCog(Cog):
 
     # -- /mydata export -----------------------------------------------------------------
 
-    async def export(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                     ) -> list[Action]:
+    @command(EXPORT)
+    async def export(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         m: MydataMessages = ctx.settings.mydata.messages
         rng, channels = self.services.rng, ctx.channels
         community, actor = event.community, event.actor
@@ -115,7 +119,8 @@ class MydataCog(Cog):
 
     # -- /mydata forget -----------------------------------------------------------------
 
-    async def forget(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(FORGET)
+    async def forget(self, event: CommandInvoked, ctx: Ctx, confirm: str | None
                      ) -> list[Action]:
         cfg: MydataSettings = ctx.settings.mydata
         rng, channels = self.services.rng, ctx.channels
@@ -127,7 +132,7 @@ class MydataCog(Cog):
         def reply(text: Text) -> list[Action]:
             return [Respond(community, actor.user_id, text)]
 
-        if args["confirm"] is None:
+        if confirm is None:
             preview = await self.rights.preview(community, actor.user_id, ctx.now)
             if preview.empty:
                 self._previewed.pop(key, None)
@@ -149,7 +154,7 @@ class MydataCog(Cog):
 
     # -- the platform's deleted-account signal -------------------------------------------
 
-    async def on_deleted(self, event: MemberDeleted, ctx: Context) -> list[Action]:
+    async def on_deleted(self, event: MemberDeleted, ctx: Ctx) -> list[Action]:
         rows, actions = await self.rights.forget(event.community, event.user_id, ctx.now)
         self._previewed.pop((event.community, event.user_id), None)
         log.info("forgot a deleted account in %s (%d rows)", event.community.key, rows)
@@ -174,7 +179,7 @@ def _literal(value: Text | str) -> Text:
     return value if isinstance(value, Text) else Text.of(value)
 
 
-def preview_text(preview: Preview, m: MydataMessages, ctx: Context, rng: Any, **names: Any
+def preview_text(preview: Preview, m: MydataMessages, ctx: Ctx, rng: Any, **names: Any
                  ) -> Text:
     """The forget preview: what goes, what stays, why and until when."""
     channels = ctx.channels
@@ -191,9 +196,10 @@ def preview_text(preview: Preview, m: MydataMessages, ctx: Context, rng: Any, **
                                                    what=_literal(k.what), why=_literal(k.why)))
     if not kept:
         kept = [m.forget_nothing_kept.render(rng, channels)]
-    return m.forget_preview.render(
+    text: Text = m.forget_preview.render(
         rng, channels, deleted=Text.join(deleted), kept=Text.join(kept),
         minutes=format_duration(ctx.settings.mydata.confirm_within), **names)
+    return text
 
 
 def export_filename(community: Community, user_id: str, now: datetime) -> str:

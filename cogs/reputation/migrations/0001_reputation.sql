@@ -1,5 +1,4 @@
--- Reputation: the ledger of every point, running totals, ranks and leaderboards, and the
--- badges members hold.
+-- Reputation: the ledger of every point, running totals, ranks and leaderboards.
 
 -- Every point ever given: totals can be recomputed from here and windows answered.
 CREATE TABLE rep_ledger (
@@ -74,18 +73,3 @@ CREATE TABLE rep_window_top (
     computed_at  REAL NOT NULL,
     PRIMARY KEY (platform, community, period, position)
 ) WITHOUT ROWID;
-
--- Badges members hold. A revoked badge keeps its row (revoked_at set) so it is not
--- automatically awarded again; a moderator's grant clears it.
-CREATE TABLE badges_held (
-    platform     TEXT NOT NULL,
-    community    TEXT NOT NULL,
-    user_id      TEXT NOT NULL,
-    badge        TEXT NOT NULL,
-    awarded_at   REAL NOT NULL,
-    awarded_by   TEXT,                 -- a moderator's id, or NULL when earned
-    reason       TEXT NOT NULL DEFAULT '',
-    revoked_at   REAL,
-    PRIMARY KEY (platform, community, user_id, badge)
-) WITHOUT ROWID;
-CREATE INDEX badges_held_by_badge ON badges_held (platform, community, badge);

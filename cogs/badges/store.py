@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.events import Community
-from cogs.reputation.store import _THANKS_IN
 from storage import Store, from_ts, to_ts
 
 
@@ -19,23 +18,6 @@ class HeldBadge:
     awarded_by: str | None
 
 
-# Per criterion reputation keeps: a query for the user ids whose value reaches the threshold
-# (params: platform, community, threshold). `membership_days` is handled separately (it compares
-# a date); other features' criteria arrive as the ids their declared measure reports.
-_QUALIFYING = {
-    "reputation": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND points>=?",
-    "messages": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND messages>=?",
-    "thanks_received": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
-                       " AND thanks_received>=?",
-    "thanks_given": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
-                    " AND thanks_given>=?",
-    "thanks_from_members": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
-                           f" AND source IN {_THANKS_IN} AND giver_id IS NOT NULL"
-                           " GROUP BY user_id HAVING COUNT(DISTINCT giver_id)>=?",
-    "contest_wins": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
-                    " AND source='contest_win' AND source <> 'activity'"
-                    " GROUP BY user_id HAVING COUNT(*)>=?",
-}
 # Bound parameters per IN list for ids another feature reported.
 _CHUNK = 500
 
@@ -91,27 +73,25 @@ class BadgeStore(Store):
             " AND revoked_at IS NULL GROUP BY badge", (community.platform, community.id))
         return {r[0]: int(r[1]) for r in rows}
 
-    async def qualifying(self, community: Community, badge: str, criterion: str,
-                         threshold: int, now: datetime, among: Sequence[str] | None = None
+    async def qualifying(self, community: Community, badge: str, among: Sequence[str]
                          ) -> list[tuple[str, str]]:
-        """(user_id, name) of present members who meet a badge's criterion and never had it.
-        `among`: for a criterion another feature keeps, the ids it says reach the threshold."""
+        """(user_id, name) of present members among `among` who never had the badge."""
         c = (community.platform, community.id)
-        if among is not None:
-            found: list[tuple[str, str]] = []
-            ids = sorted(set(among))
-            for i in range(0, len(ids), _CHUNK):
-                chunk = ids[i:i + _CHUNK]
-                found.extend(await self._qualifying(c, ",".join("?" * len(chunk)),
-                                                    tuple(chunk), badge))
-            return sorted(found)
-        if criterion == "membership_days":
-            inner = ("SELECT user_id FROM members WHERE platform=? AND community=?"
-                     " AND first_joined<=?")
-            params: tuple[Any, ...] = (*c, to_ts(now - timedelta(days=threshold)))
-        else:
-            inner, params = _QUALIFYING[criterion], (*c, threshold)
-        return await self._qualifying(c, inner, params, badge)
+        found: list[tuple[str, str]] = []
+        ids = sorted(set(among))
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i:i + _CHUNK]
+            found.extend(await self._qualifying(c, ",".join("?" * len(chunk)), tuple(chunk),
+                                                badge))
+        return sorted(found)
+
+    async def member_for(self, community: Community, badge: str, days: int, now: datetime
+                         ) -> list[tuple[str, str]]:
+        """(user_id, name) of present members here `days` or more who never had the badge."""
+        c = (community.platform, community.id)
+        return await self._qualifying(
+            c, "SELECT user_id FROM members WHERE platform=? AND community=? AND first_joined<=?",
+            (*c, to_ts(now - timedelta(days=days))), badge)
 
     async def _qualifying(self, c: tuple[str, str], inner: str, params: tuple[Any, ...],
                           badge: str) -> list[tuple[str, str]]:
