@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
-CONFIG ?= config.example.toml
+# Empty: Hearth picks config.toml when there is one, else config.example.toml.
+CONFIG ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean config
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,12 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 run: $(VENV)/.run-installed
-	$(BIN)/hearth run --config $(CONFIG)
+	$(BIN)/hearth run $(if $(CONFIG),--config $(CONFIG))
+
+# Regenerate the example config and its JSON Schema after changing a settings model.
+config: $(VENV)/.test-installed
+	$(BIN)/hearth config example --out config.example.toml
+	$(BIN)/hearth config schema --out config.schema.json
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .

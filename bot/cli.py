@@ -1,4 +1,7 @@
-"""The `hearth` command: run, console, check-config."""
+"""The `hearth` command: run, console, check-config, slack-manifest, config, data.
+
+A mistake on the command line is one line on stderr and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,13 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from bot import bootstrap
 from bot.clock import ManualClock
-from bot.config import Config, ConfigError
+from bot.config import GLOBAL_SECTIONS, PLATFORMS, Config, ConfigError, build_schema
+from bot.config_docs import example_toml, schema_json
+from bot.events import Community
 from bot.logs import configure
 from bot.templates import counted
 from bot.tokens import file_warnings
@@ -24,20 +30,37 @@ from storage.database import DatabaseError
 log = logging.getLogger("hearth")
 DEFAULT_CONFIG = "config.toml"
 FALLBACK_CONFIG = "config.example.toml"
+SCHEMA_FILE = "config.schema.json"
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+CONFIG_HELP = f"config file (default: {DEFAULT_CONFIG} if it exists, else {FALLBACK_CONFIG})"
+
+
+class UsageError(Exception):
+    """A mistake on the command line, already worded as the one line to print."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
-    configure(args.log_level)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # The flag wins only when given; otherwise [hearth] log_level, once the config is read.
+    configure(args.log_level or "INFO")
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "config":
+        return write_docs(args.what, args.out)
+    path, fallback = _config_path(getattr(args, "config", None) or getattr(args, "file", None))
     if args.command == "check-config":
-        return check_config(args.file)
-    if args.command == "data" and args.action is None:
-        parser.parse_args(["data", "--help"])
-    path = _config_path(args.config)
+        return check_config(path)
     try:
         config = bootstrap.load(path)
     except ConfigError as exc:
@@ -45,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print("Hearth did not start: please fix the config above.", file=sys.stderr)
         return 2
+    if args.log_level is None:
+        configure(config.hearth.log_level)
+    if fallback:
+        log.info("no %s here, so using %s", DEFAULT_CONFIG, FALLBACK_CONFIG)
     for warning in file_warnings(path):
         log.warning("%s: %s", path, warning.removeprefix("warning: "))
     if getattr(args, "script", None):
@@ -72,52 +99,123 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hearth", description="A warm, calm community bot.")
-    p.add_argument("--log-level", default="INFO",
-                   choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
-    sub = p.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="Run on Discord and/or Slack when their tokens are set, "
-                                     "otherwise in the console.")
-    run.add_argument("--config", help=f"config file (default {DEFAULT_CONFIG}, "
-                                      f"else {FALLBACK_CONFIG})")
-    con = sub.add_parser("console", help="Run a community in the terminal (no tokens needed).")
-    con.add_argument("--config")
-    con.add_argument("--script", help="read lines from this file instead of the terminal")
-    con.add_argument("--database", help="SQLite file (default: hearth.database from the config)")
-    con.add_argument("--seed", type=int, help="random seed, for repeatable greetings")
-    con.add_argument("--start", help="start the console clock at this ISO time (UTC if naive)")
-    con.add_argument("--no-echo", action="store_true", help="don't repeat script lines")
-    chk = sub.add_parser("check-config", help="Check a config file and list every problem.")
-    chk.add_argument("file")
-    man = sub.add_parser("slack-manifest", help="Print a Slack app manifest with every command.")
-    man.add_argument("--config")
-    man.add_argument("--url", help="public https URL of /slack/events (HTTP mode); "
-                                   "without it the manifest uses Socket Mode")
-    data = sub.add_parser("data", help="A member's data, for requests that come by email.")
-    actions = data.add_subparsers(dest="action")
-    for name, about in (("export", "Write everything Hearth keeps about a member as JSON."),
-                        ("forget", "Show what forgetting a member would do; --yes does it.")):
-        act = actions.add_parser(name, help=about)
-        act.add_argument("--community", required=True,
+    p = _Parser(prog="hearth", description="A warm, calm community bot for Discord, Slack and "
+                                           "the console.")
+    p.add_argument("--log-level", choices=LEVELS, type=str.upper, metavar="LEVEL",
+                   help="how much to log: debug, info, warning or error (default: [hearth] "
+                        "log_level in the config, else info)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", help="what to do (each has its "
+                                                                     "own --help)")
+    run = sub.add_parser("run", help="run on Discord and/or Slack when their tokens are set, "
+                                     "otherwise in the console",
+                         description="Run Hearth on Discord and/or Slack (DISCORD_TOKEN, "
+                                     "SLACK_BOT_TOKEN), or in the console when no token is set.")
+    run.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    con = sub.add_parser("console", help="run a community in the terminal (no tokens needed)",
+                         description="Run a community in the terminal: type `+name` to have "
+                                     "someone join, `name> text` to speak as them.")
+    con.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    con.add_argument("--script", metavar="FILE",
+                     help="read lines from this file instead of the terminal")
+    con.add_argument("--database", metavar="FILE",
+                     help="SQLite file (default: [hearth] database from the config)")
+    con.add_argument("--seed", type=int, metavar="N",
+                     help="random seed, for repeatable greetings (a whole number)")
+    con.add_argument("--start", type=_start_time, metavar="WHEN",
+                     help="start the console clock at this date and time, like "
+                          "2026-12-24T18:00 (UTC unless it names an offset like +01:00)")
+    con.add_argument("--no-echo", action="store_true",
+                     help="don't repeat script lines in the output")
+    chk = sub.add_parser("check-config", help="check a config file and list every problem",
+                         description="Check a config file and list every problem at once, "
+                                     "each with its key path. Exit code 1 when there are any.")
+    chk.add_argument("file", nargs="?", metavar="FILE", help=CONFIG_HELP)
+    man = sub.add_parser("slack-manifest", help="print a Slack app manifest with every command",
+                         description="Print a Slack app manifest (YAML) listing every command, "
+                                     "to create or update the Slack app with.")
+    man.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+    man.add_argument("--url", type=_https_url, metavar="URL",
+                     help="public https URL of /slack/events (HTTP mode); without it the "
+                          "manifest uses Socket Mode")
+    doc = sub.add_parser("config", help="print the example config or its JSON Schema",
+                         description="Print what the settings models say of the config: "
+                                     "`example` is config.example.toml, `schema` a JSON Schema "
+                                     "for editors that check TOML.")
+    doc.add_argument("what", choices=("example", "schema"),
+                     help="example: every key with its default and explanation; schema: a "
+                          "JSON Schema of the whole config")
+    doc.add_argument("--out", metavar="FILE", help="write to this file instead of stdout")
+    data = sub.add_parser("data", help="export or forget one member's data (requests by email)",
+                          description="Answer a member's data request from the command line: "
+                                      "the same export and forget as /mydata.")
+    actions = data.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                  help="export or forget (each has its own --help)")
+    for name, about in (("export", "write everything Hearth keeps about a member as JSON"),
+                        ("forget", "show what forgetting a member would do; --yes does it")):
+        act = actions.add_parser(name, help=about, description=about[0].upper() + about[1:] + ".")
+        act.add_argument("--community", required=True, type=_community, metavar="PLATFORM:ID",
                          help='the community, like "discord:GUILD_ID" or "slack:TEAM_ID"')
-        act.add_argument("--member", required=True, help="the member's platform user id")
-        act.add_argument("--config")
-        act.add_argument("--database", help="SQLite file (default: hearth.database)")
+        act.add_argument("--member", required=True, metavar="ID",
+                         help="the member's platform user id")
+        act.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+        act.add_argument("--database", metavar="FILE",
+                         help="SQLite file (default: [hearth] database from the config)")
         if name == "export":
-            act.add_argument("--out", help="write the JSON here (default: standard output)")
+            act.add_argument("--out", metavar="FILE",
+                             help="write the JSON here (default: standard output)")
         else:
             act.add_argument("--yes", action="store_true",
                              help="forget them (without it, only the preview is shown)")
     return p
 
 
-def _config_path(given: str | None) -> str:
+def _community(text: str) -> Community:
+    platform, _, ident = text.partition(":")
+    if platform not in PLATFORMS or not ident:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} should look like "discord:GUILD_ID", "slack:TEAM_ID" or "console:local"')
+    return Community(platform, ident)
+
+
+def _start_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} isn't a date and time; write it like 2026-12-24T18:00") from None
+
+
+def _https_url(text: str) -> str:
+    if not text.startswith("https://") or len(text) <= len("https://"):
+        raise argparse.ArgumentTypeError(
+            f"Slack sends events only to a public https:// URL, like "
+            f"https://bot.example.org/slack/events; got {text!r}")
+    return text
+
+
+def _config_path(given: str | None) -> tuple[str, bool]:
+    """The config file to use, and whether it is the example for want of config.toml."""
     if given:
-        return given
+        return given, False
     if Path(DEFAULT_CONFIG).exists():
-        return DEFAULT_CONFIG
-    log.info("no %s here, so using %s", DEFAULT_CONFIG, FALLBACK_CONFIG)
-    return FALLBACK_CONFIG
+        return DEFAULT_CONFIG, False
+    return FALLBACK_CONFIG, True
+
+
+def write_docs(what: str, out: str | None) -> int:
+    """`hearth config example|schema`: generated from the settings models, no config needed."""
+    schema = build_schema(bootstrap.config_sections())
+    text = (example_toml(schema, f"./{SCHEMA_FILE}") if what == "example"
+            else schema_json(schema, GLOBAL_SECTIONS))
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"Can't write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def check_config(path: str) -> int:
@@ -146,7 +244,7 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
     from adapters.console.runner import run_console
 
     settings = config.platforms.console
-    start = _start_time(getattr(args, "start", None)) or settings.start or datetime.now(UTC)
+    start = getattr(args, "start", None) or settings.start or datetime.now(UTC)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     seed = args.seed if getattr(args, "seed", None) is not None else settings.seed
@@ -179,10 +277,6 @@ def _stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
-
-
-def _start_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _platforms(config: Config) -> list[str]:

@@ -25,7 +25,10 @@ from bot.settings import (
     CommunitySettings,
     CoreMessages,
     HearthSettings,
+    Names,
+    NotOneOf,
     PlatformSettings,
+    RefersTo,
     Section,
 )
 
@@ -67,6 +70,29 @@ class Config:
         return found
 
 
+# The head of the generated config.example.toml (and the JSON Schema's description).
+CONFIG_DOC = """Hearth configuration. Every key is shown with its default value and what it does.
+Copy this file to config.toml and change what you like; `hearth check-config` lists every
+problem at once. Tokens never go here: set DISCORD_TOKEN, SLACK_BOT_TOKEN, SLACK_APP_TOKEN and
+SLACK_SIGNING_SECRET in the environment.
+
+Messages are templates: {member} mentions the member, {name} is their name, {community} the
+community's name, {channel:KEY} links a channel from [community.channels]. Each message lists
+the fields it accepts; an unknown field is an error when the file is loaded. A message can be
+one text or a list of variants, and Hearth picks one at random so it doesn't sound canned.
+Nothing in a template or a member's text can ping @everyone, @here, a role or <!channel>.
+
+This file is generated from Hearth's settings models by `hearth config example`;
+config.schema.json (`hearth config schema`) describes the same keys for editors that check TOML.
+"""
+
+COMMUNITIES_DOC = """Per-community overrides: any section above except [hearth] and [platforms],
+for one Discord server ("discord:GUILD_ID"), Slack workspace ("slack:TEAM_ID") or the console
+("console:local"). What an override leaves out comes from the sections above."""
+COMMUNITIES_EXAMPLE = {"discord:123456789012345678": {"community": {"name": "the Pottery Club"},
+                                                      "greetings": {"goodbye": True}}}
+
+
 def build_schema(sections: Mapping[str, type[Section]]) -> type[BaseModel]:
     """The root model: core sections plus each cog's section under its name."""
     fields: dict[str, Any] = {
@@ -74,11 +100,13 @@ def build_schema(sections: Mapping[str, type[Section]]) -> type[BaseModel]:
         "community": (CommunitySettings, Field(default_factory=CommunitySettings)),
         "platforms": (PlatformSettings, Field(default_factory=PlatformSettings)),
         "messages": (CoreMessages, Field(default_factory=CoreMessages)),
-        "communities": (dict[str, dict[str, Any]], Field(default_factory=dict)),
     }
     for name, model in sections.items():
         fields[name] = (model, Field(default_factory=model))
-    return create_model("HearthConfig", __base__=Section, **fields)
+    fields["communities"] = (dict[str, dict[str, Any]],
+                             Field(default_factory=dict, description=COMMUNITIES_DOC,
+                                   examples=[COMMUNITIES_EXAMPLE]))
+    return create_model("HearthConfig", __base__=Section, __doc__=CONFIG_DOC, **fields)
 
 
 def load_config(path: str | Path, sections: Mapping[str, type[Section]]) -> Config:
@@ -125,6 +153,8 @@ def parse_config(
             model = _validate(schema, merged, where, problems, only_within=clean)
             if model is not None:
                 overrides[key] = model
+    if base is not None:
+        problems += _reference_problems(schema, base, overrides)
     if problems or base is None:
         raise ConfigError(problems)
     return Config(settings=base, overrides=overrides, source=source)
@@ -259,3 +289,141 @@ def _model_in(annotation: Any) -> Any:
             if found is not None:
                 return found
     return None
+
+
+# -- references between keys -----------------------------------------------------------------
+# Values marked Names(kind) define names; RefersTo(kind) must be one, NotOneOf(kind) must not.
+
+
+@dataclass(frozen=True)
+class _Mark:
+    loc: tuple[Any, ...]
+    value: str
+    marker: Names | RefersTo | NotOneOf
+
+
+_MARKERS = (Names, RefersTo, NotOneOf)
+
+
+def _reference_problems(schema: type[BaseModel], base: BaseModel,
+                        overrides: Mapping[str, BaseModel]) -> list[str]:
+    """Every reference checked in the base and in each community's merged settings; an
+    override's problem is reported only where it differs from the base's."""
+    where = _where_named(schema)
+    marks = {(): _marks(base)} | {("communities", key): _marks(model)
+                                  for key, model in overrides.items()}
+    # The global sections are shared, so what they refer to may live in any community.
+    everywhere = _named([m for found in marks.values() for m in found])
+    found_in_base: set[str] = set()
+    problems: list[str] = []
+    for prefix, found in marks.items():
+        own = _named(found)
+        for mark in found:
+            named = everywhere if mark.loc[0] in GLOBAL_SECTIONS else own
+            problem = _check(mark, named, where)
+            if problem is None:
+                continue
+            if not prefix:
+                found_in_base.add(f"{_path(mark.loc)}: {problem}")
+            elif f"{_path(mark.loc)}: {problem}" in found_in_base or mark.loc[0] in GLOBAL_SECTIONS:
+                continue
+            problems.append(f"{_path(prefix + mark.loc)}: {problem}")
+    return problems
+
+
+def _check(mark: _Mark, named: dict[str, dict[str, _Mark]], where: dict[str, str]) -> str | None:
+    marker, value = mark.marker, mark.value
+    if isinstance(marker, RefersTo):
+        if (value == "" and marker.empty_ok) or value in named.get(marker.kind, {}):
+            return None
+        known = sorted(named.get(marker.kind, {}))
+        hint = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        shown = (f'; did you mean "{hint[0]}"?' if hint else
+                 f" (known: {', '.join(known)})" if known else " (there are none)")
+        source = where.get(marker.kind, marker.kind)
+        if not value:
+            return f"needs a {marker.noun} from {source}{shown}"
+        return f'no {marker.noun} "{value}" in {source}{shown}'
+    if isinstance(marker, NotOneOf) and value:
+        # Platforms match role names loosely (Discord falls back to any case), so this does too.
+        for name, definer in named.get(marker.kind, {}).items():
+            if name.casefold() == value.casefold() and isinstance(definer.marker, Names):
+                listed = definer.loc[:next((i for i, part in enumerate(definer.loc)
+                                            if isinstance(part, int)), len(definer.loc))]
+                return f'"{value}" is a {definer.marker.noun} ({_path(listed)}); {marker.reason}'
+    return None
+
+
+def _named(marks: list[_Mark]) -> dict[str, dict[str, _Mark]]:
+    """Each kind's names, with where each was (first) defined."""
+    out: dict[str, dict[str, _Mark]] = {}
+    for mark in marks:
+        if isinstance(mark.marker, Names) and mark.value:
+            out.setdefault(mark.marker.kind, {}).setdefault(mark.value, mark)
+    return out
+
+
+def _marks(model: BaseModel) -> list[_Mark]:
+    out: list[_Mark] = []
+    for name, info in type(model).model_fields.items():
+        found: list[_Mark] = []
+        _collect(info.annotation, info.metadata, getattr(model, name), (name,), found)
+        if name not in model.model_fields_set:
+            # A default that names something the admin has since removed (name_field = "name"
+            # once the form has no "name") falls back quietly, as documented; only what the
+            # admin wrote must resolve. Names and NotOneOf still count: a default badge role can
+            # still be one the admin made a staff role.
+            found = [m for m in found if not isinstance(m.marker, RefersTo)]
+        out += found
+    return out
+
+
+def _collect(annotation: Any, metadata: list[Any], value: Any, loc: tuple[Any, ...],
+             out: list[_Mark]) -> None:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        _collect(args[0], [*metadata, *args[1:]], value, loc, out)
+    elif isinstance(value, str):
+        out.extend(_Mark(loc, value, m) for m in metadata if isinstance(m, _MARKERS))
+    elif isinstance(value, BaseModel):
+        out.extend(_Mark((*loc, *m.loc), m.value, m.marker) for m in _marks(value))
+    elif origin in (list, tuple) and isinstance(value, list | tuple) and args:
+        for i, item in enumerate(value):
+            _collect(args[0], [], item, (*loc, i), out)
+    elif origin is dict and isinstance(value, dict) and len(args) == 2:
+        for key, item in value.items():
+            _collect(args[0], [], key, (*loc, key), out)
+            _collect(args[1], [], item, (*loc, key), out)
+    elif origin in (typing.Union, types.UnionType):
+        for arg in args:
+            _collect(arg, metadata, value, loc, out)
+
+
+def _where_named(schema: type[BaseModel]) -> dict[str, str]:
+    """Where each kind of name is defined, as an admin finds it in the file:
+    `[community.channels]`, `community.moderator_roles`, `[[reputation.badges]] role`."""
+    out: dict[str, str] = {}
+
+    def walk(annotation: Any, metadata: list[Any], label: str) -> None:
+        for marker in metadata:
+            if isinstance(marker, Names):
+                out.setdefault(marker.kind, label)
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, info in annotation.model_fields.items():
+                walk(info.annotation, info.metadata, f"{label}.{name}" if label else name)
+        elif origin is typing.Annotated:
+            walk(args[0], [*metadata, *args[1:]], label)
+        elif origin in (list, tuple) and args:
+            item = _model_in(args[0])
+            if item is None:
+                walk(args[0], [], label)
+                return
+            for name, info in item.model_fields.items():  # shown as `[[path]] key`
+                walk(info.annotation, info.metadata, f"[[{label}]] {name}")
+        elif origin is dict and len(args) == 2:
+            walk(args[0], [], f"[{label}]")  # the table's keys
+            walk(args[1], [], label)
+
+    walk(schema, [], "")
+    return out

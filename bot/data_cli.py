@@ -13,23 +13,14 @@ from datetime import datetime
 from pathlib import Path
 
 from bot import bootstrap
-from bot.config import PLATFORMS, Config
+from bot.config import Config
 from bot.events import Community
 from bot.memberdata import DataRights, Preview, export_json
 from bot.templates import counted
 
 
-def community_from(text: str) -> Community | None:
-    platform, _, ident = text.partition(":")
-    return Community(platform, ident) if platform in PLATFORMS and ident else None
-
-
 async def run_data(config: Config, args: argparse.Namespace) -> int:
-    community = community_from(args.community)
-    if community is None:
-        print(f'--community: "{args.community}" should look like "discord:GUILD_ID", '
-              '"slack:TEAM_ID" or "console:local"', file=sys.stderr)
-        return 2
+    community: Community = args.community
     app = await bootstrap.build(config, database=args.database)
     try:
         rights = app.rights

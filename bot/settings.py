@@ -1,8 +1,13 @@
 """Typed settings shared by every section of the config: the core's own sections and the
-field types cogs use for theirs (messages, durations, timezones)."""
+field types cogs use for theirs (messages, durations, timezones, references).
+
+The models are the config's only description: field docstrings (read as descriptions) and
+model docstrings become the comments of the generated config.example.toml and the JSON Schema.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -26,7 +32,7 @@ class Section(BaseModel):
 
     # Strict: TOML has real types, so "yes" for a boolean is a mistake to report, not coerce.
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
-                              strict=True)
+                              strict=True, use_attribute_docstrings=True)
 
 
 def _duration(value: Any) -> timedelta:
@@ -46,10 +52,30 @@ def _timezone(value: Any) -> ZoneInfo:
         raise ValueError(f"unknown timezone {value!r} (try \"Europe/Paris\" or \"UTC\")") from None
 
 
+_UNIT_SECONDS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def written_duration(value: Any) -> Any:
+    """A duration as an admin writes it ("90d", "5m"), so defaults dump back to valid TOML."""
+    if not isinstance(value, timedelta):
+        return value  # a default not validated yet is already written that way
+    seconds = int(value.total_seconds())
+    for unit, size in _UNIT_SECONDS:
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"  # pragma: no cover - the loop ends at seconds
+
+
+# What the JSON Schema says of a duration: the pattern parse_duration accepts.
+DURATION_SCHEMA = {"type": "string", "pattern": r"^\s*(\d+\s*[smhdwSMHDW]\s*)+$",
+                   "description": "A duration like \"90m\", \"3d\" or \"1w2d\"."}
+
+Duration = Annotated[timedelta, PlainValidator(_duration), PlainSerializer(written_duration),
+                     WithJsonSchema(DURATION_SCHEMA)]
+
+
 def _retention(value: Any) -> timedelta | None:
-    if value is None or value == "forever":
-        return None
-    if isinstance(value, str) and value.strip().lower() == "forever":
+    if value is None or (isinstance(value, str) and value.strip().lower() == "forever"):
         return None
     try:
         return _duration(value)
@@ -58,11 +84,56 @@ def _retention(value: Any) -> timedelta | None:
                          ) from None
 
 
-Duration = Annotated[timedelta, PlainValidator(_duration)]
 # How long something is kept: a duration, or "forever" (None).
 Retention = Annotated[timedelta | None, PlainValidator(_retention),
-                      PlainSerializer(lambda v: "forever" if v is None else v)]
-Timezone = Annotated[ZoneInfo, PlainValidator(_timezone)]
+                      PlainSerializer(lambda v: "forever" if v is None else written_duration(v)),
+                      WithJsonSchema({"anyOf": [DURATION_SCHEMA, {"const": "forever"}]})]
+Timezone = Annotated[ZoneInfo, PlainValidator(_timezone),
+                     PlainSerializer(lambda v: v if isinstance(v, str) else v.key),
+                     WithJsonSchema({"type": "string", "description":
+                                     "An IANA timezone like \"Europe/Paris\" or \"UTC\"."})]
+
+
+# -- references between keys --------------------------------------------------------------
+# A value marked Names(kind) defines a name (a channel key, a badge's role); one marked
+# RefersTo(kind) must be such a name, and one marked NotOneOf(kind) must not be. The loader
+# checks them across the whole config (and each community's overrides), with "did you mean".
+
+
+@dataclass(frozen=True)
+class Names:
+    kind: str
+    noun: str  # how a problem line names the thing: "channel key", "moderator or admin role"
+
+
+@dataclass(frozen=True)
+class RefersTo:
+    kind: str
+    noun: str
+    # "" means "none" (post nothing, send a DM instead) rather than a name to look up.
+    empty_ok: bool = False
+
+
+@dataclass(frozen=True)
+class NotOneOf:
+    kind: str
+    reason: str  # why it must not be: the second half of the problem line
+
+
+ChannelKey = Annotated[str, RefersTo("channel", "channel key")]
+OptionalChannelKey = Annotated[str, RefersTo("channel", "channel key", empty_ok=True)]
+StaffRole = Annotated[str, Names("staff_role", "moderator or admin role")]
+
+
+@dataclass(frozen=True)
+class TemplateFields:
+    """Marks a message field, with the fields its template may use."""
+
+    fields: tuple[str, ...]
+
+    def shown(self) -> str:
+        return " ".join("{channel:KEY}" if f == "channel" else "{" + f + "}"
+                        for f in self.fields) or "(no fields)"
 
 
 def message(*fields: str) -> Any:
@@ -92,24 +163,47 @@ def message(*fields: str) -> Any:
             templates.append(template)
         return Variants(tuple(templates))
 
-    return Annotated[Variants, PlainValidator(check),
-                     PlainSerializer(lambda v: [t.source for t in v.templates])]
+    return Annotated[Variants, PlainValidator(check), PlainSerializer(_written_message),
+                     TemplateFields(fields), WithJsonSchema(_message_schema(fields))]
 
 
-def default(value: Any) -> Any:
+def _written_message(value: Any) -> Any:
+    """One template as a text, variants as a list: how the admin writes them."""
+    if not isinstance(value, Variants):
+        return value
+    sources = [t.source for t in value.templates]
+    return sources[0] if len(sources) == 1 else sources
+
+
+def _message_schema(fields: tuple[str, ...]) -> dict[str, Any]:
+    text = {"type": "string", "minLength": 1}
+    return {"anyOf": [text, {"type": "array", "items": text, "minItems": 1}],
+            "description": "A message: one text, or a list of variants picked at random. "
+                           f"Fields: {TemplateFields(fields).shown()}"}
+
+
+def default(value: Any, **extra: Any) -> Any:
     """A default that goes through validation, so default templates are compiled too."""
-    return Field(default=value, validate_default=True)
+    return Field(default=value, validate_default=True, **extra)
 
 
 class HearthSettings(Section):
+    """The process itself: these apply to every community and can't be overridden per community."""
+
     name: str = "Hearth"
+    """The name Hearth signs its posts with in the console."""
     database: str = "data/hearth.sqlite3"
-    # How long a write waits for a lock held by another process before giving up kindly.
+    """SQLite database file; its folder is created if needed."""
     database_busy_timeout: Duration = default("5s")
+    """How long a write waits for a lock another process holds, before the member is told it
+    didn't save and to try again."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # How long the ids of platform deliveries already handled are kept (platforms stop
-    # retrying within minutes); the daily retention job deletes older ones.
+    """How much Hearth logs: DEBUG, INFO, WARNING or ERROR. The --log-level flag overrides it
+    when given."""
     processed_events_kept: Duration = default("2d")
+    """How long the ids of platform deliveries already handled are kept, so a retried delivery
+    is never acted on twice (platforms stop retrying within minutes). They hold no names or
+    text; the retention job (see [mydata]) deletes older ones."""
 
 
 DEFAULT_CHANNELS = {
@@ -123,11 +217,19 @@ DEFAULT_CHANNELS = {
 
 
 class CommunitySettings(Section):
+    """Who the community is and who looks after it."""
+
     name: str = "our community"
-    timezone: Timezone = default("UTC")
-    # Logical channel keys used by features and templates -> the platform's channel name or id.
-    channels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CHANNELS))
-    moderator_roles: list[str] = Field(default_factory=lambda: ["Moderator"])
+    """How Hearth refers to the community in messages."""
+    timezone: Timezone = default("UTC", examples=["Europe/Paris"])
+    """Timezone for dates people type (contest deadlines) and dates Hearth shows."""
+    channels: dict[Annotated[str, Names("channel", "channel key")], str] = Field(
+        default_factory=lambda: dict(DEFAULT_CHANNELS))
+    """Logical channel key -> the platform's channel name (or id). Features name channels by
+    these keys, and templates link them with {channel:KEY}. Keys you leave out keep their
+    defaults; you can add your own keys for your templates."""
+    moderator_roles: list[StaffRole] = Field(default_factory=lambda: ["Moderator"])
+    """Members who hold one of these roles (by name or platform id) are moderators."""
 
     @field_validator("channels")
     @classmethod
@@ -135,46 +237,89 @@ class CommunitySettings(Section):
         # Naming one channel shouldn't make the features that use the others lose theirs.
         return {**DEFAULT_CHANNELS, **value}
 
-    admin_roles: list[str] = Field(default_factory=lambda: ["Admin"])
-    moderators: list[str] = Field(default_factory=list)
-    admins: list[str] = Field(default_factory=list)
+    admin_roles: list[StaffRole] = Field(default_factory=lambda: ["Admin"])
+    """Members who hold one of these roles (by name or platform id) are admins."""
+    moderators: list[str] = Field(default_factory=list, examples=[["123456789012345678"]])
+    """Individual moderators, by platform user id (names can be changed by anyone, ids can't)."""
+    admins: list[str] = Field(default_factory=list, examples=[["U0123ABCD"]])
+    """Individual admins, by platform user id."""
 
 
 class DiscordSettings(Section):
+    """Discord: Hearth connects when DISCORD_TOKEN is set. It needs the SERVER MEMBERS and
+    MESSAGE CONTENT privileged intents (Developer Portal > your app > Bot) and the invite scopes
+    `bot applications.commands`."""
+
     enabled: bool = True
-    # Guild ids to sync commands to at start (instant); empty means a global sync.
-    guilds: list[str] = Field(default_factory=list)
-    shards: int | None = Field(default=None, ge=1)
+    """Connect to Discord when DISCORD_TOKEN is set."""
+    guilds: list[str] = Field(default_factory=list, examples=[["123456789012345678"]])
+    """Server (guild) ids to register slash commands in at start-up, which is instant; empty
+    means a global registration, which can take an hour to show."""
+    shards: int | None = Field(default=None, ge=1, examples=[2])
+    """Number of shards; leave it unset for one connection (fine below ~2,500 servers)."""
 
 
 class SlackSettings(Section):
+    """Slack: Hearth connects when SLACK_BOT_TOKEN is set, in Socket Mode if SLACK_APP_TOKEN is
+    set too, else over HTTP (which also needs SLACK_SIGNING_SECRET)."""
+
     enabled: bool = True
+    """Connect to Slack when SLACK_BOT_TOKEN is set."""
     host: str = "127.0.0.1"
+    """Where HTTP mode listens for Slack's requests (/slack/events). Socket Mode needs no
+    public URL and ignores this."""
     port: int = Field(default=3000, ge=0, le=65535)
-    # "separate": one slash command per feature (/thanks); "prefix": one (/hearth thanks).
+    """The port HTTP mode listens on."""
     commands: Literal["separate", "prefix"] = "separate"
+    """"separate": one slash command per feature (/thanks, /warn, /contest enter ...);
+    "prefix": a single command, `/hearth thanks @bob`. Re-run `hearth slack-manifest` after
+    changing it."""
     prefix_command: str = Field(default="hearth", pattern=r"^[a-z0-9_-]{1,31}$")
-    # Which event means "joined the community": the workspace, or a channel (join_channel).
+    """The single command's name in "prefix" mode (lowercase, no slash)."""
     join_event: Literal["team_join", "member_joined_channel"] = "team_join"
-    join_channel: str = ""
-    # Slack user group ids (S0123...) whose members are moderators / admins.
-    moderator_usergroup: str = ""
-    admin_usergroup: str = ""
-    # How long who-is-who (names, workspace admins, user group members) is cached.
+    """What counts as joining the community: "team_join" (joining the workspace) or
+    "member_joined_channel" (joining join_channel; leaving it counts as leaving)."""
+    join_channel: str = Field(default="", examples=["community"])
+    """With member_joined_channel: the channel (name or id) that is the community; "" means any
+    channel Hearth is in."""
+    moderator_usergroup: Annotated[str, Names("staff_usergroup", "moderator user group")] = Field(
+        default="", examples=["S0123ABCD"])
+    """A Slack user group id (like "S0123ABCD") whose members are Hearth moderators, besides
+    [community] moderators. Workspace admins and owners are always Hearth admins."""
+    admin_usergroup: Annotated[str, Names("staff_usergroup", "admin user group")] = Field(
+        default="", examples=["S0456EFGH"])
+    """A Slack user group id whose members are Hearth admins, besides [community] admins."""
     admin_cache: Duration = default("5m")
-    # Hearth role name -> Slack user group id, for features that grant roles.
-    role_usergroups: dict[str, str] = Field(default_factory=dict)
+    """How long names, admin flags and user group members are remembered before asking Slack
+    again."""
+    role_usergroups: dict[
+        Annotated[str, RefersTo("granted_role", "badge role")],
+        Annotated[str, NotOneOf("staff_usergroup", "a role a badge grants must never make "
+                                "a member staff")],
+    ] = Field(default_factory=dict, examples=[{"Helper": "S0123ABCD"}])
+    """Roles features grant (a badge's `role`), as Slack user groups: role name -> user group
+    id. Unmapped roles are skipped quietly (Slack has no roles of its own)."""
 
 
 class ConsoleSettings(Section):
-    moderators: list[str] = Field(default_factory=list)
-    admins: list[str] = Field(default_factory=list)
-    # A fixed start time and random seed make console scripts repeatable.
-    start: datetime | None = None
-    seed: int | None = None
+    """The console, a community in your terminal (`hearth console`, or `hearth run` without
+    tokens)."""
+
+    moderators: list[str] = Field(default_factory=list, examples=[["maria"]])
+    """Console-only moderators (by name), besides `:mod name` in a session."""
+    admins: list[str] = Field(default_factory=list, examples=[["sam"]])
+    """Console-only admins (by name)."""
+    start: datetime | None = Field(default=None, examples=[datetime.fromisoformat(
+        "2026-11-21T09:00:00+00:00")])
+    """A fixed start time for the console clock, so scripts are repeatable (unset: now)."""
+    seed: int | None = Field(default=None, examples=[7])
+    """A fixed random seed, so greetings are repeatable (unset: random)."""
 
 
 class PlatformSettings(Section):
+    """The platforms Hearth connects to. Tokens never go in this file: set DISCORD_TOKEN,
+    SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET in the environment."""
+
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.harness import ROOT
 
@@ -95,3 +98,122 @@ def test_sigterm_and_ctrl_c_shut_down_gracefully(tmp_path: Path) -> None:
         assert conn.execute("SELECT name FROM members").fetchall() == [("alice",)]
         assert conn.execute("SELECT messages, points FROM rep_totals").fetchall() == [(1, 1)]
         conn.close()
+
+
+def _fake_venv(tmp_path: Path) -> Path:
+    """What `make run` needs of a venv: its marker files and a `hearth` that is this Hearth."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    hearth_script = venv / "bin" / "hearth"
+    hearth_script.write_text(f"#!{sys.executable}\nimport sys\nfrom bot.cli import main\n"
+                             "sys.exit(main())\n")
+    hearth_script.chmod(0o755)
+    (venv / ".run-installed").touch()
+    return venv
+
+
+def test_make_run_uses_config_toml_when_there_is_one(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    venv = _fake_venv(tmp_path)  # after pyproject.toml, so make sees the install is current
+    shutil.copy(ROOT / "config.example.toml", tmp_path / "config.example.toml")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+
+    def make_run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["make", "-s", "-f", str(ROOT / "Makefile"), f"VENV={venv}", "run"],
+                              input="+alice\n", text=True, capture_output=True, cwd=tmp_path,
+                              env=clean, timeout=120, check=False)
+
+    example = make_run()
+    assert example.returncode == 0, example.stderr
+    assert "our community" in example.stdout and "using config.example.toml" in example.stderr
+    (tmp_path / "config.toml").write_text('[hearth]\ndatabase = "data/mine.sqlite3"\n'
+                                          '[community]\nname = "the Pottery Club"\n'
+                                          '[greetings.messages]\nwelcome = "Welcome to '
+                                          '{community}, {member}!"\n')
+    mine = make_run()
+    assert mine.returncode == 0, mine.stderr
+    assert "Welcome to the Pottery Club, @alice!" in mine.stdout
+
+
+def test_log_level_comes_from_the_config_unless_the_flag_is_given(tmp_path: Path) -> None:
+    config = tmp_path / "quiet.toml"
+    config.write_text('[hearth]\nlog_level = "WARNING"\n')
+    quiet = hearth("console", "--config", str(config), "--database", str(tmp_path / "a.db"),
+                   stdin="+alice\n")
+    assert quiet.returncode == 0, quiet.stderr
+    assert " INFO " not in quiet.stderr
+    chatty = hearth("--log-level", "info", "console", "--config", str(config),
+                    "--database", str(tmp_path / "b.db"), stdin="+alice\n")
+    assert " INFO " in chatty.stderr
+
+
+def test_check_config_picks_the_same_file_as_run(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[greetings]\nenabeld = true\n')
+    result = hearth("check-config", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "greetings.enabeld: unknown key (did you mean 'enabled'?)", "1 problem in config.toml."]
+    run = hearth("run", cwd=tmp_path)  # the same file stops run
+    assert run.returncode == 2 and "greetings.enabeld" in run.stderr
+
+
+def test_every_command_and_option_has_help() -> None:
+    from bot.cli import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {c.dest: c.help for c in commands._choices_actions}
+    bare = [f"hearth {name}" for name in commands.choices if not helps.get(name)]
+    for name, sub in [("", parser), *commands.choices.items()]:
+        bare += [f"hearth {name} {a.dest}".replace("  ", " ") for a in sub._actions
+                 if not a.help and a.dest != "help"]
+    assert bare == []
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    (["check-config", "--help"], "list every problem at once"),
+    (["console", "--help"], "--config FILE"),
+    (["slack-manifest", "--help"], "config file (default: config.toml if it exists"),
+])
+def test_help_texts(command: list[str], shown: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(command)
+    assert done.value.code == 0
+    assert shown in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["console", "--start", "yesterday"],
+     "hearth console: argument --start: 'yesterday' isn't a date and time; write it like "
+     "2026-12-24T18:00"),
+    (["console", "--seed", "seven"], "hearth console: argument --seed: invalid int value"),
+    (["--log-level", "loud", "run"], "hearth: argument --log-level: invalid choice: 'LOUD'"),
+    (["serve"], "hearth: argument COMMAND: invalid choice: 'serve'"),
+    (["check-config", "a.toml", "b.toml"], "hearth: unrecognized arguments: b.toml"),
+    (["slack-manifest", "--url", "http://bot.example.org/slack/events"],
+     "hearth slack-manifest: argument --url: Slack sends events only to a public https:// URL"),
+    (["config"], "hearth config: the following arguments are required: what"),
+])
+def test_every_cli_mistake_is_one_clear_line(argv: list[str], says: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    assert main(argv) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.count("\n") == 1
+    assert out.err.startswith(says)
+    assert out.err.rstrip().endswith(f"(see `{says.split(':')[0]} --help`)")
+
+
+def test_a_mistake_is_one_line_as_a_person_runs_it() -> None:
+    result = hearth("console", "--start", "yesterday")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "hearth console: argument --start: 'yesterday' isn't a date and time; write it like "
+        "2026-12-24T18:00 (see `hearth console --help`)"]

@@ -6,14 +6,15 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from pydantic import BaseModel
 
 from bot import bootstrap
-from bot.config import ConfigError, build_schema
+from bot.config import ConfigError, build_schema, parse_config
 from bot.events import Community
+from bot.settings import RefersTo, Section
 from tests.harness import EXAMPLE, ROOT, config_from
 
 
@@ -163,20 +164,22 @@ goodbye = true
     ])
 
 
+def check_config(path: Path) -> tuple[int, list[str]]:
+    """`hearth check-config PATH` as an admin runs it: exit code and printed lines."""
+    result = subprocess.run([sys.executable, "-m", "bot", "check-config", str(path)],
+                            capture_output=True, text=True, cwd=ROOT, check=False)
+    return result.returncode, result.stdout.splitlines()
+
+
 def test_check_config_command_lists_problems_and_fails(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[greetings]\nchanel = "x"\n[hearth]\nlog_level = "LOUD"\n')
-    result = subprocess.run([sys.executable, "-m", "bot", "check-config", str(bad)],
-                            capture_output=True, text=True, cwd=ROOT, check=False)
-    assert result.returncode == 1
-    assert result.stdout.splitlines() == [
+    assert check_config(bad) == (1, [
         "hearth.log_level: must be one of 'DEBUG', 'INFO', 'WARNING' or 'ERROR', got 'LOUD'",
         "greetings.chanel: unknown key (did you mean 'channel'?)",
         f"2 problems in {bad}.",
-    ]
-    good = subprocess.run([sys.executable, "-m", "bot", "check-config", str(EXAMPLE)],
-                          capture_output=True, text=True, cwd=ROOT, check=False)
-    assert (good.returncode, good.stdout.strip()) == (0, f"{EXAMPLE} looks good.")
+    ])
+    assert check_config(EXAMPLE) == (0, [f"{EXAMPLE} looks good."])
 
 
 def test_bad_config_never_starts_the_bot(tmp_path: Path) -> None:
@@ -190,3 +193,139 @@ def test_bad_config_never_starts_the_bot(tmp_path: Path) -> None:
     assert "Hearth did not start" in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_check_config_refuses_a_channel_key_that_doesnt_exist(tmp_path: Path) -> None:
+    # Before, this said "looks good" and welcomes went to a channel called #welcom.
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[greetings]\nchannel = "welcom"\n')
+    assert check_config(typo) == (1, [
+        'greetings.channel: no channel key "welcom" in [community.channels]; did you mean '
+        '"welcome"?',
+        f"1 problem in {typo}.",
+    ])
+
+
+def test_every_reference_to_a_channel_key_is_checked() -> None:
+    found = problems("""
+[community.channels]
+lobby = "general"
+[greetings]
+goodbye = true
+goodbye_channel = "lobbby"
+[introductions]
+channel = "general"
+[contests]
+channel = ""
+mod_channel = "modlog"
+[reputation]
+badge_channel = "anouncements"
+[moderation]
+log_channel = "mod-log"
+""")
+    known = "announcements, help, introductions, lobby, mod_log, rules, welcome"
+    assert sorted(found) == sorted([
+        'greetings.goodbye_channel: no channel key "lobbby" in [community.channels]; did you '
+        'mean "lobby"?',
+        f'introductions.channel: no channel key "general" in [community.channels] (known: {known})',
+        f"contests.channel: needs a channel key from [community.channels] (known: {known})",
+        'contests.mod_channel: no channel key "modlog" in [community.channels]; did you mean '
+        '"mod_log"?',
+        'reputation.badge_channel: no channel key "anouncements" in [community.channels]; did '
+        'you mean "announcements"?',
+        # The platform's name is not the key: a common mix-up.
+        'moderation.log_channel: no channel key "mod-log" in [community.channels]; did you mean '
+        '"mod_log"?',
+    ])
+
+
+def test_empty_means_none_where_the_setting_says_so() -> None:
+    config = config_from('[greetings]\nchannel = ""\ngoodbye_channel = ""\n'
+                         '[reputation]\nbadge_channel = ""\n[introductions]\nname_field = ""\n')
+    assert (config.settings.greetings.channel, config.settings.reputation.badge_channel) == ("", "")
+
+
+def test_name_field_must_be_one_of_the_form_fields() -> None:
+    assert problems('[introductions]\nname_field = "nmae"\n') == [
+        'introductions.name_field: no field "nmae" in [[introductions.fields]] name; did you '
+        'mean "name"?']
+
+
+def test_slack_role_mapping_names_a_role_a_badge_grants() -> None:
+    # Slack quietly skips roles it has no user group for, so a typo here would never grant.
+    assert problems('[platforms.slack]\nrole_usergroups = { Helpr = "S0123ABCD" }\n') == [
+        'platforms.slack.role_usergroups.Helpr: no badge role "Helpr" in [[reputation.badges]] '
+        'role; did you mean "Helper"?']
+
+
+def test_an_overrides_broken_reference_carries_its_own_path_once() -> None:
+    found = problems("""
+[communities."discord:42".greetings]
+channel = "welcom"
+[communities."discord:7".community]
+name = "fine"
+""")
+    assert found == ['communities."discord:42".greetings.channel: no channel key "welcom" in '
+                     '[community.channels]; did you mean "welcome"?']
+    # An override may add the channel key its own settings use.
+    config_from('[communities."discord:42".community.channels]\nlobby = "general"\n'
+                '[communities."discord:42".greetings]\nchannel = "lobby"\n')
+
+
+BADGE = '[[reputation.badges]]\nname = "Trusted"\ncriterion = "reputation"\nthreshold = 500\n'
+
+
+@pytest.mark.parametrize(("toml", "problem"), [
+    (BADGE + 'role = "Moderator"\n',
+     'reputation.badges[0].role: "Moderator" is a moderator or admin role '
+     "(community.moderator_roles); a badge must never make a member a moderator or admin"),
+    # Discord grants a role by name in any case, so "admin" would be the Admin role.
+    (BADGE + 'role = "admin"\n',
+     'reputation.badges[0].role: "admin" is a moderator or admin role (community.admin_roles); '
+     "a badge must never make a member a moderator or admin"),
+    ('[community]\nmoderator_roles = ["1122334455"]\n' + BADGE + 'role = "1122334455"\n',
+     'reputation.badges[0].role: "1122334455" is a moderator or admin role '
+     "(community.moderator_roles); a badge must never make a member a moderator or admin"),
+    # The default Helper badge's role made staff in one community only.
+    ('[communities."discord:42".community]\nadmin_roles = ["Admin", "Helper"]\n',
+     'communities."discord:42".reputation.badges[2].role: "Helper" is a moderator or admin '
+     "role (community.admin_roles); a badge must never make a member a moderator or admin"),
+    # On Slack a badge's role is a user group: not the moderators' one.
+    ('[platforms.slack]\nmoderator_usergroup = "S0MODS"\nrole_usergroups = { Helper = "S0MODS" }\n',
+     'platforms.slack.role_usergroups.Helper: "S0MODS" is a moderator user group '
+     "(platforms.slack.moderator_usergroup); a role a badge grants must never make a member "
+     "staff"),
+])
+def test_a_badge_never_grants_a_staff_role(toml: str, problem: str) -> None:
+    assert problems(toml) == [problem]
+
+
+def test_a_default_reference_the_admin_never_wrote_falls_back_quietly() -> None:
+    # A form without a "name" field: the default name_field can't point at it, and members are
+    # called by their display name, as before; writing it out is still checked.
+    fields = '[[introductions.fields]]\nname = "hello"\nlabel = "Say hello"\nrequired = true\n'
+    assert config_from(fields).settings.introductions.name_field == "name"
+    assert problems(fields + '[introductions]\nname_field = "name"\n') == [
+        'introductions.name_field: no field "name" in [[introductions.fields]] name (known: '
+        'hello)']
+
+
+class _RaffleSettings(Section):
+    """A feature of tomorrow that names a badge and a rule from elsewhere in the config."""
+
+    prize_badge: Annotated[str, RefersTo("badge", "badge")] = ""
+    """The badge a winner gets."""
+    rule: Annotated[str, RefersTo("rule", "rule", empty_ok=True)] = ""
+    """The rule broken by entering twice."""
+
+
+def test_a_new_feature_can_refer_to_badges_and_rules_by_declaring_it() -> None:
+    sections = {**bootstrap.config_sections(), "raffle": _RaffleSettings}
+    with pytest.raises(ConfigError) as exc:
+        parse_config('[raffle]\nprize_badge = "Championn"\nrule = "spamm"\n', sections)
+    assert exc.value.problems == [
+        'raffle.prize_badge: no badge "Championn" in [[reputation.badges]] name; did you mean '
+        '"Champion"?',
+        'raffle.rule: no rule "spamm" in [[moderation.rules]] id; did you mean "spam"?',
+    ]
+    parse_config('[raffle]\nprize_badge = "Champion"\nrule = "spam"\n', sections)

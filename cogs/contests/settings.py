@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bot.settings import Duration, Section, default, message
+from bot.settings import ChannelKey, Duration, Section, default, message
 
 # Fields most contest messages accept.
 C = ("contest", "title")
 
 
 class ContestMessages(Section):
+    """What contests say. {contest} is the contest's number like #3, {title} its title; times
+    show as "in 3 days (...)"."""
+
     # -- public posts ---------------------------------------------------------------------
     created: message(*C, "description", "rule", "take_part", "closes", "requirements",
                      "seal") = default(
@@ -212,22 +215,35 @@ class ContestMessages(Section):
 
 
 class ContestsSettings(Section):
-    # Logical channel keys (see [community.channels]): where contests are announced, and where
-    # moderators are asked to review entries and pick winners.
-    channel: str = "announcements"
-    mod_channel: str = "mod_log"
-    # Defaults for /contest create when its options are left out.
+    """Contests: moderators open one with /contest create; members enter, vote, and winners are
+    drawn, voted or picked, with a fairness check anyone can verify."""
+
+    channel: ChannelKey = "announcements"
+    """Channel key (from [community.channels]) where contests, entries and winners are
+    announced."""
+    mod_channel: ChannelKey = "mod_log"
+    """Channel key where moderators are asked to review entries and pick winners."""
     winners: int = Field(default=1, ge=1, le=25)
+    """How many winners a contest has when /contest create leaves `winners` out (1 to 25)."""
     entries_per_member: int = Field(default=1, ge=1, le=25)
+    """How many entries each member may send when /contest create leaves `entries` out (1 to
+    25)."""
     review_entries: bool = False
+    """Entries wait for a moderator's /contest approve before they count (per contest:
+    review:yes/no)."""
     anonymous_voting: bool = True
-    # Reputation points each winner receives (recorded by the reputation feature).
+    """Hide who sent which entry until the contest closes (per contest: anonymous:yes/no)."""
     award: int = Field(default=50, ge=0)
-    # A public reminder this long before each contest closes; off when the contest is shorter.
+    """Reputation points each winner receives (recorded by the reputation feature; wins count
+    toward "contest_wins" badges)."""
     remind: bool = True
+    """Post a public reminder `remind_before` the deadline (skipped for contests shorter than
+    that)."""
     remind_before: Duration = default("1d")
-    # Post each accepted entry in the contest channel, so everyone can see what to vote for.
+    """How long before the deadline the reminder goes out."""
     post_entries: bool = True
-    # Members must have been here this many days to vote (0: everyone), against throwaway votes.
+    """Post each accepted entry in the contest channel, so everyone can see what to vote for."""
     min_days_to_vote: int = Field(default=0, ge=0)
+    """Days a member must have been here before they can vote (0: everyone), against throwaway
+    votes."""
     messages: ContestMessages = Field(default_factory=ContestMessages)

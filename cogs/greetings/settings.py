@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bot.settings import Duration, Section, default, message
+from bot.settings import Duration, OptionalChannelKey, Section, default, message
 
 WELCOME_FIELDS = ("member", "name", "community", "channel")
 
 
 class RaidSettings(Section):
-    # More than `burst` joins within `window` is a raid: one summary welcome instead of many.
+    """A raid: more than `burst` joins within `window` get one summary welcome instead of one
+    each."""
+
     burst: int = Field(default=10, ge=1)
+    """How many joins within `window` switch to one summary welcome for the group."""
     window: Duration = default("60s")
-    # Onboarding DMs during a raid go out one per `dm_pace`, to stay inside platform limits.
+    """The time `burst` joins are counted over."""
     dm_pace: Duration = default("2s")
-    # How many names the summary lists before "and N more".
+    """During a raid, onboarding DMs go out one per `dm_pace`, to stay inside platform limits."""
     names_shown: int = Field(default=10, ge=0)
+    """How many names the summary lists before "and N more"."""
 
 
 class GreetingsMessages(Section):
+    """What greetings say. {member} mentions the newcomer, {name} is their name."""
+
     welcome: message(*WELCOME_FIELDS) = default([
         "Welcome to {community}, {member}! We're really glad you're here. When you're ready, "
         "tell us a little about yourself in {channel:introductions}.",
@@ -47,14 +53,20 @@ class GreetingsMessages(Section):
 
 
 class GreetingsSettings(Section):
+    """Greetings: a warm welcome for each newcomer, in public and by DM."""
+
     enabled: bool = True
-    # Logical channel key (see community.channels) for welcome posts; "" to post none.
-    channel: str = "welcome"
+    """Welcome newcomers at all."""
+    channel: OptionalChannelKey = "welcome"
+    """Channel key (from [community.channels]) for welcome posts; "" posts none."""
     send_dm: bool = True
-    # A member who leaves and comes back within this time is not welcomed again.
+    """Send each newcomer an onboarding checklist by DM."""
     greet_again_after: Duration = default("30d")
+    """A member who leaves and comes back within this time is not welcomed again."""
     goodbye: bool = False
-    goodbye_channel: str = "welcome"
+    """Post a short goodbye when someone leaves."""
+    goodbye_channel: OptionalChannelKey = "welcome"
+    """Channel key (from [community.channels]) for goodbyes; "" posts none."""
     raid: RaidSettings = Field(default_factory=RaidSettings)
     messages: GreetingsMessages = Field(default_factory=GreetingsMessages)
 

@@ -8,10 +8,15 @@ from bot.settings import Section, default, message
 
 
 class Guide(Section):
-    # One word members type after /help, e.g. `/help introductions`.
+    """A short guide members read with /help TOPIC."""
+
     topic: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    """One word members type after /help, e.g. `/help introductions` (lowercase letters,
+    digits and -)."""
     title: str
+    """The guide's title, shown in the list of guides."""
     text: message("community", "channel")
+    """The guide itself; it may use {community} and {channel:KEY}."""
 
 
 def _default_guides() -> list[Guide]:
@@ -28,6 +33,8 @@ def _default_guides() -> list[Guide]:
 
 
 class HelpMessages(Section):
+    """What /help says around the list of commands."""
+
     intro: message("name", "community") = default(
         "Hi {name}! I'm Hearth, and I help {community} welcome newcomers, get to know each "
         "other, thank the helpful and run the occasional contest.")
@@ -38,5 +45,8 @@ class HelpMessages(Section):
 
 
 class HelpSettings(Section):
+    """/help: the commands a member may use, and the admins' own short guides."""
+
     guides: list[Guide] = Field(default_factory=_default_guides)
+    """Short guides members read with /help TOPIC; add your own."""
     messages: HelpMessages = Field(default_factory=HelpMessages)

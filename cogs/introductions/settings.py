@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, field_validator
 
-from bot.settings import Duration, Section, default, message
+from bot.settings import ChannelKey, Duration, Names, RefersTo, Section, default, message
 
 # Discord modals hold at most five inputs, and the form must fit everywhere.
 MAX_FIELDS = 5
 
 
 class FieldSettings(Section):
-    # The option name: `/introduce about:"..."` in the console. Letters, digits and _ only.
-    name: str
-    # The label shown above the box in a modal.
+    """One question of the /introduce form."""
+
+    name: Annotated[str, Names("intro_field", "field")]
+    """The option name: `/introduce about:"..."` in the console. Letters, digits and _ only."""
     label: str
-    # A short hint shown in help and as the box's placeholder.
+    """The label shown above the box in the form and before the answer in the post."""
     description: str = ""
+    """A short hint shown in help and as the box's placeholder."""
     required: bool = False
-    # A paragraph box rather than one line.
+    """Whether the form can't be sent without it."""
     long: bool = False
+    """A paragraph box rather than one line."""
     max_length: int = Field(default=300, ge=1, le=4000)
+    """The longest answer, in characters (at most 4000)."""
 
     @field_validator("name")
     @classmethod
@@ -43,12 +49,16 @@ DEFAULT_FIELDS = [
 
 
 class IntroductionsMessages(Section):
+    """What introductions say."""
+
     post: message("member", "name", "details") = default(
         "Please say hello to {member}! Here's a little about {name}:\n{details}")
-    # One line of an introduction post; {label} is from the config, {value} the member's answer.
     field_line: message("label", "value") = default("**{label}:** {value}")
-    # What Hearth's introduction post says once its member asked to be forgotten.
+    """One line of an introduction post; {label} is from the config, {value} the member's
+    answer."""
     removed: message() = default("(This introduction was removed at the member's request.)")
+    """What Hearth's introduction post is edited to say once its member asked to be
+    forgotten."""
     welcome: message("member", "name", "community") = default([
         "Thank you for introducing yourself, {name}! It's lovely to meet you, and we're so glad "
         "you're part of {community}.",
@@ -76,18 +86,27 @@ class IntroductionsMessages(Section):
 
 
 class IntroductionsSettings(Section):
-    # Channel key (from [community.channels]) where introductions are posted.
-    channel: str = "introductions"
-    # A member's first message straight into that channel counts as their introduction.
+    """Introductions: /introduce asks a few questions and shares the answers with everyone."""
+
+    channel: ChannelKey = "introductions"
+    """Channel key (from [community.channels]) where introductions are posted."""
     count_channel_messages: bool = True
-    # Messages shorter than this in the channel are treated as chat, not an introduction.
+    """A member's first message straight into that channel counts as their introduction."""
     min_message_length: int = Field(default=20, ge=1)
-    # Which field holds the name to call the member by; "" uses their display name.
-    name_field: str = "name"
-    # Remind members who haven't introduced themselves, once, this long after they join.
+    """Messages shorter than this in the channel are treated as chat, not an introduction."""
+    name_field: Annotated[str, RefersTo("intro_field", "field", empty_ok=True)] = "name"
+    """Which field (a `name` in [[introductions.fields]]) holds the name to call the member by;
+    "" uses their display name."""
     reminder: bool = False
+    """Send one gentle DM to members who haven't introduced themselves `reminder_after`
+    joining. The reminder is stored, so it survives restarts; it is skipped if they introduced
+    themselves or left in the meantime."""
     reminder_after: Duration = default("3d")
+    """How long after joining the reminder goes out."""
     fields: list[FieldSettings] = default(DEFAULT_FIELDS)
+    """The /introduce form: up to 5 fields (a form on Discord and Slack, name:"value" in the
+    console), at least one required. The form is the same for every community (command options
+    are registered once), so set fields here, not in per-community overrides."""
     messages: IntroductionsMessages = Field(default_factory=IntroductionsMessages)
 
     @field_validator("fields")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.settings import Duration, Retention, Section, default, message
+from bot.settings import ChannelKey, Duration, Names, Retention, Section, default, message
 from cogs.moderation import tone
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -21,11 +21,14 @@ LOG_FIELDS = ("case", "name", "moderator", "rule", "rule_title", "step", "step_n
 
 
 class Rule(Section):
-    # Short id moderators type: lowercase letters, digits, - and _.
-    id: str
+    """A rule of the community, shown by /rules and named in /warn by its id."""
+
+    id: Annotated[str, Names("rule", "rule")]
+    """Short id moderators type: lowercase letters, digits, - and _; unique."""
     title: str = Field(min_length=1, max_length=100)
-    # One line on what the rule means.
+    """The rule's name, as members read it."""
     text: str = Field(min_length=1, max_length=300)
+    """One line on what the rule means."""
 
     @field_validator("id")
     @classmethod
@@ -37,13 +40,19 @@ class Rule(Section):
 
 
 class LadderStep(Section):
-    # How many active warnings (counting the new one) reach this step.
+    """A step of the escalation ladder."""
+
     warnings: int = Field(ge=1)
-    # How the step is named to the member ("a friendly reminder"); {duration} is the timeout.
+    """How many active warnings (counting the new one) reach this step."""
     label: message("duration")
-    # none: the message alone; timeout: also mute for `timeout`; review: ask admins in the mod log.
+    """How the step is named to the member ("a friendly reminder"); {duration} is the
+    timeout."""
     action: Literal["none", "timeout", "review"] = "none"
-    timeout: Duration | None = None
+    """"none": the message alone; "timeout": also mute for `timeout` (where the platform can't,
+    the admins are asked to review in the mod log); "review": the admins are asked in the mod
+    log."""
+    timeout: Duration | None = Field(default=None, examples=["1h"])
+    """How long a "timeout" step mutes the member, at most 28d."""
 
     @model_validator(mode="after")
     def _timeout(self) -> LadderStep:
@@ -57,17 +66,36 @@ class LadderStep(Section):
 
 
 class ToneSettings(Section):
-    # Check moderators' notes for heat before they reach a member.
+    """The tone check: each note a moderator writes for a member (and pardon and appeal
+    reasons) is checked for signs of heat. A heated warning note is held back (the warning goes
+    out with the calm wording alone and the note stays in the mod log); a heated pardon or
+    appeal reason is refused until rephrased."""
+
     enabled: bool = True
+    """Check moderators' notes for heat before they reach a member."""
     caps_ratio: float = Field(default=0.6, gt=0, le=1)
+    """"Mostly capitals": at least this share of the letters are capitals, in a note of at
+    least `caps_min_letters` letters."""
     caps_min_letters: int = Field(default=8, ge=1)
+    """The fewest letters a note needs before `caps_ratio` applies."""
     caps_run: int = Field(default=3, ge=0)
+    """This many all-capital words in a row is shouting too ("STOP DOING THIS"); 0 turns it
+    off."""
     punctuation_run: int = Field(default=3, ge=2)
+    """A run of this many ! or ? in any mix ("!!!", "???", "?!?") is a sign of heat (at least
+    2)."""
     words: list[str] = Field(default_factory=lambda: list(tone.DEFAULT_WORDS))
+    """Insults and profanity, matched as whole words ignoring case, accents, l33t digits and
+    stretched letters ("stuuupid"); a trailing * matches any ending ("moron*" catches
+    "morons")."""
     blame_phrases: list[str] = Field(default_factory=lambda: list(tone.DEFAULT_BLAME))
+    """Blame: "you always" / "you never" style phrases, matched as whole words ignoring case."""
     sarcasm_phrases: list[str] = Field(default_factory=lambda: list(tone.DEFAULT_SARCASM))
+    """Sarcasm has no place in a warning."""
     threat_phrases: list[str] = Field(default_factory=lambda: list(tone.DEFAULT_THREATS))
+    """Threats and ultimatums beyond the ladder (Hearth never bans on its own)."""
     angry_emoji: list[str] = Field(default_factory=lambda: list(tone.DEFAULT_ANGRY_EMOJI))
+    """Emoji that read as anger."""
 
     def rules(self) -> tone.ToneRules:
         return tone.ToneRules(
@@ -79,8 +107,11 @@ class ToneSettings(Section):
 
 
 class ModerationMessages(Section):
+    """What moderation says. Refusals are seen only by the moderator or member who asked."""
+
     # -- /rules
     rules_header: message("community") = default("The rules of {community}:")
+    """/rules: the header, then one `rule_line` per rule."""
     rule_line: message("rule", "rule_title", "rule_text") = default(
         "• **{rule}**: {rule_title}. {rule_text}")
     # -- the warning the member receives
@@ -91,6 +122,8 @@ class ModerationMessages(Section):
         "This warning (case #{case}) expires {expires}. If you think we've got it wrong, you can "
         "appeal with `/appeal {case}` followed by a few words, and a moderator will read it. "
         "Thank you for taking this on board.")
+    """The warning the member receives privately. {quote} and {note} are filled from
+    `warning_quote` and `warning_note` (or left empty); {expires} is a time."""
     warning_quote: message("content", "place") = default(
         "\nThe message this is about, in {place}: \"{content}\"")
     warning_note: message("note") = default("\nA note from the moderator: {note}")
@@ -98,6 +131,8 @@ class ModerationMessages(Section):
     warned: message("case", "name", "rule", "step", "others", "held") = default(
         "Thank you. Case #{case} is recorded and {name} has a private message about rule "
         "**{rule}** ({step}). The channel sees nothing.{others}{held}")
+    """What the moderator is told. {others} and {held} come from `warned_others` and
+    `note_held`."""
     warned_others: message("name", "cases") = default(
         "\n{name} already had these active warnings: {cases}.")
     note_held: message("case", "name", "signals") = default(
@@ -107,11 +142,14 @@ class ModerationMessages(Section):
     timeout_failed: message("case", "name") = default(
         "I couldn't time {name} out for case #{case}, so they are not muted. The warning itself "
         "stands; I've noted it in the mod log.")
+    """To the moderator when a ladder timeout didn't take effect."""
     dm_closed: message("case", "name") = default(
         "{name}'s private messages are closed, so they didn't get the message about case #{case}. "
         "The case is logged all the same; you may want to reach them another way.")
     # -- the tone check's reasons, listed in note_held (field {found}: the words that showed it)
     tone_shouting: message("found") = default("mostly capitals: {found}")
+    """The tone check's reasons (this and the tone_ messages below), listed in `note_held`;
+    {found} is what gave it away."""
     tone_punctuation: message("found") = default("runs of punctuation: {found}")
     tone_insult: message("found") = default("insulting or rude words: {found}")
     tone_blame: message("found") = default("blame: \"{found}\"")
@@ -121,6 +159,8 @@ class ModerationMessages(Section):
     # -- refusals (only the moderator or member who asked sees them)
     unknown_rule: message("rule", "rules") = default(
         "I don't know a rule called '{rule}'. The rules are: {rules}.")
+    """Refusals (this one and those below) are seen only by the moderator or member who
+    asked."""
     not_self: message("name") = default(
         "You can't warn yourself, {name}. If something's on your mind, talk it over with the "
         "team.")
@@ -147,6 +187,7 @@ class ModerationMessages(Section):
         "**Case #{case}**: {name} warned by {moderator} under rule **{rule}** ({rule_title}). "
         "Ladder step {step_number} of {steps}: {step}. Expires {expires}.{quote}{note}\n"
         "I've sent {name} a private message; I'll add a line here if it can't be delivered.")
+    """The mod log: each case as it is recorded."""
     log_quote: message("content", "place") = default("\nMessage in {place}: \"{content}\"")
     log_note: message("note") = default("\nNote to the member: {note}")
     log_note_held: message("note", "signals") = default(
@@ -164,11 +205,14 @@ class ModerationMessages(Section):
         "Case #{case}: admins, please review {name}. They now have {count} active warnings "
         "({cases}). Hearth never bans on its own; the decision is yours.")
     timeout_reason: message("case", "rule_title") = default("Case #{case}: {rule_title}")
-    # The platform's audit-log reason when a pardon (or accepted appeal) ends a running timeout.
+    """The platform's audit-log reason for a ladder timeout."""
     timeout_lifted_reason: message("case") = default("Case #{case} was pardoned")
+    """The platform's audit-log reason when a pardon (or accepted appeal) ends a running
+    timeout."""
     # -- /warnings @member (moderators)
     record_header: message("name", "active", "past") = default(
         "{name}'s record: {active} active, {past} past.")
+    """/warnings @member (moderators): the header, then one line per case."""
     record_empty: message("name") = default("{name} has no warnings on record.")
     record_active: message("case", "rule", "moderator", "created", "expires") = default(
         "• #{case} **{rule}**, by {moderator} {created}; active, expires {expires}")
@@ -182,6 +226,7 @@ class ModerationMessages(Section):
     mine_none: message("name", "community") = default(
         "You have no active warnings, {name}. Thank you for helping keep {community} a good "
         "place.")
+    """/mywarnings (any member), when they have no active warnings."""
     mine_header: message("name", "count") = default(
         "Hi {name}. These are your active warnings ({count}):")
     mine_line: message("case", "rule", "rule_title", "expires") = default(
@@ -193,6 +238,7 @@ class ModerationMessages(Section):
     pardoned: message("case", "name") = default(
         "Case #{case} is pardoned: it no longer counts for {name}, and it stays on the record. "
         "I've let them know.")
+    """/pardon: what the moderator is told."""
     already_pardoned: message("case") = default(
         "Case #{case} was already pardoned; nothing changed.")
     pardon_dm: message("name", "case", "rule_title", "reason") = default(
@@ -216,6 +262,7 @@ class ModerationMessages(Section):
     appeal_sent: message("name", "case") = default(
         "Thanks, {name}. Your appeal on case #{case} is with the moderators; I'll message you "
         "privately when they've decided.")
+    """Appeals: what the member is told when theirs is sent."""
     appeal_not_yours: message("case") = default(
         "Case #{case} isn't one of your warnings, so I can't take an appeal on it. /mywarnings "
         "lists yours.")
@@ -266,23 +313,38 @@ DEFAULT_LADDER = [
 
 
 class ModerationSettings(Section):
-    # Logical channel key (see community.channels) of the private mod log.
-    log_channel: str = "mod_log"
-    # A warning leaves the active count this long after it was given; it stays on the record.
+    """Calm warnings: /warn sends the member a private, template-built message (which rule, what
+    happens if it continues, when it expires, how to appeal) and logs the case; the channel sees
+    nothing. Hearth never bans: the top of the ladder asks the admins to review."""
+
+    log_channel: ChannelKey = "mod_log"
+    """Channel key (from [community.channels]) of the private mod log that gets every case."""
     expire_after: Duration = default("90d")
-    # How long a case (with its notes and appeals) is kept after its warning expires, even if
-    # the member asks to be forgotten: a duration, or "forever". Then the daily job deletes it.
+    """A warning leaves the active count this long after it was given (it stays on the
+    record)."""
     keep_after_expiry: Retention = default("365d")
-    # The same member can't be warned again within this time (no pile-ons).
+    """Retention: a case (with its notes and appeals) is kept this long after its warning
+    expires, even if the member asks to be forgotten (so a warning can't be erased by asking;
+    /mydata forget tells them until when); then the retention job deletes it. "forever" keeps
+    every case."""
     warn_cooloff: Duration = default("10m")
-    # A member waits this long between appeals.
+    """The same member can't be warned again within this time, so moderators don't pile on."""
     appeal_cooloff: Duration = default("1d")
+    """A member waits this long between appeals (and each case takes one open appeal at a
+    time)."""
     note_max_length: int = Field(default=500, ge=20, le=4000)
+    """Longest note or reason a moderator can write to a member (characters, 20-4000)."""
     appeal_max_length: int = Field(default=1000, ge=20, le=4000)
-    # Quoted messages are cut to this many characters in warnings and the mod log.
+    """Longest appeal a member can write (characters, 20-4000)."""
     quote_max_length: int = Field(default=300, ge=20, le=2000)
+    """A quoted message (from the "warn-message" message action) is cut to this many characters
+    in warnings and the mod log."""
     rules: list[Rule] = default(DEFAULT_RULES)
+    """The community's rules. Ids must be unique; `text` is one line."""
     ladder: list[LadderStep] = default(DEFAULT_LADDER)
+    """The escalation ladder, by the member's number of active warnings (counting the new one).
+    Steps must count 1, 2, 3... with no gaps or repeats; past the last step, the last step
+    applies again."""
     tone: ToneSettings = Field(default_factory=ToneSettings)
     messages: ModerationMessages = Field(default_factory=ModerationMessages)
 

@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, field_validator
+from pydantic import Field, PlainSerializer, PlainValidator, WithJsonSchema, field_validator
 
 from bot.durations import parse_duration
-from bot.settings import Duration, Retention, Section, default, message
+from bot.settings import (
+    DURATION_SCHEMA,
+    Duration,
+    Names,
+    NotOneOf,
+    OptionalChannelKey,
+    Retention,
+    Section,
+    default,
+    message,
+    written_duration,
+)
 
 # What a badge can ask for; each is a number a member's value must reach.
 CRITERIA = (
@@ -36,18 +47,38 @@ def _optional_duration(value: Any) -> timedelta | None:
     return parse_duration(value)
 
 
-OptionalDuration = Annotated[timedelta | None, PlainValidator(_optional_duration)]
+def _written(value: Any) -> Any:
+    return "off" if value is None else written_duration(value)
+
+
+OptionalDuration = Annotated[timedelta | None, PlainValidator(_optional_duration),
+                             PlainSerializer(_written),
+                             WithJsonSchema({"anyOf": [DURATION_SCHEMA, {"const": "off"},
+                                                       {"const": 0}]})]
 
 
 class BadgeSettings(Section):
-    name: str
+    """A badge, awarded automatically and announced once, the moment a member meets its
+    criterion."""
+
+    name: Annotated[str, Names("badge", "badge")]
+    """The badge's name, unique (1 to 40 characters)."""
     emoji: str = "🏅"
+    """Shown beside the name."""
     description: str = ""
-    # One of CRITERIA; tiers are simply badges with the same criterion and higher thresholds.
-    criterion: str
+    """What it recognises, used in announcements ("thanked by 10 different members")."""
+    criterion: str = Field(json_schema_extra={"enum": list(CRITERIA)})
+    """What a member's number must reach: reputation (points), thanks_from_members (thanked by
+    this many different members), thanks_received, thanks_given, messages (messages that earned
+    activity points), introduced (threshold 1), contest_wins or membership_days (checked
+    daily). Tiers are just badges with the same criterion and higher thresholds."""
     threshold: int = 1
-    # A platform role (name or id) granted with the badge and removed if it is revoked.
-    role: str = ""
+    """The number to reach, a whole number of at least 1."""
+    role: Annotated[str, Names("granted_role", "badge role"),
+                    NotOneOf("staff_role", "a badge must never make a member a moderator or "
+                             "admin")] = ""
+    """A platform role (name or id) granted with the badge and removed if it is revoked; never
+    a moderator or admin role."""
 
     @field_validator("name")
     @classmethod
@@ -99,6 +130,8 @@ BADGE_FIELDS = ("member", "name", "badge", "emoji", "description", "community")
 
 
 class ReputationMessages(Section):
+    """What reputation and badges say."""
+
     thanked: message("giver", "member", "name") = default([
         "{member}, {giver} wants to say thank you! 💛",
         "{giver} just thanked {member}. 💛",
@@ -140,10 +173,10 @@ class ReputationMessages(Section):
         "**{badge}** badge: {reason}. Thank you!")
     badge_grant_done: message("name", "badge") = default(
         "Done: {name} now holds the {badge} badge.")
-    # To the moderator who granted a badge when its role couldn't be given.
     badge_role_failed: message("name", "badge", "role") = default(
         "{name} holds the {badge} badge, but I couldn't give them the {role} role. Please check "
         "that the role exists and sits below Hearth's.")
+    """To the moderator who granted a badge when its role couldn't be given."""
     badge_already: message("name", "badge") = default(
         "{name} already holds the {badge} badge, so nothing changed.")
     badge_revoke_done: message("name", "badge") = default(
@@ -178,8 +211,9 @@ class ReputationMessages(Section):
     badges_line: message("emoji", "badge", "description", "how", "holders") = default(
         "{emoji} **{badge}**: {how}. Members holding it: {holders}.")
     badges_none: message() = default("There are no badges yet; admins can add them.")
-    # {threshold} arrives counted with its noun: "1 day", "10 reputation points".
     how_reputation: message("threshold") = default("reach {threshold}")
+    """How each badge is earned, one message per criterion; {threshold} arrives counted with its
+    noun: "1 day", "10 reputation points"."""
     how_thanks_from_members: message("threshold") = default(
         "be thanked by {threshold}")
     how_thanks_received: message("threshold") = default("receive {threshold}")
@@ -191,38 +225,70 @@ class ReputationMessages(Section):
 
 
 class ReputationSettings(Section):
-    # Points one thanks gives.
+    """Reputation: thanks and taking part earn points, points and deeds earn badges. A refused
+    thanks gets a kind private explanation saying why and when."""
+
     thanks_points: int = Field(default=1, ge=1)
-    # Reacting with one of these emoji on someone's message thanks them; [] turns it off.
+    """Points one thanks gives (from /thanks, a thank-you reaction or a "thanks @name"
+    message)."""
     thank_reactions: list[str] = Field(default_factory=lambda: ["🙏"])
-    # "thanks @bob" in a message thanks bob, when it contains one of `thanks_words`.
+    """Reacting with one of these emoji on someone's message thanks them; [] turns it off."""
     thank_by_message: bool = True
+    """A message containing one of `thanks_words` and a mention (@name, <@id>) thanks who it
+    names."""
     thanks_words: list[str] = Field(
         default_factory=lambda: ["thanks", "thank you", "thank u", "thx", "ty", "cheers"])
-    # Post a short public note in the channel when someone uses /thanks.
+    """The words that make a message with a mention a thank-you (any case)."""
     announce_thanks: bool = True
-    # Fairness.
+    """Post a short public note in the channel when someone uses /thanks (else a private
+    reply)."""
     allow_self_thanks: bool = False
+    """Members may thank themselves (normally not)."""
     bots_take_part: bool = False
+    """Bots may give and receive points (normally not)."""
     daily_limit: int = Field(default=10, ge=0)
+    """Most thanks one member can give in any 24 hours; 0 means no limit."""
     pair_cooldown: OptionalDuration = default("1h")
+    """How long before the same member can thank the same person again; "off" to allow any
+    time."""
     max_share_per_giver: float = Field(default=0.5, gt=0, le=1)
+    """Collusion guard: at most this share of a member's reputation may come from one giver's
+    thanks (1.0 turns it off); it applies once they have `share_applies_from` points."""
     share_applies_from: int = Field(default=10, ge=0)
-    # Activity points for taking part.
+    """The points from which `max_share_per_giver` applies."""
     activity_points: int = Field(default=1, ge=0)
+    """Activity points for taking part: each message at least `activity_min_length` characters
+    long earns this many, at most once per `activity_cooldown` per member. 0 turns activity
+    points off. Such messages also count for "messages" badges."""
     activity_cooldown: OptionalDuration = default("60s")
+    """At most one activity award per member per this long; "off" means every message."""
     activity_min_length: int = Field(default=10, ge=1)
+    """The shortest message (in characters) that earns activity points."""
     batch_activity: bool = True
+    """Activity is the busiest path, so it is held in memory and written in one transaction
+    every `flush_every` and at shutdown. The bound: after a crash (not a clean stop), activity
+    points and message counts from the last `flush_every` may be lost. Thanks, grants and
+    everything members are told about are saved before the reply. false writes every message
+    at once (safest, much slower)."""
     flush_every: Duration = default("5s")
-    # Badges.
-    badge_channel: str = "announcements"
+    """How often batched activity is written."""
+    badge_channel: OptionalChannelKey = "announcements"
+    """Channel key (from [community.channels]) for badge announcements; "" sends each member a
+    DM instead."""
     badges: list[BadgeSettings] = default(DEFAULT_BADGES)
+    """The badges. When you add or change one, members who already qualify get it at the next
+    start, with one summary post instead of one per member. Moderators can also /badge grant
+    and /badge revoke; a revoked badge is not awarded automatically again."""
     leaderboard_size: int = Field(default=10, ge=1, le=50)
-    # How often the 7d / 30d leaderboards are recomputed from the ledger.
+    """How many members /leaderboard shows."""
     leaderboard_refresh: Duration = default("5m")
-    # How long each ledger row (who gave whom a point, why, when) is kept: "forever" or a
-    # duration like "730d". Totals stay; badges counting distinct thankers count what's kept.
+    """The 7d / 30d leaderboards are recomputed from the ledger this often (so they can lag by
+    up to this much); the all-time one is always current."""
     ledger_kept: Retention = default("forever")
+    """Retention: how long each ledger row (who gave whom a point, why and when) is kept:
+    "forever" or a duration like "730d". The retention job deletes older rows; totals, ranks
+    and badges already earned stay, but badges counted from the ledger (thanks from distinct
+    members) then count only what is kept."""
     messages: ReputationMessages = Field(default_factory=ReputationMessages)
 
     @field_validator("badges")
