@@ -1,21 +1,24 @@
 """`hearth data export|forget`: an admin answers a member's data request from the command line.
 
 The same declarations as /mydata run here, so an emailed request gets exactly what the member
-would get in chat. Nothing is posted on the platform from here (no adapter is connected).
+would get in chat. No platform is connected here, so what a forget changes there (the
+introduction post, roles from badges) is queued as a job for the running Hearth.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from bot import bootstrap
+from bot.bootstrap import App
 from bot.config import Config
 from bot.events import Community
-from bot.memberdata import DataRights, Preview, export_json
+from bot.memberdata import FOLLOW_UP, DataRights, Preview, export_json, to_payload
 from bot.templates import counted
 
 
@@ -27,7 +30,7 @@ async def run_data(config: Config, args: argparse.Namespace) -> int:
         now = app.clock.now()
         if args.action == "export":
             return await _export(rights, community, args.member, now, args.out)
-        return await _forget(rights, community, args.member, now, args.yes)
+        return await _forget(app, community, args.member, now, args.yes)
     finally:
         await app.close()
 
@@ -45,8 +48,9 @@ async def _export(rights: DataRights, community: Community, member: str, now: da
     return 0
 
 
-async def _forget(rights: DataRights, community: Community, member: str, now: datetime, yes: bool
+async def _forget(app: App, community: Community, member: str, now: datetime, yes: bool
                   ) -> int:
+    rights = app.rights
     preview = await rights.preview(community, member, now)
     if preview.empty:
         print(f"Hearth keeps nothing about {member} in {community.key}; nothing to forget.")
@@ -57,9 +61,14 @@ async def _forget(rights: DataRights, community: Community, member: str, now: da
         return 0
     rows, actions = await rights.forget(community, member, now)
     print(f"Forgotten: {counted(rows, 'row', 'rows')} deleted or unlinked in {community.key}.")
-    if actions:
-        print(f"{len(actions)} change(s) on the platform (like removing their introduction post)"
-              " need a running Hearth; they were not made from here.")
+    follow_ups = to_payload(actions)
+    if follow_ups:
+        # Queued for the running Hearth (its next scheduled run, or its next start).
+        key = f"{FOLLOW_UP}:{community.key}:{secrets.token_hex(4)}"
+        await app.scheduler.schedule(FOLLOW_UP, key, community, now, {"actions": follow_ups})
+        print(f"{counted(len(follow_ups), 'change', 'changes')} on the platform (their "
+              "introduction post, roles from badges) will be made by the running Hearth within "
+              "minutes, or when it next starts.")
     return 0
 
 

@@ -15,15 +15,22 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from bot.actions import Action
+from bot.actions import Action, EditPost, RemoveRole
+from bot.durations import format_duration
 from bot.events import Community
+from bot.templates import counted
+from bot.text import Text
 
 # Forgotten members leave some rows behind on purpose (votes still counted, thanks still worth
 # points); those rows name a fresh pseudonym instead of the member, never linkable back.
 FORMER_PREFIX = "former:"
+
+
+# The job that carries a forget's platform changes to the running Hearth (see `to_payload`).
+FOLLOW_UP = "mydata.follow_up"
 
 
 def pseudonym() -> str:
@@ -184,6 +191,42 @@ class DataRights:
 def export_json(export: dict[str, Any]) -> bytes:
     """The export as the file a member receives: readable, stable key order, UTF-8."""
     return (json.dumps(export, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
+
+
+def to_payload(actions: Sequence[Action]) -> list[dict[str, Any]]:
+    """What a forget asks of the platform, as a job payload, for when it can't be done now
+    (`hearth data forget` has no platform connected): edits and role removals, the only
+    actions a forget returns. Texts are Hearth's own wording, kept as plain text."""
+    out: list[dict[str, Any]] = []
+    for a in actions:
+        if isinstance(a, EditPost) and a.message_id:
+            out.append({"edit": a.channel, "message_id": a.message_id,
+                        "more_ids": list(a.more_ids), "text": a.text.plain()})
+        elif isinstance(a, RemoveRole):
+            out.append({"remove_role": a.role, "member": a.user_id})
+    return out
+
+
+def from_payload(community: Community, payload: Sequence[dict[str, Any]]) -> list[Action]:
+    actions: list[Action] = []
+    for item in payload:
+        if "edit" in item:
+            actions.append(EditPost(community, item["edit"], "", Text.of(item["text"]),
+                                    message_id=item["message_id"],
+                                    more_ids=tuple(item["more_ids"])))
+        elif "remove_role" in item:
+            actions.append(RemoveRole(community, item["member"], item["remove_role"]))
+    return actions
+
+
+def how_long(value: timedelta) -> str:
+    """A retention period as a person says it: "1 year", "90 days", "2 days", "12 hours"."""
+    days, rest = divmod(int(value.total_seconds()), 86400)
+    if rest == 0 and days >= 365 and days % 365 == 0:
+        return counted(days // 365, "year", "years")
+    if rest == 0 and days >= 1:
+        return counted(days, "day", "days")
+    return format_duration(value)
 
 
 def ts(value: float | None) -> str | None:

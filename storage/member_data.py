@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.durations import format_duration
 from bot.events import Community
-from bot.memberdata import ForgetPlan, Forgotten, SettingsFor, ts
+from bot.memberdata import ForgetPlan, Forgotten, SettingsFor, how_long, ts
 from bot.templates import counted
 from storage.database import Database
 from storage.times import to_ts
@@ -26,7 +25,7 @@ class CoreData:
         self.db = db
 
     def statement(self, settings: Any) -> str:
-        kept = format_duration(settings.hearth.processed_events_kept)
+        kept = how_long(settings.hearth.processed_events_kept)
         return (
             "Your member record: the name we last saw, when you first joined, joined again or "
             "left, and when you were welcomed (so a returning member isn't welcomed twice). "

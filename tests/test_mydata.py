@@ -16,6 +16,7 @@ import pytest
 from bot import cli
 from bot.actions import EditPost, Respond, SendFile
 from bot.events import MemberDeleted
+from bot.memberdata import how_long
 from tests.harness import EXAMPLE, Harness, texts
 
 ALICE = "qx_alice"  # distinctive, so a scan for it can't match anything else by accident
@@ -235,7 +236,18 @@ async def test_admin_cli_exports_and_forgets_with_a_preview_first(
     assert "warning case #1 about you" in preview and "Nothing was changed" in preview
     assert await rows_naming(h.database, ALICE) != {}
     done = run("forget", "--yes")
-    assert "Forgotten:" in done and "need a running Hearth" in done
+    assert "Forgotten:" in done and "will be made by the running Hearth" in done
+    # The CLI has no platform: the introduction post's edit waits for the running Hearth...
+    later = await make_harness().start()
+    h2 = Harness(h.database, later.config)
+    await later.close()
+    await h2.start()
+    await h2.wait(timedelta(days=30))  # the harness clock starts before the CLI's real one
+    assert not any("former member" in line for line in h2.lines), h2.lines
+    assert any("(edited): (This introduction was removed at the member's request.)" in line
+               for line in h2.lines), h2.lines
+    await h2.close()
+    # ...and once it has run, only the warning the preview named holds her id.
     assert {t for t, _ in await rows_naming(h.database, ALICE)} == {
         "moderation_cases", "moderation_appeals"}
     assert "keeps nothing about nobody" in run_for("nobody", base, capsys)
@@ -368,3 +380,11 @@ async def test_console_transcript_of_what_export_and_forget(hearth: Harness) -> 
 def test_every_feature_says_what_it_keeps(hearth: Harness, feature: str) -> None:
     statements = dict(hearth.app.rights.statements(hearth.community))
     assert len(statements[feature]) > 40
+
+
+@pytest.mark.parametrize(("period", "said"), [
+    (timedelta(days=365), "1 year"), (timedelta(days=730), "2 years"),
+    (timedelta(days=90), "90 days"), (timedelta(days=1), "1 day"),
+])
+def test_retention_periods_read_as_a_person_says_them(period: timedelta, said: str) -> None:
+    assert how_long(period) == said

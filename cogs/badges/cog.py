@@ -26,6 +26,7 @@ from bot.events import (
     Progressed,
     Recognition,
 )
+from bot.memberdata import is_former
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
@@ -144,6 +145,8 @@ class BadgesCog(Cog[BadgeStore]):
     # -- what other features tell us --------------------------------------------------------
 
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
+        if is_former(event.user_id):
+            return []  # a forgotten member's old win re-sent at start-up: nobody to award
         return await self._check(ctx, event.user_id, event.name)
 
     async def on_progress(self, event: Progressed, ctx: Ctx) -> list[Action]:
@@ -244,6 +247,8 @@ class BadgesCog(Cog[BadgeStore]):
         if source is None:
             return []
         among = await source.reaching(ctx.community, badge.criterion, badge.threshold, ctx.now)
+        # A forgotten member's wins and thanks stay counted under a pseudonym: nobody to award.
+        among = [user_id for user_id in among if not is_former(user_id)]
         return await self.store.qualifying(ctx.community, badge.name, among)
 
     async def _backfill(self, community: Community, criteria: tuple[str, ...] | None = None,

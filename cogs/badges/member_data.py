@@ -11,7 +11,7 @@ from bot.actions import Action, RemoveRole
 from bot.events import Community
 from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, pseudonym, ts
 from bot.templates import counted
-from storage.database import Database
+from storage import Database
 
 
 class BadgesData:

@@ -17,6 +17,7 @@ from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, MemberRef, Recognition
+from bot.memberdata import is_former
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
@@ -71,7 +72,9 @@ class ContestsCog(Cog[ContestStore]):
         for community, contest in await self.store.pending_announcements():
             ctx = self.services.context(community)
             winners = await self.store.winners(community, contest.number)
-            actions.extend(self._recognise(ctx, contest, w) for w in winners)
+            # A forgotten winner's place stays in the results, but there's nobody to award.
+            actions.extend(self._recognise(ctx, contest, w) for w in winners
+                           if not is_former(w.user_id))
             if await self.services.posts.find(community, announcement_key(contest)):
                 await self.store.announced(community, contest.number)
                 continue

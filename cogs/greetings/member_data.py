@@ -9,9 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.durations import format_duration
 from bot.events import Community
-from bot.memberdata import ForgetPlan, Forgotten, SettingsFor
+from bot.memberdata import ForgetPlan, Forgotten, SettingsFor, how_long
 
 
 class GreetingsData:
@@ -22,7 +21,7 @@ class GreetingsData:
         self._cancel_welcome = cancel_welcome
 
     def statement(self, settings: Any) -> str:
-        again = format_duration(settings.greetings.greet_again_after)
+        again = how_long(settings.greetings.greet_again_after)
         return ("When you were welcomed, so someone who leaves and comes back within "
                 f"{again} isn't welcomed twice (part of your member record), and a welcome "
                 "message waiting to be sent during a busy moment, until it goes out.")

@@ -12,7 +12,7 @@ from bot.events import Community
 from bot.memberdata import ForgetPlan, Forgotten, SettingsFor, ts
 from bot.ports import PostLookup
 from bot.templates import counted
-from storage.database import Database
+from storage import Database
 
 
 class IntroductionsData:

@@ -13,12 +13,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.durations import format_duration
 from bot.events import Community
-from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, ts
+from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, how_long, ts
 from bot.templates import counted
-from storage.database import Database
-from storage.times import from_ts, to_ts
+from storage import Database, from_ts, to_ts
 
 # Safety and fairness: the record must outlive a request to forget it.
 WHY_KEPT = "kept so a warning can't be erased by asking"
@@ -40,9 +38,9 @@ class ModerationData:
         m = settings.moderation
         keep = m.keep_after_expiry
         after = ("kept for good" if keep is None
-                 else f"kept {format_duration(keep)} after they expire, then deleted")
+                 else f"kept {how_long(keep)} after they expire, then deleted")
         return (f"Warnings you were given (which rule, the message quoted, the notes sent to "
-                f"you, a pardon) and your appeals: active for {format_duration(m.expire_after)}, "
+                f"you, a pardon) and your appeals: active for {how_long(m.expire_after)}, "
                 f"{after}, even if you ask us to forget you, so a warning can't be erased by "
                 "asking. Moderators' own warnings, notes and decisions are kept as long.")
 

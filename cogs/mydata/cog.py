@@ -18,7 +18,7 @@ from bot.cog import Cog, CommunityConfig, Context, Listener, Services
 from bot.commands import CommandSpec, Option, OptionType, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, Event, MemberDeleted
-from bot.memberdata import DataRights, Preview, export_json
+from bot.memberdata import FOLLOW_UP, DataRights, Preview, export_json, from_payload
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.templates import counted
@@ -67,7 +67,7 @@ class MydataCog(Cog[None]):
         return {MemberDeleted: self.on_deleted}
 
     def jobs(self) -> dict[str, JobHandler]:
-        return {RETENTION: self.retention}
+        return {RETENTION: self.retention, FOLLOW_UP: self.follow_up}
 
     async def start(self) -> list[Action]:
         if await self.services.scheduler.store.get(RETENTION) is None:
@@ -159,6 +159,10 @@ class MydataCog(Cog[None]):
         self._previewed.pop((event.community, event.user_id), None)
         log.info("forgot a deleted account in %s (%d rows)", event.community.key, rows)
         return actions
+
+    async def follow_up(self, job: Job) -> list[Action]:
+        """`hearth data forget` ran without a platform: its edits and role removals go now."""
+        return from_payload(job.community, job.payload["actions"])
 
     # -- retention ----------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from bot.events import (
     ReactionAdded,
     Recognition,
 )
+from bot.memberdata import is_former
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
@@ -311,6 +312,8 @@ class ReputationCog(Cog[ReputationStore]):
     # -- recognition from other cogs -----------------------------------------------------
 
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
+        if is_former(event.user_id):
+            return []  # a forgotten member's old win re-sent at start-up: nobody to give it to
         if event.points:
             entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
                                 event.giver_id, event.reason)

@@ -11,12 +11,19 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.durations import format_duration
 from bot.events import Community
-from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, is_former, pseudonym, ts
+from bot.memberdata import (
+    ForgetPlan,
+    Forgotten,
+    Kept,
+    SettingsFor,
+    how_long,
+    is_former,
+    pseudonym,
+    ts,
+)
 from bot.templates import counted
-from storage.database import Database
-from storage.times import to_ts
+from storage import Database, to_ts
 
 FORMER = "a former member"
 
@@ -37,7 +44,7 @@ class ReputationData:
     def statement(self, settings: Any) -> str:
         kept = settings.reputation.ledger_kept
         ledger = ("kept for good" if kept is None
-                  else f"kept {format_duration(kept)}, then only your running totals stay")
+                  else f"kept {how_long(kept)}, then only your running totals stay")
         return (
             "Every point you receive or give: who thanked whom, why and when, and activity "
             f"points for taking part ({ledger}); your running totals and your place on the "
