@@ -22,7 +22,6 @@ from bot.events import (
     Event,
     MemberJoined,
     MemberRef,
-    MessagePosted,
     Progressed,
     Recognition,
 )
@@ -129,8 +128,7 @@ class BadgesCog(Cog[BadgeStore]):
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {Recognition: self.on_recognition, Progressed: self.on_progress,
-                ActivityCounted: self.on_activity, MemberJoined: self.on_arrival,
-                MessagePosted: self.on_arrival}
+                ActivityCounted: self.on_activity, MemberJoined: self.on_join}
 
     def jobs(self) -> dict[str, JobHandler]:
         return {DAILY: self.daily}
@@ -144,22 +142,27 @@ class BadgesCog(Cog[BadgeStore]):
 
     # -- what other features tell us --------------------------------------------------------
 
+    # Each of these also makes sure the community's daily check is scheduled: badges hear of
+    # a community when someone joins or earns something there (not from every message, which
+    # would put badges on the hot path for nothing).
+
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
         if is_former(event.user_id):
             return []  # a forgotten member's old win re-sent at start-up: nobody to award
+        await self._arm(event.community)
         return await self._check(ctx, event.user_id, event.name)
 
     async def on_progress(self, event: Progressed, ctx: Ctx) -> list[Action]:
+        await self._arm(event.community)
         return await self._check(ctx, event.user_id, event.name)
 
-    async def on_arrival(self, event: MemberJoined | MessagePosted, ctx: Ctx
-                         ) -> list[Action]:
-        if event.community not in self._armed:
-            await self._arm(event.community)
+    async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
+        await self._arm(event.community)
         return _NOTHING
 
     async def on_activity(self, event: ActivityCounted, ctx: Ctx) -> list[Action]:
         """Badges whose threshold this write crossed (old value below it, new one at it)."""
+        await self._arm(event.community)
         badges = [b for b in _cfg(ctx).badges if b.criterion in ACTIVITY_KINDS]
         if not badges:
             return _NOTHING
@@ -285,6 +288,8 @@ class BadgesCog(Cog[BadgeStore]):
 
     async def _arm(self, community: Community) -> None:
         """The daily badge check, once per community."""
+        if community in self._armed:
+            return
         self._armed.add(community)
         key = f"{DAILY}:{community.key}"
         if await self.services.scheduler.pending(key) is None:

@@ -56,6 +56,7 @@ TOTALS = frozenset({"reputation", "messages", "thanks_received", "thanks_given"}
 MEASURES = (*sorted(TOTALS), "thanks_from_members", "contest_wins")
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
 _NOTHING: list[Action] = []
+_NO_TOTALS = Totals()
 
 THANKS = CommandSpec(
     "thanks", "Thank a member who helped you; it adds to their reputation.",
@@ -333,11 +334,17 @@ class ReputationCog(Cog[ReputationStore]):
         out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
         if kinds & TOTALS:
             totals = await self.store.totals_many(community, user_ids)
+            # Right after a flush (when badges ask most) nothing is pending.
+            state = self._activity.get(community)
+            pending = state.pending if state is not None else {}
+            per = self.services.config.for_community(community).reputation.activity_points \
+                if pending else 0
             for uid in user_ids:
-                t = totals.get(uid) or Totals()
-                out[uid].update(reputation=t.points + self._pending_points(community, uid),
-                                messages=t.messages + self._pending_messages(community, uid),
-                                thanks_received=t.thanks_received, thanks_given=t.thanks_given)
+                t = totals.get(uid) or _NO_TOTALS
+                n = pending.get(uid, 0) if pending else 0
+                out[uid] = {"reputation": t.points + n * per, "messages": t.messages + n,
+                            "thanks_received": t.thanks_received,
+                            "thanks_given": t.thanks_given}
         for uid in user_ids:
             if "thanks_from_members" in kinds:
                 out[uid]["thanks_from_members"] = await self.store.distinct_givers(community,
