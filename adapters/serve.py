@@ -38,9 +38,14 @@ async def serve(app: App, platforms: list[str], env: Mapping[str, str],
         for name in platforms:
             module = importlib.import_module(f"adapters.{name}.service")
             services.append(module.create(app, env))
+            app.connected[name] = _not_yet  # /healthz: down until it has connected
         for service in services:
             await service.start()
             started.append(service)
+            # A service without a `connected()` check counts as up while it runs: it ends the
+            # process through wait_failed when its connection ends for good.
+            app.connected[service.platform] = getattr(service, "connected", _running)
+            app.metrics.watch_connected(service.platform, app.connected[service.platform])
             log.info("connected to %s", service.platform)
         # Scheduled work may be overdue; run it only once every sink is in place.
         await app.runtime.start()
@@ -54,11 +59,21 @@ async def serve(app: App, platforms: list[str], env: Mapping[str, str],
         log.error("%s", exc)
         return 1
     finally:
+        for name in platforms:
+            app.connected[name] = _not_yet
         for service in reversed(started):
             try:
                 await service.stop()
             except Exception as exc:
                 log.error("%s did not stop cleanly: %r", service.platform, exc)
+
+
+def _not_yet() -> bool:
+    return False
+
+
+def _running() -> bool:
+    return True
 
 
 async def _until_stopped(stop: asyncio.Event, services: list[PlatformService]) -> str | None:

@@ -1,4 +1,5 @@
-"""The `hearth` command: run, console, check-config, slack-manifest, config, data.
+"""The `hearth` command: run, console, check-config, slack-manifest, config, reload, backup,
+restore, data.
 
 A mistake on the command line is one line on stderr and exit code 2, never a traceback.
 """
@@ -7,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import logging
 import os
 import random
 import signal
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,10 +26,11 @@ from bot.clock import ManualClock
 from bot.config import GLOBAL_SECTIONS, PLATFORMS, Config, ConfigError, build_schema
 from bot.config_docs import example_toml, schema_json
 from bot.events import Community
-from bot.logs import configure
+from bot.logs import LOG_FORMATS, configure
 from bot.templates import counted
 from bot.tokens import file_warnings
 from storage.database import DatabaseError
+from storage.lease import running_pid
 
 log = logging.getLogger("hearth")
 DEFAULT_CONFIG = "config.toml"
@@ -33,10 +38,15 @@ FALLBACK_CONFIG = "config.example.toml"
 SCHEMA_FILE = "config.schema.json"
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 CONFIG_HELP = f"config file (default: {DEFAULT_CONFIG} if it exists, else {FALLBACK_CONFIG})"
+DISTRIBUTION = "hearth-community-bot"
 
 
 class UsageError(Exception):
     """A mistake on the command line, already worded as the one line to print."""
+
+
+class CantStart(Exception):
+    """Something Hearth needs at start-up is unavailable; the message says what to change."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     # The flag wins only when given; otherwise [hearth] log_level, once the config is read.
-    configure(args.log_level or "INFO")
+    configure(args.log_level or "INFO", args.log_format)
     if args.command is None:
         parser.print_help()
         return 2
@@ -65,11 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         config = bootstrap.load(path)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("Hearth did not start: please fix the config above.", file=sys.stderr)
+            _stopped(args, problem)
+        _stopped(args, "Hearth did not start: please fix the config above.")
         return 2
     if args.log_level is None:
-        configure(config.hearth.log_level)
+        configure(config.hearth.log_level, args.log_format)
     if fallback:
         log.info("no %s here, so using %s", DEFAULT_CONFIG, FALLBACK_CONFIG)
     for warning in file_warnings(path):
@@ -79,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             # Scripts are small; reading one up front keeps file I/O off the event loop.
             args.script_text = Path(args.script).read_text(encoding="utf-8")
         except OSError as exc:
-            print(f"Can't read the script {args.script}: {exc.strerror}", file=sys.stderr)
+            _stopped(args, f"Can't read the script {args.script}: {exc.strerror}")
             return 2
+    if args.command in ("backup", "restore", "reload"):
+        return _offline(args, config)
     try:
         if args.command == "console":
             return asyncio.run(_console(config, args))
@@ -91,16 +103,28 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_data(config, args))
         return asyncio.run(_run(config, args))
-    except DatabaseError as exc:
-        print(f"Hearth did not start: {exc}", file=sys.stderr)
+    except (DatabaseError, CantStart) as exc:
+        _stopped(args, f"Hearth did not start: {exc}")
         return 2
     except KeyboardInterrupt:
         return 0
 
 
+def _stopped(args: argparse.Namespace, line: str) -> None:
+    """Why Hearth can't start, on stderr: a log record when logs are JSON (so every line a
+    log collector reads is an object), else the plain line."""
+    if args.log_format == "json":
+        log.error("%s", line)
+    else:
+        print(line, file=sys.stderr)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="hearth", description="A warm, calm community bot for Discord, Slack and "
                                            "the console.")
+    p.add_argument("--version", action="version", version=f"hearth {_version()}")
+    p.add_argument("--log-format", default="text", choices=LOG_FORMATS,
+                   help="text (default) or json: one object per line, for log collectors")
     p.add_argument("--log-level", choices=LEVELS, type=str.upper, metavar="LEVEL",
                    help="how much to log: debug, info, warning or error (default: [hearth] "
                         "log_level in the config, else info)")
@@ -145,6 +169,24 @@ def _parser() -> argparse.ArgumentParser:
                      help="example: every key with its default and explanation; schema: a "
                           "JSON Schema of the whole config")
     doc.add_argument("--out", metavar="FILE", help="write to this file instead of stdout")
+    rel = sub.add_parser("reload", help="ask the running Hearth to re-read its config (SIGHUP)",
+                         description="Ask the Hearth running on this database to re-read its "
+                                     "config file, as SIGHUP and /reload do; its log says how "
+                                     "it went.")
+    bak = sub.add_parser("backup", help="copy the database safely, even while Hearth runs",
+                         description="Copy the SQLite database with SQLite's online backup API: "
+                                     "one consistent snapshot, checked, even while Hearth "
+                                     "runs.")
+    bak.add_argument("--out", required=True, metavar="FILE", help="file to write the copy to")
+    res = sub.add_parser("restore", help="replace the database with a backup (Hearth stopped)",
+                         description="Replace the database with a backup made by `hearth "
+                                     "backup`; refused while a Hearth has it open. The database "
+                                     "it replaces is kept beside it.")
+    res.add_argument("backup_file", metavar="FILE", help="a file made by `hearth backup`")
+    for offline in (rel, bak, res):
+        offline.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+        offline.add_argument("--database", metavar="FILE",
+                             help="SQLite file (default: [hearth] database from the config)")
     data = sub.add_parser("data", help="export or forget one member's data (requests by email)",
                           description="Answer a member's data request from the command line: "
                                       "the same export and forget as /mydata.")
@@ -175,6 +217,13 @@ def _community(text: str) -> Community:
         raise argparse.ArgumentTypeError(
             f'{text!r} should look like "discord:GUILD_ID", "slack:TEAM_ID" or "console:local"')
     return Community(platform, ident)
+
+
+def _version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def _start_time(text: str) -> datetime:
@@ -249,15 +298,17 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
         start = start.replace(tzinfo=UTC)
     seed = args.seed if getattr(args, "seed", None) is not None else settings.seed
     app = await bootstrap.build(config, clock=ManualClock(start.replace(microsecond=0)),
-                                rng=random.Random(seed), database=getattr(args, "database", None))
+                                rng=random.Random(seed), database=_database(config, args))
     script = getattr(args, "script_text", None)
     source = io.StringIO(script) if script is not None else sys.stdin
     interactive = script is None and sys.stdin.isatty()
     stop = _stop_on_signals()
     try:
-        await run_console(app.runtime, app.scheduler, source, interactive=interactive,
-                          echo=not interactive and not getattr(args, "no_echo", False),
-                          stop=stop, files=_files_beside(app.storage.db.path))
+        _prepare(app, args)
+        async with _status(app):
+            await run_console(app.runtime, app.scheduler, source, interactive=interactive,
+                              echo=not interactive and not getattr(args, "no_echo", False),
+                              stop=stop, files=_files_beside(app.storage.db.path))
     finally:
         await app.close()  # flushes what cogs hold in memory
     if stop.is_set():
@@ -277,6 +328,89 @@ def _stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+def _prepare(app: bootstrap.App, args: argparse.Namespace) -> None:
+    """What every running Hearth does besides its platforms: reload on SIGHUP, tag JSON logs
+    with the event being handled, follow [hearth] log_level unless the flag chose one."""
+    app.runtime.tag_logs = args.log_format == "json"
+    if args.log_level is None:
+        app.on_reload.append(lambda new: configure(new.hearth.log_level, args.log_format))
+    reloads: set[asyncio.Task[object]] = set()
+
+    def reload() -> None:
+        log.info("SIGHUP: re-reading %s", app.config.source)
+        task = asyncio.ensure_future(app.reload())
+        reloads.add(task)  # keep a reference until it is done
+        task.add_done_callback(reloads.discard)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+
+
+@contextlib.asynccontextmanager
+async def _status(app: bootstrap.App) -> AsyncIterator[None]:
+    """The /healthz and /metrics listener, when `[hearth.http] enabled`."""
+    settings = app.config.hearth.http
+    if not settings.enabled:
+        yield
+        return
+    from adapters.status import StatusServer
+
+    server = StatusServer(app, settings)
+    try:
+        await server.start()
+    except OSError as exc:
+        raise CantStart(f"the status listener can't use {settings.host}:{settings.port} "
+                        f"({exc.strerror}); change [hearth.http] or turn it off") from None
+    try:
+        yield
+    finally:
+        await server.stop()
+
+
+def _database(config: Config, args: argparse.Namespace) -> str:
+    return getattr(args, "database", None) or bootstrap.database_path(config, os.environ)
+
+
+def _offline(args: argparse.Namespace, config: Config) -> int:
+    """reload, backup and restore: they act on a database (and its running Hearth) by path."""
+    from storage.backup import backup, restore
+
+    database = _database(config, args)
+    if not bootstrap.is_file(database):
+        how = ("send the process SIGHUP (systemctl reload hearth)" if args.command == "reload"
+               else "use pg_dump and pg_restore (see the README)")
+        print(f"hearth {args.command} works on a SQLite file; for {database.split('://')[0]}, "
+              f"{how}.", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "reload":
+            return _signal_reload(database)
+        if args.command == "backup":
+            copied = backup(database, args.out)
+            print(f"Backed up {database} to {copied.path}: {copied.bytes:,} bytes, "
+                  f"schema {copied.schema}, integrity check ok.")
+            return 0
+        copied, kept = restore(args.backup_file, database)
+    except DatabaseError as exc:
+        print(f"Nothing was changed: {exc}.", file=sys.stderr)
+        return 1
+    if kept is not None:
+        print(f"The database it replaced is kept as {kept}.")
+    print(f"Restored {database} from {args.backup_file}: {copied.bytes:,} bytes, schema "
+          f"{copied.schema}, integrity check ok. Start Hearth when you're ready.")
+    return 0
+
+
+def _signal_reload(database: str) -> int:
+    pid = running_pid(database)
+    if pid is None:
+        print(f"No running Hearth holds {database}, so there is nothing to reload.",
+              file=sys.stderr)
+        return 1
+    os.kill(pid, signal.SIGHUP)
+    print(f"Asked Hearth (process {pid}) to re-read its config; its log says how it went.")
+    return 0
 
 
 def _platforms(config: Config) -> list[str]:
@@ -304,13 +438,15 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
             and not os.environ.get("SLACK_SIGNING_SECRET")):
         from adapters.slack.service import SECRET_MISSING
 
-        print(f"Hearth did not start: {SECRET_MISSING}", file=sys.stderr)
+        _stopped(args, f"Hearth did not start: {SECRET_MISSING}")
         return 2
     from adapters.serve import serve
 
-    app = await bootstrap.build(config)
+    app = await bootstrap.build(config, database=_database(config, args))
     stop = _stop_on_signals()
     try:
-        return await serve(app, platforms, os.environ, stop)
+        _prepare(app, args)
+        async with _status(app):
+            return await serve(app, platforms, os.environ, stop)
     finally:
         await app.close()

@@ -15,6 +15,7 @@ from bot.commands import Command, CommandSpec, Handler, declared
 from bot.config import Config
 from bot.events import CommandInvoked, Community, Event
 from bot.memberdata import DataRights, MemberData
+from bot.metrics import Metrics
 from bot.permissions import Level
 from bot.ports import Members, PostLookup
 from bot.scheduler import JobHandler, Scheduler
@@ -115,6 +116,10 @@ class Services:
     # Every feature's data declaration, run together; filled by the composition root once
     # every cog is registered (for /mydata and the daily retention job).
     data_rights: DataRights | None = None
+    # What Hearth counts for monitoring (bot/metrics.py); the composition root shares one.
+    metrics: Metrics = field(default_factory=Metrics)
+    # Re-read the config file and apply it (admin /reload); filled by the composition root.
+    reload: Callable[[], Awaitable[Any]] | None = None
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: points added up (reputation is the one source
@@ -159,6 +164,9 @@ class Cog(Generic[StoreT]):
     settings: ClassVar[type[Section] | None] = None
     # Called with the database; the feature's tables come from its own migrations/ folder.
     store_class: ClassVar[type[Any] | None] = None
+    # Keys of this cog's section read only at start-up (they shape commands registered with
+    # the platforms); a reload that changes one is refused and asks for a restart.
+    restart_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, services: Services, store: Any = None) -> None:
         self.services = services
@@ -227,4 +235,9 @@ class Cog(Generic[StoreT]):
 
     async def stop(self) -> list[Action]:
         """Flush anything held in memory; internal events returned are still heard."""
+        return []
+
+    async def reload(self) -> list[Action]:
+        """The config was reloaded (settings now read the new values); may return actions, such
+        as catching up on rules the new config added. What the cog holds in memory stays."""
         return []

@@ -1,4 +1,5 @@
-"""Logging to stderr, with secrets scrubbed from every record before it is written.
+"""Logging to stderr as text or JSON lines, with secrets scrubbed from every record before it
+is written.
 
 Scrubbing happens where records are made (a log record factory), so every handler sees clean
 records: ours, ones libraries attach to their own loggers, and ones added after start-up. The
@@ -7,11 +8,15 @@ filter on our handler stays as a second line for records made before `configure`
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sys
 import traceback
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
 
 SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
 # Token shapes, caught even when they arrive from somewhere other than our variables.
@@ -19,6 +24,11 @@ _TOKEN_SHAPES = re.compile(
     r"xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}"
     r"|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"
 )
+
+
+# The event being handled in this task, for JSON logs (event id, community). The runtime sets
+# it only when JSON logs asked for it, so text logging costs the hot path nothing.
+CURRENT_EVENT: ContextVar[Any] = ContextVar("hearth_current_event", default=None)
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
@@ -90,9 +100,39 @@ class _RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             pass  # nowhere left to report to
 
 
-def configure(level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the event id and community
+    of the event being handled, where known. Records are scrubbed before they get here."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        event = CURRENT_EVENT.get()
+        if event is not None:
+            if getattr(event, "event_id", None):
+                out["event_id"] = event.event_id
+            out["community"] = event.community.key
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            out["traceback"] = record.exc_text
+        if record.stack_info:
+            out["stack"] = record.stack_info
+        # ensure_ascii keeps each object on one physical line whatever the message holds.
+        return json.dumps(out, ensure_ascii=True)
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def configure(level: str = "INFO", fmt: str = "text") -> None:
     handler = _RedactingStreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
     _redacting_factory()
     root = logging.getLogger()

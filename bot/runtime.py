@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -40,8 +41,10 @@ from bot.events import (
     MessagePosted,
     ReactionAdded,
 )
+from bot.logs import CURRENT_EVENT
 from bot.memberdata import MemberData
-from bot.parser import parse
+from bot.metrics import Metrics
+from bot.parser import longest_match, parse
 from bot.permissions import Level, level_of
 from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
@@ -58,8 +61,11 @@ SEEN_CACHE = 100_000
 
 class Runtime:
     def __init__(self, config: Config, clock: Clock, scheduler: Scheduler, claims: ClaimStore,
-                 posts: PostStore, directory: Directory) -> None:
+                 posts: PostStore, directory: Directory, metrics: Metrics | None = None) -> None:
         self.config = config
+        self.metrics = metrics or Metrics()
+        # JSON logs name the event being handled; only then is it noted per event (bot/logs.py).
+        self.tag_logs = False
         self.clock = clock
         self.scheduler = scheduler
         self.claims = claims
@@ -103,6 +109,17 @@ class Runtime:
         for cog in self.cogs:
             await self.deliver(await cog.start())
         await self.scheduler.start(self.deliver)
+
+    async def reload(self, config: Config) -> None:
+        """Run with a new, validated config from the next event on. Cogs keep what they hold
+        in memory (activity points, caches); each may answer the change with actions."""
+        self.config = config
+        for cog in self.cogs:
+            try:
+                await self.deliver(await cog.reload())
+            except Exception as exc:
+                log.error("%s failed to take up the new config: %r", cog.name, exc)
+                log.debug("reload failure", exc_info=True)
 
     async def stop(self) -> None:
         await self.scheduler.stop()
@@ -177,8 +194,13 @@ class Runtime:
 
     async def process(self, event: Event, sink: Sink) -> list[Action]:
         """Handle an event and deliver its actions through `sink`."""
-        actions = await self.handle(event)
-        await self.deliver(actions, sink)
+        token = CURRENT_EVENT.set(event) if self.tag_logs else None
+        try:
+            actions = await self.handle(event)
+            await self.deliver(actions, sink)
+        finally:
+            if token is not None:
+                CURRENT_EVENT.reset(token)
         return actions
 
     async def handle(self, event: Event) -> list[Action]:
@@ -187,6 +209,15 @@ class Runtime:
         If storage fails for a passing reason, a member who ran a command is told kindly that
         it didn't save; other events raise, so the platform's retry can do the work later.
         """
+        if not self.tag_logs or CURRENT_EVENT.get() is event:
+            return await self._handle_kindly(event)
+        token = CURRENT_EVENT.set(event)
+        try:
+            return await self._handle_kindly(event)
+        finally:
+            CURRENT_EVENT.reset(token)
+
+    async def _handle_kindly(self, event: Event) -> list[Action]:
         try:
             return await self._handle(event)
         except StorageUnavailable as exc:
@@ -204,6 +235,7 @@ class Runtime:
                                                           self.clock.now()):
             log.info("skipping %s %s: already handled", type(event).__name__, event.event_id)
             return []
+        self.metrics.event(type(event))
         actor = _actor_in(event)
         try:
             if actor is not None:
@@ -212,7 +244,10 @@ class Runtime:
                 else:
                     self.saw(event.community, actor)
             if isinstance(event, CommandInvoked):
+                started = time.perf_counter()
                 actions = await self._command(event)
+                self.metrics.command(_command_name(event, self.commands),
+                                     time.perf_counter() - started)
             else:
                 actions = await self._broadcast(event)
             actions = await self._expand(actions)
@@ -381,6 +416,7 @@ class Runtime:
             log.error("%s in %s failed: %r", type(action).__name__, action.community.key, exc)
             log.debug("action failure", exc_info=True)
             receipt = Receipt(False, reason="failed")
+        self.metrics.action(action.community.platform, receipt.delivered)
         await self._after(action, receipt, sink)
 
     async def _after(self, action: Action, receipt: Receipt, sink: Sink) -> None:
@@ -409,3 +445,11 @@ def _actor_in(event: Event) -> Actor | None:
     if isinstance(event, ReactionAdded):
         return event.reactor
     return None
+
+
+def _command_name(event: CommandInvoked, known: dict[str, Command]) -> str:
+    """The command's declared name, for metrics; what a member typed never becomes a label."""
+    if event.command:
+        return event.command if event.command in known else "unknown"
+    spec = longest_match((event.line or "").split(), (c.spec for c in known.values()))
+    return spec.name if spec is not None else "unknown"

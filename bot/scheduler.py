@@ -19,6 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 from bot.actions import Action
 from bot.clock import Clock, ManualClock
 from bot.events import Community
+from bot.metrics import Metrics
 from bot.ports import Job, JobStore
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,10 @@ RETRY_AFTER = timedelta(minutes=1)
 
 
 class Scheduler:
-    def __init__(self, store: JobStore, clock: Clock) -> None:
+    def __init__(self, store: JobStore, clock: Clock, metrics: Metrics | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.metrics = metrics or Metrics()
         self._handlers: dict[str, JobHandler] = {}
         self._deliver: Deliver | None = None
         self._running = asyncio.Lock()
@@ -124,6 +126,7 @@ class Scheduler:
         return ran
 
     async def _run(self, job: Job) -> None:
+        self.metrics.job("due", job.kind)
         handler = self._handlers.get(job.kind)
         if handler is None:
             log.error("job %s has kind %r, which nothing handles; dropping it", job.key, job.kind)
@@ -132,12 +135,14 @@ class Scheduler:
         try:
             actions = await handler(job)
         except Exception as exc:
+            self.metrics.job("failed", job.kind)
             log.error("job %s (%s) failed, retrying in %s: %r", job.key, job.kind, RETRY_AFTER, exc)
             log.debug("job failure", exc_info=True)
             retry = self.clock.now() + RETRY_AFTER
             await self.store.save(Job(job.key, job.kind, job.community, retry, job.payload))
             self._arm(job.key, retry)  # without a timer the retry waits for the next restart
             return
+        self.metrics.job("run", job.kind)
         current = await self.store.get(job.key)
         # The handler may have moved its own job (a repeating reminder); keep that.
         if current is not None and current.due_at == job.due_at:

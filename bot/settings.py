@@ -187,13 +187,30 @@ def default(value: Any, **extra: Any) -> Any:
     return Field(default=value, validate_default=True, **extra)
 
 
+class HttpSettings(Section):
+    """An optional HTTP listener for your supervisor and monitoring: GET /healthz answers 200
+    when storage answers and every enabled platform is connected (503 otherwise, with a JSON
+    body saying which part is down); GET /metrics serves Prometheus' text format. Changing this
+    table needs a restart."""
+
+    enabled: bool = False
+    """Off unless you turn it on."""
+    host: str = "127.0.0.1"
+    """Where it listens: loopback by default; listen more widely only behind a firewall or
+    proxy."""
+    port: int = Field(default=9464, ge=0, le=65535)
+    """The port; 0 picks a free one (logged at start-up)."""
+
+
 class HearthSettings(Section):
     """The process itself: these apply to every community and can't be overridden per community."""
 
     name: str = "Hearth"
     """The name Hearth signs its posts with in the console."""
     database: str = "data/hearth.sqlite3"
-    """SQLite database file; its folder is created if needed."""
+    """SQLite database file; its folder is created if needed. A relative path is under
+    $STATE_DIRECTORY when that is set (systemd's StateDirectory=, see deploy/hearth.service),
+    else under the directory Hearth starts in."""
     database_busy_timeout: Duration = default("5s")
     """How long a write waits for a lock another process holds, before the member is told it
     didn't save and to try again."""
@@ -204,6 +221,7 @@ class HearthSettings(Section):
     """How long the ids of platform deliveries already handled are kept, so a retried delivery
     is never acted on twice (platforms stop retrying within minutes). They hold no names or
     text; the retention job (see [mydata]) deletes older ones."""
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
 
 DEFAULT_CHANNELS = {

@@ -3,6 +3,7 @@
 from typing import Any
 
 from bot.cog import Cog
+from cogs.admin.cog import AdminCog
 from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
 from cogs.greetings.cog import GreetingsCog
@@ -13,6 +14,6 @@ from cogs.mydata.cog import MydataCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
-                             ContestsCog, ModerationCog, MydataCog]
+                             ContestsCog, ModerationCog, AdminCog, MydataCog]
 
 __all__ = ["ALL_COGS"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        # Told how long each write took (a statement alone, or a whole transaction): metrics.
+        self.observe_write: Callable[[float], None] | None = None
 
     @classmethod
     async def open(cls, path: str | Path, busy_timeout: float = 5.0,
@@ -119,6 +122,16 @@ class Database:
                 f"BEGIN IMMEDIATE;\n{step.sql}\nINSERT INTO schema_migrations VALUES "
                 f"('{step.feature}', {step.version}, '{step.name}');\nCOMMIT;")
 
+    async def ping(self) -> None:
+        """Check the database answers and its write lock can be had now (raises
+        StorageUnavailable if not): the lock is taken and let go, nothing is written. A full
+        disk only shows when a write needs a new page."""
+        async with self._single():
+            if self._held_here():
+                return  # inside our own transaction: we hold the lock already
+            await self._run("BEGIN IMMEDIATE")
+            await self._conn.rollback()
+
     def _held_here(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
 
@@ -130,6 +143,7 @@ class Database:
             return
         async with self._lock:
             self._owner = asyncio.current_task()
+            started = time.perf_counter()
             try:
                 await self._run("BEGIN IMMEDIATE")
                 try:
@@ -145,6 +159,8 @@ class Database:
                     if self._conn.in_transaction:
                         await self._conn.rollback()
                     raise
+                if self.observe_write is not None:
+                    self.observe_write(time.perf_counter() - started)
             finally:
                 self._owner = None
 
@@ -169,15 +185,21 @@ class Database:
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write; returns the affected row count. Outside a transaction, atomic alone."""
-        async with self._single():
-            cur = await self._run(sql, params)
-            return cur.rowcount
+        return (await self._write(sql, params)).rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run an INSERT and return the new row id."""
+        return int((await self._write(sql, params)).lastrowid or 0)
+
+    async def _write(self, sql: str, params: Iterable[Any]) -> aiosqlite.Cursor:
+        if self._held_here() or self.observe_write is None:
+            async with self._single():
+                return await self._run(sql, params)
         async with self._single():
+            started = time.perf_counter()
             cur = await self._run(sql, params)
-            return int(cur.lastrowid or 0)
+            self.observe_write(time.perf_counter() - started)
+            return cur
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         async with self.transaction():

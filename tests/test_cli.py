@@ -217,3 +217,36 @@ def test_a_mistake_is_one_line_as_a_person_runs_it() -> None:
     assert result.stderr.splitlines() == [
         "hearth console: argument --start: 'yesterday' isn't a date and time; write it like "
         "2026-12-24T18:00 (see `hearth console --help`)"]
+
+
+def test_version() -> None:
+    result = hearth("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("hearth ") and "not installed" not in result.stdout
+
+
+def test_database_goes_under_the_state_directory_when_systemd_gives_one(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    result = hearth("console", "--config", "config.example.toml", stdin="+alice\n",
+                    env={"STATE_DIRECTORY": str(state)})
+    assert result.returncode == 0, result.stderr
+    assert (state / "data" / "hearth.sqlite3").exists()
+
+
+def test_the_service_file_runs_commands_hearth_has() -> None:
+    import configparser
+    import shlex
+
+    from bot.cli import _parser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(ROOT / "deploy" / "hearth.service")
+    service = unit["Service"]
+    assert service["Restart"] == "on-failure" and service["StateDirectory"] == "hearth"
+    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert service["User"] != "root" and "EnvironmentFile" in service
+    argv = shlex.split(service["ExecStart"])
+    assert argv[0].endswith("/hearth")
+    args = _parser().parse_args(argv[1:])  # exits (fails the test) on a flag hearth lacks
+    assert args.command == "run"

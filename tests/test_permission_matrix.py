@@ -144,9 +144,10 @@ async def test_console_member_is_refused(console: Harness, spec: CommandSpec) ->
 @pytest.mark.parametrize("spec", PRIVILEGED, ids=IDS)
 async def test_console_moderator_gets_past_the_check(console: Harness, spec: CommandSpec
                                                      ) -> None:
-    # The control: the same line from a moderator is neither refused nor a usage error, so
-    # the arguments above are valid and the member's refusal is about their level alone.
-    await console.feed(":mod mia", "mia> /help")
+    # The control: the same line from a moderator (an admin for admin commands) is neither
+    # refused nor a usage error, so the arguments above are valid and the member's refusal is
+    # about their level alone.
+    await console.feed(f"{':admin' if spec.level is Level.ADMIN else ':mod'} mia", "mia> /help")
     out = await console.feed(console_line(spec, "mia"))
     assert out, spec.name
     assert not any(REFUSAL.search(line) or "Usage:" in line for line in out), out

@@ -38,7 +38,7 @@ async def run_console(runtime: Runtime, scheduler: Scheduler, source: TextIO, *,
     """Feed lines to a console session until the input ends or `stop` is set; files sent to
     members are written under `files`."""
     out = write or (lambda line: print(line, flush=True))
-    session = ConsoleSession(runtime, scheduler, out, runtime.config.hearth.name, files)
+    session = ConsoleSession(runtime, scheduler, out, files=files)
     runtime.add_sink("console", session)
     await runtime.start()
     if interactive:

@@ -86,13 +86,13 @@ class ConsoleSession:
     """Turns console lines into events and renders the runtime's actions as lines."""
 
     def __init__(self, runtime: Runtime, scheduler: Scheduler, write: Callable[[str], None],
-                 bot_name: str, files: Path | None = None) -> None:
+                 bot_name: str | None = None, files: Path | None = None) -> None:
         self.runtime = runtime
         # Where files sent to members (data exports) are written; each is shown by its path.
         self.files = files if files is not None else Path("data") / "files"
         self.scheduler = scheduler
         self.write = write
-        self.bot_name = bot_name
+        self._bot_name = bot_name
         self.state = ConsoleState()
 
     # -- input --------------------------------------------------------------------------
@@ -209,6 +209,12 @@ class ConsoleSession:
         return self.runtime.clock.now()
 
     # -- output (the Sink) --------------------------------------------------------------
+
+    @property
+    def bot_name(self) -> str:
+        """The name posts are signed with: the one given, else `hearth.name` as the running
+        config has it (so a reload renames Hearth at once)."""
+        return self._bot_name or self.runtime.config.hearth.name
 
     def note(self, text: str) -> None:
         self.write(f"[console] {text}")

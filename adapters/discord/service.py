@@ -93,6 +93,7 @@ class DiscordService:
             raise PlatformError(f"Hearth couldn't reach Discord to log in ({exc}). Check the "
                                 "network and https://discordstatus.com, then start again."
                                 ) from None
+        self.app.metrics.watch_discord_latency(lambda: self.client.latency)
         self._task = asyncio.create_task(self.client.connect(), name="hearth-discord")
         ready = asyncio.ensure_future(self.client.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
@@ -101,6 +102,12 @@ class DiscordService:
             await self.stop()
             raise self._failure() or PlatformError("the Discord connection closed during start-up")
         await self.sync()
+
+    def connected(self) -> bool:
+        """Whether the gateway connection is up now (for /healthz)."""
+        ws = self.client.ws
+        return self.client.is_ready() and not self.client.is_closed() and ws is not None \
+            and ws.open
 
     async def stop(self) -> None:
         await self.client.close()

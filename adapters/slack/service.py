@@ -18,6 +18,7 @@ import asyncio
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
@@ -109,6 +110,15 @@ class SlackService:
             log.info("slack: listening for Slack's requests on %s", self.url)
         self._pruner = asyncio.create_task(self._prune_periodically())
 
+    def connected(self) -> bool:
+        """Whether Hearth can hear from Slack now (for /healthz): the Socket Mode connection is
+        open, or the HTTP listener is serving."""
+        if self._socket is not None:
+            client = self._socket.client
+            session = client.current_session
+            return not client.closed and session is not None and not session.closed
+        return self._runner is not None
+
     async def stop(self) -> None:
         if self._pruner is not None:
             self._pruner.cancel()
@@ -162,8 +172,11 @@ class SlackService:
         self.bolt.view(forms.CALLBACK_ID)(self.on_view)
 
     async def on_event(self, body: dict[str, Any]) -> None:
+        started = time.perf_counter()
         task = self._spawn(self._decide(body))
         done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
+        # Bolt acknowledges as this listener returns.
+        self.app.metrics.slack_ack.observe(time.perf_counter() - started)
         if task in done:
             task.result()  # a failure here is a 500: Slack retries and the retry redoes it
         else:

@@ -140,6 +140,13 @@ class BadgesCog(Cog[BadgeStore]):
             await self._arm(community)
         return actions
 
+    async def reload(self) -> list[Action]:
+        # New or lowered badge criteria: members who already qualify get them now, as at start.
+        actions: list[Action] = []
+        for community in await self.services.members.communities():
+            actions.extend(await self._backfill(community))
+        return actions
+
     # -- what other features tell us --------------------------------------------------------
 
     # Each of these also makes sure the community's daily check is scheduled: badges hear of

@@ -82,6 +82,8 @@ class IntroductionsCog(Cog[IntroductionStore]):
     name = "introductions"
     settings = IntroductionsSettings
     store_class = IntroductionStore
+    # The fields shape /introduce as registered with Discord and Slack at start-up.
+    restart_keys = ("fields",)
 
     def __init__(self, services: Services, store: IntroductionStore) -> None:
         super().__init__(services, store)

@@ -4,6 +4,7 @@ ActivityCounted) and declares its numbers as measures they can ask for."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -286,8 +287,11 @@ class ReputationCog(Cog[ReputationStore]):
         ctx = self.services.context(community)
         cfg = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
+        started = time.perf_counter()
         try:
             await self.store.add_activity(community, items, ctx.now)
+            self.services.metrics.activity_flush.observe(time.perf_counter() - started)
+            self.services.metrics.activity_batch.observe(len(items))
         except Exception:
             state.give_back(pending)
             raise
