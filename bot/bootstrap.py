@@ -72,10 +72,11 @@ class App:
     runtime: Runtime
     services: Services
     metrics: Metrics
-    rights: DataRights
     lease: Lease | None = None
     # Each feature's store by feature name (for tests and tools that look inside).
     stores: dict[str, Any] = field(default_factory=dict)
+    # Every feature's data declaration, run together (/mydata, `hearth data`).
+    rights: DataRights | None = None
     # Platform name -> whether its connection is up now; adapters register as they start.
     connected: dict[str, Callable[[], bool]] = field(default_factory=dict)
     # Called with each config a reload applied (the CLI applies the log level).
@@ -150,8 +151,8 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
             store = stores[cog_class.name] = cog_class.store_class(storage.db)
         runtime.add_cog(cog_class(services, store))
     services.data_rights = rights = data_rights(storage, runtime)
-    app = App(config, storage, clock, scheduler, runtime, services, metrics, rights, lease,
-              stores)
+    app = App(config, storage, clock, scheduler, runtime, services, metrics, lease,
+              stores, rights=rights)
     services.reload = app.reload
     return app
 
@@ -164,3 +165,4 @@ def data_rights(storage: Storage, runtime: Runtime) -> DataRights:
         lambda community: runtime.config.settings if community is None
         else runtime.config.for_community(community),
         forgetting=runtime.forgotten)
+

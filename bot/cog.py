@@ -38,6 +38,11 @@ class CommunityConfig(Protocol):
 C = TypeVar("C", bound=CommunityConfig)
 
 
+async def _member_level(community: Community, user_id: str) -> Level:
+    """Until the composition root wires the runtime in: everyone is a member."""
+    return Level.MEMBER
+
+
 @dataclass(frozen=True, slots=True)
 class Context(Generic[C]):
     """Everything a handler needs about the community an event came from. One object per
@@ -111,15 +116,15 @@ class Services:
     profile_fields: list[ProfileFields] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
-    member_level: Callable[[Community, str], Level] = field(
-        default=lambda community, user_id: Level.MEMBER)
-    # Every feature's data declaration, run together; filled by the composition root once
-    # every cog is registered (for /mydata and the daily retention job).
-    data_rights: DataRights | None = None
+    member_level: Callable[[Community, str], Awaitable[Level]] = field(
+        default=lambda community, user_id: _member_level(community, user_id))
     # What Hearth counts for monitoring (bot/metrics.py); the composition root shares one.
     metrics: Metrics = field(default_factory=Metrics)
     # Re-read the config file and apply it (admin /reload); filled by the composition root.
     reload: Callable[[], Awaitable[Any]] | None = None
+    # Every feature's data declaration, run together; filled by the composition root once
+    # every cog is registered (for /mydata and the daily retention job).
+    data_rights: DataRights | None = None
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: points added up (reputation is the one source
@@ -226,7 +231,7 @@ class Cog(Generic[StoreT]):
 
     def member_data(self) -> MemberData | Sequence[MemberData] | None:
         """What this feature keeps about members (see bot/memberdata.py); None if nothing. A
-        feature whose tables fall into parts (reputation's ledger, its badges) may declare each."""
+        feature whose tables fall into parts may declare each."""
         return None
 
     async def start(self) -> list[Action]:

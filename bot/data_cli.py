@@ -27,6 +27,7 @@ async def run_data(config: Config, args: argparse.Namespace) -> int:
     app = await bootstrap.build(config, database=args.database)
     try:
         rights = app.rights
+        assert rights is not None, "bootstrap.build sets it"
         now = app.clock.now()
         if args.action == "export":
             return await _export(rights, community, args.member, now, args.out)
@@ -51,6 +52,7 @@ async def _export(rights: DataRights, community: Community, member: str, now: da
 async def _forget(app: App, community: Community, member: str, now: datetime, yes: bool
                   ) -> int:
     rights = app.rights
+    assert rights is not None, "bootstrap.build sets it"
     preview = await rights.preview(community, member, now)
     if preview.empty:
         print(f"Hearth keeps nothing about {member} in {community.key}; nothing to forget.")

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.harness import Harness, config_from
+from tests.slack_cogs import ProbeCog
+from tests.slack_rig import Rig, slack_rig
 
 
 @pytest.fixture
@@ -27,3 +29,10 @@ async def hearth(make_harness: Callable[..., Harness]) -> AsyncIterator[Harness]
     h = await make_harness().start()
     yield h
     await h.close()
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    """Hearth on a loopback Slack, with the ProbeCog's commands of every shape."""
+    async with slack_rig(tmp_path, cogs=[ProbeCog]) as r:
+        yield r

@@ -100,8 +100,8 @@ async def test_export_holds_everything_and_reveals_nobody_unseen(
         "name": "Alice", "about": "I knit scarves."}
     rep = features["reputation"]
     assert [(p["from"], p["reason"]) for p in rep["points_received"]
-            if p["source"] == "thanks"] == [("bob", "for the pattern")]
-    assert [(p["to"], p["reason"]) for p in rep["thanks_given"]] == [("bob", "for the tea tips")]
+            if p["source"] == "thanks"] == [("bob", "the pattern")]
+    assert [(p["to"], p["reason"]) for p in rep["thanks_given"]] == [("bob", "the tea tips")]
     assert rep["activity_points"] and rep["leaderboard_places"]
     assert {b["badge"] for b in features["badges"]["badges"]} == {"Hello There", "Champion"}
     contests = features["contests"]
