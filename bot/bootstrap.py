@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.cog import Services
 from bot.commands import CommandSpec
 from bot.config import Config, ConfigError, load_config
+from bot.memberdata import DataRights
 from bot.metrics import Metrics
 from bot.reload import CORE_RESTART_KEYS, ReloadOutcome, restart_changes
 from bot.runtime import Runtime
@@ -22,6 +23,7 @@ from bot.settings import Section
 from cogs import ALL_COGS
 from storage import Schema
 from storage.lease import Lease
+from storage.member_data import CoreData
 from storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,8 @@ class App:
     lease: Lease | None = None
     # Each feature's store by feature name (for tests and tools that look inside).
     stores: dict[str, Any] = field(default_factory=dict)
+    # Every feature's data declaration, run together (/mydata, `hearth data`).
+    rights: DataRights | None = None
     # Platform name -> whether its connection is up now; adapters register as they start.
     connected: dict[str, Callable[[], bool]] = field(default_factory=dict)
     # Called with each config a reload applied (the CLI applies the log level).
@@ -146,8 +150,19 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
         if cog_class.store_class is not None:
             store = stores[cog_class.name] = cog_class.store_class(storage.db)
         runtime.add_cog(cog_class(services, store))
+    services.data_rights = rights = data_rights(storage, runtime)
     app = App(config, storage, clock, scheduler, runtime, services, metrics, lease,
-              stores)
+              stores, rights=rights)
     services.reload = app.reload
     return app
+
+
+def data_rights(storage: Storage, runtime: Runtime) -> DataRights:
+    """Every feature's data declaration, then the core's (its member record goes last). Settings
+    are read from the runtime's config, so a reload's retention applies at the next run."""
+    return DataRights(
+        [*runtime.member_data, CoreData(storage.db)], storage.db.transaction,
+        lambda community: runtime.config.settings if community is None
+        else runtime.config.for_community(community),
+        forgetting=runtime.forgotten)
 

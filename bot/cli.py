@@ -1,5 +1,5 @@
 """The `hearth` command: run, console, check-config, slack-manifest, config, reload, backup,
-restore.
+restore, data.
 
 A mistake on the command line is one line on stderr and exit code 2, never a traceback.
 """
@@ -23,8 +23,9 @@ from typing import NoReturn
 
 from bot import bootstrap
 from bot.clock import ManualClock
-from bot.config import GLOBAL_SECTIONS, Config, ConfigError, build_schema
+from bot.config import GLOBAL_SECTIONS, PLATFORMS, Config, ConfigError, build_schema
 from bot.config_docs import example_toml, schema_json
+from bot.events import Community
 from bot.logs import LOG_FORMATS, configure
 from bot.templates import counted
 from bot.tokens import file_warnings
@@ -97,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_console(config, args))
         if args.command == "slack-manifest":
             return asyncio.run(_slack_manifest(config, args.url))
+        if args.command == "data":
+            from bot.data_cli import run_data
+
+            return asyncio.run(run_data(config, args))
         return asyncio.run(_run(config, args))
     except (DatabaseError, CantStart) as exc:
         _stopped(args, f"Hearth did not start: {exc}")
@@ -182,7 +187,36 @@ def _parser() -> argparse.ArgumentParser:
         offline.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
         offline.add_argument("--database", metavar="FILE",
                              help="SQLite file (default: [hearth] database from the config)")
+    data = sub.add_parser("data", help="export or forget one member's data (requests by email)",
+                          description="Answer a member's data request from the command line: "
+                                      "the same export and forget as /mydata.")
+    actions = data.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                  help="export or forget (each has its own --help)")
+    for name, about in (("export", "write everything Hearth keeps about a member as JSON"),
+                        ("forget", "show what forgetting a member would do; --yes does it")):
+        act = actions.add_parser(name, help=about, description=about[0].upper() + about[1:] + ".")
+        act.add_argument("--community", required=True, type=_community, metavar="PLATFORM:ID",
+                         help='the community, like "discord:GUILD_ID" or "slack:TEAM_ID"')
+        act.add_argument("--member", required=True, metavar="ID",
+                         help="the member's platform user id")
+        act.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+        act.add_argument("--database", metavar="FILE",
+                         help="SQLite file (default: [hearth] database from the config)")
+        if name == "export":
+            act.add_argument("--out", metavar="FILE",
+                             help="write the JSON here (default: standard output)")
+        else:
+            act.add_argument("--yes", action="store_true",
+                             help="forget them (without it, only the preview is shown)")
     return p
+
+
+def _community(text: str) -> Community:
+    platform, _, ident = text.partition(":")
+    if platform not in PLATFORMS or not ident:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} should look like "discord:GUILD_ID", "slack:TEAM_ID" or "console:local"')
+    return Community(platform, ident)
 
 
 def _version() -> str:
@@ -274,12 +308,17 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
         async with _status(app):
             await run_console(app.runtime, app.scheduler, source, interactive=interactive,
                               echo=not interactive and not getattr(args, "no_echo", False),
-                              stop=stop)
+                              stop=stop, files=_files_beside(app.storage.db.path))
     finally:
         await app.close()  # flushes what cogs hold in memory
     if stop.is_set():
         log.info("stopped; everything is saved")
     return 0
+
+
+def _files_beside(database: str) -> Path:
+    """Files the console sends members (data exports) go in `files/` beside the database."""
+    return (Path(".") if database == ":memory:" else Path(database).parent) / "files"
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.commands import Command, CommandSpec, Handler, declared
 from bot.config import Config
 from bot.events import CommandInvoked, Community, Event
+from bot.memberdata import DataRights, MemberData
 from bot.metrics import Metrics
 from bot.permissions import Level
 from bot.ports import Members, PostLookup
@@ -139,6 +140,9 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     # Re-read the config file and apply it (admin /reload); filled by the composition root.
     reload: Callable[[], Awaitable[Any]] | None = None
+    # Every feature's data declaration, run together; filled by the composition root once
+    # every cog is registered (for /mydata and the daily retention job).
+    data_rights: DataRights | None = None
 
     async def notices(self, ctx: Context[Any]) -> list[Text]:
         """What every notice source has to say in this community now."""
@@ -254,6 +258,11 @@ class Cog(Generic[StoreT]):
 
     def jobs(self) -> dict[str, JobHandler]:
         return {}
+
+    def member_data(self) -> MemberData | Sequence[MemberData] | None:
+        """What this feature keeps about members (see bot/memberdata.py); None if nothing. A
+        feature whose tables fall into parts may declare each."""
+        return None
 
     async def start(self) -> list[Action]:
         """Run once at start-up, after storage is ready; may return actions to deliver."""

@@ -78,6 +78,14 @@ class MemberLeft(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberDeleted(Event):
+    """The platform says this account was deleted (Discord's deleted-user signal): Hearth
+    treats it as the member's request to be forgotten."""
+
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class MessagePosted(Event):
     author: Actor
     channel: str

@@ -72,11 +72,13 @@ class JobStore(Protocol):
 
 
 class PostLookup(Protocol):
-    """Where Hearth posted a message under a key, if it did (read-only, for features):
-    (channel, first message id, the ids of the further pieces of a long post)."""
+    """Where Hearth posted a message under a key, if it did (for features: read it, or forget
+    it when the member the key names asks to be forgotten): (channel, first message id, the
+    ids of the further pieces of a long post)."""
 
     async def find(self, community: Community, key: str
                    ) -> tuple[str, str, tuple[str, ...]] | None: ...
+    async def forget(self, community: Community, key: str) -> int: ...
 
 
 class PostStore(PostLookup, Protocol):

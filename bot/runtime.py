@@ -13,8 +13,7 @@ import difflib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.actions import (
@@ -26,6 +25,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.clock import Clock
@@ -43,6 +43,7 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.logs import CURRENT_EVENT
+from bot.memberdata import MemberData
 from bot.metrics import Metrics
 from bot.parser import longest_match, parse
 from bot.permissions import Level, level_of
@@ -62,7 +63,6 @@ from bot.text import CommandRef, Literal, Text
 
 log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
-CLAIM_RETENTION = timedelta(days=2)
 # Internal events may trigger more internal events; past this depth something is looping.
 MAX_EMIT_DEPTH = 4
 # Members seen posting are remembered in memory so the hot path writes once per member.
@@ -88,6 +88,7 @@ class Runtime:
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
+        self.member_data: list[MemberData] = []
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -101,6 +102,9 @@ class Runtime:
             self._listeners[event_type].append((cog.name, listener))
         for kind, handler in cog.jobs().items():
             self.scheduler.register(kind, handler)
+        declared = cog.member_data()
+        if declared is not None:
+            self.member_data.extend(declared if isinstance(declared, Sequence) else [declared])
         self.cogs.append(cog)
 
     def specs(self) -> list[CommandSpec]:
@@ -111,7 +115,7 @@ class Runtime:
         self._sinks[platform] = sink
 
     async def start(self) -> None:
-        await self.claims.prune(self.clock.now() - CLAIM_RETENTION)
+        await self.claims.prune(self.clock.now() - self.config.hearth.processed_events_kept)
         for cog in self.cogs:
             await self.deliver(await cog.start())
         await self.scheduler.start(self.deliver)
@@ -164,6 +168,10 @@ class Runtime:
         if len(self._members) >= SEEN_CACHE and key not in self._members:
             self._members.clear()
         self._members[key] = (actor, stored)
+
+    async def forgotten(self, community: Community, user_id: str) -> None:
+        """A member was forgotten: let go of what memory holds about them too."""
+        self._members.pop((community, user_id), None)
 
     async def member_level(self, community: Community, user_id: str) -> Level:
         """A member's level by id: config users always; roles and platform flags as last seen,
@@ -464,7 +472,7 @@ class Runtime:
                                     receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
-        if isinstance(action, Timeout) and receipt.reason == "unsupported":
+        if isinstance(action, Timeout | SendFile) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
         elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
             # The platform refused: whoever asked for it hears so, in the feature's words.

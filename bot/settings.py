@@ -72,6 +72,22 @@ DURATION_SCHEMA = {"type": "string", "pattern": r"^\s*(\d+\s*[smhdwSMHDW]\s*)+$"
 
 Duration = Annotated[timedelta, PlainValidator(_duration), PlainSerializer(written_duration),
                      WithJsonSchema(DURATION_SCHEMA)]
+
+
+def _retention(value: Any) -> timedelta | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "forever"):
+        return None
+    try:
+        return _duration(value)
+    except ValueError:
+        raise ValueError(f"must be \"forever\" or a duration like \"365d\", got {value!r}"
+                         ) from None
+
+
+# How long something is kept: a duration, or "forever" (None).
+Retention = Annotated[timedelta | None, PlainValidator(_retention),
+                      PlainSerializer(lambda v: "forever" if v is None else written_duration(v)),
+                      WithJsonSchema({"anyOf": [DURATION_SCHEMA, {"const": "forever"}]})]
 Timezone = Annotated[ZoneInfo, PlainValidator(_timezone),
                      PlainSerializer(lambda v: v if isinstance(v, str) else v.key),
                      WithJsonSchema({"type": "string", "description":
@@ -202,6 +218,10 @@ class HearthSettings(Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much Hearth logs: DEBUG, INFO, WARNING or ERROR. The --log-level flag overrides it
     when given."""
+    processed_events_kept: Duration = default("2d")
+    """How long the ids of platform deliveries already handled are kept, so a retried delivery
+    is never acted on twice (platforms stop retrying within minutes). They hold no names or
+    text; the retention job (see [mydata]) deletes older ones."""
     http: HttpSettings = Field(default_factory=HttpSettings)
 
 

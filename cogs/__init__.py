@@ -12,10 +12,11 @@ from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
+from cogs.mydata.cog import MydataCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
                              ContestsCog, ModerationCog, AdminCog, AnnouncementsCog,
-                             FeedbackCog]
+                             FeedbackCog, MydataCog]
 
 __all__ = ["ALL_COGS"]

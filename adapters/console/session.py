@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from adapters.console.render import render
@@ -35,6 +36,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.commands import CommandKind, CommandSpec
@@ -97,8 +99,10 @@ class ConsoleSession:
     """Turns console lines into events and renders the runtime's actions as lines."""
 
     def __init__(self, runtime: Runtime, scheduler: Scheduler, write: Callable[[str], None],
-                 bot_name: str | None = None) -> None:
+                 bot_name: str | None = None, files: Path | None = None) -> None:
         self.runtime = runtime
+        # Where files sent to members (data exports) are written; each is shown by its path.
+        self.files = files if files is not None else Path("data") / "files"
         self.scheduler = scheduler
         self.write = write
         self._bot_name = bot_name
@@ -295,6 +299,15 @@ class ConsoleSession:
         self.write(f"[DM to {action.user_id}] {self._show(action, action.text)}")
         return Receipt(True)
 
+    def _file(self, action: SendFile) -> Receipt:
+        # A console "sends" a file by writing it where the operator can open it.
+        path = self.files / action.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(action.data)
+        self.write(f"[file to {action.user_id} only] {path} ({len(action.data):,} bytes) "
+                   f"{self._show(action, action.text)}")
+        return Receipt(True)
+
     def _role(self, action: GrantRole | RemoveRole) -> Receipt:
         sign = "+" if isinstance(action, GrantRole) else "-"
         self.write(f"[role] {action.user_id} {sign}{action.role}")
@@ -313,6 +326,7 @@ class ConsoleSession:
         EditPost: _edit,
         Respond: _respond,
         DirectMessage: _dm,
+        SendFile: _file,
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,

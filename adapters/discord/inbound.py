@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 
 import discord
@@ -11,6 +12,7 @@ from bot.events import (
     Actor,
     Community,
     Event,
+    MemberDeleted,
     MemberJoined,
     MemberLeft,
     MemberRef,
@@ -118,8 +120,20 @@ class Inbound:
                                          member=self.actors.of(member)))
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
-        await self._process(MemberLeft(community_of(payload.guild_id), self.runtime.clock.now(),
-                                       member=self.actors.of(payload.user)))
+        community, now = community_of(payload.guild_id), self.runtime.clock.now()
+        await self._process(MemberLeft(community, now, member=self.actors.of(payload.user)))
+        if await self._deleted(payload.user):
+            await self._process(MemberDeleted(community, now, user_id=str(payload.user.id)))
+
+    async def _deleted(self, user: discord.abc.User) -> bool:
+        """Whether a departing user's account was deleted. discord.py hands back its cached
+        user (the old name), so the account is read afresh: one call per departure."""
+        if looks_deleted(user):
+            return True
+        try:
+            return looks_deleted(await self.client.fetch_user(user.id))
+        except discord.HTTPException:
+            return False
 
     # -- messages -----------------------------------------------------------------------
 
@@ -194,3 +208,15 @@ def _reply_to(message: discord.Message) -> str | None:
     if isinstance(message.channel, discord.Thread):
         return str(message.channel.id)
     return None
+
+
+# Discord has no deleted-account event or flag (discord-api-docs issues #2141, #2288): a deleted
+# account leaves every server and its user is renamed "deleted_user_" and 12 hex digits (before
+# unique usernames: "Deleted User" with discriminator 0000). That is the signal Hearth reads.
+_DELETED = re.compile(r"^deleted_user_[0-9a-f]{12}$")
+
+
+def looks_deleted(user: discord.abc.User) -> bool:
+    """Whether a departing user is a deleted account (the closest signal Discord gives)."""
+    return bool(_DELETED.match(user.name)) or (
+        user.name == "Deleted User" and user.discriminator == "0000")

@@ -31,6 +31,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.events import Community
@@ -145,6 +146,10 @@ class Outbound:
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
+    async def _file(self, action: SendFile) -> Receipt:
+        # Not wired to files_upload_v2 yet: the runtime sends the fallback (a DM with the data).
+        return Receipt(False, reason="unsupported")
+
     async def post(self, community: Community, channel: str, text: Text,
                    thread_ts: str | None = None) -> Receipt:
         await self.channels.ensure_loaded()  # so channel links in the text render as links
@@ -237,6 +242,7 @@ class Outbound:
         GrantRole: role,
         RemoveRole: role,
         Timeout: _timeout,
+        SendFile: _file,
     }
 
 

@@ -34,6 +34,7 @@ from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import ChannelLink, Literal, Mention, Text, Timestamp, UserText
 from cogs.announcements import sincerity
+from cogs.announcements.member_data import AnnouncementsData
 from cogs.announcements.schedule import (
     Once,
     Repeat,
@@ -146,6 +147,9 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {ReactionAdded: self.on_reaction, MessagePosted: self.on_message}
+
+    def member_data(self) -> AnnouncementsData:
+        return AnnouncementsData(self.store.db)
 
     def jobs(self) -> dict[str, JobHandler]:
         return {POST_JOB: self.post_due, UPDATE_DUE: self.update_due}

@@ -17,12 +17,14 @@ from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, MemberRef, Recognition, Withdrawn
+from bot.memberdata import is_former
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.templates import counted
 from bot.text import ChannelLink, Mention, Text
 from cogs.contests import draw
+from cogs.contests.member_data import ContestsData
 from cogs.contests.rules import (
     accepting,
     announcement_key,
@@ -63,6 +65,9 @@ class ContestsCog(Cog[ContestStore]):
         super().__init__(services, store)
         self.texts = ContestTexts(self.say)
 
+    def member_data(self) -> ContestsData:
+        return ContestsData(self.store.db)
+
     def jobs(self) -> dict[str, JobHandler]:
         return {CLOSE: self.close_job, REMIND: self.remind_job}
 
@@ -74,7 +79,9 @@ class ContestsCog(Cog[ContestStore]):
         for community, contest in await self.store.pending_announcements():
             ctx = self.services.context(community)
             winners = await self.store.winners(community, contest.number)
-            actions.extend(self._recognise(ctx, contest, w) for w in winners)
+            # A forgotten winner's place stays in the results, but there's nobody to award.
+            actions.extend(self._recognise(ctx, contest, w) for w in winners
+                           if not is_former(w.user_id))
             if await self.services.posts.find(community, announcement_key(contest)):
                 await self.store.announced(community, contest.number)
                 continue

@@ -33,6 +33,7 @@ from bot.scheduler import JobHandler
 from bot.templates import counted
 from bot.text import ChannelLink, Text, Timestamp
 from cogs.feedback import anonymity
+from cogs.feedback.member_data import FeedbackData
 from cogs.feedback.rules import (
     CLOSED,
     KINDS,
@@ -107,12 +108,7 @@ class FeedbackCog(Cog[FeedbackStore]):
         return {REVIEW: self.review_due, OVERDUE: self.overdue_line, YOU_SAID: self.you_said}
 
     async def start(self) -> list[Action]:
-        key = anonymity.env_key(os.environ)
-        if key is None:
-            log.warning("feedback: %s is not set, so anonymous authors' hashes use a key kept "
-                        "in the database; see README, 'Anonymous feedback'", anonymity.ENV_KEY)
-            key = (await self.store.generated_key(anonymity.new_key())).encode()
-        self._key = key
+        await self._load_key()
         for community in await self.store.communities():
             await self._keep_you_said(self.services.context(community))
         return await self._finish_raises()
@@ -146,6 +142,24 @@ class FeedbackCog(Cog[FeedbackStore]):
     def _reply(self, event: CommandInvoked, ctx: Ctx, key: str, **values: Any
                ) -> list[Action]:
         return self.reply(event, ctx, getattr(_cfg(ctx).messages, key), **values)
+
+    async def _load_key(self) -> bytes:
+        if self._key is None:
+            key = anonymity.env_key(os.environ)
+            if key is None:
+                log.warning("feedback: %s is not set, so anonymous authors' hashes use a key "
+                            "kept in the database; see README, 'Anonymous feedback'",
+                            anonymity.ENV_KEY)
+                key = (await self.store.generated_key(anonymity.new_key())).encode()
+            self._key = key
+        return self._key
+
+    async def _data_key(self, community: Community, user_id: str) -> str:
+        # Data requests may come from the command line, where the feature never started.
+        return anonymity.author_key(await self._load_key(), community, user_id)
+
+    def member_data(self) -> FeedbackData:
+        return FeedbackData(self.store.db, self._data_key)
 
     def _author_key(self, community: Community, user_id: str) -> str:
         assert self._key is not None, "feedback used before start()"

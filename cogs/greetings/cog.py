@@ -12,6 +12,7 @@ from bot.events import Community, Event, MemberJoined, MemberLeft
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
+from cogs.greetings.member_data import GreetingsData
 from cogs.greetings.settings import GreetingsSettings
 
 
@@ -36,6 +37,12 @@ class GreetingsCog(Cog[None]):
         self._joins: dict[Community, deque[datetime]] = {}
         # When the last paced DM is due, per community.
         self._next_dm_slot: dict[Community, datetime] = {}
+
+    def member_data(self) -> GreetingsData:
+        return GreetingsData(self._cancel_welcome)
+
+    async def _cancel_welcome(self, community: Community, user_id: str) -> None:
+        await self.services.scheduler.cancel(f"{PACED_DM}:{community.key}:{user_id}")
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MemberJoined: self.on_join, MemberLeft: self.on_leave}
@@ -139,8 +146,7 @@ class GreetingsCog(Cog[None]):
     async def on_leave(self, event: MemberLeft, ctx: Ctx) -> list[Action]:
         cfg = ctx.settings.greetings
         await self.services.members.left(event.community, event.member.user_id, ctx.now)
-        await self.services.scheduler.cancel(
-            f"{PACED_DM}:{event.community.key}:{event.member.user_id}")
+        await self._cancel_welcome(event.community, event.member.user_id)
         if not (cfg.enabled and cfg.goodbye and cfg.goodbye_channel) or event.member.is_bot:
             return []
         text = self.say(ctx, cfg.messages.goodbye, name=event.member.name,

@@ -19,6 +19,7 @@ from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, 
 from bot.events import CommandInvoked, Event, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
+from cogs.moderation.member_data import ModerationData
 from cogs.moderation.settings import ModerationMessages, ModerationSettings
 from cogs.moderation.store import Case, ModerationStore, NewCase, Note
 
@@ -87,6 +88,9 @@ class ModerationCog(Cog[ModerationStore]):
     name = "moderation"
     settings = ModerationSettings
     store_class = ModerationStore
+
+    def member_data(self) -> ModerationData:
+        return ModerationData(self.store.db)
 
     def resolvers(self) -> dict[str, Resolver]:
         return {"case": self._known_case}

@@ -27,10 +27,12 @@ from bot.events import (
     Recognition,
     Withdrawn,
 )
+from bot.memberdata import is_former
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
 from cogs.reputation.activity import Activity
+from cogs.reputation.member_data import ReputationData
 from cogs.reputation.ranking import places
 from cogs.reputation.settings import ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
@@ -90,6 +92,15 @@ class ReputationCog(Cog[ReputationStore]):
         # the numbers behind them through the measures declared here.
         services.standing_sources.append(self.standing)
         services.measures.append(Measures(MEASURES, self.measure, self.reaching))
+
+    def member_data(self) -> ReputationData:
+        return ReputationData(self.store.db, self._drop_held)
+
+    def _drop_held(self, community: Community, user_id: str) -> None:
+        state = self._activity.get(community)
+        if state is not None:
+            state.pending.pop(user_id, None)
+            state.next_at.pop(user_id, None)
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction,
@@ -317,6 +328,8 @@ class ReputationCog(Cog[ReputationStore]):
     # -- recognition from other cogs -----------------------------------------------------
 
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
+        if is_former(event.user_id):
+            return []  # a forgotten member's old win re-sent at start-up: nobody to give it to
         if event.points:
             entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
                                 event.giver_id, event.reason)
