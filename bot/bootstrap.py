@@ -8,9 +8,11 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.cog import Services
+from bot.commands import CommandSpec
 from bot.config import Config, ConfigError, load_config
 from bot.metrics import Metrics
 from bot.reload import CORE_RESTART_KEYS, ReloadOutcome, restart_changes
@@ -18,6 +20,7 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Section
 from cogs import ALL_COGS
+from storage import Schema
 from storage.lease import Lease
 from storage.store import Storage
 
@@ -26,6 +29,17 @@ log = logging.getLogger(__name__)
 
 def config_sections() -> dict[str, type[Section]]:
     return {cog.name: cog.settings for cog in ALL_COGS if cog.settings is not None}
+
+
+def command_specs(config: Config) -> list[CommandSpec]:
+    """Every command spec, in the order the runtime registers them, without opening storage
+    (the Slack manifest lists them)."""
+    return [spec for cog in ALL_COGS for spec in cog.specs(config)]
+
+
+def schemas() -> list[Schema]:
+    """Every feature's migrations, in the order features are wired."""
+    return [Schema(cog.name, cog.__module__.rpartition(".")[0]) for cog in ALL_COGS]
 
 
 def load(path: str | Path) -> Config:
@@ -57,6 +71,8 @@ class App:
     services: Services
     metrics: Metrics
     lease: Lease | None = None
+    # Each feature's store by feature name (for tests and tools that look inside).
+    stores: dict[str, Any] = field(default_factory=dict)
     # Platform name -> whether its connection is up now; adapters register as they start.
     connected: dict[str, Callable[[], bool]] = field(default_factory=dict)
     # Called with each config a reload applied (the CLI applies the log level).
@@ -108,7 +124,8 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
     path = str(database or config.hearth.database)
     lease = Lease.acquire(path) if is_file(path) else None
     try:
-        storage = await Storage.open(path, config.hearth.database_busy_timeout.total_seconds())
+        storage = await Storage.open(path, config.hearth.database_busy_timeout.total_seconds(),
+                                     schemas())
     except BaseException:
         if lease is not None:
             lease.release()
@@ -120,10 +137,15 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
     runtime = Runtime(config, clock, scheduler, storage.claims, storage.posts, storage.members,
                       metrics)
     services = Services(config=config, clock=clock, scheduler=scheduler,
-                        rng=rng or random.Random(), command_specs=runtime.specs, storage=storage,
+                        rng=rng or random.Random(), command_specs=runtime.specs,
+                        members=storage.members, posts=storage.posts,
                         member_level=runtime.member_level, metrics=metrics)
+    stores: dict[str, Any] = {}
     for cog_class in ALL_COGS:
-        runtime.add_cog(cog_class(services))
-    app = App(config, storage, clock, scheduler, runtime, services, metrics, lease)
+        store = None
+        if cog_class.store_class is not None:
+            store = stores[cog_class.name] = cog_class.store_class(storage.db)
+        runtime.add_cog(cog_class(services, store))
+    app = App(config, storage, clock, scheduler, runtime, services, metrics, lease, stores)
     services.reload = app.reload
     return app

@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+import inspect
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from bot.actions import Action
+from bot.actions import Action, Respond
 from bot.clock import Clock
-from bot.commands import Command, CommandSpec
+from bot.commands import Command, CommandSpec, Handler, declared
 from bot.config import Config
-from bot.events import Community, Event
+from bot.events import CommandInvoked, Community, Event
 from bot.metrics import Metrics
 from bot.permissions import Level
+from bot.ports import Members, PostLookup
 from bot.scheduler import JobHandler, Scheduler
-from bot.settings import Section
+from bot.settings import CommunitySettings, CoreMessages, Section
+from bot.templates import Variants
+from bot.text import Text
+
+
+class CommunityConfig(Protocol):
+    """The settings in force for one community: the core's sections, typed. A feature types
+    its own section by naming a protocol that adds it, e.g. `Context[ReputationConfig]` with
+    `reputation: ReputationSettings`, so `ctx.settings.reputation` is typed where it is used."""
+
+    @property
+    def community(self) -> CommunitySettings: ...
+    @property
+    def messages(self) -> CoreMessages: ...
+
+
+C = TypeVar("C", bound=CommunityConfig)
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
-    """Everything a handler needs about the community an event came from."""
+class Context(Generic[C]):
+    """Everything a handler needs about the community an event came from. One object per
+    event for every feature (the settings are the whole community's); its type parameter
+    says which sections the handler reads."""
 
     community: Community
-    settings: Any
+    settings: C
     now: datetime
     level: Level = Level.MEMBER
 
@@ -37,7 +57,9 @@ class Context:
         return self.settings.community.channels.get(key, key)
 
 
-Listener = Callable[[Any, Context], Awaitable[list[Action]]]
+Listener = Callable[[Any, "Context[Any]"], Awaitable[list[Action]]]
+# Turns an option's value into a thing, or raises Refused with what the member is told.
+Resolver = Callable[[CommandInvoked, "Context[Any]", Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +73,23 @@ class Standing:
 StandingSource = Callable[[Community, str], Awaitable[Standing]]
 
 
+@dataclass(frozen=True, slots=True)
+class Measures:
+    """Numbers one feature keeps about members (by kind: "messages", "introduced", ...),
+    declared so another feature (badges) can ask without reading that feature's tables."""
+
+    kinds: tuple[str, ...]
+    # Members' values of the wanted kinds at a moment: {user id: {kind: value}}.
+    of: Callable[[Community, Sequence[str], frozenset[str], datetime],
+                 Awaitable[dict[str, dict[str, int]]]]
+    # Everyone whose value of one kind reaches a threshold (for a backfill), as user ids.
+    reaching: Callable[[Community, str, int, datetime], Awaitable[list[str]]]
+
+
+# Template fields a feature adds to a member's /profile (badges: "badges" and "next").
+ProfileFields = Callable[["Context[Any]", str, str], Awaitable[dict[str, Any]]]
+
+
 @dataclass
 class Services:
     """Shared pieces the composition root hands every cog."""
@@ -61,10 +100,14 @@ class Services:
     rng: random.Random
     # Filled by the runtime once every cog is registered (for /help).
     command_specs: Callable[[], list[CommandSpec]]
-    # Storage: the composition root passes the database and whatever repositories cogs need.
-    storage: Any
+    # The core's record of members and of messages Hearth posted under a key.
+    members: Members
+    posts: PostLookup
     # Features that know a member's standing (reputation) add a source here at start-up.
     standing_sources: list[StandingSource] = field(default_factory=list)
+    # Numbers features declare about members (introductions' "introduced", ...).
+    measures: list[Measures] = field(default_factory=list)
+    profile_fields: list[ProfileFields] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Level] = field(
@@ -75,32 +118,99 @@ class Services:
     reload: Callable[[], Awaitable[Any]] | None = None
 
     async def standing(self, community: Community, user_id: str) -> Standing:
-        """What every source knows of a member: the highest points, all badges."""
+        """What every source knows of a member: points added up (reputation is the one source
+        of points), all badges."""
         found = [await source(community, user_id) for source in self.standing_sources]
-        if not found:
-            return Standing()
-        return Standing(points=max(s.points for s in found),
+        return Standing(points=sum(s.points for s in found),
                         badges=frozenset().union(*(s.badges for s in found)))
 
-    def context(self, community: Community, now: datetime | None = None) -> Context:
+    def measured(self, kind: str) -> Measures | None:
+        """The feature that declared a measure of this kind, if any."""
+        return next((m for m in self.measures if kind in m.kinds), None)
+
+    async def measure(self, community: Community, user_ids: Sequence[str],
+                      kinds: Iterable[str], now: datetime) -> dict[str, dict[str, int]]:
+        """Members' values of the wanted kinds, asking each declaring feature once; a kind
+        nobody declares is left out (reads as 0)."""
+        wanted = frozenset(kinds)
+        out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
+        for source in self.measures:
+            mine = wanted & frozenset(source.kinds)
+            if mine:
+                for uid, values in (await source.of(community, user_ids, mine, now)).items():
+                    out.setdefault(uid, {}).update(values)
+        return out
+
+    def context(self, community: Community, now: datetime | None = None) -> Context[Any]:
         """A context for work with no member behind it (scheduled jobs, start-up)."""
         return Context(community, self.config.for_community(community), now or self.clock.now())
 
 
-class Cog:
-    """A feature. Subclasses set `name`, optionally `settings` (their config section model)."""
+StoreT = TypeVar("StoreT")
+
+
+class Cog(Generic[StoreT]):
+    """A feature. Subclasses set `name`, optionally `settings` (their config section model) and
+    `store_class` (their store, built by the composition root on the database and handed in as
+    `self.store`): `class ContestsCog(Cog[ContestStore])`, or `Cog[None]` with no tables."""
 
     name: ClassVar[str]
     settings: ClassVar[type[Section] | None] = None
     # Keys of this cog's section read only at start-up (they shape commands registered with
     # the platforms); a reload that changes one is refused and asks for a restart.
     restart_keys: ClassVar[tuple[str, ...]] = ()
+    # Called with the database; the feature's tables come from its own migrations/ folder.
+    store_class: ClassVar[type[Any] | None] = None
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, store: Any = None) -> None:
         self.services = services
+        self.store: StoreT = store
+
+    @classmethod
+    def specs(cls, config: Config) -> list[CommandSpec]:
+        """The commands this feature declares, known without building it (no storage)."""
+        return [d.spec for d in declared(cls)]
+
+    def say(self, ctx: Context[Any], template: Variants, **fields: Any) -> Text:
+        """The one way a feature renders a message: a template from the config, one of its
+        wordings picked with the shared rng, channels as the community configured them."""
+        return template.render(self.services.rng, ctx.channels, **fields)
+
+    def reply(self, event: CommandInvoked, ctx: Context[Any], template: Variants, **fields: Any
+              ) -> list[Action]:
+        """A message only the member who ran the command sees."""
+        return [Respond(event.community, event.actor.user_id, self.say(ctx, template, **fields))]
 
     def commands(self) -> list[Command]:
-        return []
+        """The declared commands, each handler called with its options as typed arguments."""
+        out = []
+        for d in declared(type(self)):
+            suggest = getattr(self, d.suggest) if d.suggest else None
+            resolvers = {**self.resolvers(), **{o: getattr(self, m) for o, m in d.resolve}}
+            out.append(Command(d.spec, self._handler(d.spec, getattr(self, d.method), resolvers),
+                               suggest))
+        return out
+
+    def resolvers(self) -> dict[str, Resolver]:
+        """Options this feature turns into things before a handler runs, by option name
+        (contests: "contest" to the contest, or a kind refusal)."""
+        return {}
+
+    @staticmethod
+    def _handler(spec: CommandSpec, method: Callable[..., Awaitable[list[Action]]],
+                 resolvers: dict[str, Resolver]) -> Handler:
+        if "args" in inspect.signature(method).parameters:
+            return method  # takes the dict as it is (options named by the config)
+        resolvers = {name: fn for name, fn in resolvers.items() if spec.option(name)}
+
+        async def run(event: CommandInvoked, ctx: Context[Any], args: dict[str, Any]
+                      ) -> list[Action]:
+            values = dict(args)
+            for name, resolve in resolvers.items():
+                if values.get(name) is not None:
+                    values[name] = await resolve(event, ctx, values[name])
+            return await method(event, ctx, **values)
+        return run
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {}
@@ -112,8 +222,9 @@ class Cog:
         """Run once at start-up, after storage is ready; may return actions to deliver."""
         return []
 
-    async def stop(self) -> None:
-        """Flush anything held in memory."""
+    async def stop(self) -> list[Action]:
+        """Flush anything held in memory; internal events returned are still heard."""
+        return []
 
     async def reload(self) -> list[Action]:
         """The config was reloaded (settings now read the new values); may return actions, such

@@ -61,11 +61,13 @@ class Config:
 
     @property
     def hearth(self) -> HearthSettings:
-        return self.settings.hearth
+        found: HearthSettings = self.settings.hearth
+        return found
 
     @property
     def platforms(self) -> PlatformSettings:
-        return self.settings.platforms
+        found: PlatformSettings = self.settings.platforms
+        return found
 
 
 # The head of the generated config.example.toml (and the JSON Schema's description).

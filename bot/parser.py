@@ -124,9 +124,9 @@ def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
         raise UsageError(f"I wasn't sure what to do with '{extra}'.")
     out: dict[str, Any] = {}
     for name, tok in args.items():
-        opt = spec.option(name)
-        assert opt is not None
-        out[name] = _member(tok) if opt.type is OptionType.MEMBER else tok.text
+        option = spec.option(name)
+        assert option is not None
+        out[name] = _member(tok) if option.type is OptionType.MEMBER else tok.text
     return out
 
 

@@ -29,7 +29,7 @@ from bot.actions import (
 )
 from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
-from bot.commands import Command, CommandSpec, UnknownCommand, UsageError, bind
+from bot.commands import Command, CommandSpec, Refused, UnknownCommand, UsageError, bind
 from bot.config import Config
 from bot.events import (
     Actor,
@@ -48,6 +48,7 @@ from bot.permissions import Level, level_of
 from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
+from bot.settings import CoreMessages
 from bot.text import Text
 
 log = logging.getLogger(__name__)
@@ -74,14 +75,14 @@ class Runtime:
         # Per member: the Actor last seen (roles, platform flags: for `member_level`) and
         # whether the directory already has them under that name (so it is written once).
         self._members: dict[tuple[Community, str], tuple[Actor, bool]] = {}
-        self.cogs: list[Cog] = []
+        self.cogs: list[Cog[Any]] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
 
     # -- set-up -------------------------------------------------------------------------
 
-    def add_cog(self, cog: Cog) -> None:
+    def add_cog(self, cog: Cog[Any]) -> None:
         for command in cog.commands():
             name = command.spec.name
             if name in self.commands:
@@ -121,7 +122,9 @@ class Runtime:
         await self.scheduler.stop()
         for cog in reversed(self.cogs):
             try:
-                await cog.stop()
+                # Internal events a cog still emits (badges earned by the last activity) are
+                # heard, so what they record is kept; posts are dropped, Hearth is going away.
+                await self._expand(await cog.stop() or [])
             except Exception:
                 log.exception("cog %s failed to stop cleanly", cog.name)
 
@@ -160,7 +163,7 @@ class Runtime:
         actor = known[0] if known is not None else Actor(user_id, user_id)
         return self.level(community, actor)
 
-    def context(self, community: Community, actor: Actor | None = None) -> Context:
+    def context(self, community: Community, actor: Actor | None = None) -> Context[Any]:
         if actor is None:
             # Positional and without a level: this runs for every message event.
             return Context(community, self.config.for_community(community), self.clock.now())
@@ -331,6 +334,8 @@ class Runtime:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
             return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+        except Refused as refused:
+            return refused.actions
         except StorageUnavailable:
             raise
         except Exception as exc:
@@ -339,11 +344,13 @@ class Runtime:
             return self.failed(event.community, event.actor.user_id, spec.name)
 
     @staticmethod
-    def _unknown(messages: Any, exc: UnknownCommand) -> Text:
+    def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
         if exc.subcommands:
-            return messages.incomplete_command.render(
+            text: Text = messages.incomplete_command.render(
                 None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
-        return messages.unknown_command.render(None, command=exc.name)
+        else:
+            text = messages.unknown_command.render(None, command=exc.name)
+        return text
 
     async def _resolve_members(self, community: Community, raw: dict[str, object]
                                ) -> dict[str, object]:
@@ -406,9 +413,10 @@ class Runtime:
         await self._after(action, receipt, sink)
 
     async def _after(self, action: Action, receipt: Receipt, sink: Sink) -> None:
-        key = action.key if isinstance(action, Post | EditPost) else None
-        if key and receipt.delivered and receipt.message_id:
-            await self.posts.record(action.community, key, receipt.channel or action.channel,
+        if isinstance(action, Post | EditPost) and action.key and receipt.delivered \
+                and receipt.message_id:
+            await self.posts.record(action.community, action.key,
+                                    receipt.channel or action.channel or "",
                                     receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)

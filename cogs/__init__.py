@@ -1,6 +1,10 @@
 """Hearth's features. Each cog is a folder; this list is the order they are wired in."""
 
+from typing import Any
+
+from bot.cog import Cog
 from cogs.admin.cog import AdminCog
+from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
@@ -8,7 +12,7 @@ from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
-ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, ContestsCog, ModerationCog,
-            AdminCog]
+ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
+                                  ContestsCog, ModerationCog, AdminCog]
 
 __all__ = ["ALL_COGS"]

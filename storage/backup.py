@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.database import DatabaseError, migrations
+from storage.database import DatabaseError
 from storage.lease import Lease
+from storage.migrate import LEDGER
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ def restore(backup_file: str | Path, database: str | Path) -> tuple[Copied, Path
             checked = _checked(src, source)
     except sqlite3.Error as exc:
         raise DatabaseError(f"{source} is not a usable Hearth backup: {exc}") from None
-    newest = migrations()[-1][0]
-    if checked.schema > newest:
-        raise DatabaseError(f"{source} was written by a newer Hearth (schema {checked.schema}, "
-                            f"this one knows {newest}); restore it with that version")
+    # The file's format (its features' own steps are checked when Hearth opens it).
+    if checked.schema > LEDGER:
+        raise DatabaseError(f"{source} was written by a newer Hearth (format {checked.schema}, "
+                            f"this one knows {LEDGER}); restore it with that version")
     lease = Lease.acquire(target, exclusive=True)  # refuses while a Hearth runs on it
     try:
         kept: Path | None = None
