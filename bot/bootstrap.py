@@ -39,12 +39,14 @@ class App:
 
 
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
-                database: str | Path | None = None) -> App:
+                database: str | Path | None = None, worker: str = "hearth") -> App:
     """Open storage and wire the runtime and cogs. Call `runtime.start()` once sinks are added."""
     storage = await Storage.open(database or config.hearth.database,
                                  config.hearth.database_busy_timeout.total_seconds())
     clock = clock or SystemClock()
-    scheduler = Scheduler(storage.jobs, clock)
+    hearth = config.hearth
+    scheduler = Scheduler(storage.jobs, clock, worker=worker, lease=hearth.job_lease,
+                          poll=hearth.job_poll)
     runtime = Runtime(config, clock, scheduler, storage.claims, storage.posts, storage.members)
     services = Services(config=config, clock=clock, scheduler=scheduler,
                         rng=rng or random.Random(), command_specs=runtime.specs, storage=storage,

@@ -88,9 +88,15 @@ def default(value: Any) -> Any:
 
 class HearthSettings(Section):
     name: str = "Hearth"
+    # A SQLite file, or "postgresql://user@host/db" (the password comes from PGPASSWORD;
+    # HEARTH_DATABASE_URL in the environment overrides this key).
     database: str = "data/hearth.sqlite3"
     # How long a write waits for a lock held by another process before giving up kindly.
     database_busy_timeout: Duration = default("5s")
+    # How long a worker's claim on a due job lasts; if it dies mid-job, another takes over then.
+    job_lease: Duration = default("5m")
+    # How often a worker looks in the database for due work it has no timer for.
+    job_poll: Duration = default("30s")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

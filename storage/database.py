@@ -48,6 +48,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
+    dialect = "sqlite"
+    # One writer at a time already: nothing to skip when claiming due work.
+    skip_locked = ""
+
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
@@ -104,6 +108,12 @@ class Database:
             await self._conn.executescript(
                 f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;"
             )
+
+    async def lock(self, *key: object) -> None:
+        """Serialise check-then-writes on `key` across workers. SQLite's BEGIN IMMEDIATE
+        already lets one transaction write at a time, so there is nothing more to hold."""
+        if not self._held_here():
+            raise RuntimeError("lock() belongs inside a transaction")
 
     def _held_here(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
