@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 from bot.actions import Action
 from bot.clock import Clock
-from bot.commands import Command, CommandSpec
+from bot.commands import Command, CommandSpec, Handler, declared
 from bot.config import Config
-from bot.events import Community, Event
+from bot.events import CommandInvoked, Community, Event
 from bot.permissions import Level
+from bot.ports import Members, PostLookup
 from bot.scheduler import JobHandler, Scheduler
 from bot.settings import Section
 
@@ -37,6 +39,8 @@ class Context:
 
 
 Listener = Callable[[Any, Context], Awaitable[list[Action]]]
+# Turns an option's value into a thing, or raises Refused with what the member is told.
+Resolver = Callable[[CommandInvoked, Context, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,23 @@ class Standing:
 StandingSource = Callable[[Community, str], Awaitable[Standing]]
 
 
+@dataclass(frozen=True, slots=True)
+class Measures:
+    """Numbers one feature keeps about members (by kind: "messages", "introduced", ...),
+    declared so another feature (badges) can ask without reading that feature's tables."""
+
+    kinds: tuple[str, ...]
+    # Members' values of the wanted kinds at a moment: {user id: {kind: value}}.
+    of: Callable[[Community, Sequence[str], frozenset[str], datetime],
+                 Awaitable[dict[str, dict[str, int]]]]
+    # Everyone whose value of one kind reaches a threshold (for a backfill), as user ids.
+    reaching: Callable[[Community, str, int, datetime], Awaitable[list[str]]]
+
+
+# Template fields a feature adds to a member's /profile (badges: "badges" and "next").
+ProfileFields = Callable[["Context", str, str], Awaitable[dict[str, Any]]]
+
+
 @dataclass
 class Services:
     """Shared pieces the composition root hands every cog."""
@@ -60,22 +81,42 @@ class Services:
     rng: random.Random
     # Filled by the runtime once every cog is registered (for /help).
     command_specs: Callable[[], list[CommandSpec]]
-    # Storage: the composition root passes the database and whatever repositories cogs need.
-    storage: Any
+    # The core's record of members and of messages Hearth posted under a key.
+    members: Members
+    posts: PostLookup
     # Features that know a member's standing (reputation) add a source here at start-up.
     standing_sources: list[StandingSource] = field(default_factory=list)
+    # Numbers features declare about members (introductions' "introduced", ...).
+    measures: list[Measures] = field(default_factory=list)
+    profile_fields: list[ProfileFields] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Level] = field(
         default=lambda community, user_id: Level.MEMBER)
 
     async def standing(self, community: Community, user_id: str) -> Standing:
-        """What every source knows of a member: the highest points, all badges."""
+        """What every source knows of a member: points added up (reputation is the one source
+        of points), all badges."""
         found = [await source(community, user_id) for source in self.standing_sources]
-        if not found:
-            return Standing()
-        return Standing(points=max(s.points for s in found),
+        return Standing(points=sum(s.points for s in found),
                         badges=frozenset().union(*(s.badges for s in found)))
+
+    def measured(self, kind: str) -> Measures | None:
+        """The feature that declared a measure of this kind, if any."""
+        return next((m for m in self.measures if kind in m.kinds), None)
+
+    async def measure(self, community: Community, user_ids: Sequence[str],
+                      kinds: Iterable[str], now: datetime) -> dict[str, dict[str, int]]:
+        """Members' values of the wanted kinds, asking each declaring feature once; a kind
+        nobody declares is left out (reads as 0)."""
+        wanted = frozenset(kinds)
+        out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
+        for source in self.measures:
+            mine = wanted & frozenset(source.kinds)
+            if mine:
+                for uid, values in (await source.of(community, user_ids, mine, now)).items():
+                    out.setdefault(uid, {}).update(values)
+        return out
 
     def context(self, community: Community, now: datetime | None = None) -> Context:
         """A context for work with no member behind it (scheduled jobs, start-up)."""
@@ -83,16 +124,53 @@ class Services:
 
 
 class Cog:
-    """A feature. Subclasses set `name`, optionally `settings` (their config section model)."""
+    """A feature. Subclasses set `name`, optionally `settings` (their config section model) and
+    `store_class` (their store, built by the composition root on the database and handed in)."""
 
     name: ClassVar[str]
     settings: ClassVar[type[Section] | None] = None
+    # Called with the database; the feature's tables come from its own migrations/ folder.
+    store_class: ClassVar[Callable[[Any], Any] | None] = None
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, store: Any = None) -> None:
         self.services = services
+        self.store = store
+
+    @classmethod
+    def specs(cls, config: Config) -> list[CommandSpec]:
+        """The commands this feature declares, known without building it (no storage)."""
+        return [d.spec for d in declared(cls)]
 
     def commands(self) -> list[Command]:
-        return []
+        """The declared commands, each handler called with its options as typed arguments."""
+        out = []
+        for d in declared(type(self)):
+            suggest = getattr(self, d.suggest) if d.suggest else None
+            resolvers = {**self.resolvers(), **{o: getattr(self, m) for o, m in d.resolve}}
+            out.append(Command(d.spec, self._handler(d.spec, getattr(self, d.method), resolvers),
+                               suggest))
+        return out
+
+    def resolvers(self) -> dict[str, Resolver]:
+        """Options this feature turns into things before a handler runs, by option name
+        (contests: "contest" to the contest, or a kind refusal)."""
+        return {}
+
+    @staticmethod
+    def _handler(spec: CommandSpec, method: Callable[..., Awaitable[list[Action]]],
+                 resolvers: dict[str, Resolver]) -> Handler:
+        if "args" in inspect.signature(method).parameters:
+            return method  # takes the dict as it is (options named by the config)
+        resolvers = {name: fn for name, fn in resolvers.items() if spec.option(name)}
+
+        async def run(event: CommandInvoked, ctx: Context, args: dict[str, Any]
+                      ) -> list[Action]:
+            values = dict(args)
+            for name, resolve in resolvers.items():
+                if values.get(name) is not None:
+                    values[name] = await resolve(event, ctx, values[name])
+            return await method(event, ctx, **values)
+        return run
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {}
@@ -104,5 +182,6 @@ class Cog:
         """Run once at start-up, after storage is ready; may return actions to deliver."""
         return []
 
-    async def stop(self) -> None:
-        """Flush anything held in memory."""
+    async def stop(self) -> list[Action]:
+        """Flush anything held in memory; internal events returned are still heard."""
+        return []

@@ -19,7 +19,7 @@ from bot.text import clean
 
 if TYPE_CHECKING:
     from bot.actions import Action
-    from bot.context import Context
+    from bot.cog import Context
     from bot.events import CommandInvoked
 
 
@@ -44,6 +44,16 @@ class CommandKind(enum.Enum):
 
 class UsageError(ValueError):
     """A member's input did not fit the command; the text is shown to them."""
+
+
+class Refused(Exception):
+    """What the member is told instead of running a command (an unknown contest or case).
+
+    A resolver raises it, so a handler is only ever called with a thing that exists."""
+
+    def __init__(self, actions: list[Action]) -> None:
+        super().__init__("refused")
+        self.actions = actions
 
 
 class UnknownCommand(UsageError):
@@ -110,6 +120,49 @@ class Command:
     spec: CommandSpec
     handler: Handler
     autocomplete: Autocomplete | None = field(default=None)
+
+
+_DECLARED = "__hearth_command__"
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """A command declared on a cog method with `@command`."""
+
+    spec: CommandSpec
+    method: str
+    # The cog method suggesting values for autocomplete options, if any.
+    suggest: str | None = None
+    # Option name -> cog method resolving it for this command, over the cog's `resolvers()`.
+    resolve: tuple[tuple[str, str], ...] = ()
+
+
+def command(spec: CommandSpec, *, suggest: str | None = None,
+            resolve: dict[str, str] | None = None
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a cog method as the handler of `spec`, right above it.
+
+    The method is called as `handler(event, ctx, **options)`, each option a keyword argument
+    of its converted type (None when left out), or, if it takes `args`, with the dict.
+    Options the cog resolves (a contest number to the contest) arrive resolved; `resolve`
+    names a different resolver for one command (an appeal looks only at the member's cases).
+    """
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(fn, _DECLARED, Declared(spec, fn.__name__, suggest,
+                                        tuple((resolve or {}).items())))
+        return fn
+    return mark
+
+
+def declared(cls: type) -> list[Declared]:
+    """The commands a class declares with `@command`, in the order they are written."""
+    seen: dict[str, Declared] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            found = getattr(value, _DECLARED, None)
+            if isinstance(found, Declared):
+                seen[name] = found
+    return list(seen.values())
 
 
 def bind(

@@ -113,6 +113,23 @@ class CommandInvoked(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Progressed(Event):
+    """Internal: what a feature measures about a member moved (reputation after a thanks), so
+    features that reward it (badges) look again."""
+
+    user_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityCounted(Event):
+    """Internal: activity points were written; per member (user id, points, messages) gained.
+    Features that reward crossing a threshold (badges) compare before and after."""
+
+    counts: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Recognition(Event):
     """Internal: a member earned something (a contest win, a moderator's grant).
 

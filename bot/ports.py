@@ -6,6 +6,7 @@ Storage implements the stores (SQLite today; PostgreSQL could sit beside it), ad
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -51,6 +52,8 @@ class ClaimStore(Protocol):
 
 class JobStore(Protocol):
     async def save(self, job: Job) -> None: ...
+    async def save_many(self, jobs: Sequence[Job]) -> None: ...
+    async def of_kind(self, kind: str, community: Community) -> list[Job]: ...
     async def delete(self, key: str) -> None: ...
     async def get(self, key: str) -> Job | None: ...
     async def claim_due(self, until: datetime, now: datetime, run: str, lease_until: datetime
@@ -61,10 +64,15 @@ class JobStore(Protocol):
     async def all(self) -> list[Job]: ...
 
 
-class PostStore(Protocol):
+class PostLookup(Protocol):
+    """Where Hearth posted a message under a key, if it did (read-only, for features)."""
+
+    async def find(self, community: Community, key: str) -> tuple[str, str] | None: ...
+
+
+class PostStore(PostLookup, Protocol):
     async def record(self, community: Community, key: str, channel: str, message_id: str,
                      at: datetime) -> None: ...
-    async def find(self, community: Community, key: str) -> tuple[str, str] | None: ...
 
 
 class Directory(Protocol):
@@ -73,3 +81,28 @@ class Directory(Protocol):
     async def by_name(self, community: Community, name: str) -> MemberRef | None: ...
     async def by_id(self, community: Community, user_id: str) -> MemberRef | None: ...
     async def seen(self, community: Community, member: Actor, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    user_id: str
+    name: str
+    is_bot: bool
+    first_joined: datetime
+    joined_at: datetime
+    left_at: datetime | None
+    welcomed_at: datetime | None
+
+
+class Members(Directory, Protocol):
+    """The core's record of members, as features may read and update it."""
+
+    async def get(self, community: Community, user_id: str) -> MemberRecord | None: ...
+    async def joined(self, community: Community, member: Actor, at: datetime
+                     ) -> MemberRecord | None: ...
+    async def left(self, community: Community, user_id: str, at: datetime) -> None: ...
+    async def welcomed(self, community: Community, user_ids: list[str], at: datetime
+                       ) -> None: ...
+    async def waiting_for_welcome(self, community: Community, since: datetime
+                                  ) -> list[MemberRecord]: ...
+    async def communities(self) -> list[Community]: ...

@@ -18,7 +18,7 @@ from typing import Any
 from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond, Timeout
 from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
-from bot.commands import Command, CommandSpec, UnknownCommand, UsageError, bind
+from bot.commands import Command, CommandSpec, Refused, UnknownCommand, UsageError, bind
 from bot.config import Config
 from bot.events import (
     Actor,
@@ -93,7 +93,9 @@ class Runtime:
         await self.scheduler.stop()
         for cog in reversed(self.cogs):
             try:
-                await cog.stop()
+                # Internal events a cog still emits (badges earned by the last activity) are
+                # heard, so what they record is kept; posts are dropped, Hearth is going away.
+                await self._expand(await cog.stop() or [])
             except Exception:
                 log.exception("cog %s failed to stop cleanly", cog.name)
 
@@ -275,6 +277,8 @@ class Runtime:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
             return respond(messages.usage.render(None, problem=str(exc), usage=spec.usage()))
+        except Refused as refused:
+            return refused.actions
         except StorageUnavailable:
             raise
         except Exception as exc:

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,6 +66,21 @@ class Scheduler:
             raise ValueError(f"no handler for job kind {kind!r}")
         await self.store.save(Job(key, kind, community, due_at, payload or {}))
         self._arm(key, due_at)
+
+    async def pending(self, key: str) -> Job | None:
+        """The job waiting under `key`, if any."""
+        return await self.store.get(key)
+
+    async def waiting(self, kind: str, community: Community) -> list[Job]:
+        """A community's waiting jobs of one kind, soonest first."""
+        return await self.store.of_kind(kind, community)
+
+    async def move(self, moves: Sequence[tuple[Job, datetime]]) -> None:
+        """Move several waiting jobs to new times, all or none."""
+        await self.store.save_many([Job(job.key, job.kind, job.community, due, job.payload)
+                                    for job, due in moves])
+        for job, due in moves:
+            self._arm(job.key, due)
 
     async def cancel(self, key: str) -> None:
         await self.store.delete(key)

@@ -1,5 +1,6 @@
 """Hearth's features. Each cog is a folder; this list is the order they are wired in."""
 
+from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
@@ -7,6 +8,7 @@ from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
-ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, ContestsCog, ModerationCog]
+ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog, ContestsCog,
+            ModerationCog]
 
 __all__ = ["ALL_COGS"]

@@ -1,50 +1,42 @@
-"""The SQLite database: one connection, WAL, foreign keys, numbered migrations.
+"""The SQLite database: one connection, WAL, foreign keys, migrations per feature.
 
 One writer at a time: a write runs inside `transaction()`, which holds a task-reentrant lock, so
-reads from other tasks never see a half-done write and repository calls can nest inside it.
+reads from other tasks never see a half-done write and store calls can nest inside it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.ports import StorageUnavailable
+from storage.migrate import (
+    CORE,
+    LEDGER,
+    LEDGER_TABLE,
+    Migration,
+    MigrationError,
+    Schema,
+    collect,
+    legacy_steps,
+    too_new,
+)
 
-__all__ = ["Database", "DatabaseError", "StorageUnavailable", "migrations"]
+__all__ = ["Database", "DatabaseError", "Schema", "StorageUnavailable"]
 
 log = logging.getLogger(__name__)
-_MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+CORE_SCHEMA = Schema(CORE, "storage")
 
 
 class DatabaseError(Exception):
     """The database can't be used as it is (newer version, damaged, unreadable)."""
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, file name, SQL) for every bundled migration, in order."""
-    found = []
-    for entry in resources.files("storage.migrations").iterdir():
-        m = _MIGRATION.match(entry.name)
-        if m:
-            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    # Numbers are handed out to features built in parallel, so a branch may have gaps (0001,
-    # 0003); two files with one number are always a mistake.
-    for (before, first, _), (version, name, _) in itertools.pairwise(found):
-        if version == before:
-            raise DatabaseError(f"migrations {first} and {name} share the number {version:04d}")
-    return found
 
 
 class Database:
@@ -59,8 +51,14 @@ class Database:
         self._owner: asyncio.Task[Any] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path, busy_timeout: float = 5.0) -> Database:
-        """Open (creating folders as needed) and migrate to the newest schema."""
+    async def open(cls, path: str | Path, busy_timeout: float = 5.0,
+                   schemas: Sequence[Schema] = ()) -> Database:
+        """Open (creating folders as needed) and migrate the core's schema and the features'
+        (`schemas`, in order) to the newest."""
+        try:
+            steps = collect([CORE_SCHEMA, *schemas])
+        except MigrationError as exc:
+            raise DatabaseError(str(exc)) from exc
         target = str(path)
         if target != ":memory:":
             Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -69,12 +67,12 @@ class Database:
         db = cls(conn, target)
         try:
             # Refuse a newer schema before anything writes to the file, even the WAL switch.
-            await db._refuse_newer()
+            await db._refuse_newer(steps)
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-            await db._migrate()
+            await db._migrate(steps)
         except BaseException:
             await conn.close()
             raise
@@ -88,26 +86,42 @@ class Database:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def _refuse_newer(self) -> None:
+    async def applied(self) -> set[tuple[str, int]]:
+        """(feature, version) of every migration this file has, whichever layout it uses."""
         current = await self.version()
-        newest = migrations()[-1][0]
-        if current > newest:
-            raise DatabaseError(
-                f"{self.path} was written by a newer Hearth (schema {current}, this one knows "
-                f"{newest}); upgrade Hearth rather than risk damaging it"
-            )
+        if current < LEDGER:
+            return set(legacy_steps(current))
+        rows = await self.fetchall("SELECT feature, version FROM schema_migrations")
+        return {(r[0], int(r[1])) for r in rows}
 
-    async def _migrate(self) -> None:
+    async def _refuse_newer(self, steps: list[Migration]) -> None:
         current = await self.version()
-        steps = migrations()
-        for version, name, sql in steps:
-            if version <= current:
-                continue
-            log.info("applying migration %s", name)
-            # executescript commits on its own; the version bump rides in the same script.
+        problem = (f"format {current}, this one knows {LEDGER}" if current > LEDGER
+                   else too_new(await self.applied(), steps))
+        if problem:
+            raise DatabaseError(
+                f"{self.path} was written by a newer Hearth ({problem}); upgrade Hearth rather "
+                "than risk damaging it")
+
+    async def _migrate(self, steps: list[Migration]) -> None:
+        current = await self.version()
+        if current < LEDGER:
+            # Adopt the old global number (0 for a new file): one script records what it
+            # stood for, so a crash half way leaves the old layout whole.
+            rows = "".join(f"INSERT INTO schema_migrations VALUES ('{f}', {v}, 'legacy');\n"
+                           for f, v in legacy_steps(current))
             await self._conn.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;"
-            )
+                f"BEGIN IMMEDIATE;\n{LEDGER_TABLE}\n{rows}PRAGMA user_version={LEDGER};\n"
+                "COMMIT;")
+        done = await self.applied()
+        for step in steps:
+            if (step.feature, step.version) in done:
+                continue
+            log.info("applying migration %s/%s", step.feature, step.name)
+            # executescript commits on its own; the ledger row rides in the same script.
+            await self._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{step.sql}\nINSERT INTO schema_migrations VALUES "
+                f"('{step.feature}', {step.version}, '{step.name}');\nCOMMIT;")
 
     async def lock(self, *key: object) -> None:
         """Serialise check-then-writes on `key` across workers. SQLite's BEGIN IMMEDIATE

@@ -8,6 +8,7 @@ claim, and once the lease has passed any worker may claim the job again.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,19 @@ class JobRepository:
             (job.key, job.kind, job.community.platform, job.community.id, to_ts(job.due_at),
              json.dumps(job.payload, sort_keys=True)),
         )
+
+    async def save_many(self, jobs: Sequence[Job]) -> None:
+        """Save several jobs, all or none."""
+        async with self.db.transaction():
+            for job in jobs:
+                await self.save(job)
+
+    async def of_kind(self, kind: str, community: Community) -> list[Job]:
+        """A community's jobs of one kind, soonest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM scheduled_jobs WHERE kind=? AND platform=? AND community=?"
+            " ORDER BY due_at, key", (kind, community.platform, community.id))
+        return [_job(r) for r in rows]
 
     async def delete(self, key: str) -> None:
         await self.db.execute("DELETE FROM scheduled_jobs WHERE key=?", (key,))

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.events import Actor, Community, MemberRef
+from bot.ports import MemberRecord
 from storage.database import Database
 from storage.times import from_ts, to_ts
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRecord:
-    user_id: str
-    name: str
-    is_bot: bool
-    first_joined: datetime
-    joined_at: datetime
-    left_at: datetime | None
-    welcomed_at: datetime | None
 
 
 def _record(row: object) -> MemberRecord:
@@ -96,6 +85,11 @@ class MemberRepository:
             "UPDATE members SET welcomed_at=? WHERE platform=? AND community=? AND user_id=?",
             [(to_ts(at), community.platform, community.id, uid) for uid in user_ids],
         )
+
+    async def communities(self) -> list[Community]:
+        """Every community Hearth has seen a member of."""
+        rows = await self.db.fetchall("SELECT DISTINCT platform, community FROM members")
+        return [Community(r[0], r[1]) for r in rows]
 
     async def waiting_for_welcome(self, community: Community, since: datetime
                                   ) -> list[MemberRecord]:

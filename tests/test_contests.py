@@ -153,7 +153,7 @@ async def test_an_announcement_that_never_went_out_is_posted_at_the_next_start(
     await h.command("alice", "/contest enter #1 my leaves")
     h.runtime.add_sink("console", PlatformDown())
     assert closed_posts(await h.wait(timedelta(hours=1))) == []
-    contest = await h.app.storage.contests.get(h.community, 1)
+    contest = await h.app.stores["contests"].get(h.community, 1)
     assert contest is not None and contest.state == "closed"  # closed and awarded, not told
 
     start = len(h.lines)

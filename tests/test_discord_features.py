@@ -39,7 +39,8 @@ async def test_thank_you_reaction_awards_reputation(tmp_path: Path) -> None:
         await w.probe.wait(lambda: bool(w.probe.messages))  # bob is now known to Hearth
         await w.fake.reaction_add(general, mid, w.alice, "🙏")
         await w.probe.wait(lambda: bool(w.probe.reactions))  # probe listens after reputation
-        totals = await w.app.storage.reputation.totals(w.probe.reactions[0].community, w.bob)
+        reputation = w.app.stores["reputation"]
+        totals = await reputation.totals(w.probe.reactions[0].community, w.bob)
         assert totals.points >= 1
 
 

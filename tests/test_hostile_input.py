@@ -41,14 +41,14 @@ async def test_a_100kb_introduction_is_refused_clearly_and_nothing_is_stored(h: 
     assert "is 100,000 characters; please keep it to 1,000 or fewer" in said
     assert "Usage:" in said
     assert not any(isinstance(a, Post) for a in actions)
-    assert await h.app.storage.introductions.get(h.community, "bob") is None
+    assert await h.app.stores["introductions"].get(h.community, "bob") is None
 
 
 async def test_a_10k_contest_entry_is_refused_clearly_and_nothing_is_stored(h: Harness) -> None:
     await h.command("alice", '/contest create "Autumn" "Share a photo." 3d votes', mod=True)
     actions = await h.command("bob", f"/contest enter #1 {'word ' * 2000}")
     assert "is 9,999 characters; please keep it to 1,000 or fewer" in told(actions, "bob")
-    assert await h.app.storage.contests.entries(h.community, 1) == []
+    assert await h.app.stores["contests"].entries(h.community, 1) == []
 
 
 async def test_a_warning_note_full_of_control_and_bidi_characters_is_cleaned(h: Harness) -> None:
@@ -57,13 +57,13 @@ async def test_a_warning_note_full_of_control_and_bidi_characters_is_cleaned(h: 
     assert "Please[31m slow down" in dm.text.plain()
     for text in texts(actions):
         assert not hidden_in(text), repr(text)
-    [note] = await h.app.storage.moderation.notes(h.community, 1)
+    [note] = await h.app.stores["moderation"].notes(h.community, 1)
     assert note.text == "Please[31m slow down"
 
 
 async def test_a_note_of_only_hidden_characters_is_no_note(h: Harness) -> None:
     actions = await h.command("alice", "/warn @bob spam \u202e\u2066\x00", mod=True)
-    assert await h.app.storage.moderation.notes(h.community, 1) == []
+    assert await h.app.stores["moderation"].notes(h.community, 1) == []
     assert all(not hidden_in(t) for t in texts(actions))
 
 
@@ -71,7 +71,7 @@ async def test_a_one_line_option_stays_one_line(h: Harness) -> None:
     actions = await h.command(
         "alice", '/contest create "Autumn\n\n@everyone\u202e" "Share\na photo." 3d votes',
         mod=True)
-    [record] = await h.app.storage.contests.with_state(h.community, "open")
+    [record] = await h.app.stores["contests"].with_state(h.community, "open")
     assert record.title == "Autumn  @everyone"  # the title is one line, nothing hidden
     assert "Share\na photo." == record.description  # a paragraph keeps its line breaks
     assert all(not hidden_in(t) for t in texts(actions))
@@ -81,7 +81,7 @@ async def test_an_introduction_posted_in_the_channel_is_cleaned_and_trimmed(h: H
     hello = "Hi! I'm Bob \u202eand I make pots. " + "I love tea and clay. " * 5000
     actions = await h.say("bob", hello, channel="introductions")
     assert any(isinstance(a, Post) for a in actions)  # welcomed, as any introduction
-    intro = await h.app.storage.introductions.get(h.community, "bob")
+    intro = await h.app.stores["introductions"].get(h.community, "bob")
     assert intro is not None
     stored = intro.value("message")
     assert stored.startswith("Hi! I'm Bob and I make pots.") and stored.endswith("…")

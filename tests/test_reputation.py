@@ -15,7 +15,7 @@ from tests.harness import Harness, config_from, texts
 
 
 async def points(h: Harness, name: str) -> int:
-    return (await h.app.storage.reputation.totals(h.community, name)).points
+    return (await h.app.stores["reputation"].totals(h.community, name)).points
 
 
 async def ledger(h: Harness) -> list[tuple[str, str | None, int, str]]:
@@ -120,7 +120,8 @@ async def test_activity_points_cooldown_min_length_and_flush(hearth: Harness) ->
     await hearth.close()  # stopping flushes what is held
     await hearth.start()
     assert await points(hearth, "alice") == 2
-    assert (await hearth.app.storage.reputation.totals(hearth.community, "alice")).messages == 2
+    reputation = hearth.app.stores["reputation"]
+    assert (await reputation.totals(hearth.community, "alice")).messages == 2
 
 
 async def test_unbatched_activity_is_written_at_once(make_harness: Callable[..., Harness]
@@ -251,7 +252,7 @@ async def test_moderators_grant_and_revoke_and_revoked_stays_revoked(
     await h.restart()
     standing = await h.app.runtime.cogs[0].services.standing(h.community, "alice")
     assert "Helper" not in standing.badges
-    assert await h.app.storage.badges.holders(h.community) == {}
+    assert await h.app.stores["badges"].holders(h.community) == {}
     await h.close()
 
 

@@ -7,43 +7,129 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import Database, DatabaseError, migrations
+from bot.bootstrap import schemas
+from storage.database import Database, DatabaseError
+
+# Today's layout before features owned their tables: five global numbers in PRAGMA user_version.
+LEGACY = sorted((Path(__file__).parent / "fixtures" / "legacy_migrations").glob("*.sql"))
+# Rows an older Hearth could hold at each version, one per table that version added.
+ROWS = {
+    1: ["INSERT INTO members (platform, community, user_id, name, first_joined, joined_at)"
+        " VALUES ('console', 'local', 'alice', 'alice', 1, 1)",
+        "INSERT INTO scheduled_jobs (key, kind, platform, community, due_at)"
+        " VALUES ('greetings.dm:alice', 'greetings.dm', 'console', 'local', 5)"],
+    2: ["INSERT INTO introductions VALUES ('console', 'local', 'alice', 'form', 2, 2)",
+        "INSERT INTO introduction_fields VALUES ('console', 'local', 'alice', 0, 'about', 'pots')",
+        "INSERT INTO rep_ledger (platform, community, user_id, giver_id, points, source, at)"
+        " VALUES ('console', 'local', 'alice', 'bob', 1, 'thanks', 3)",
+        "INSERT INTO rep_totals (platform, community, user_id, points)"
+        " VALUES ('console', 'local', 'alice', 1)",
+        "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at)"
+        " VALUES ('console', 'local', 'alice', 'Hello There', 3)"],
+    3: ["INSERT INTO contests (platform, community, number, title, description, created_by,"
+        " created_at, closes_at, method, winners, entries_per_member, secret)"
+        " VALUES ('console', 'local', 1, 'Mugs', 'Best mug', 'mod', 4, 99, 'votes', 1, 1, 's')"],
+    4: ["INSERT INTO moderation_cases (platform, community, case_number, user_id, user_name,"
+        " moderator_id, moderator_name, rule_id, step, created_at, expires_at)"
+        " VALUES ('console', 'local', 1, 'bob', 'bob', 'mod', 'mod', 'kind', 1, 4, 99)"],
+    5: ["UPDATE contests SET announce_pending=1"],
+}
+CHECKS = {
+    1: ("SELECT name FROM members WHERE user_id='alice'", "alice"),
+    2: ("SELECT value FROM introduction_fields WHERE user_id='alice'", "pots"),
+    3: ("SELECT title FROM contests WHERE number=1", "Mugs"),
+    4: ("SELECT rule_id FROM moderation_cases WHERE case_number=1", "kind"),
+    5: ("SELECT announce_pending FROM contests WHERE number=1", 1),
+}
 
 
 def _build_at(path: Path, version: int) -> None:
-    """A database as an older Hearth (knowing migrations 1..version) would have left it."""
+    """A database as today's Hearth (knowing global migrations 1..version) would have left
+    it, with a row in each table it made."""
     conn = sqlite3.connect(path)
-    for number, _, sql in migrations():
+    for number, file in enumerate(LEGACY, start=1):
         if number <= version:
-            conn.executescript(sql)
+            conn.executescript(file.read_text(encoding="utf-8"))
             conn.execute(f"PRAGMA user_version={number}")
-    conn.execute("INSERT INTO members (platform, community, user_id, name, first_joined, "
-                 "joined_at) VALUES ('console', 'local', 'alice', 'alice', 1, 1)")
+            for sql in ROWS[number]:
+                conn.execute(sql)
     conn.commit()
     conn.close()
 
 
-@pytest.mark.parametrize("version", range(1, len(migrations()) + 1))
+def _schema(path: Path) -> set[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    found = set(conn.execute("SELECT type, name, sql FROM sqlite_master"
+                             " WHERE name NOT LIKE 'sqlite_%'").fetchall())
+    conn.close()
+    return found
+
+
+def _ledger(path: Path) -> list[tuple[str, int, str]]:
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT feature, version, name FROM schema_migrations"
+                        " ORDER BY feature, version").fetchall()
+    conn.close()
+    return rows
+
+
+@pytest.mark.parametrize("version", range(1, len(LEGACY) + 1))
 async def test_older_database_upgrades_in_place(tmp_path: Path, version: int) -> None:
     path = tmp_path / "old.sqlite3"
     _build_at(path, version)
-    db = await Database.open(path)
-    assert await db.version() == migrations()[-1][0]
-    assert await db.scalar("SELECT name FROM members WHERE user_id='alice'") == "alice"
+    db = await Database.open(path, schemas=schemas())
+    for number in range(1, version + 1):
+        sql, expected = CHECKS[number]
+        assert await db.scalar(sql) == expected
     assert await db.scalar("PRAGMA foreign_keys") == 1
     assert await db.scalar("PRAGMA journal_mode") == "wal"
     await db.close()
+    # What the old numbers stood for is recorded, not run again; the rest was applied.
+    ledger = _ledger(path)
+    legacy = {(f, v) for f, v, name in ledger if name == "legacy"}
+    assert ("core", 1) in legacy and (("contests", 1) in legacy) == (version >= 3)
+    # Upgraded, the file has exactly the schema of one made new.
+    fresh = tmp_path / "fresh.sqlite3"
+    await (await Database.open(fresh, schemas=schemas())).close()
+    assert _schema(path) == _schema(fresh)
+    assert {(f, v) for f, v, _ in ledger} == {(f, v) for f, v, _ in _ledger(fresh)}
+    # Opening again applies nothing.
+    db = await Database.open(path, schemas=schemas())
+    await db.close()
+    assert _ledger(path) == ledger
+
+
+async def test_a_feature_s_migrations_are_numbered_on_their_own(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    await (await Database.open(path, schemas=schemas())).close()
+    ledger = _ledger(path)
+    assert ("core", 1, "0001_core.sql") in ledger
+    assert ("contests", 2, "0002_announcements.sql") in ledger
+    assert ("moderation", 1, "0001_moderation.sql") in ledger
 
 
 async def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite3"
-    _build_at(path, migrations()[-1][0])
+    _build_at(path, len(LEGACY))
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version=999")
     conn.close()
     before = path.read_bytes()
     with pytest.raises(DatabaseError, match="newer Hearth"):
-        await Database.open(path)
+        await Database.open(path, schemas=schemas())
+    assert path.read_bytes() == before
+
+
+async def test_a_newer_feature_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    await (await Database.open(path, schemas=schemas())).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_migrations VALUES ('contests', 99, '0099_future.sql')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match=r"newer Hearth.*contests schema 99"):
+        await Database.open(path, schemas=schemas())
     assert path.read_bytes() == before
 
 
@@ -62,7 +148,7 @@ async def test_a_failed_commit_leaves_no_transaction_open(tmp_path: Path) -> Non
     """A COMMIT can fail and leave the transaction open (here a deferred foreign key; a full
     disk is the same); a later single write must still commit on its own."""
     path = tmp_path / "db.sqlite3"
-    db = await Database.open(path)
+    db = await Database.open(path, schemas=schemas())
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction():
             await db.execute("PRAGMA defer_foreign_keys=ON")

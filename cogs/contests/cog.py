@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond
-from bot.cog import Cog, Context
+from bot.cog import Cog, Context, Services
 from bot.commands import Command, CommandSpec, Option, OptionType
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, MemberRef, Recognition
@@ -25,8 +25,7 @@ from bot.templates import counted
 from bot.text import ChannelLink, Literal, Mention, Text, UserText
 from cogs.contests import draw
 from cogs.contests.settings import ContestsSettings
-from storage.contests import ContestRecord, EntryRecord, NewContest, WinnerRecord
-from storage.store import Storage
+from cogs.contests.store import ContestRecord, ContestStore, EntryRecord, NewContest, WinnerRecord
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +100,12 @@ def label(number: int) -> str:
 class ContestsCog(Cog):
     name = "contests"
     settings = ContestsSettings
+    store_class = ContestStore
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.storage: Storage = services.storage
-        self.repo = self.storage.contests
+    def __init__(self, services: Services, store: ContestStore) -> None:
+        super().__init__(services, store)
+        self.store: ContestStore = store
+        self.repo = store
 
     def commands(self) -> list[Command]:
         handlers = {
@@ -132,7 +132,7 @@ class ContestsCog(Cog):
             ctx = self.services.context(community)
             winners = await self.repo.winners(community, contest.number)
             actions.extend(self._recognise(ctx, contest, w) for w in winners)
-            if await self.storage.posts.find(community, _announcement_key(contest)):
+            if await self.services.posts.find(community, _announcement_key(contest)):
                 await self.repo.announced(community, contest.number)
                 continue
             log.info("announcing contest %s in %s: its announcement never went out",
@@ -199,7 +199,7 @@ class ContestsCog(Cog):
 
     async def _days_here(self, community: Community, user_id: str, now: datetime
                          ) -> tuple[timedelta, datetime]:
-        record = await self.storage.members.get(community, user_id)
+        record = await self.services.members.get(community, user_id)
         since = record.first_joined if record is not None else now
         return now - since, since
 
@@ -222,7 +222,7 @@ class ContestsCog(Cog):
             # Sealed now, revealed at close: nobody can steer the draw by timing or entries.
             secret=f"{self.services.rng.getrandbits(128):032x}",
         )
-        async with self.storage.db.transaction():
+        async with self.repo.transaction():
             number = await self.repo.create(ctx.community, new)
             key = f"{ctx.community.key}:{number}"
             await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
@@ -333,7 +333,7 @@ class ContestsCog(Cog):
         if refusal:
             return refusal
         status = "pending" if contest.review else "approved"
-        async with self.storage.db.transaction():
+        async with self.repo.transaction():
             # Checked again inside the write, so a racing close or a double send can't slip by.
             current = await self.repo.get(community, contest.number)
             if current is None or not self._accepting(current, ctx.now):
@@ -435,7 +435,7 @@ class ContestsCog(Cog):
                 return self._reply(event, ctx, "vote_too_new", **c, name=actor.name,
                                    days=counted(need, "day", "days"),
                                    when=since + timedelta(days=need))
-        async with self.storage.db.transaction():
+        async with self.repo.transaction():
             current = await self.repo.get(community, contest.number)
             still = await self.repo.entry(community, contest.number, entry.number)
             if current is None or not self._accepting(current, ctx.now):
@@ -531,7 +531,7 @@ class ContestsCog(Cog):
         """Close a contest; the announcement for the one caller that closed it, else None."""
         community = ctx.community
         key = f"{community.key}:{number}"
-        async with self.storage.db.transaction():
+        async with self.repo.transaction():
             contest = await self.repo.get(community, number)
             if contest is None or contest.state != "open":
                 return None
@@ -630,7 +630,7 @@ class ContestsCog(Cog):
         if contest is None:
             return refusal
         c, key = self._c(contest), f"{ctx.community.key}:{contest.number}"
-        async with self.storage.db.transaction():
+        async with self.repo.transaction():
             moved = False
             for state in ("open", "judging"):
                 moved = moved or await self.repo.transition(
@@ -652,7 +652,7 @@ class ContestsCog(Cog):
         if contest is None:
             return refusal
         c, community = self._c(contest), ctx.community
-        async with self.storage.db.transaction():
+        async with self.repo.transaction():
             contest = await self.repo.get(community, contest.number)
             assert contest is not None
             current = await self.repo.winners(community, contest.number)
@@ -695,7 +695,7 @@ class ContestsCog(Cog):
         c, community, who = self._c(contest), ctx.community, args["winner"]
         assert isinstance(who, MemberRef)
         name = who.name or who.user_id
-        async with self.storage.db.transaction():
+        async with self.repo.transaction():
             contest = await self.repo.get(community, contest.number)
             assert contest is not None
             if contest.state != "closed":

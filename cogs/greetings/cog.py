@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, Post
-from bot.cog import Cog, Context, Listener
+from bot.cog import Cog, Context, Listener, Services
 from bot.events import Community, Event, MemberJoined, MemberLeft
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
 from cogs.greetings.settings import GreetingsSettings
-from storage.store import Storage
 
 RAID_SUMMARY = "greetings.raid_summary"
 PACED_DM = "greetings.dm"
@@ -23,9 +22,8 @@ class GreetingsCog(Cog):
     name = "greetings"
     settings = GreetingsSettings
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services, store: None = None) -> None:
         super().__init__(services)
-        self.storage: Storage = services.storage
         # Recent join times per community: the raid detector needs only the last window.
         self._joins: dict[Community, deque[datetime]] = {}
         # When the last paced DM is due, per community.
@@ -40,7 +38,7 @@ class GreetingsCog(Cog):
     async def on_join(self, event: MemberJoined, ctx: Context) -> list[Action]:
         cfg: GreetingsSettings = ctx.settings.greetings
         member = event.member
-        before = await self.storage.members.joined(event.community, member, ctx.now)
+        before = await self.services.members.joined(event.community, member, ctx.now)
         if not cfg.enabled or member.is_bot or self._greeted_recently(before, ctx, cfg):
             return []
         if self._is_raid(event.community, ctx.now, cfg):
@@ -52,7 +50,7 @@ class GreetingsCog(Cog):
             actions.append(Post(event.community, ctx.channel(cfg.channel), text))
         if cfg.send_dm:
             actions.append(self._dm(event.community, member.user_id, member.name, ctx))
-        await self.storage.members.welcomed(event.community, [member.user_id], ctx.now)
+        await self.services.members.welcomed(event.community, [member.user_id], ctx.now)
         return actions
 
     def _greeted_recently(self, before: Any, ctx: Context, cfg: GreetingsSettings) -> bool:
@@ -73,7 +71,7 @@ class GreetingsCog(Cog):
                                 cfg: GreetingsSettings) -> list[Action]:
         community, member = event.community, event.member
         summary_key = f"{RAID_SUMMARY}:{community.key}"
-        if await self.storage.jobs.get(summary_key) is None:
+        if await self.services.scheduler.pending(summary_key) is None:
             since = self._joins[community][0]
             await self.services.scheduler.schedule(
                 RAID_SUMMARY, summary_key, community, ctx.now + cfg.raid.window,
@@ -92,14 +90,14 @@ class GreetingsCog(Cog):
         ctx = self.services.context(community, job.due_at)
         cfg: GreetingsSettings = ctx.settings.greetings
         since = datetime.fromtimestamp(job.payload["since"], job.due_at.tzinfo)
-        waiting = await self.storage.members.waiting_for_welcome(community, since)
+        waiting = await self.services.members.waiting_for_welcome(community, since)
         if not waiting:
             return []
         shown = waiting[: cfg.raid.names_shown]
         names = Text.join([Text((UserText(m.name),)) for m in shown], ", ")
         if len(waiting) > len(shown):
             names = names + Text.of(f" and {len(waiting) - len(shown)} more")
-        await self.storage.members.welcomed(community, [m.user_id for m in waiting], ctx.now)
+        await self.services.members.welcomed(community, [m.user_id for m in waiting], ctx.now)
         if not cfg.channel:
             return []
         text = cfg.messages.raid_summary.render(
@@ -109,7 +107,7 @@ class GreetingsCog(Cog):
 
     async def paced_dm(self, job: Job) -> list[Action]:
         ctx = self.services.context(job.community, job.due_at)
-        record = await self.storage.members.get(job.community, job.payload["user_id"])
+        record = await self.services.members.get(job.community, job.payload["user_id"])
         if record is None or record.left_at is not None:
             return []  # they left before their turn; a DM now would be odd
         now = self.services.clock.now()
@@ -120,20 +118,19 @@ class GreetingsCog(Cog):
     async def _repace(self, late: Job, now: datetime, pace: timedelta) -> None:
         """After downtime the waiting DMs are overdue all at once: this one goes now, and every
         other waiting one gets a fresh slot after it, in the same order, one per `pace`."""
+        moves = []
         slot = now
-        async with self.storage.db.transaction():
-            for job in await self.storage.jobs.all():  # oldest first
-                if job.kind == PACED_DM and job.community == late.community \
-                        and job.key != late.key:
-                    slot += pace
-                    # The scheduler keeps a job moved while another one runs.
-                    await self.services.scheduler.schedule(PACED_DM, job.key, job.community,
-                                                           slot, job.payload)
+        for job in await self.services.scheduler.waiting(PACED_DM, late.community):
+            if job.key != late.key:
+                slot += pace
+                moves.append((job, slot))
+        # The scheduler keeps a job moved while another one runs.
+        await self.services.scheduler.move(moves)
         self._next_dm_slot[late.community] = slot
 
     async def on_leave(self, event: MemberLeft, ctx: Context) -> list[Action]:
         cfg: GreetingsSettings = ctx.settings.greetings
-        await self.storage.members.left(event.community, event.member.user_id, ctx.now)
+        await self.services.members.left(event.community, event.member.user_id, ctx.now)
         await self.services.scheduler.cancel(
             f"{PACED_DM}:{event.community.key}:{event.member.user_id}")
         if not (cfg.enabled and cfg.goodbye and cfg.goodbye_channel) or event.member.is_bot:

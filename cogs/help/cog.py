@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.actions import Action, Respond
 from bot.cog import Cog, Context
-from bot.commands import Command, CommandSpec, Option, OptionType
+from bot.commands import CommandSpec, Option, OptionType, command
 from bot.events import CommandInvoked
 from bot.text import Text
 from cogs.help.settings import HelpSettings
@@ -22,15 +20,13 @@ class HelpCog(Cog):
     name = "help"
     settings = HelpSettings
 
-    def commands(self) -> list[Command]:
-        return [Command(HELP, self.help)]
-
-    async def help(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(HELP)
+    async def help(self, event: CommandInvoked, ctx: Context, topic: str | None
                    ) -> list[Action]:
         cfg: HelpSettings = ctx.settings.help
         rng, channels = self.services.rng, ctx.channels
         topics = ", ".join(f"/help {g.topic}" for g in cfg.guides) or "none yet"
-        topic = (args["topic"] or "").strip().lower()
+        topic = (topic or "").strip().lower()
         if topic:
             guide = next((g for g in cfg.guides if g.topic == topic), None)
             if guide is None:

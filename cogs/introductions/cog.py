@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond
-from bot.cog import Cog, Context, Listener
-from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
+from bot.cog import Cog, Context, Listener, Measures, Services
+from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType, command
+from bot.config import Config
 from bot.events import (
     Actor,
     CommandInvoked,
+    Community,
     Event,
     MemberJoined,
     MemberLeft,
+    MemberRef,
     MessagePosted,
     Recognition,
 )
@@ -21,8 +25,7 @@ from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText, clean
 from cogs.introductions.settings import IntroductionsSettings
-from storage.introductions import Introduction
-from storage.store import Storage
+from cogs.introductions.store import Introduction, IntroductionStore
 
 REMINDER = "introductions.reminder"
 # The field an introduction posted straight into the channel is kept under.
@@ -54,26 +57,49 @@ def post_key(user_id: str) -> str:
     return f"introduction:{user_id}"
 
 
+def _introduce(config: Config) -> CommandSpec:
+    """/introduce: a form whose options are the configured fields."""
+    return CommandSpec(
+        "introduce", "Tell the community a little about yourself.",
+        tuple(Option(f.name, OptionType.TEXT, f.description or f.label, required=f.required,
+                     max_length=f.max_length, long=f.long, label=f.label,
+                     placeholder=f.description or None)
+              for f in config.settings.introductions.fields),
+        kind=CommandKind.FORM,
+    )
+
+
 class IntroductionsCog(Cog):
     name = "introductions"
     settings = IntroductionsSettings
+    store_class = IntroductionStore
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.storage: Storage = services.storage
+    def __init__(self, services: Services, store: IntroductionStore) -> None:
+        super().__init__(services, store)
+        self.store: IntroductionStore = store
+        # Badges may ask who introduced themselves ("introduced", threshold 1).
+        services.measures.append(Measures(("introduced",), self._introduced, self._reaching))
         # Command specs are global, so the form is built from the base config's fields.
-        base: IntroductionsSettings = services.config.settings.introductions
-        self.fields = base.fields
-        self.introduce = CommandSpec(
-            "introduce", "Tell the community a little about yourself.",
-            tuple(Option(f.name, OptionType.TEXT, f.description or f.label, required=f.required,
-                         max_length=f.max_length, long=f.long, label=f.label,
-                         placeholder=f.description or None) for f in base.fields),
-            kind=CommandKind.FORM,
-        )
+        self.fields = services.config.settings.introductions.fields
+        self.introduce = _introduce(services.config)
+
+    async def _introduced(self, community: Community, user_ids: Sequence[str],
+                          kinds: frozenset[str], now: datetime) -> dict[str, dict[str, int]]:
+        return {uid: {"introduced": int(await self.store.exists(community, uid))}
+                for uid in user_ids}
+
+    async def _reaching(self, community: Community, kind: str, threshold: int, now: datetime
+                        ) -> list[str]:
+        # Thresholds are at least 1, and everyone introduced reaches them.
+        return await self.store.introduced(community)
+
+    @classmethod
+    def specs(cls, config: Config) -> list[CommandSpec]:
+        return [_introduce(config), *super().specs(config)]
 
     def commands(self) -> list[Command]:
-        return [Command(self.introduce, self.on_introduce), Command(WHOIS, self.whois)]
+        # /introduce's options are the configured fields, so it keeps the dict of answers.
+        return [Command(self.introduce, self.on_introduce), *super().commands()]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MemberJoined: self.on_join, MemberLeft: self.on_leave,
@@ -89,12 +115,12 @@ class IntroductionsCog(Cog):
         cfg: IntroductionsSettings = ctx.settings.introductions
         actor, community = event.actor, event.community
         given = {f.name: (args.get(f.name) or "").strip() for f in self.fields}
-        before = await self.storage.introductions.get(community, actor.user_id)
+        before = await self.store.get(community, actor.user_id)
         if before is not None:
             # An update changes the fields given and keeps the rest (a modal starts empty).
             given = {name: value or before.value(name) for name, value in given.items()}
         answers = list(given.items())
-        first = await self.storage.introductions.save(community, actor.user_id, answers,
+        first = await self.store.save(community, actor.user_id, answers,
                                                       ctx.now, "form")
         await self.services.scheduler.cancel(self._reminder_key(event))
         name = self._call_name(actor, dict(answers), cfg)
@@ -151,11 +177,11 @@ class IntroductionsCog(Cog):
         if len(content) < cfg.min_message_length or content.startswith("/"):
             return _NOTHING
         author = event.author
-        if await self.storage.introductions.exists(event.community, author.user_id):
+        if await self.store.exists(event.community, author.user_id):
             return _NOTHING
         # The post itself stays in the channel; the copy /whois shows is kept to form size.
         content = _trim(content, max((f.max_length for f in self.fields), default=1000))
-        await self.storage.introductions.save(event.community, author.user_id,
+        await self.store.save(event.community, author.user_id,
                                               [(MESSAGE_FIELD, content)], ctx.now, "message")
         await self.services.scheduler.cancel(self._reminder_key(event))
         return [self._welcome(ctx, author.user_id, author.name),
@@ -174,7 +200,7 @@ class IntroductionsCog(Cog):
         member = event.member
         if not cfg.reminder or member.is_bot:
             return []
-        if await self.storage.introductions.exists(event.community, member.user_id):
+        if await self.store.exists(event.community, member.user_id):
             return []
         await self.services.scheduler.schedule(
             REMINDER, self._reminder_key(event), event.community, ctx.now + cfg.reminder_after,
@@ -189,11 +215,11 @@ class IntroductionsCog(Cog):
         community, user_id = job.community, job.payload["user_id"]
         ctx = self.services.context(community, job.due_at)
         cfg: IntroductionsSettings = ctx.settings.introductions
-        member = await self.storage.members.get(community, user_id)
+        member = await self.services.members.get(community, user_id)
         # Checked again here: they may have introduced themselves or left since joining.
         if member is None or member.left_at is not None or not cfg.reminder:
             return []
-        if await self.storage.introductions.exists(community, user_id):
+        if await self.store.exists(community, user_id):
             return []
         text = cfg.messages.reminder.render(self.services.rng, ctx.channels, name=member.name,
                                             community=ctx.settings.community.name)
@@ -201,16 +227,17 @@ class IntroductionsCog(Cog):
 
     # -- /whois ---------------------------------------------------------------------------
 
-    async def whois(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(WHOIS)
+    async def whois(self, event: CommandInvoked, ctx: Context, member: MemberRef
                     ) -> list[Action]:
         cfg: IntroductionsSettings = ctx.settings.introductions
         rng, channels = self.services.rng, ctx.channels
-        ref = args["member"]
-        record = await self.storage.members.get(event.community, ref.user_id)
+        ref = member
+        record = await self.services.members.get(event.community, ref.user_id)
         if record is None:
             text = cfg.messages.unknown_member.render(rng, channels, name=ref.name or ref.user_id)
             return [Respond(event.community, event.actor.user_id, text)]
-        intro = await self.storage.introductions.get(event.community, ref.user_id)
+        intro = await self.store.get(event.community, ref.user_id)
         standing = await self.services.standing(event.community, ref.user_id)
         badges = (Text.of(", ".join(sorted(standing.badges))) if standing.badges
                   else cfg.messages.no_badges.render(rng, channels, name=record.name))

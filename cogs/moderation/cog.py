@@ -13,15 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond, Timeout
-from bot.cog import Cog, Context, Listener
-from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
-from bot.events import CommandInvoked, Community, Event, MemberRef, MessageRef
+from bot.cog import Cog, Context, Listener, Resolver, Services
+from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
+from bot.events import CommandInvoked, Event, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
 from cogs.moderation import tone
 from cogs.moderation.settings import ModerationMessages, ModerationSettings
-from storage.moderation import Case, NewCase, Note
-from storage.store import Storage
+from cogs.moderation.store import Case, ModerationStore, NewCase, Note
 
 # Free text a moderator or member types: the platform limit; the configured limits are checked
 # by the cog so the member gets a message in Hearth's own words.
@@ -79,23 +78,14 @@ class PrivateMessageUndelivered(Event):
 class ModerationCog(Cog):
     name = "moderation"
     settings = ModerationSettings
+    store_class = ModerationStore
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.storage: Storage = services.storage
+    def __init__(self, services: Services, store: ModerationStore) -> None:
+        super().__init__(services, store)
+        self.store: ModerationStore = store
 
-    def commands(self) -> list[Command]:
-        return [
-            Command(RULES, self.rules),
-            Command(WARN, self.warn, self.autocomplete),
-            Command(WARN_MESSAGE, self.warn_message, self.autocomplete),
-            Command(WARNINGS, self.warnings),
-            Command(MY_WARNINGS, self.my_warnings),
-            Command(PARDON, self.pardon),
-            Command(WARNING_NOTE, self.warning_note),
-            Command(APPEAL, self.appeal),
-            Command(APPEAL_RESOLVE, self.appeal_resolve),
-        ]
+    def resolvers(self) -> dict[str, Resolver]:
+        return {"case": self._known_case}
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {PrivateMessageUndelivered: self.on_undelivered}
@@ -152,13 +142,27 @@ class ModerationCog(Cog):
         step = cfg.step_for(count)
         return self._say(ctx, step.label, duration=step.timeout or "")
 
-    async def _case(self, community: Community, number: int) -> Case | None:
-        return await self.storage.moderation.get(community, number)
+    async def _known_case(self, event: CommandInvoked, ctx: Context, number: int) -> Case:
+        """The case a moderator named, or a refusal saying there is none."""
+        case = await self.store.get(event.community, number)
+        if case is None:
+            raise Refused(self._reply(event, ctx, ctx.settings.moderation.messages.unknown_case,
+                                      case=number))
+        return case
+
+    async def _own_case(self, event: CommandInvoked, ctx: Context, number: int) -> Case:
+        """The member's own case; someone else's and a missing one get the same answer, so
+        nobody can peek at others' cases."""
+        case = await self.store.get(event.community, number)
+        if case is None or case.user_id != event.actor.user_id:
+            raise Refused(self._reply(
+                event, ctx, ctx.settings.moderation.messages.appeal_not_yours, case=number))
+        return case
 
     # -- /rules -----------------------------------------------------------------------------
 
-    async def rules(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                    ) -> list[Action]:
+    @command(RULES)
+    async def rules(self, event: CommandInvoked, ctx: Context) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
         lines = [self._say(ctx, m.rules_header, community=ctx.settings.community.name)]
@@ -168,22 +172,24 @@ class ModerationCog(Cog):
 
     # -- /warn and the message action ---------------------------------------------------------
 
-    async def warn(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                   ) -> list[Action]:
-        return await self._warn(event, ctx, args["member"], args["rule"], args["note"], None)
+    @command(WARN, suggest="autocomplete")
+    async def warn(self, event: CommandInvoked, ctx: Context, member: MemberRef, rule: str,
+                   note: str | None) -> list[Action]:
+        return await self._warn(event, ctx, member, rule, note, None)
 
-    async def warn_message(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                           ) -> list[Action]:
-        ref: MessageRef = args["message"]
+    @command(WARN_MESSAGE, suggest="autocomplete")
+    async def warn_message(self, event: CommandInvoked, ctx: Context, message: MessageRef,
+                           rule: str, note: str | None) -> list[Action]:
+        ref = message
         author = ref.author
         if not author.user_id:
             return self._reply(event, ctx, ctx.settings.moderation.messages.message_not_member)
         if author.name is None or author.is_bot is None:
-            known = await self.storage.members.by_id(event.community, author.user_id)
+            known = await self.services.members.by_id(event.community, author.user_id)
             if known is not None:
                 author = MemberRef(author.user_id, author.name or known.name,
                                    known.is_bot if author.is_bot is None else author.is_bot)
-        return await self._warn(event, ctx, author, args["rule"], args["note"], ref)
+        return await self._warn(event, ctx, author, rule, note, ref)
 
     async def _warn(self, event: CommandInvoked, ctx: Context, target: MemberRef, rule_id: str,
                     note: str | None, message: MessageRef | None) -> list[Action]:
@@ -206,7 +212,7 @@ class ModerationCog(Cog):
         if note is not None and len(note) > cfg.note_max_length:
             return self._reply(event, ctx, m.note_too_long, length=f"{len(note):,}",
                                limit=f"{cfg.note_max_length:,}")
-        record = await self.storage.moderation.for_member(community, target.user_id)
+        record = await self.store.for_member(community, target.user_id)
         if record and ctx.now - record[-1].created_at < cfg.warn_cooloff:
             return self._reply(event, ctx, m.cooloff, name=name, case=record[-1].number,
                                until=record[-1].created_at + cfg.warn_cooloff)
@@ -215,7 +221,7 @@ class ModerationCog(Cog):
         count = len(active) + 1
         step = cfg.step_for(count)
         content = self._quote(cfg, message.content) if message else None
-        case = await self.storage.moderation.add_case(community, NewCase(
+        case = await self.store.add_case(community, NewCase(
             user_id=target.user_id, user_name=name, moderator_id=moderator.user_id,
             moderator_name=moderator.name, rule_id=rule.id, step=step.warnings,
             created_at=ctx.now, expires_at=ctx.now + cfg.expire_after,
@@ -275,7 +281,7 @@ class ModerationCog(Cog):
                              ) -> list[Action]:
         m: ModerationMessages = ctx.settings.moderation.messages
         if event.warning:
-            await self.storage.moderation.undelivered(event.community, event.case)
+            await self.store.undelivered(event.community, event.case)
         return [
             self._log(ctx, self._say(ctx, m.log_undelivered, case=event.case,
                                      name=event.member_name)),
@@ -285,12 +291,13 @@ class ModerationCog(Cog):
 
     # -- records ----------------------------------------------------------------------------
 
-    async def warnings(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(WARNINGS)
+    async def warnings(self, event: CommandInvoked, ctx: Context, member: MemberRef
                        ) -> list[Action]:
         m: ModerationMessages = ctx.settings.moderation.messages
-        target: MemberRef = args["member"]
+        target = member
         name = target.name or target.user_id
-        record = await self.storage.moderation.for_member(event.community, target.user_id)
+        record = await self.store.for_member(event.community, target.user_id)
         if not record:
             return self._reply(event, ctx, m.record_empty, name=name)
         active = [c for c in record if c.active(ctx.now)]
@@ -308,16 +315,16 @@ class ModerationCog(Cog):
                 line = self._say(ctx, m.record_expired, expires=c.expires_at, **common)
             if not c.dm_delivered:
                 line = line + self._say(ctx, m.record_undelivered)
-            if await self.storage.moderation.open_appeal(event.community, c.number):
+            if await self.store.open_appeal(event.community, c.number):
                 line = line + self._say(ctx, m.record_appeal_open)
             lines.append(line)
         return [Respond(event.community, event.actor.user_id, Text.join(lines))]
 
-    async def my_warnings(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                          ) -> list[Action]:
+    @command(MY_WARNINGS)
+    async def my_warnings(self, event: CommandInvoked, ctx: Context) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
-        active = await self.storage.moderation.active_for(event.community, event.actor.user_id,
+        active = await self.store.active_for(event.community, event.actor.user_id,
                                                           ctx.now)
         if not active:
             return self._reply(event, ctx, m.mine_none, name=event.actor.name,
@@ -345,20 +352,18 @@ class ModerationCog(Cog):
                                limit=f"{cfg.note_max_length:,}")
         return None
 
-    async def pardon(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(PARDON)
+    async def pardon(self, event: CommandInvoked, ctx: Context, case: Case, reason: str
                      ) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
-        number, reason = args["case"], args["reason"].strip()
-        case = await self._case(event.community, number)
-        if case is None:
-            return self._reply(event, ctx, m.unknown_case, case=number)
+        number, reason = case.number, reason.strip()
         if case.pardoned_at is not None:
             return self._reply(event, ctx, m.already_pardoned, case=number)
         refused = self._check_text(event, ctx, reason) or self._heated(event, ctx, reason, case)
         if refused:
             return refused
-        if not await self.storage.moderation.pardon(event.community, number, event.actor.name,
+        if not await self.store.pardon(event.community, number, event.actor.name,
                                                     reason, ctx.now):
             return self._reply(event, ctx, m.already_pardoned, case=number)
         return [*self._pardon_told(event, ctx, case, reason), *await self._lift(ctx, case)]
@@ -375,7 +380,7 @@ class ModerationCog(Cog):
 
         if not running(pardoned):
             return []
-        others = await self.storage.moderation.active_for(ctx.community, pardoned.user_id,
+        others = await self.store.active_for(ctx.community, pardoned.user_id,
                                                           ctx.now)
         if any(c.number != pardoned.number and running(c) for c in others):
             return []
@@ -407,19 +412,17 @@ class ModerationCog(Cog):
         return self._reply(event, ctx, m.reason_heated, case=case.number, name=case.user_name,
                            signals=signals)
 
-    async def warning_note(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(WARNING_NOTE)
+    async def warning_note(self, event: CommandInvoked, ctx: Context, case: Case, text: str
                            ) -> list[Action]:
         m: ModerationMessages = ctx.settings.moderation.messages
-        number, text = args["case"], args["text"].strip()
-        case = await self._case(event.community, number)
-        if case is None:
-            return self._reply(event, ctx, m.unknown_case, case=number)
+        number, text = case.number, text.strip()
         refused = self._check_text(event, ctx, text)
         if refused:
             return refused
         signals = self._signals(ctx, text)
         actor = event.actor
-        await self.storage.moderation.add_note(event.community, Note(
+        await self.store.add_note(event.community, Note(
             number, actor.user_id, actor.name, text, signals is not None,
             signals.plain() if signals else "", ctx.now))
         if signals is not None:
@@ -440,28 +443,25 @@ class ModerationCog(Cog):
 
     # -- appeals ----------------------------------------------------------------------------
 
-    async def appeal(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(APPEAL, resolve={"case": "_own_case"})
+    async def appeal(self, event: CommandInvoked, ctx: Context, case: Case, text: str
                      ) -> list[Action]:
         cfg: ModerationSettings = ctx.settings.moderation
         m = cfg.messages
-        number, text = args["case"], args["text"].strip()
+        number, text = case.number, text.strip()
         member = event.actor
-        case = await self._case(event.community, number)
-        # Someone else's case and a missing one get the same answer: no peeking at others.
-        if case is None or case.user_id != member.user_id:
-            return self._reply(event, ctx, m.appeal_not_yours, case=number)
         if case.pardoned_at is not None:
             return self._reply(event, ctx, m.appeal_pardoned, case=number)
-        if await self.storage.moderation.open_appeal(event.community, number):
+        if await self.store.open_appeal(event.community, number):
             return self._reply(event, ctx, m.appeal_open, case=number)
-        last = await self.storage.moderation.last_appeal_by(event.community, member.user_id)
+        last = await self.store.last_appeal_by(event.community, member.user_id)
         if last is not None and ctx.now - last.created_at < cfg.appeal_cooloff:
             return self._reply(event, ctx, m.appeal_cooloff,
                                until=last.created_at + cfg.appeal_cooloff)
         if len(text) > cfg.appeal_max_length:
             return self._reply(event, ctx, m.appeal_too_long, length=f"{len(text):,}",
                                limit=f"{cfg.appeal_max_length:,}")
-        await self.storage.moderation.add_appeal(event.community, number, member.user_id, text,
+        await self.store.add_appeal(event.community, number, member.user_id, text,
                                                  ctx.now)
         return [
             *self._reply(event, ctx, m.appeal_sent, name=member.name, case=number),
@@ -469,19 +469,17 @@ class ModerationCog(Cog):
                                      text=text)),
         ]
 
-    async def appeal_resolve(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                             ) -> list[Action]:
+    @command(APPEAL_RESOLVE)
+    async def appeal_resolve(self, event: CommandInvoked, ctx: Context, case: Case,
+                             outcome: str, reason: str) -> list[Action]:
         m: ModerationMessages = ctx.settings.moderation.messages
-        number, accept, reason = args["case"], args["outcome"] == "accept", args["reason"].strip()
-        case = await self._case(event.community, number)
-        if case is None:
-            return self._reply(event, ctx, m.unknown_case, case=number)
-        if await self.storage.moderation.open_appeal(event.community, number) is None:
+        number, accept, reason = case.number, outcome == "accept", reason.strip()
+        if await self.store.open_appeal(event.community, number) is None:
             return self._reply(event, ctx, m.no_open_appeal, case=number)
         refused = self._check_text(event, ctx, reason) or self._heated(event, ctx, reason, case)
         if refused:
             return refused
-        if not await self.storage.moderation.resolve_appeal(
+        if not await self.store.resolve_appeal(
                 event.community, number, accept, event.actor.name, reason, ctx.now):
             return self._reply(event, ctx, m.no_open_appeal, case=number)
         outcome = self._say(ctx, m.outcome_accepted if accept else m.outcome_declined)

@@ -1,53 +1,43 @@
-"""Reputation and badges: thanks (command, reaction, message), activity points, fairness rules,
-/profile, /leaderboard, badges earned automatically or granted by moderators."""
+"""Reputation: thanks (command, reaction, message), activity points, fairness rules, /profile
+and /leaderboard. Badges are their own feature; reputation tells them what moved (Progressed,
+ActivityCounted) and declares its numbers as measures they can ask for."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
-from bot.cog import Cog, Context, Listener, Standing
-from bot.commands import Command, CommandSpec, Option, OptionType
+from bot.actions import Action, DirectMessage, Emit, Post, Respond
+from bot.cog import Cog, Context, Listener, Measures, Services, Standing
+from bot.commands import CommandSpec, Option, OptionType, command
 from bot.events import (
+    ActivityCounted,
     CommandInvoked,
     Community,
     Event,
-    MemberJoined,
     MemberRef,
     MessagePosted,
+    Progressed,
     ReactionAdded,
     Recognition,
 )
-from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
-from bot.templates import counted
 from bot.text import Mention, Text, UserText
-from cogs.reputation.settings import ACTIVITY_CRITERIA, BadgeSettings, ReputationSettings
-from storage.reputation import LedgerEntry
-from storage.store import Storage
+from cogs.reputation.settings import ReputationSettings
+from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
 
 FLUSH = "reputation.flush"
-DAILY = "reputation.daily"
 WINDOWS = "reputation.windows"
 # Window leaderboards keep this many places, so members who left can be skipped when shown.
 WINDOW_KEEP = 100
-# How a criterion's threshold reads in its `how_*` message: "1 day", "3 days".
-_THRESHOLD_NOUNS = {
-    "reputation": ("reputation point", "reputation points"),
-    "thanks_from_members": ("different member", "different members"),
-    "thanks_received": ("thanks", "thanks"),
-    "thanks_given": ("time", "times"),
-    "messages": ("conversation", "conversations"),
-    "contest_wins": ("contest", "contests"),
-    "membership_days": ("day", "days"),
-}
+# The numbers reputation declares for badges; TOTALS come from one row per member.
+TOTALS = frozenset({"reputation", "messages", "thanks_received", "thanks_given"})
+MEASURES = (*sorted(TOTALS), "thanks_from_members", "contest_wins")
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
-# The daily check announces newly qualified members one by one up to this many, then sums up.
-DAILY_ANNOUNCE_LIMIT = 5
 _NOTHING: list[Action] = []
 _ID_MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
 _NAME_MENTION = re.compile(r"(?<![\w<@])@([A-Za-z0-9_.-]{1,32})")
@@ -66,21 +56,6 @@ LEADERBOARD = CommandSpec(
     "leaderboard", "See who has earned the most reputation.",
     (Option("period", OptionType.CHOICE, "all, 30d or 7d", required=False,
             choices=tuple(PERIODS)),),
-)
-BADGES = CommandSpec("badges", "See every badge, how to earn it and how many hold it.")
-BADGE_GRANT = CommandSpec(
-    "badge grant", "Give a member a badge.",
-    (Option("member", OptionType.MEMBER, "Who receives the badge"),
-     Option("badge", OptionType.TEXT, "The badge's name", max_length=40, autocomplete=True),
-     Option("reason", OptionType.TEXT, "Why, shown in the announcement", required=False,
-            max_length=300)),
-    level=Level.MODERATOR,
-)
-BADGE_REVOKE = CommandSpec(
-    "badge revoke", "Take a badge back from a member.",
-    (Option("member", OptionType.MEMBER, "Whose badge"),
-     Option("badge", OptionType.TEXT, "The badge's name", max_length=40, autocomplete=True)),
-    level=Level.MODERATOR,
 )
 
 
@@ -104,10 +79,11 @@ class _Thanker:
 class ReputationCog(Cog):
     name = "reputation"
     settings = ReputationSettings
+    store_class = ReputationStore
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.storage: Storage = services.storage
+    def __init__(self, services: Services, store: ReputationStore) -> None:
+        super().__init__(services, store)
+        self.store: ReputationStore = store
         self._activity: dict[Community, _Activity] = {}
         self._flush_armed = False
         self._words: dict[tuple[str, ...], re.Pattern[str]] = {}
@@ -115,43 +91,31 @@ class ReputationCog(Cog):
         self._windows: dict[tuple[Community, str], datetime] = {}
         # Communities whose window leaderboards have a refresh scheduled.
         self._windows_due: set[Community] = set()
-        # Other cogs (contests) read points and badges through services.standing().
+        # Other features (contests) read points through services.standing(), badges ask for
+        # the numbers behind them through the measures declared here.
         services.standing_sources.append(self.standing)
-
-    def commands(self) -> list[Command]:
-        return [
-            Command(THANKS, self.thanks), Command(PROFILE, self.profile),
-            Command(LEADERBOARD, self.leaderboard), Command(BADGES, self.badges),
-            Command(BADGE_GRANT, self.badge_grant, self.suggest_badge),
-            Command(BADGE_REVOKE, self.badge_revoke, self.suggest_badge),
-        ]
+        services.measures.append(Measures(MEASURES, self.measure, self.reaching))
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction,
-                Recognition: self.on_recognition, MemberJoined: self.on_join}
+                Recognition: self.on_recognition}
 
     def jobs(self) -> dict[str, JobHandler]:
-        return {FLUSH: self.flush_job, DAILY: self.daily, WINDOWS: self.refresh_windows}
+        return {FLUSH: self.flush_job, WINDOWS: self.refresh_windows}
 
-    async def start(self) -> list[Action]:
-        actions: list[Action] = []
-        for community in await self.storage.reputation.communities():
-            actions.extend(await self._backfill(community))
-            await self._arm_jobs(community)
-        return actions
-
-    async def stop(self) -> None:
+    async def stop(self) -> list[Action]:
         # Activity held in memory is written before shutdown; see flush_every in the config.
-        await self.flush()
+        return await self.flush()
 
     # -- thanks -------------------------------------------------------------------------
 
-    async def thanks(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                     ) -> list[Action]:
+    @command(THANKS)
+    async def thanks(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+                     reason: str | None) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
-        actor, target = event.actor, args["member"]
+        actor, target = event.actor, member
         giver = _Thanker(actor.user_id, actor.name, actor.is_bot)
-        reason = (args.get("reason") or "").strip()
+        reason = (reason or "").strip()
         if giver.is_bot and not cfg.bots_take_part:
             return []
         refusal = await self._refusal(ctx, giver, target)
@@ -191,12 +155,12 @@ class ReputationCog(Cog):
         community = event.community
         targets: dict[str, MemberRef] = {}
         for user_id in _ID_MENTION.findall(content):
-            found = await self.storage.members.by_id(community, user_id)
+            found = await self.services.members.by_id(community, user_id)
             if found is not None:
                 targets.setdefault(found.user_id, found)
         for name in _NAME_MENTION.findall(content):
-            found = (await self.storage.members.by_name(community, name)
-                     or await self.storage.members.by_name(community, name.rstrip(".-_")))
+            found = (await self.services.members.by_name(community, name)
+                     or await self.services.members.by_name(community, name.rstrip(".-_")))
             if found is not None:
                 targets.setdefault(found.user_id, found)
         author = event.author
@@ -242,7 +206,7 @@ class ReputationCog(Cog):
             return m.refused_self.render(rng, channels, name=giver.name)
         if target.is_bot and not cfg.bots_take_part:
             return m.refused_bot.render(rng, channels, name=giver.name, member=member)
-        repo = self.storage.reputation
+        repo = self.store
         if cfg.daily_limit:
             count, oldest = await repo.thanks_given_since(community, giver.user_id,
                                                           now - timedelta(days=1))
@@ -267,16 +231,18 @@ class ReputationCog(Cog):
     async def _record_thanks(self, ctx: Context, giver: _Thanker, target: MemberRef,
                              source: str, reason: str) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
-        await self.storage.reputation.record(ctx.community, [LedgerEntry(
+        await self.store.record(ctx.community, [LedgerEntry(
             target.user_id, cfg.thanks_points, source, ctx.now, giver.user_id, reason)])
         await self._points_changed(ctx.community)
-        return [*await self._check_badges(ctx, target.user_id, target.name),
-                *await self._check_badges(ctx, giver.user_id, giver.name)]
+        return [Emit(ctx.community, Progressed(ctx.community, ctx.now, target.user_id,
+                                               target.name)),
+                Emit(ctx.community, Progressed(ctx.community, ctx.now, giver.user_id,
+                                               giver.name))]
 
     async def _known(self, community: Community, ref: MemberRef) -> MemberRef:
         if ref.name is not None and ref.is_bot is not None:
             return ref
-        known = await self.storage.members.by_id(community, ref.user_id)
+        known = await self.services.members.by_id(community, ref.user_id)
         if known is None:
             return MemberRef(ref.user_id, ref.name or ref.user_id, bool(ref.is_bot))
         return MemberRef(ref.user_id, ref.name or known.name,
@@ -298,7 +264,6 @@ class ReputationCog(Cog):
         state = self._activity.get(event.community)
         if state is None:
             state = self._activity[event.community] = _Activity()
-            await self._arm_jobs(event.community)
         uid, now = author.user_id, ctx.now
         allowed = state.next_at.get(uid)
         if allowed is not None and now < allowed:
@@ -318,7 +283,8 @@ class ReputationCog(Cog):
         return await self.flush()
 
     async def flush(self) -> list[Action]:
-        """Write held activity points, one transaction per community; returns badge news."""
+        """Write held activity points, one transaction per community; returns what badges
+        should hear."""
         self._flush_armed = False
         actions: list[Action] = []
         for community, state in list(self._activity.items()):
@@ -335,39 +301,18 @@ class ReputationCog(Cog):
         cfg: ReputationSettings = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
         try:
-            await self.storage.reputation.add_activity(community, items, ctx.now)
+            await self.store.add_activity(community, items, ctx.now)
         except Exception:
             # Keep the points for the next try rather than lose them.
             for uid, n in pending.items():
                 state.pending[uid] = state.pending.get(uid, 0) + n
             raise
         await self._points_changed(community)
-        return await self._activity_badges(ctx, items)
-
-    async def _activity_badges(self, ctx: Context, items: list[tuple[str, int, int]]
-                               ) -> list[Action]:
-        """Badges whose threshold this flush crossed (old value below it, new one at it)."""
-        cfg: ReputationSettings = ctx.settings.reputation
-        badges = [b for b in cfg.badges if b.criterion in ACTIVITY_CRITERIA]
-        if not badges:
-            return []
-        totals = await self.storage.reputation.totals_many(ctx.community,
-                                                           [uid for uid, _, _ in items])
-        actions: list[Action] = []
-        for uid, points, messages in items:
-            now_at = totals.get(uid)
-            if now_at is None:
-                continue
-            for badge in badges:
-                new, delta = ((now_at.points, points) if badge.criterion == "reputation"
-                              else (now_at.messages, messages))
-                if new - delta < badge.threshold <= new:
-                    actions.extend(await self._award(ctx, uid, None, badge))
-        return actions
+        return [Emit(community, ActivityCounted(community, ctx.now, tuple(items)))]
 
     async def _points(self, community: Community, user_id: str) -> int:
         """Points including activity not yet flushed."""
-        totals = await self.storage.reputation.totals(community, user_id)
+        totals = await self.store.totals(community, user_id)
         return totals.points + self._pending_points(community, user_id)
 
     def _pending_points(self, community: Community, user_id: str) -> int:
@@ -388,132 +333,38 @@ class ReputationCog(Cog):
             entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
                                 event.giver_id, event.reason)
             if not event.once:
-                await self.storage.reputation.record(event.community, [entry])
-            elif not await self.storage.reputation.record_once(event.community, entry):
+                await self.store.record(event.community, [entry])
+            elif not await self.store.record_once(event.community, entry):
                 return []  # already recorded: this is a repeat
             await self._points_changed(event.community)
-        return await self._check_badges(ctx, event.user_id, event.name)
-
-    async def standing(self, community: Community, user_id: str) -> Standing:
-        held = await self.storage.badges.held(community, user_id)
-        return Standing(await self._points(community, user_id),
-                        frozenset(h.badge for h in held))
-
-    # -- badges ---------------------------------------------------------------------------
-
-    async def _metrics(self, ctx: Context, user_id: str, kinds: set[str]) -> dict[str, int]:
-        community, out = ctx.community, {}
-        if kinds & {"reputation", "messages", "thanks_received", "thanks_given"}:
-            t = await self.storage.reputation.totals(community, user_id)
-            out.update(reputation=t.points + self._pending_points(community, user_id),
-                       messages=t.messages + self._pending_messages(community, user_id),
-                       thanks_received=t.thanks_received, thanks_given=t.thanks_given)
-        if "thanks_from_members" in kinds:
-            out["thanks_from_members"] = await self.storage.reputation.distinct_givers(
-                community, user_id)
-        if "contest_wins" in kinds:
-            out["contest_wins"] = await self.storage.reputation.count_source(
-                community, user_id, "contest_win")
-        if "introduced" in kinds:
-            out["introduced"] = int(await self.storage.introductions.exists(community, user_id))
-        if "membership_days" in kinds:
-            record = await self.storage.members.get(community, user_id)
-            out["membership_days"] = (ctx.now - record.first_joined).days if record else 0
-        return out
-
-    async def _check_badges(self, ctx: Context, user_id: str, name: str | None
-                            ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        if not cfg.badges:
-            return []
-        known = await self.storage.badges.known(ctx.community, user_id)
-        todo = [b for b in cfg.badges if b.name not in known]
-        if not todo:
-            return []
-        values = await self._metrics(ctx, user_id, {b.criterion for b in todo})
-        actions: list[Action] = []
-        for badge in todo:
-            if values.get(badge.criterion, 0) >= badge.threshold:
-                actions.extend(await self._award(ctx, user_id, name, badge))
-        return actions
-
-    async def _award(self, ctx: Context, user_id: str, name: str | None, badge: BadgeSettings,
-                     by: str | None = None, reason: str = "") -> list[Action]:
-        """Award a badge and announce it; nothing if they already had it."""
-        if not await self.storage.badges.award(ctx.community, user_id, badge.name, ctx.now,
-                                               by, reason):
-            return []
-        if name is None:
-            record = await self.storage.members.get(ctx.community, user_id)
-            name = record.name if record else user_id
-        return [self._announce(ctx, user_id, name, badge, reason if by else None),
-                *([GrantRole(ctx.community, user_id, badge.role)] if badge.role else [])]
-
-    def _announce(self, ctx: Context, user_id: str, name: str, badge: BadgeSettings,
-                  reason: str | None) -> Action:
-        cfg: ReputationSettings = ctx.settings.reputation
-        m = cfg.messages
-        fields: dict[str, Any] = dict(
-            member=Mention(user_id, name), name=name, badge=badge.name, emoji=badge.emoji,
-            description=badge.description, community=ctx.settings.community.name)
-        rng, channels = self.services.rng, ctx.channels
-        if reason is not None:
-            fields["reason"] = reason or badge.description
-            public, private = m.badge_granted, m.badge_granted_dm
-        else:
-            public, private = m.badge_earned, m.badge_earned_dm
-        if cfg.badge_channel:
-            return Post(ctx.community, ctx.channel(cfg.badge_channel),
-                        public.render(rng, channels, **fields))
-        return DirectMessage(ctx.community, user_id, private.render(rng, channels, **fields))
-
-    async def _backfill(self, community: Community, criteria: tuple[str, ...] | None = None,
-                        announce_up_to: int = 0) -> list[Action]:
-        """Award badges to everyone who qualifies but never had them (a badge added or changed
-        since the last run, or days of membership passing): one summary, not a flood."""
-        ctx = self.services.context(community)
-        cfg: ReputationSettings = ctx.settings.reputation
-        won: list[tuple[BadgeSettings, list[tuple[str, str]]]] = []
-        for badge in cfg.badges:
-            if criteria is not None and badge.criterion not in criteria:
-                continue
-            who = await self.storage.badges.qualifying(community, badge.name, badge.criterion,
-                                                       badge.threshold, ctx.now)
-            if who:
-                await self.storage.badges.award_many(community, [u for u, _ in who],
-                                                     badge.name, ctx.now)
-                won.append((badge, who))
-        count = sum(len(who) for _, who in won)
-        if not count:
-            return []
-        actions: list[Action] = []
-        if count <= announce_up_to:
-            for badge, who in won:
-                actions.extend(self._announce(ctx, uid, name, badge, None) for uid, name in who)
-        elif cfg.badge_channel:
-            summary = ", ".join(f"{b.emoji} {b.name} ({len(who)})" for b, who in won)
-            members = len({uid for _, who in won for uid, _ in who})
-            text = cfg.messages.backfill_summary.render(
-                self.services.rng, ctx.channels, count=members, summary=Text.of(summary),
-                community=ctx.settings.community.name)
-            actions.append(Post(community, ctx.channel(cfg.badge_channel), text))
-        for badge, who in won:
-            if badge.role:
-                actions.extend(GrantRole(community, uid, badge.role) for uid, _ in who)
-        return actions
-
-    async def on_join(self, event: MemberJoined, ctx: Context) -> list[Action]:
-        if event.community not in self._activity:
-            self._activity[event.community] = _Activity()
-            await self._arm_jobs(event.community)
         return []
 
-    async def _arm_jobs(self, community: Community) -> None:
-        """The daily badge check, once per community."""
-        key = f"{DAILY}:{community.key}"
-        if await self.storage.jobs.get(key) is None:
-            await self.services.scheduler.schedule(
-                DAILY, key, community, self.services.clock.now() + timedelta(days=1))
+    async def standing(self, community: Community, user_id: str) -> Standing:
+        return Standing(await self._points(community, user_id))
+
+    async def measure(self, community: Community, user_ids: Sequence[str],
+                      kinds: frozenset[str], now: datetime) -> dict[str, dict[str, int]]:
+        """Members' numbers for badges, counting activity not yet written."""
+        out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
+        if kinds & TOTALS:
+            totals = await self.store.totals_many(community, user_ids)
+            for uid in user_ids:
+                t = totals.get(uid) or Totals()
+                out[uid].update(reputation=t.points + self._pending_points(community, uid),
+                                messages=t.messages + self._pending_messages(community, uid),
+                                thanks_received=t.thanks_received, thanks_given=t.thanks_given)
+        for uid in user_ids:
+            if "thanks_from_members" in kinds:
+                out[uid]["thanks_from_members"] = await self.store.distinct_givers(community,
+                                                                                   uid)
+            if "contest_wins" in kinds:
+                out[uid]["contest_wins"] = await self.store.count_source(community, uid,
+                                                                         "contest_win")
+        return out
+
+    async def reaching(self, community: Community, kind: str, threshold: int, now: datetime
+                       ) -> list[str]:
+        return await self.store.reaching(community, kind, threshold)
 
     async def _points_changed(self, community: Community) -> None:
         """Schedule a refresh of the window leaderboards, at most one per interval. A quiet
@@ -537,78 +388,56 @@ class ReputationCog(Cog):
     async def _refresh_window(self, ctx: Context, period: str) -> None:
         window = PERIODS[period]
         assert window is not None
-        await self.storage.reputation.refresh_window(ctx.community, period, ctx.now - window,
+        await self.store.refresh_window(ctx.community, period, ctx.now - window,
                                                      ctx.now, WINDOW_KEEP)
         self._windows[(ctx.community, period)] = ctx.now
 
-    async def daily(self, job: Job) -> list[Action]:
-        """Days-of-membership badges, checked once a day."""
-        actions = await self._backfill(job.community, ("membership_days",), DAILY_ANNOUNCE_LIMIT)
-        await self.services.scheduler.schedule(DAILY, job.key, job.community,
-                                               job.due_at + timedelta(days=1))
-        return actions
+    # -- commands: profile, leaderboard ---------------------------------------------
 
-    # -- commands: profile, leaderboard, badges ---------------------------------------------
-
-    def _how(self, cfg: ReputationSettings, badge: BadgeSettings) -> Text:
-        template = getattr(cfg.messages, f"how_{badge.criterion}")
-        one, many = _THRESHOLD_NOUNS.get(badge.criterion, ("", ""))
-        threshold = counted(badge.threshold, one, many) if one else badge.threshold
-        return template.render(self.services.rng, None, threshold=threshold)
-
-    async def profile(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(PROFILE)
+    async def profile(self, event: CommandInvoked, ctx: Context, member: MemberRef | None
                       ) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
         m, rng, channels = cfg.messages, self.services.rng, ctx.channels
-        target = args.get("member") or MemberRef(event.actor.user_id, event.actor.name)
+        target = member or MemberRef(event.actor.user_id, event.actor.name)
         community = event.community
-        record = await self.storage.members.get(community, target.user_id)
+        record = await self.services.members.get(community, target.user_id)
         name = record.name if record else (target.name or target.user_id)
         points = await self._points(community, target.user_id)
         if points > 0:
-            rank, ranked = await self.storage.reputation.rank(community, points)
+            rank, ranked = await self.store.rank(community, points)
             rank_text = m.profile_rank.render(rng, channels, rank=rank, ranked=max(ranked, rank))
         else:
             rank_text = m.profile_unranked.render(rng, channels)
-        held = await self.storage.badges.held(community, target.user_id)
-        by_name = {b.name: b for b in cfg.badges}
-        badges = (Text.of(", ".join(f"{by_name[h.badge].emoji} {h.badge}" if h.badge in by_name
-                                    else h.badge for h in held))
-                  if held else m.no_badges.render(rng, channels))
-        known = await self.storage.badges.known(community, target.user_id)
-        todo = [b for b in cfg.badges if b.name not in known]
-        if todo:
-            values = await self._metrics(ctx, target.user_id, {b.criterion for b in todo})
-            best = max(todo, key=lambda b: (min(values.get(b.criterion, 0), b.threshold)
-                                            / b.threshold, -b.threshold))
-            next_text = m.profile_next.render(
-                rng, channels, badge=best.name, emoji=best.emoji, how=self._how(cfg, best),
-                progress=min(values.get(best.criterion, 0), best.threshold),
-                threshold=best.threshold)
-        else:
-            next_text = m.profile_all_earned.render(rng, channels, name=name)
+        fields: dict[str, Any] = {}
+        for source in self.services.profile_fields:  # badges: what they hold and what's next
+            fields.update(await source(ctx, target.user_id, name))
+        if not fields:
+            fields = {"badges": m.no_badges.render(rng, channels),
+                      "next": m.profile_all_earned.render(rng, channels, name=name)}
         since = record.first_joined if record else ctx.now
         text = m.profile.render(
             rng, channels, member=Mention(target.user_id, name), name=name, points=points,
             rank=rank_text, tenure=max(ctx.now - since, timedelta(minutes=1)), since=since,
-            badges=badges, next=next_text)
+            **fields)
         return [Respond(community, event.actor.user_id, text)]
 
-    async def leaderboard(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(LEADERBOARD)
+    async def leaderboard(self, event: CommandInvoked, ctx: Context, period: str | None
                           ) -> list[Action]:
         cfg: ReputationSettings = ctx.settings.reputation
         m, rng, channels = cfg.messages, self.services.rng, ctx.channels
-        period = args.get("period") or "all"
+        period = period or "all"
         window = PERIODS[period]
         period_text = getattr(m, f"period_{period}").render(rng, channels)
         if window is None:
-            rows = await self.storage.reputation.top(event.community, cfg.leaderboard_size)
+            rows = await self.store.top(event.community, cfg.leaderboard_size)
         else:
             last = self._windows.get((event.community, period))
             # Normally the periodic job keeps it fresh; compute now if it hasn't run lately.
             if last is None or ctx.now - last > 2 * cfg.leaderboard_refresh:
                 await self._refresh_window(ctx, period)
-            rows = await self.storage.reputation.window_top(event.community, period,
+            rows = await self.store.window_top(event.community, period,
                                                             cfg.leaderboard_size)
         if not rows:
             text = m.leaderboard_empty.render(rng, channels, period=period_text)
@@ -619,74 +448,3 @@ class ReputationCog(Cog):
                                for i, r in enumerate(rows, start=1)])
             text = m.leaderboard.render(rng, channels, period=period_text, lines=lines)
         return [Respond(event.community, event.actor.user_id, text)]
-
-    async def badges(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                     ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
-        if not cfg.badges:
-            return [Respond(event.community, event.actor.user_id, m.badges_none.render(rng))]
-        holders = await self.storage.badges.holders(event.community)
-        lines = Text.join([m.badges_line.render(
-            rng, channels, emoji=b.emoji, badge=b.name, description=b.description,
-            how=self._how(cfg, b), holders=holders.get(b.name, 0)) for b in cfg.badges])
-        return [Respond(event.community, event.actor.user_id,
-                        m.badges_list.render(rng, channels, lines=lines))]
-
-    # -- commands: moderators' grants -------------------------------------------------------
-
-    def _find_badge(self, cfg: ReputationSettings, wanted: str) -> BadgeSettings | None:
-        return next((b for b in cfg.badges if b.name.lower() == wanted.strip().lower()), None)
-
-    def _unknown_badge(self, event: CommandInvoked, ctx: Context, wanted: str) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        names = ", ".join(b.name for b in cfg.badges) or "none yet"
-        return [Respond(event.community, event.actor.user_id, cfg.messages.unknown_badge.render(
-            self.services.rng, ctx.channels, badge=wanted, badges=names))]
-
-    async def badge_grant(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                          ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        badge = self._find_badge(cfg, args["badge"])
-        if badge is None:
-            return self._unknown_badge(event, ctx, args["badge"])
-        target = args["member"]
-        name = target.name or target.user_id
-        reason = (args.get("reason") or "").strip()
-        actions = await self._award(ctx, target.user_id, name, badge, event.actor.user_id,
-                                    reason)
-        rng, channels = self.services.rng, ctx.channels
-        template = cfg.messages.badge_grant_done if actions else cfg.messages.badge_already
-        reply = Respond(event.community, event.actor.user_id,
-                        template.render(rng, channels, name=name, badge=badge.name))
-        return [reply, *actions]
-
-    async def badge_revoke(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
-                           ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        badge = self._find_badge(cfg, args["badge"])
-        if badge is None:
-            return self._unknown_badge(event, ctx, args["badge"])
-        target = args["member"]
-        name = target.name or target.user_id
-        rng, channels = self.services.rng, ctx.channels
-        if not await self.storage.badges.revoke(event.community, target.user_id, badge.name,
-                                                ctx.now):
-            return [Respond(event.community, event.actor.user_id,
-                            cfg.messages.badge_not_held.render(rng, channels, name=name,
-                                                               badge=badge.name))]
-        actions: list[Action] = [Respond(
-            event.community, event.actor.user_id,
-            cfg.messages.badge_revoke_done.render(rng, channels, name=name, badge=badge.name))]
-        if badge.role:
-            actions.append(RemoveRole(event.community, target.user_id, badge.role))
-        return actions
-
-    async def suggest_badge(self, ctx: Context, option: str, partial: str
-                            ) -> list[tuple[str, str]]:
-        if option != "badge":
-            return []
-        cfg: ReputationSettings = ctx.settings.reputation
-        wanted = partial.strip().lower()
-        return [(f"{b.emoji} {b.name}", b.name) for b in cfg.badges
-                if wanted in b.name.lower()][:25]

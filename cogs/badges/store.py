@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.events import Community
-from storage.database import Database
-from storage.reputation import _THANKS_IN
-from storage.times import from_ts, to_ts
+from storage import Store, from_ts, to_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,29 +18,11 @@ class HeldBadge:
     awarded_by: str | None
 
 
-# Per criterion: a query for the user ids whose value reaches the threshold (params: platform,
-# community, threshold). `membership_days` is handled separately (it compares a date).
-_QUALIFYING = {
-    "reputation": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND points>=?",
-    "messages": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND messages>=?",
-    "thanks_received": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
-                       " AND thanks_received>=?",
-    "thanks_given": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
-                    " AND thanks_given>=?",
-    "thanks_from_members": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
-                           f" AND source IN {_THANKS_IN} AND giver_id IS NOT NULL"
-                           " GROUP BY user_id HAVING COUNT(DISTINCT giver_id)>=?",
-    "contest_wins": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
-                    " AND source='contest_win' AND source <> 'activity'"
-                    " GROUP BY user_id HAVING COUNT(*)>=?",
-    "introduced": "SELECT user_id FROM introductions WHERE platform=? AND community=?"
-                  " AND ?>=1",
-}
+# Bound parameters per IN list for ids another feature reported.
+_CHUNK = 500
 
 
-class BadgeRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class BadgeStore(Store):
 
     async def held(self, community: Community, user_id: str) -> list[HeldBadge]:
         rows = await self.db.fetchall(
@@ -62,8 +44,8 @@ class BadgeRepository:
         c = (community.platform, community.id, user_id, badge)
         if by is None:
             return await self.db.execute(
-                "INSERT OR IGNORE INTO badges_held (platform, community, user_id, badge,"
-                " awarded_at, reason) VALUES (?,?,?,?,?,?)", (*c, to_ts(at), reason)) > 0
+                "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at, reason)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING", (*c, to_ts(at), reason)) > 0
         return await self.db.execute(
             "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at,"
             " awarded_by, reason) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
@@ -74,8 +56,8 @@ class BadgeRepository:
     async def award_many(self, community: Community, user_ids: list[str], badge: str,
                          at: datetime) -> None:
         await self.db.executemany(
-            "INSERT OR IGNORE INTO badges_held (platform, community, user_id, badge, awarded_at)"
-            " VALUES (?,?,?,?,?)",
+            "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at)"
+            " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
             [(community.platform, community.id, uid, badge, to_ts(at)) for uid in user_ids])
 
     async def revoke(self, community: Community, user_id: str, badge: str, at: datetime
@@ -91,21 +73,33 @@ class BadgeRepository:
             " AND revoked_at IS NULL GROUP BY badge", (community.platform, community.id))
         return {r[0]: int(r[1]) for r in rows}
 
-    async def qualifying(self, community: Community, badge: str, criterion: str,
-                         threshold: int, now: datetime) -> list[tuple[str, str]]:
-        """(user_id, name) of present members who meet a badge's criterion and never had it."""
+    async def qualifying(self, community: Community, badge: str, among: Sequence[str]
+                         ) -> list[tuple[str, str]]:
+        """(user_id, name) of present members among `among` who never had the badge."""
         c = (community.platform, community.id)
-        if criterion == "membership_days":
-            inner = ("SELECT user_id FROM members WHERE platform=? AND community=?"
-                     " AND first_joined<=?")
-            value: float = to_ts(now - timedelta(days=threshold))
-        else:
-            inner, value = _QUALIFYING[criterion], threshold
+        found: list[tuple[str, str]] = []
+        ids = sorted(set(among))
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i:i + _CHUNK]
+            found.extend(await self._qualifying(c, ",".join("?" * len(chunk)), tuple(chunk),
+                                                badge))
+        return sorted(found)
+
+    async def member_for(self, community: Community, badge: str, days: int, now: datetime
+                         ) -> list[tuple[str, str]]:
+        """(user_id, name) of present members here `days` or more who never had the badge."""
+        c = (community.platform, community.id)
+        return await self._qualifying(
+            c, "SELECT user_id FROM members WHERE platform=? AND community=? AND first_joined<=?",
+            (*c, to_ts(now - timedelta(days=days))), badge)
+
+    async def _qualifying(self, c: tuple[str, str], inner: str, params: tuple[Any, ...],
+                          badge: str) -> list[tuple[str, str]]:
         rows = await self.db.fetchall(
             "SELECT m.user_id, m.name FROM members m WHERE m.platform=? AND m.community=?"
             f" AND m.is_bot=0 AND m.left_at IS NULL AND m.user_id IN ({inner})"
             " AND NOT EXISTS (SELECT 1 FROM badges_held b WHERE b.platform=m.platform"
             " AND b.community=m.community AND b.user_id=m.user_id AND b.badge=?)"
             " ORDER BY m.user_id",
-            (*c, *c, value, badge))
+            (*c, *params, badge))
         return [(r[0], r[1]) for r in rows]

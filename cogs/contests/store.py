@@ -11,8 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import Community
-from storage.database import Database
-from storage.times import from_ts, to_ts
+from storage import Store, from_ts, to_ts
 
 LIVE_ENTRY = ("approved", "pending")
 
@@ -91,9 +90,7 @@ def _winner(row: Any) -> WinnerRecord:
                         row["replaced_at"] is not None)
 
 
-class ContestRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class ContestStore(Store):
 
     # -- contests -------------------------------------------------------------------------
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.events import Community
-from storage.database import Database
-from storage.times import from_ts, to_ts
+from storage import Store, from_ts, to_ts
 
 # Ledger sources that are a member thanking another (command, reaction, message).
 THANKS_SOURCES = ("thanks", "thanks_reaction", "thanks_message")
@@ -16,6 +15,24 @@ THANKS_SOURCES = ("thanks", "thanks_reaction", "thanks_message")
 _THANKS_IN = "(" + ",".join(f"'{s}'" for s in THANKS_SOURCES) + ") AND source <> 'activity'"
 # SQLite's limit on bound parameters is generous, but IN lists stay readable in chunks.
 _CHUNK = 500
+
+
+# Per measure reputation declares: the user ids whose value reaches a threshold (params:
+# platform, community, threshold).
+REACHING = {
+    "reputation": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND points>=?",
+    "messages": "SELECT user_id FROM rep_totals WHERE platform=? AND community=? AND messages>=?",
+    "thanks_received": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
+                       " AND thanks_received>=?",
+    "thanks_given": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
+                    " AND thanks_given>=?",
+    "thanks_from_members": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
+                           f" AND source IN {_THANKS_IN} AND giver_id IS NOT NULL"
+                           " GROUP BY user_id HAVING COUNT(DISTINCT giver_id)>=?",
+    "contest_wins": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
+                    " AND source='contest_win' AND source <> 'activity'"
+                    " GROUP BY user_id HAVING COUNT(*)>=?",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +60,7 @@ class Ranked:
     points: int
 
 
-class ReputationRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class ReputationStore(Store):
 
     # -- writing ------------------------------------------------------------------------
 
@@ -223,7 +238,8 @@ class ReputationRepository:
             (community.platform, community.id, period, limit))
         return [Ranked(r[0], r[1], int(r[2])) for r in rows]
 
-    async def communities(self) -> list[Community]:
-        """Every community Hearth has seen a member of."""
-        rows = await self.db.fetchall("SELECT DISTINCT platform, community FROM members")
-        return [Community(r[0], r[1]) for r in rows]
+    async def reaching(self, community: Community, kind: str, threshold: int) -> list[str]:
+        """User ids whose value of `kind` (one of REACHING) is at least `threshold`."""
+        rows = await self.db.fetchall(REACHING[kind], (community.platform, community.id,
+                                                       threshold))
+        return [r[0] for r in rows]

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.events import Community
-from storage.database import Database
-from storage.times import from_ts, to_ts
+from storage import Store, from_ts, to_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +22,7 @@ class Introduction:
         return next((v for f, v in self.fields if f == field), "")
 
 
-class IntroductionRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class IntroductionStore(Store):
 
     async def get(self, community: Community, user_id: str) -> Introduction | None:
         key = (community.platform, community.id, user_id)
@@ -46,6 +43,13 @@ class IntroductionRepository:
             "SELECT 1 FROM introductions WHERE platform=? AND community=? AND user_id=?",
             (community.platform, community.id, user_id))
         return row is not None
+
+    async def introduced(self, community: Community) -> list[str]:
+        """Everyone who has introduced themselves, as user ids."""
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM introductions WHERE platform=? AND community=?",
+            (community.platform, community.id))
+        return [r[0] for r in rows]
 
     async def save(self, community: Community, user_id: str, fields: list[tuple[str, str]],
                    at: datetime, source: str) -> bool:

@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import Community
-from storage.database import Database
-from storage.times import from_ts, to_ts
+from storage import Store, from_ts, to_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +98,7 @@ def _appeal(row: Any) -> Appeal:
     )
 
 
-class ModerationRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+class ModerationStore(Store):
 
     # -- cases ----------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Badges: earned by reaching what other features measure, or granted by moderators."""

@@ -1,0 +1,382 @@
+"""Badges: earned by reaching what other features measure (reputation, introductions, days of
+membership), or granted by moderators; /badges, /badge grant, /badge revoke.
+
+Badges keep no numbers of their own. They listen for Recognition, Progressed and
+ActivityCounted, and ask the features that declared a measure (`Services.measures`) for values.
+Their settings stay where admins know them: `[reputation]`'s `badges`, `badge_channel` and the
+badge messages, read through `BadgeConfig`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Protocol
+
+from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
+from bot.cog import Cog, Context, Listener, Resolver, Services, Standing
+from bot.commands import CommandSpec, Option, OptionType, Refused, command
+from bot.events import (
+    ActivityCounted,
+    CommandInvoked,
+    Community,
+    Event,
+    MemberJoined,
+    MemberRef,
+    MessagePosted,
+    Progressed,
+    Recognition,
+)
+from bot.permissions import Level
+from bot.ports import Job
+from bot.scheduler import JobHandler
+from bot.templates import counted
+from bot.text import Mention, Text
+from cogs.badges.store import BadgeStore
+
+# The job kind keeps its old name, so daily checks already scheduled carry on.
+DAILY = "reputation.daily"
+# The daily check announces newly qualified members one by one up to this many, then sums up.
+DAILY_ANNOUNCE_LIMIT = 5
+# Measures that move with activity points (checked by crossing when activity is written).
+ACTIVITY_KINDS = ("reputation", "messages")
+# Kept by the core's member records, not declared by a feature.
+MEMBERSHIP_DAYS = "membership_days"
+# How a criterion's threshold reads in its `how_*` message: "1 day", "3 days".
+_THRESHOLD_NOUNS = {
+    "reputation": ("reputation point", "reputation points"),
+    "thanks_from_members": ("different member", "different members"),
+    "thanks_received": ("thanks", "thanks"),
+    "thanks_given": ("time", "times"),
+    "messages": ("conversation", "conversations"),
+    "contest_wins": ("contest", "contests"),
+    "membership_days": ("day", "days"),
+}
+_NOTHING: list[Action] = []
+
+BADGES = CommandSpec("badges", "See every badge, how to earn it and how many hold it.")
+BADGE_GRANT = CommandSpec(
+    "badge grant", "Give a member a badge.",
+    (Option("member", OptionType.MEMBER, "Who receives the badge"),
+     Option("badge", OptionType.TEXT, "The badge's name", max_length=40, autocomplete=True),
+     Option("reason", OptionType.TEXT, "Why, shown in the announcement", required=False,
+            max_length=300)),
+    level=Level.MODERATOR,
+)
+BADGE_REVOKE = CommandSpec(
+    "badge revoke", "Take a badge back from a member.",
+    (Option("member", OptionType.MEMBER, "Whose badge"),
+     Option("badge", OptionType.TEXT, "The badge's name", max_length=40, autocomplete=True)),
+    level=Level.MODERATOR,
+)
+
+
+class Badge(Protocol):
+    """One configured badge, as `[[reputation.badges]]` describes it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def emoji(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def criterion(self) -> str: ...
+    @property
+    def threshold(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+
+
+class BadgeConfig(Protocol):
+    """What badges read of the `[reputation]` section (badges, channel, badge messages)."""
+
+    @property
+    def badges(self) -> list[Any]: ...
+    @property
+    def badge_channel(self) -> str: ...
+    @property
+    def messages(self) -> Any: ...
+
+
+def _cfg(ctx: Context) -> BadgeConfig:
+    return ctx.settings.reputation  # type: ignore[no-any-return]
+
+
+class BadgesCog(Cog):
+    name = "badges"
+    store_class = BadgeStore
+
+    def __init__(self, services: Services, store: BadgeStore) -> None:
+        super().__init__(services, store)
+        self.store: BadgeStore = store
+        # Communities whose daily check is known to be scheduled by this process.
+        self._armed: set[Community] = set()
+        # Other features (contests, /whois) read badges through services.standing().
+        services.standing_sources.append(self.standing)
+        services.profile_fields.append(self.profile_fields)
+
+    def listeners(self) -> dict[type[Event], Listener]:
+        return {Recognition: self.on_recognition, Progressed: self.on_progress,
+                ActivityCounted: self.on_activity, MemberJoined: self.on_arrival,
+                MessagePosted: self.on_arrival}
+
+    def jobs(self) -> dict[str, JobHandler]:
+        return {DAILY: self.daily}
+
+    async def start(self) -> list[Action]:
+        actions: list[Action] = []
+        for community in await self.services.members.communities():
+            actions.extend(await self._backfill(community))
+            await self._arm(community)
+        return actions
+
+    # -- what other features tell us --------------------------------------------------------
+
+    async def on_recognition(self, event: Recognition, ctx: Context) -> list[Action]:
+        return await self._check(ctx, event.user_id, event.name)
+
+    async def on_progress(self, event: Progressed, ctx: Context) -> list[Action]:
+        return await self._check(ctx, event.user_id, event.name)
+
+    async def on_arrival(self, event: MemberJoined | MessagePosted, ctx: Context
+                         ) -> list[Action]:
+        if event.community not in self._armed:
+            await self._arm(event.community)
+        return _NOTHING
+
+    async def on_activity(self, event: ActivityCounted, ctx: Context) -> list[Action]:
+        """Badges whose threshold this write crossed (old value below it, new one at it)."""
+        badges = [b for b in _cfg(ctx).badges if b.criterion in ACTIVITY_KINDS]
+        if not badges:
+            return _NOTHING
+        values = await self.services.measure(ctx.community, [u for u, _, _ in event.counts],
+                                             ACTIVITY_KINDS, ctx.now)
+        actions: list[Action] = []
+        for uid, points, messages in event.counts:
+            now_at = values.get(uid)
+            if not now_at:
+                continue
+            for badge in badges:
+                delta = points if badge.criterion == "reputation" else messages
+                new = now_at.get(badge.criterion, 0)
+                if new - delta < badge.threshold <= new:
+                    actions.extend(await self._award(ctx, uid, None, badge))
+        return actions
+
+    async def standing(self, community: Community, user_id: str) -> Standing:
+        held = await self.store.held(community, user_id)
+        return Standing(0, frozenset(h.badge for h in held))
+
+    # -- earning ----------------------------------------------------------------------------
+
+    async def _values(self, ctx: Context, user_id: str, kinds: set[str]) -> dict[str, int]:
+        out = (await self.services.measure(ctx.community, [user_id], kinds - {MEMBERSHIP_DAYS},
+                                           ctx.now)).get(user_id, {})
+        if MEMBERSHIP_DAYS in kinds:
+            record = await self.services.members.get(ctx.community, user_id)
+            out[MEMBERSHIP_DAYS] = (ctx.now - record.first_joined).days if record else 0
+        return out
+
+    async def _check(self, ctx: Context, user_id: str, name: str | None) -> list[Action]:
+        cfg = _cfg(ctx)
+        if not cfg.badges:
+            return []
+        known = await self.store.known(ctx.community, user_id)
+        todo = [b for b in cfg.badges if b.name not in known]
+        if not todo:
+            return []
+        values = await self._values(ctx, user_id, {b.criterion for b in todo})
+        actions: list[Action] = []
+        for badge in todo:
+            if values.get(badge.criterion, 0) >= badge.threshold:
+                actions.extend(await self._award(ctx, user_id, name, badge))
+        return actions
+
+    async def _award(self, ctx: Context, user_id: str, name: str | None, badge: Badge,
+                     by: str | None = None, reason: str = "") -> list[Action]:
+        """Award a badge and announce it; nothing if they already had it."""
+        if not await self.store.award(ctx.community, user_id, badge.name, ctx.now, by, reason):
+            return []
+        if name is None:
+            record = await self.services.members.get(ctx.community, user_id)
+            name = record.name if record else user_id
+        return [self._announce(ctx, user_id, name, badge, reason if by else None),
+                *([GrantRole(ctx.community, user_id, badge.role)] if badge.role else [])]
+
+    def _announce(self, ctx: Context, user_id: str, name: str, badge: Badge,
+                  reason: str | None) -> Action:
+        cfg = _cfg(ctx)
+        m = cfg.messages
+        fields: dict[str, Any] = dict(
+            member=Mention(user_id, name), name=name, badge=badge.name, emoji=badge.emoji,
+            description=badge.description, community=ctx.settings.community.name)
+        rng, channels = self.services.rng, ctx.channels
+        if reason is not None:
+            fields["reason"] = reason or badge.description
+            public, private = m.badge_granted, m.badge_granted_dm
+        else:
+            public, private = m.badge_earned, m.badge_earned_dm
+        if cfg.badge_channel:
+            return Post(ctx.community, ctx.channel(cfg.badge_channel),
+                        public.render(rng, channels, **fields))
+        return DirectMessage(ctx.community, user_id, private.render(rng, channels, **fields))
+
+    async def _qualifying(self, ctx: Context, badge: Badge) -> list[tuple[str, str]]:
+        if badge.criterion == MEMBERSHIP_DAYS:
+            return await self.store.member_for(ctx.community, badge.name, badge.threshold,
+                                               ctx.now)
+        source = self.services.measured(badge.criterion)
+        if source is None:
+            return []
+        among = await source.reaching(ctx.community, badge.criterion, badge.threshold, ctx.now)
+        return await self.store.qualifying(ctx.community, badge.name, among)
+
+    async def _backfill(self, community: Community, criteria: tuple[str, ...] | None = None,
+                        announce_up_to: int = 0) -> list[Action]:
+        """Award badges to everyone who qualifies but never had them (a badge added or changed
+        since the last run, or days of membership passing): one summary, not a flood."""
+        ctx = self.services.context(community)
+        cfg = _cfg(ctx)
+        won: list[tuple[Badge, list[tuple[str, str]]]] = []
+        for badge in cfg.badges:
+            if criteria is not None and badge.criterion not in criteria:
+                continue
+            who = await self._qualifying(ctx, badge)
+            if who:
+                await self.store.award_many(community, [u for u, _ in who], badge.name, ctx.now)
+                won.append((badge, who))
+        count = sum(len(who) for _, who in won)
+        if not count:
+            return []
+        actions: list[Action] = []
+        if count <= announce_up_to:
+            for badge, who in won:
+                actions.extend(self._announce(ctx, uid, name, badge, None) for uid, name in who)
+        elif cfg.badge_channel:
+            summary = ", ".join(f"{b.emoji} {b.name} ({len(who)})" for b, who in won)
+            members = len({uid for _, who in won for uid, _ in who})
+            text = cfg.messages.backfill_summary.render(
+                self.services.rng, ctx.channels, count=members, summary=Text.of(summary),
+                community=ctx.settings.community.name)
+            actions.append(Post(community, ctx.channel(cfg.badge_channel), text))
+        for badge, who in won:
+            if badge.role:
+                actions.extend(GrantRole(community, uid, badge.role) for uid, _ in who)
+        return actions
+
+    async def _arm(self, community: Community) -> None:
+        """The daily badge check, once per community."""
+        self._armed.add(community)
+        key = f"{DAILY}:{community.key}"
+        if await self.services.scheduler.pending(key) is None:
+            await self.services.scheduler.schedule(
+                DAILY, key, community, self.services.clock.now() + timedelta(days=1))
+
+    async def daily(self, job: Job) -> list[Action]:
+        """Days-of-membership badges, checked once a day."""
+        actions = await self._backfill(job.community, (MEMBERSHIP_DAYS,), DAILY_ANNOUNCE_LIMIT)
+        await self.services.scheduler.schedule(DAILY, job.key, job.community,
+                                               job.due_at + timedelta(days=1))
+        return actions
+
+    # -- /profile's badge lines ---------------------------------------------------------------
+
+    def _how(self, cfg: BadgeConfig, badge: Badge) -> Text:
+        template = getattr(cfg.messages, f"how_{badge.criterion}")
+        one, many = _THRESHOLD_NOUNS.get(badge.criterion, ("", ""))
+        threshold = counted(badge.threshold, one, many) if one else badge.threshold
+        return template.render(self.services.rng, None, threshold=threshold)  # type: ignore[no-any-return]
+
+    async def profile_fields(self, ctx: Context, user_id: str, name: str) -> dict[str, Any]:
+        """The badges a member holds and the one they are closest to, for /profile."""
+        cfg = _cfg(ctx)
+        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        held = await self.store.held(ctx.community, user_id)
+        by_name = {b.name: b for b in cfg.badges}
+        badges = (Text.of(", ".join(f"{by_name[h.badge].emoji} {h.badge}" if h.badge in by_name
+                                    else h.badge for h in held))
+                  if held else m.no_badges.render(rng, channels))
+        known = await self.store.known(ctx.community, user_id)
+        todo = [b for b in cfg.badges if b.name not in known]
+        if todo:
+            values = await self._values(ctx, user_id, {b.criterion for b in todo})
+            best = max(todo, key=lambda b: (min(values.get(b.criterion, 0), b.threshold)
+                                            / b.threshold, -b.threshold))
+            next_text = m.profile_next.render(
+                rng, channels, badge=best.name, emoji=best.emoji, how=self._how(cfg, best),
+                progress=min(values.get(best.criterion, 0), best.threshold),
+                threshold=best.threshold)
+        else:
+            next_text = m.profile_all_earned.render(rng, channels, name=name)
+        return {"badges": badges, "next": next_text}
+
+    # -- commands ---------------------------------------------------------------------------
+
+    @command(BADGES)
+    async def badges(self, event: CommandInvoked, ctx: Context) -> list[Action]:
+        cfg = _cfg(ctx)
+        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        if not cfg.badges:
+            return [Respond(event.community, event.actor.user_id, m.badges_none.render(rng))]
+        holders = await self.store.holders(event.community)
+        lines = Text.join([m.badges_line.render(
+            rng, channels, emoji=b.emoji, badge=b.name, description=b.description,
+            how=self._how(cfg, b), holders=holders.get(b.name, 0)) for b in cfg.badges])
+        return [Respond(event.community, event.actor.user_id,
+                        m.badges_list.render(rng, channels, lines=lines))]
+
+    def resolvers(self) -> dict[str, Resolver]:
+        return {"badge": self._badge}
+
+    async def _badge(self, event: CommandInvoked, ctx: Context, wanted: str) -> Badge:
+        """The configured badge a moderator named (any case), or a refusal listing them."""
+        cfg = _cfg(ctx)
+        found = next((b for b in cfg.badges if b.name.lower() == wanted.strip().lower()), None)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        names = ", ".join(b.name for b in cfg.badges) or "none yet"
+        raise Refused([Respond(event.community, event.actor.user_id,
+                               cfg.messages.unknown_badge.render(
+                                   self.services.rng, ctx.channels, badge=wanted,
+                                   badges=names))])
+
+    @command(BADGE_GRANT, suggest="suggest_badge")
+    async def badge_grant(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+                          badge: Badge, reason: str | None) -> list[Action]:
+        cfg = _cfg(ctx)
+        target = member
+        name = target.name or target.user_id
+        reason = (reason or "").strip()
+        actions = await self._award(ctx, target.user_id, name, badge, event.actor.user_id,
+                                    reason)
+        rng, channels = self.services.rng, ctx.channels
+        template = cfg.messages.badge_grant_done if actions else cfg.messages.badge_already
+        reply = Respond(event.community, event.actor.user_id,
+                        template.render(rng, channels, name=name, badge=badge.name))
+        return [reply, *actions]
+
+    @command(BADGE_REVOKE, suggest="suggest_badge")
+    async def badge_revoke(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+                           badge: Badge) -> list[Action]:
+        cfg = _cfg(ctx)
+        target = member
+        name = target.name or target.user_id
+        rng, channels = self.services.rng, ctx.channels
+        if not await self.store.revoke(event.community, target.user_id, badge.name, ctx.now):
+            return [Respond(event.community, event.actor.user_id,
+                            cfg.messages.badge_not_held.render(rng, channels, name=name,
+                                                               badge=badge.name))]
+        actions: list[Action] = [Respond(
+            event.community, event.actor.user_id,
+            cfg.messages.badge_revoke_done.render(rng, channels, name=name, badge=badge.name))]
+        if badge.role:
+            actions.append(RemoveRole(event.community, target.user_id, badge.role))
+        return actions
+
+    async def suggest_badge(self, ctx: Context, option: str, partial: str
+                            ) -> list[tuple[str, str]]:
+        if option != "badge":
+            return []
+        wanted = partial.strip().lower()
+        return [(f"{b.emoji} {b.name}", b.name) for b in _cfg(ctx).badges
+                if wanted in b.name.lower()][:25]

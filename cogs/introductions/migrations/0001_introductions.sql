@@ -1,0 +1,26 @@
+-- Introductions: one per member, its answers one row per field.
+
+-- One introduction per member, kept when they leave so /introduce after rejoining edits it.
+CREATE TABLE introductions (
+    platform     TEXT NOT NULL,
+    community    TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    -- 'form' (/introduce) or 'message' (posted straight into the introductions channel)
+    source       TEXT NOT NULL,
+    created_at   REAL NOT NULL,
+    updated_at   REAL NOT NULL,
+    PRIMARY KEY (platform, community, user_id)
+);
+
+-- The answers, one row per field, in the order the form asked them.
+CREATE TABLE introduction_fields (
+    platform     TEXT NOT NULL,
+    community    TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    position     INTEGER NOT NULL,
+    field        TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    PRIMARY KEY (platform, community, user_id, field),
+    FOREIGN KEY (platform, community, user_id)
+        REFERENCES introductions (platform, community, user_id) ON DELETE CASCADE
+);
