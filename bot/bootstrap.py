@@ -16,6 +16,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Section
 from cogs import ALL_COGS
 from storage import Schema
+from storage.dialect import database_target
 from storage.store import Storage
 
 
@@ -57,7 +58,7 @@ class App:
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
                 database: str | Path | None = None, worker: str = "hearth") -> App:
     """Open storage and wire the runtime and cogs. Call `runtime.start()` once sinks are added."""
-    storage = await Storage.open(database or config.hearth.database,
+    storage = await Storage.open(database or database_target(config.hearth.database),
                                  config.hearth.database_busy_timeout.total_seconds(),
                                  schemas())
     clock = clock or SystemClock()

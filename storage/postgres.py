@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from bot.ports import StorageUnavailable
+from storage.database import DatabaseError
 from storage.dialect import POSTGRESQL, display, scrub, to_numbered
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ _PASSING: tuple[type[BaseException], ...] = (
 _MIGRATION_LOCK = 0x4E4152544800
 
 
-class PostgresError(Exception):
+class PostgresError(DatabaseError):
     """The PostgreSQL database can't be opened (refused, unknown, newer schema)."""
 
 

@@ -138,7 +138,7 @@ class ContestStore(Store):
         changed = await self.db.execute(
             "UPDATE contests SET state=?, closed_at=COALESCE(closed_at, ?),"
             " seed_input=COALESCE(?, seed_input), cancel_reason=COALESCE(?, cancel_reason),"
-            " announce_pending=(? IN ('closed', 'judging'))"
+            " announce_pending=CASE WHEN ? IN ('closed', 'judging') THEN 1 ELSE 0 END"
             " WHERE platform=? AND community=? AND number=? AND state=?",
             (to_state, to_ts(at), seed_input, reason, to_state, community.platform,
              community.id, number, from_state))
