@@ -71,12 +71,12 @@ class PostgresDatabase:
         self._held: dict[asyncio.Task[Any], asyncpg.Connection] = {}
 
     @classmethod
-    async def open(cls, url: str, steps: Sequence[Any] = (), *, timeout: float = 5.0,
+    async def open(cls, url: str, steps: Sequence[Any] = (), *, connect_timeout: float = 5.0,
                    pool_size: int = 10) -> PostgresDatabase:
         """Connect, then apply the migrations in `steps` this database doesn't have yet."""
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
-                                             timeout=timeout, command_timeout=None)
+                                             timeout=connect_timeout, command_timeout=None)
         except (*_PASSING, asyncpg.PostgresError) as exc:
             # asyncpg's messages may quote the DSN; the password never reaches a log.
             raise PostgresError(f"can't connect to {display(url)}: "

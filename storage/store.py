@@ -48,4 +48,4 @@ async def open_database(target: str | Path, busy_timeout: float = 5.0,
     except MigrationError as exc:
         raise DatabaseError(str(exc)) from exc
     # Same interface, another class: stores only call what both define.
-    return await PostgresDatabase.open(str(target), steps, timeout=busy_timeout)  # type: ignore[return-value]
+    return await PostgresDatabase.open(str(target), steps, connect_timeout=busy_timeout)  # type: ignore[return-value]
