@@ -32,9 +32,10 @@ def config_from(toml: str = "") -> Config:
 
 class Harness:
     def __init__(self, database: str | Path | Callable[[], Awaitable[str]], config: Config,
-                 seed: int = 7) -> None:
+                 seed: int = 7, worker: str = "hearth") -> None:
         # A path or URL, or a maker of a fresh database, called when the harness first starts.
         self.database = database
+        self.worker = worker
         self.config = config
         self.seed = seed
         self.clock = ManualClock(START)
@@ -45,7 +46,8 @@ class Harness:
         if callable(self.database):
             self.database = await self.database()
         self.app = await bootstrap.build(self.config, clock=self.clock,
-                                         rng=random.Random(self.seed), database=self.database)
+                                         rng=random.Random(self.seed), database=self.database,
+                                         worker=self.worker)
         self.runtime = self.app.runtime
         self.session = ConsoleSession(self.runtime, self.app.scheduler, self.lines.append,
                                       self.config.hearth.name)
