@@ -8,16 +8,15 @@ Stores write one SQL text with `?` placeholders for both backends; PostgreSQL's 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from bot.logs import url_without_password
+
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 _SCHEMES = ("postgresql://", "postgres://")
-# user:password@ in any URL-shaped text: the password is replaced before it is printed.
-_PASSWORD_IN_URL = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
 
 
 def is_postgresql(target: object) -> bool:
@@ -48,14 +47,9 @@ def database_target(configured: str, environ: Mapping[str, str] | None = None) -
     return target
 
 
-def scrub(text: str) -> str:
-    """`text` with any password inside a URL replaced, for logs and error messages."""
-    return _PASSWORD_IN_URL.sub(r"\1[redacted]@", text)
-
-
 def display(target: str) -> str:
-    """How a database target is named in logs: never with its password."""
-    return scrub(target)
+    """How a database target is named in logs and errors: never with its password."""
+    return url_without_password(target)
 
 
 @lru_cache(maxsize=2048)

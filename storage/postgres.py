@@ -20,7 +20,7 @@ import asyncpg
 
 from bot.ports import StorageUnavailable
 from storage.database import DatabaseError
-from storage.dialect import POSTGRESQL, display, scrub, to_numbered
+from storage.dialect import POSTGRESQL, display, to_numbered
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class PostgresDatabase:
         except (*_PASSING, asyncpg.PostgresError) as exc:
             # asyncpg's messages may quote the DSN; the password never reaches a log.
             raise PostgresError(f"can't connect to {display(url)}: "
-                                f"{scrub(str(exc)) or type(exc).__name__}") from None
+                                f"{display(str(exc)) or type(exc).__name__}") from None
         db = cls(pool, url)
         try:
             await db._migrate(steps)
@@ -146,7 +146,7 @@ class PostgresDatabase:
             async with self._pool.acquire() as conn:
                 yield conn
         except _PASSING as exc:
-            raise StorageUnavailable(scrub(str(exc)) or type(exc).__name__) from exc
+            raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresDatabase]:
@@ -165,7 +165,7 @@ class PostgresDatabase:
                 finally:
                     del self._held[task]
         except _PASSING as exc:
-            raise StorageUnavailable(scrub(str(exc)) or type(exc).__name__) from exc
+            raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
 
     async def lock(self, *key: object) -> None:
         """Inside a transaction: wait until no other transaction holds `key`, then hold it

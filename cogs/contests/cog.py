@@ -222,7 +222,7 @@ class ContestsCog(Cog):
             # Sealed now, revealed at close: nobody can steer the draw by timing or entries.
             secret=f"{self.services.rng.getrandbits(128):032x}",
         )
-        async with self.repo.transaction():
+        async with self.repo.transaction(ctx.community.key):
             number = await self.repo.create(ctx.community, new)
             key = f"{ctx.community.key}:{number}"
             await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
@@ -333,7 +333,7 @@ class ContestsCog(Cog):
         if refusal:
             return refusal
         status = "pending" if contest.review else "approved"
-        async with self.repo.transaction():
+        async with self.repo.transaction(ctx.community.key):
             # Checked again inside the write, so a racing close or a double send can't slip by.
             current = await self.repo.get(community, contest.number)
             if current is None or not self._accepting(current, ctx.now):
@@ -435,7 +435,7 @@ class ContestsCog(Cog):
                 return self._reply(event, ctx, "vote_too_new", **c, name=actor.name,
                                    days=counted(need, "day", "days"),
                                    when=since + timedelta(days=need))
-        async with self.repo.transaction():
+        async with self.repo.transaction(ctx.community.key):
             current = await self.repo.get(community, contest.number)
             still = await self.repo.entry(community, contest.number, entry.number)
             if current is None or not self._accepting(current, ctx.now):
@@ -531,7 +531,7 @@ class ContestsCog(Cog):
         """Close a contest; the announcement for the one caller that closed it, else None."""
         community = ctx.community
         key = f"{community.key}:{number}"
-        async with self.repo.transaction():
+        async with self.repo.transaction(ctx.community.key):
             contest = await self.repo.get(community, number)
             if contest is None or contest.state != "open":
                 return None
@@ -630,7 +630,7 @@ class ContestsCog(Cog):
         if contest is None:
             return refusal
         c, key = self._c(contest), f"{ctx.community.key}:{contest.number}"
-        async with self.repo.transaction():
+        async with self.repo.transaction(ctx.community.key):
             moved = False
             for state in ("open", "judging"):
                 moved = moved or await self.repo.transition(
@@ -652,7 +652,7 @@ class ContestsCog(Cog):
         if contest is None:
             return refusal
         c, community = self._c(contest), ctx.community
-        async with self.repo.transaction():
+        async with self.repo.transaction(ctx.community.key):
             contest = await self.repo.get(community, contest.number)
             assert contest is not None
             current = await self.repo.winners(community, contest.number)
@@ -695,7 +695,7 @@ class ContestsCog(Cog):
         c, community, who = self._c(contest), ctx.community, args["winner"]
         assert isinstance(who, MemberRef)
         name = who.name or who.user_id
-        async with self.repo.transaction():
+        async with self.repo.transaction(ctx.community.key):
             contest = await self.repo.get(community, contest.number)
             assert contest is not None
             if contest.state != "closed":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,10 +119,11 @@ class ReputationCog(Cog):
         reason = (reason or "").strip()
         if giver.is_bot and not cfg.bots_take_part:
             return []
-        refusal = await self._refusal(ctx, giver, target)
-        if refusal is not None:
-            return [Respond(event.community, actor.user_id, refusal)]
-        actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
+        async with self._limits(ctx, giver):
+            refusal = await self._refusal(ctx, giver, target)
+            if refusal is not None:
+                return [Respond(event.community, actor.user_id, refusal)]
+            actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
         rng, channels = self.services.rng, ctx.channels
         member = Mention(target.user_id, target.name or target.user_id)
         if cfg.announce_thanks and event.channel:
@@ -190,10 +192,17 @@ class ReputationCog(Cog):
             return _NOTHING
         if target.is_bot and not cfg.bots_take_part:
             return _NOTHING
-        refusal = await self._refusal(ctx, giver, target)
-        if refusal is not None:
-            return [DirectMessage(ctx.community, giver.user_id, refusal)]
-        return await self._record_thanks(ctx, giver, target, source, reason)
+        async with self._limits(ctx, giver):
+            refusal = await self._refusal(ctx, giver, target)
+            if refusal is not None:
+                return [DirectMessage(ctx.community, giver.user_id, refusal)]
+            return await self._record_thanks(ctx, giver, target, source, reason)
+
+    def _limits(self, ctx: Context, giver: _Thanker) -> AbstractAsyncContextManager[None]:
+        """The giver's limits are checked and their thanks written in one transaction that no
+        other thanks from them (in any worker) can interleave with, so two at once can't both
+        slip under the daily limit or the pair cooldown."""
+        return self.store.transaction(ctx.community.key, giver.user_id)
 
     async def _refusal(self, ctx: Context, giver: _Thanker, target: MemberRef
                        ) -> Text | None:

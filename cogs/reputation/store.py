@@ -154,7 +154,7 @@ class ReputationStore(Store):
 
     async def record_once(self, community: Community, entry: LedgerEntry) -> bool:
         """Record `entry` unless this member already has one with its source and reason."""
-        async with self.db.transaction():
+        async with self.transaction(community.key, entry.user_id):
             if await self.db.scalar(
                     "SELECT 1 FROM rep_ledger WHERE platform=? AND community=? AND user_id=?"
                     " AND source=? AND source <> 'activity' AND reason=?",
