@@ -284,8 +284,10 @@ class ReputationCog(Cog):
             return [*actions, *await self._flush_community(event.community, state)]
         if not self._flush_armed:
             self._flush_armed = True
-            await self.services.scheduler.schedule(FLUSH, FLUSH, event.community,
-                                                   now + cfg.flush_every)
+            # Held points live in this process, so the flush is this worker's own job.
+            await self.services.scheduler.schedule(
+                FLUSH, f"{FLUSH}:{self.services.scheduler.worker}", event.community,
+                now + cfg.flush_every)
         return actions
 
     async def flush_job(self, job: Job) -> list[Action]:
