@@ -49,6 +49,8 @@ class App:
     runtime: Runtime
     # Each feature's store by feature name (for tests and tools that look inside).
     stores: dict[str, Any] = field(default_factory=dict)
+    # The Discord shards this process serves (ids, count), when split across workers.
+    shards: tuple[list[int], int] | None = None
 
     async def close(self) -> None:
         await self.runtime.stop()

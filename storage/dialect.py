@@ -29,22 +29,24 @@ def sqlite_path(target: str) -> str:
 
 
 def database_target(configured: str, environ: Mapping[str, str] | None = None) -> str:
-    """The database Hearth opens: HEARTH_DATABASE_URL overrides the file's `hearth.database`.
-
-    A PostgreSQL URL without a password takes PGPASSWORD (asyncpg reads it too, but putting it
-    in the URL keeps the one source of truth here); the file never needs to hold a secret.
-    """
+    """The database Hearth opens: HEARTH_DATABASE_URL overrides the file's `hearth.database`,
+    and a PostgreSQL URL without a password takes PGPASSWORD, so the file never holds one."""
     env = os.environ if environ is None else environ
-    target = env.get("HEARTH_DATABASE_URL") or configured
-    if not is_postgresql(target):
-        return target
+    return with_password(env.get("HEARTH_DATABASE_URL") or configured, env)
+
+
+def with_password(target: str, environ: Mapping[str, str] | None = None) -> str:
+    """A PostgreSQL URL with PGPASSWORD put in when it names none (anything else unchanged)."""
+    env = os.environ if environ is None else environ
     password = env.get("PGPASSWORD")
+    if not is_postgresql(target) or not password:
+        return target
     parts = urlsplit(target)
-    if password and parts.password is None and parts.hostname:
-        user = quote(parts.username or "", safe="")
-        host = parts.netloc.rsplit("@", 1)[-1]
-        target = urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
-    return target
+    if parts.password is not None or not parts.hostname:
+        return target
+    user = quote(parts.username or "", safe="")
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
 
 
 def display(target: str) -> str:

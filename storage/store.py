@@ -9,6 +9,7 @@ from pathlib import Path
 from storage.database import CORE_SCHEMA, Database, DatabaseError, Schema
 from storage.dialect import POSTGRESQL, is_postgresql, sqlite_path
 from storage.jobs import JobRepository
+from storage.leases import WorkerLeases
 from storage.members import MemberRepository
 from storage.posted_messages import PostedMessages
 from storage.processed_events import EventClaims
@@ -21,6 +22,7 @@ class Storage:
     claims: EventClaims
     jobs: JobRepository
     posts: PostedMessages
+    leases: WorkerLeases
 
     @classmethod
     async def open(cls, path: str | Path, busy_timeout: float = 5.0,
@@ -28,7 +30,7 @@ class Storage:
         """Open the database, migrating the core's tables and those of `schemas`."""
         db = await open_database(path, busy_timeout, schemas)
         return cls(db=db, members=MemberRepository(db), claims=EventClaims(db),
-                   jobs=JobRepository(db), posts=PostedMessages(db))
+                   jobs=JobRepository(db), posts=PostedMessages(db), leases=WorkerLeases(db))
 
     async def close(self) -> None:
         await self.db.close()
