@@ -54,6 +54,14 @@ def _count(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+async def _reset(conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool. asyncpg's default (unlock, close,
+    unlisten, reset) is a round trip per statement here; Hearth leaves no session state behind
+    (its locks end with their transaction), so only a transaction left open is undone."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 def lock_key(parts: Sequence[object]) -> int:
     """A stable 63-bit advisory-lock key for `parts` (the same in every worker)."""
     text = "\x1f".join(str(p) for p in parts).encode()
@@ -76,7 +84,8 @@ class PostgresDatabase:
         """Connect, then apply the migrations in `steps` this database doesn't have yet."""
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
-                                             timeout=connect_timeout, command_timeout=None)
+                                             timeout=connect_timeout, command_timeout=None,
+                                             reset=_reset)
         except (*_PASSING, asyncpg.PostgresError) as exc:
             # asyncpg's messages may quote the DSN; the password never reaches a log.
             raise PostgresError(f"can't connect to {display(url)}: "
