@@ -31,10 +31,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.scratch import create_database, drop_database
 from bot import bootstrap
 from bot.actions import Action
 from bot.clock import ManualClock
@@ -280,23 +280,11 @@ def scratch_database(server: str | None, target: str, folder: Path) -> Iterator[
     if target == "sqlite" or server is None:
         yield str(folder / "big.sqlite3")
         return
-    import asyncpg
-
-    name = f"hearth_bench_{random.randrange(1 << 40):x}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = asyncio.run(create_database(server))
     try:
-        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+        yield url
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
+        asyncio.run(drop_database(server, url))
 
 if __name__ == "__main__":
     main()
