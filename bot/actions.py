@@ -31,8 +31,10 @@ class EditPost(Action):
     channel: str
     key: str
     text: Text
-    # Filled by the runtime from what it recorded when the message was first posted.
+    # Filled by the runtime from what it recorded when the message was first posted; a post
+    # that took several messages has the later pieces' ids in `more_ids`.
     message_id: str | None = None
+    more_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,25 +56,31 @@ class DirectMessage(Action):
 
 @dataclass(frozen=True, slots=True)
 class GrantRole(Action):
+    """Give a member a role; `if_failed` runs when the platform refuses or can't."""
+
     user_id: str
     role: str
+    if_failed: tuple[Action, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
 class RemoveRole(Action):
     user_id: str
     role: str
+    if_failed: tuple[Action, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
 class Timeout(Action):
     """Mute a member for a while (a zero duration lifts a running timeout); adapters without
-    timeouts run `if_unsupported` instead."""
+    timeouts run `if_unsupported` instead, and `if_failed` runs when the platform refuses it
+    (missing permission, a member above Hearth, a limit), so nobody is told it happened."""
 
     user_id: str
     duration: timedelta
     reason: str
     if_unsupported: tuple[Action, ...] = field(default=())
+    if_failed: tuple[Action, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

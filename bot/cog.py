@@ -7,9 +7,9 @@ import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from bot.actions import Action
+from bot.actions import Action, Respond
 from bot.clock import Clock
 from bot.commands import Command, CommandSpec, Handler, declared
 from bot.config import Config
@@ -17,15 +17,33 @@ from bot.events import CommandInvoked, Community, Event
 from bot.permissions import Level
 from bot.ports import Members, PostLookup
 from bot.scheduler import JobHandler, Scheduler
-from bot.settings import Section
+from bot.settings import CommunitySettings, CoreMessages, Section
+from bot.templates import Variants
+from bot.text import Text
+
+
+class CommunityConfig(Protocol):
+    """The settings in force for one community: the core's sections, typed. A feature types
+    its own section by naming a protocol that adds it, e.g. `Context[ReputationConfig]` with
+    `reputation: ReputationSettings`, so `ctx.settings.reputation` is typed where it is used."""
+
+    @property
+    def community(self) -> CommunitySettings: ...
+    @property
+    def messages(self) -> CoreMessages: ...
+
+
+C = TypeVar("C", bound=CommunityConfig)
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
-    """Everything a handler needs about the community an event came from."""
+class Context(Generic[C]):
+    """Everything a handler needs about the community an event came from. One object per
+    event for every feature (the settings are the whole community's); its type parameter
+    says which sections the handler reads."""
 
     community: Community
-    settings: Any
+    settings: C
     now: datetime
     level: Level = Level.MEMBER
 
@@ -38,9 +56,9 @@ class Context:
         return self.settings.community.channels.get(key, key)
 
 
-Listener = Callable[[Any, Context], Awaitable[list[Action]]]
+Listener = Callable[[Any, "Context[Any]"], Awaitable[list[Action]]]
 # Turns an option's value into a thing, or raises Refused with what the member is told.
-Resolver = Callable[[CommandInvoked, Context, Any], Awaitable[Any]]
+Resolver = Callable[[CommandInvoked, "Context[Any]", Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +86,7 @@ class Measures:
 
 
 # Template fields a feature adds to a member's /profile (badges: "badges" and "next").
-ProfileFields = Callable[["Context", str, str], Awaitable[dict[str, Any]]]
+ProfileFields = Callable[["Context[Any]", str, str], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -110,36 +128,52 @@ class Services:
         """Members' values of the wanted kinds, asking each declaring feature once; a kind
         nobody declares is left out (reads as 0)."""
         wanted = frozenset(kinds)
+        answers = [await source.of(community, user_ids, mine, now) for source in self.measures
+                   if (mine := wanted & frozenset(source.kinds))]
+        if len(answers) == 1:
+            return answers[0]  # the usual case (activity: reputation alone), merged as it is
         out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
-        for source in self.measures:
-            mine = wanted & frozenset(source.kinds)
-            if mine:
-                for uid, values in (await source.of(community, user_ids, mine, now)).items():
-                    out.setdefault(uid, {}).update(values)
+        for answer in answers:
+            for uid, values in answer.items():
+                out.setdefault(uid, {}).update(values)
         return out
 
-    def context(self, community: Community, now: datetime | None = None) -> Context:
+    def context(self, community: Community, now: datetime | None = None) -> Context[Any]:
         """A context for work with no member behind it (scheduled jobs, start-up)."""
         return Context(community, self.config.for_community(community), now or self.clock.now())
 
 
-class Cog:
+StoreT = TypeVar("StoreT")
+
+
+class Cog(Generic[StoreT]):
     """A feature. Subclasses set `name`, optionally `settings` (their config section model) and
-    `store_class` (their store, built by the composition root on the database and handed in)."""
+    `store_class` (their store, built by the composition root on the database and handed in as
+    `self.store`): `class ContestsCog(Cog[ContestStore])`, or `Cog[None]` with no tables."""
 
     name: ClassVar[str]
     settings: ClassVar[type[Section] | None] = None
     # Called with the database; the feature's tables come from its own migrations/ folder.
-    store_class: ClassVar[Callable[[Any], Any] | None] = None
+    store_class: ClassVar[type[Any] | None] = None
 
     def __init__(self, services: Services, store: Any = None) -> None:
         self.services = services
-        self.store = store
+        self.store: StoreT = store
 
     @classmethod
     def specs(cls, config: Config) -> list[CommandSpec]:
         """The commands this feature declares, known without building it (no storage)."""
         return [d.spec for d in declared(cls)]
+
+    def say(self, ctx: Context[Any], template: Variants, **fields: Any) -> Text:
+        """The one way a feature renders a message: a template from the config, one of its
+        wordings picked with the shared rng, channels as the community configured them."""
+        return template.render(self.services.rng, ctx.channels, **fields)
+
+    def reply(self, event: CommandInvoked, ctx: Context[Any], template: Variants, **fields: Any
+              ) -> list[Action]:
+        """A message only the member who ran the command sees."""
+        return [Respond(event.community, event.actor.user_id, self.say(ctx, template, **fields))]
 
     def commands(self) -> list[Command]:
         """The declared commands, each handler called with its options as typed arguments."""
@@ -163,7 +197,7 @@ class Cog:
             return method  # takes the dict as it is (options named by the config)
         resolvers = {name: fn for name, fn in resolvers.items() if spec.option(name)}
 
-        async def run(event: CommandInvoked, ctx: Context, args: dict[str, Any]
+        async def run(event: CommandInvoked, ctx: Context[Any], args: dict[str, Any]
                       ) -> list[Action]:
             values = dict(args)
             for name, resolve in resolvers.items():

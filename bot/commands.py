@@ -90,6 +90,9 @@ class CommandSpec:
     options: tuple[Option, ...] = ()
     level: Level = Level.MEMBER
     kind: CommandKind = CommandKind.SLASH
+    # What a person reads in a menu where the platform shows one (a message action's name:
+    # "Warn about this message"); the command's name otherwise.
+    label: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -109,8 +112,9 @@ class CommandSpec:
         return f"`{self.usage()}`: {self.description}"
 
 
-Handler = Callable[["CommandInvoked", "Context", dict[str, Any]], Awaitable[list["Action"]]]
-Autocomplete = Callable[["Context", str, str], Awaitable[list[tuple[str, str]]]]
+Handler = Callable[["CommandInvoked", "Context[Any]", dict[str, Any]],
+                   Awaitable[list["Action"]]]
+Autocomplete = Callable[["Context[Any]", str, str], Awaitable[list[tuple[str, str]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,11 +248,11 @@ _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%
 
 def _parse_moment(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> datetime:
     """A moment as a date-time in the community's timezone, or a duration from now."""
+    moment: datetime | None = None
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=tz)
     else:
         text = str(value).strip()
-        moment = None
         for fmt in _FORMATS:
             try:
                 moment = datetime.strptime(text, fmt).replace(tzinfo=tz)

@@ -58,11 +58,13 @@ class Config:
 
     @property
     def hearth(self) -> HearthSettings:
-        return self.settings.hearth
+        found: HearthSettings = self.settings.hearth
+        return found
 
     @property
     def platforms(self) -> PlatformSettings:
-        return self.settings.platforms
+        found: PlatformSettings = self.settings.platforms
+        return found
 
 
 def build_schema(sections: Mapping[str, type[Section]]) -> type[BaseModel]:

@@ -8,7 +8,7 @@ arguments for `bind`. Quoted strings, `key:value` options, mentions (`@name`, Sl
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,17 +77,25 @@ def parse(line: str, specs: Sequence[CommandSpec]) -> Parsed:
 
 
 def _match(tokens: list[Token], specs: Sequence[CommandSpec]) -> CommandSpec:
-    words = [t.text.lower() for t in tokens if not t.quoted and t.key is None]
+    words = [t.text for t in tokens if not t.quoted and t.key is None]
+    best = longest_match(words, specs)
+    if best is not None:
+        return best
+    first = words[0].lower() if words else tokens[0].text
+    subs = tuple(sorted(s.words[1] for s in specs if s.words[0] == first and len(s.words) > 1))
+    raise UnknownCommand(first, subs)
+
+
+def longest_match(words: Sequence[str], specs: Iterable[CommandSpec]) -> CommandSpec | None:
+    """The spec whose name is the longest prefix of `words` (`contest enter` over `contest`);
+    the one place a typed line is matched to a command."""
+    lowered = [w.lower() for w in words]
     best: CommandSpec | None = None
     for spec in specs:
         n = len(spec.words)
-        if words[:n] == list(spec.words) and (best is None or n > len(best.words)):
+        if lowered[:n] == list(spec.words) and (best is None or n > len(best.words)):
             best = spec
-    if best is not None:
-        return best
-    first = words[0] if words else tokens[0].text
-    subs = tuple(sorted(s.words[1] for s in specs if s.words[0] == first and len(s.words) > 1))
-    raise UnknownCommand(first, subs)
+    return best
 
 
 def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
@@ -116,9 +124,9 @@ def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
         raise UsageError(f"I wasn't sure what to do with '{extra}'.")
     out: dict[str, Any] = {}
     for name, tok in args.items():
-        opt = spec.option(name)
-        assert opt is not None
-        out[name] = _member(tok) if opt.type is OptionType.MEMBER else tok.text
+        option = spec.option(name)
+        assert option is not None
+        out[name] = _member(tok) if option.type is OptionType.MEMBER else tok.text
     return out
 
 

@@ -37,6 +37,8 @@ class Receipt:
     channel: str | None = None
     # Why not: "dm_closed", "unsupported", "forbidden", "not_found", "failed".
     reason: str | None = None
+    # A post the platform took in several messages: the ids after `message_id`, in order.
+    more_ids: tuple[str, ...] = ()
 
 
 class Sink(Protocol):
@@ -65,14 +67,16 @@ class JobStore(Protocol):
 
 
 class PostLookup(Protocol):
-    """Where Hearth posted a message under a key, if it did (read-only, for features)."""
+    """Where Hearth posted a message under a key, if it did (read-only, for features):
+    (channel, first message id, the ids of the further pieces of a long post)."""
 
-    async def find(self, community: Community, key: str) -> tuple[str, str] | None: ...
+    async def find(self, community: Community, key: str
+                   ) -> tuple[str, str, tuple[str, ...]] | None: ...
 
 
 class PostStore(PostLookup, Protocol):
     async def record(self, community: Community, key: str, channel: str, message_id: str,
-                     at: datetime) -> None: ...
+                     at: datetime, more_ids: Sequence[str] = ()) -> None: ...
 
 
 class Directory(Protocol):

@@ -15,7 +15,17 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond, Timeout
+from bot.actions import (
+    Action,
+    DirectMessage,
+    EditPost,
+    Emit,
+    GrantRole,
+    Post,
+    RemoveRole,
+    Respond,
+    Timeout,
+)
 from bot.clock import Clock
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, Refused, UnknownCommand, UsageError, bind
@@ -32,8 +42,10 @@ from bot.events import (
 )
 from bot.parser import parse
 from bot.permissions import Level, level_of
+from bot.plan import Plan, plan
 from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
 from bot.scheduler import Scheduler
+from bot.settings import CoreMessages
 from bot.text import Text
 
 log = logging.getLogger(__name__)
@@ -57,14 +69,14 @@ class Runtime:
         # Per member: the Actor last seen (roles, platform flags: for `member_level`) and
         # whether the directory already has them under that name (so it is written once).
         self._members: dict[tuple[Community, str], tuple[Actor, bool]] = {}
-        self.cogs: list[Cog] = []
+        self.cogs: list[Cog[Any]] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
 
     # -- set-up -------------------------------------------------------------------------
 
-    def add_cog(self, cog: Cog) -> None:
+    def add_cog(self, cog: Cog[Any]) -> None:
         for command in cog.commands():
             name = command.spec.name
             if name in self.commands:
@@ -134,12 +146,22 @@ class Runtime:
         actor = known[0] if known is not None else Actor(user_id, user_id)
         return self.level(community, actor)
 
-    def context(self, community: Community, actor: Actor | None = None) -> Context:
+    def context(self, community: Community, actor: Actor | None = None) -> Context[Any]:
         if actor is None:
             # Positional and without a level: this runs for every message event.
             return Context(community, self.config.for_community(community), self.clock.now())
         return Context(community, self.config.for_community(community), self.clock.now(),
                        self.level(community, actor))
+
+    def plan(self, event: CommandInvoked) -> Plan:
+        """Open a form first, or run now (see bot/plan.py); adapters ask instead of deciding."""
+        return plan(event, self.specs(), self.level(event.community, event.actor))
+
+    def failed(self, community: Community, user_id: str, command: str) -> list[Action]:
+        """What a member is told when their command broke before the core could answer."""
+        messages = self.config.for_community(community).messages
+        return [Respond(community, user_id,
+                        messages.failed.render(None, command=f"/{command.lstrip('/')}"))]
 
     def visible_specs(self, level: Level) -> list[CommandSpec]:
         return [s for s in self.specs() if s.level <= level]
@@ -284,14 +306,16 @@ class Runtime:
         except Exception as exc:
             log.error("/%s failed for %s: %r", spec.name, event.actor.user_id, exc)
             log.debug("command failure", exc_info=True)
-            return respond(messages.failed.render(None, command=f"/{spec.name}"))
+            return self.failed(event.community, event.actor.user_id, spec.name)
 
     @staticmethod
-    def _unknown(messages: Any, exc: UnknownCommand) -> Text:
+    def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
         if exc.subcommands:
-            return messages.incomplete_command.render(
+            text: Text = messages.incomplete_command.render(
                 None, command=f"/{exc.name}", choices=", ".join(exc.subcommands))
-        return messages.unknown_command.render(None, command=exc.name)
+        else:
+            text = messages.unknown_command.render(None, command=exc.name)
+        return text
 
     async def _resolve_members(self, community: Community, raw: dict[str, object]
                                ) -> dict[str, object]:
@@ -342,7 +366,8 @@ class Runtime:
         if isinstance(action, EditPost) and action.message_id is None:
             found = await self.posts.find(action.community, action.key)
             if found is not None:
-                action = dataclasses.replace(action, channel=found[0], message_id=found[1])
+                action = dataclasses.replace(action, channel=found[0], message_id=found[1],
+                                             more_ids=found[2])
         try:
             receipt = await sink.perform(action)
         except Exception as exc:
@@ -352,14 +377,18 @@ class Runtime:
         await self._after(action, receipt, sink)
 
     async def _after(self, action: Action, receipt: Receipt, sink: Sink) -> None:
-        key = action.key if isinstance(action, Post | EditPost) else None
-        if key and receipt.delivered and receipt.message_id:
-            await self.posts.record(action.community, key, receipt.channel or action.channel,
-                                    receipt.message_id, self.clock.now())
+        if isinstance(action, Post | EditPost) and action.key and receipt.delivered \
+                and receipt.message_id:
+            await self.posts.record(action.community, action.key,
+                                    receipt.channel or action.channel or "",
+                                    receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
         if isinstance(action, Timeout) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
+        elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
+            # The platform refused: whoever asked for it hears so, in the feature's words.
+            await self.deliver(action.if_failed, sink)
 
 
 def _actor_in(event: Event) -> Actor | None:

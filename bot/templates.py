@@ -71,7 +71,7 @@ def _segments(value: Any) -> tuple[Segment, ...]:
 def compile_template(source: str, fields: Collection[str]) -> Template:
     """Compile one template; raises TemplateError naming the problem and the valid fields."""
     allowed = set(fields)
-    parts = []
+    parts: list[tuple[str, str | None, str | None]] = []
     try:
         parsed = list(_FORMATTER.parse(source))
     except ValueError as exc:

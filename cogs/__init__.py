@@ -1,5 +1,8 @@
 """Hearth's features. Each cog is a folder; this list is the order they are wired in."""
 
+from typing import Any
+
+from bot.cog import Cog
 from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
 from cogs.greetings.cog import GreetingsCog
@@ -8,7 +11,7 @@ from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
-ALL_COGS = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog, ContestsCog,
-            ModerationCog]
+ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
+                             ContestsCog, ModerationCog]
 
 __all__ = ["ALL_COGS"]

@@ -55,6 +55,11 @@ QUOTE = CommandSpec(
      Option("comment", OptionType.TEXT, "Your comment", required=False)),
     kind=CommandKind.MESSAGE_ACTION)
 MODPROBE = CommandSpec("modprobe", "Moderators only.", level=Level.MODERATOR)
+PICK_FORM = CommandSpec(
+    "pickform", "Pick someone",
+    (Option("who", OptionType.MEMBER, "Someone"),
+     Option("colour", OptionType.CHOICE, "Which", choices=("red", "green"))),
+    kind=CommandKind.FORM)
 
 
 class ProbeCog(Cog):
@@ -71,7 +76,8 @@ class ProbeCog(Cog):
 
     def commands(self) -> list[Command]:
         return [Command(s, self.run, self.suggest if s is PROBE_TYPES else None)
-                for s in (PROBE_MEMBER, PROBE_TYPES, PROBE_FORM, BIG_FORM, QUOTE, MODPROBE)]
+                for s in (PROBE_MEMBER, PROBE_TYPES, PROBE_FORM, BIG_FORM, QUOTE, MODPROBE,
+                          PICK_FORM)]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {ReactionAdded: self.on_reaction, MessagePosted: self.on_message}
@@ -108,6 +114,13 @@ class ProbeCog(Cog):
             while not predicate():
                 self.changed.clear()
                 await self.changed.wait()
+
+
+def modal_inputs(modal: dict) -> list[dict]:
+    """The input components of a modal the bot opened, in order (each inside its Label)."""
+    rows = (modal.get("data") or modal)["components"]
+    assert all(row["type"] == 18 for row in rows), "modals use the Label layout"
+    return [row["component"] for row in rows]
 
 
 @dataclass
@@ -164,8 +177,7 @@ async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool =
         try:
             probe = ProbeCog(app.runtime.cogs[0].services)
             app.runtime.add_cog(probe)
-            service = DiscordService(app, "fake-token", modal_timeout=None,
-                                     guild_ready_timeout=0.05)
+            service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
             service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
             with fake.patch_discord():
                 await service.start()

@@ -11,7 +11,7 @@ import discord
 from bot.actions import DirectMessage, GrantRole, Post, RemoveRole, Timeout
 from bot.events import Community, MemberRef, MessageRef
 from bot.text import Text
-from tests.discord_world import MODERATE_MEMBERS, TIMEOUT, running
+from tests.discord_world import MODERATE_MEMBERS, TIMEOUT, modal_inputs, running
 from tests.fakes.discord_server import EPHEMERAL, option, subcommand, user_option
 
 NO_PINGS = {"parse": []}  # replied_user is false unless sent
@@ -31,7 +31,7 @@ async def test_startup_syncs_every_spec_to_the_guild(database: str) -> None:
         expected = {"help", "probe", "probeform", "bigform", "Quote", "modprobe"}
         assert expected <= set(sent)
         for spec in w.app.runtime.specs():  # whatever cogs are merged, each one is there
-            names = {spec.words[0], "-".join(spec.words), spec.name.capitalize()}
+            names = {spec.words[0], "-".join(spec.words), spec.name.capitalize(), spec.label}
             assert names & set(sent), spec.name
         # /appeal and /appeal resolve can't both exist on Discord: the latter is flattened.
         assert len(sent) == len({s.words[0] for s in w.app.runtime.specs()}) + sum(
@@ -58,7 +58,9 @@ async def test_startup_syncs_every_spec_to_the_guild(database: str) -> None:
         # Moderator commands are hidden from members by default (the core checks again).
         assert int(sent["modprobe"]["default_member_permissions"]) == MODERATE_MEMBERS
         assert sent["help"]["default_member_permissions"] is None
-        assert all(c.get("dm_permission") is False for c in sent.values())
+        # Used in servers and installed to servers: contexts, not the deprecated dm_permission.
+        assert all(c["contexts"] == [0] and c["integration_types"] == [0]
+                   for c in sent.values())
         # Nothing went global when guilds are configured.
         assert not w.fake.calls_matching("PUT", rf"/applications/{w.fake.app_id}/commands")
 
@@ -177,7 +179,8 @@ async def test_form_opens_a_modal_and_the_submit_runs_the_command(database: str)
             w.guild, w.channels["general"], w.alice, "probeform", guild_command=True)
         modal = (await w.fake.wait_for_response(opened)).json
         assert modal["type"] == 9
-        fields = [row["components"][0] for row in modal["data"]["components"]]
+        fields = modal_inputs(modal)
+        assert [r["label"] for r in modal["data"]["components"]] == ["Title", "Body"]
         assert [(f["custom_id"], f["style"], f["required"]) for f in fields] == [
             ("title", 1, True), ("body", 2, False)]
         assert fields[0]["max_length"] == 40 and modal["data"]["title"] == "Fill in a probe form"
@@ -203,8 +206,7 @@ async def test_big_form_takes_extra_fields_as_slash_options(database: str) -> No
             w.guild, w.channels["general"], w.alice, "bigform",
             [option("f6", "six")], guild_command=True)
         modal = (await w.fake.wait_for_response(opened)).json
-        assert [r["components"][0]["custom_id"] for r in modal["data"]["components"]] == [
-            "f0", "f1", "f2", "f3", "f4"]
+        assert [f["custom_id"] for f in modal_inputs(modal)] == ["f0", "f1", "f2", "f3", "f4"]
         submit = await w.fake.modal_submit(
             w.guild, w.channels["general"], w.alice, modal["data"]["custom_id"],
             {"f0": "zero", "f1": "", "f2": "", "f3": "", "f4": "four"})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.discord_world import running
+from tests.discord_world import modal_inputs, running
 from tests.fakes.discord_server import EPHEMERAL, option, subcommand, user_option
 
 
@@ -63,7 +63,7 @@ async def test_introduce_opens_a_modal_and_posts_the_introduction(database: str)
             w.guild, w.channels["general"], w.alice, "introduce", guild_command=True)
         modal = (await w.fake.wait_for_response(opened)).json
         assert modal["type"] == 9
-        inputs = [row["components"][0] for row in modal["data"]["components"]]
+        inputs = modal_inputs(modal)
         values = {i["custom_id"]: "Alice @everyone" if i["custom_id"] == "name" else "tea"
                   for i in inputs}
         submit = await w.fake.modal_submit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from adapters.discord.render import chunks, render
@@ -36,3 +37,22 @@ def test_long_content_splits_at_lines_within_discord_limit() -> None:
     assert len(parts) > 1 and all(len(p) <= 2000 for p in parts)
     assert "\n".join(parts) == content
     assert list(chunks("")) == ["\u200b"]
+
+
+MASKED_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")
+
+
+def test_every_masked_link_on_a_line_is_escaped() -> None:
+    # discord.utils.escape_markdown escapes only the first of these (its pattern is greedy).
+    entry = "[my photo](https://a.example/1) and [vote here](https://b.example/2) [x](<https://c>)"
+    out = render(Text.of("New entry: ", UserText(entry))).content
+    assert not MASKED_LINK.search(out), out
+    assert "https://a.example/1" in out and "https://b.example/2" in out
+
+
+def test_member_text_at_a_line_start_cannot_format_the_post() -> None:
+    out = render(Text((UserText(">>>"), Literal(" joined us!\n"),
+                       UserText("# Big\n-# small\n> quoted\n1. listed")))).content
+    lines = out.split("\n")
+    assert all(not re.match(r"\s*(>|#|-#|\d+\.)", line) for line in lines), out
+    assert lines[0] == "\\>\\>\\> joined us!"

@@ -100,3 +100,8 @@ async def test_a_new_feature_is_its_folder_and_one_line_in_the_list(
     assert await h.app.storage.db.scalar(
         "SELECT name FROM schema_migrations WHERE feature='jar'") == "0001_jar.sql"
     await h.close()
+
+
+async def test_command_specs_are_known_without_storage(hearth: Harness) -> None:
+    # What the Slack manifest needs: every spec, in order, from the config alone.
+    assert bootstrap.command_specs(hearth.config) == hearth.app.runtime.specs()

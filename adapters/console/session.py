@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from adapters.console.render import render
 from bot.actions import (
@@ -120,7 +121,7 @@ class ConsoleSession:
     async def _says(self, name: str, text: str) -> None:
         actor = self.actor(name)
         if text.startswith("/"):
-            spec = self._message_action(text[1:])
+            spec = self._message_action(actor, text[1:])
             if spec is not None:
                 await self._on_message(actor, spec, text[1:])
                 return
@@ -143,15 +144,12 @@ class ConsoleSession:
                 COMMUNITY, self._now(), author=actor, channel=self.state.channel,
                 message_id=message_id, content=text, channel_name=self.state.channel))
 
-    def _message_action(self, line: str) -> CommandSpec | None:
-        """The spec a command line names, if it is a message action (longest name first)."""
-        words = [w.lower() for w in line.split()]
-        best: CommandSpec | None = None
-        for spec in self.runtime.specs():
-            n = len(spec.words)
-            if words[:n] == list(spec.words) and (best is None or n > len(best.words)):
-                best = spec
-        return best if best is not None and best.kind is CommandKind.MESSAGE_ACTION else None
+    def _message_action(self, actor: Actor, line: str) -> CommandSpec | None:
+        """The spec a command line names, if it is a message action (the console has no forms:
+        typed `field:"value"` options fill them in)."""
+        spec = self.runtime.plan(CommandInvoked(COMMUNITY, self._now(), actor=actor,
+                                                line=line)).spec
+        return spec if spec is not None and spec.kind is CommandKind.MESSAGE_ACTION else None
 
     async def _on_message(self, actor: Actor, spec: CommandSpec, line: str) -> None:
         """`/warn-message bob rule:spam`: the command, run on bob's latest message here."""
@@ -211,42 +209,60 @@ class ConsoleSession:
     def note(self, text: str) -> None:
         self.write(f"[console] {text}")
 
-    async def perform(self, action: Action) -> Receipt:
+    def _show(self, action: Action, text: Text) -> str:
         tz = self.runtime.config.for_community(action.community).community.timezone
+        # Continuation lines are indented so each action still reads as one entry.
+        return render(text, self._now(), tz).replace("\n", "\n  ")
 
-        def show(text: Text) -> str:
-            # Continuation lines are indented so each action still reads as one entry.
-            return render(text, self._now(), tz).replace("\n", "\n  ")
+    async def perform(self, action: Action) -> Receipt:
+        handler = self.HANDLERS.get(type(action))
+        if handler is None:
+            self.note(f"(no console rendering for {type(action).__name__})")
+            return Receipt(False, reason="unsupported")
+        return handler(self, action)
 
-        if isinstance(action, Post):
-            channel = action.channel.lstrip("#")
-            self.write(f"[#{channel}] {self.bot_name}: {show(action.text)}")
-            return Receipt(True, self._new_message(channel, self.bot_name), channel)
-        if isinstance(action, EditPost):
-            channel = action.channel.lstrip("#")
-            if action.message_id is None:
-                self.write(f"[#{channel}] {self.bot_name}: {show(action.text)}")
-                return Receipt(True, self._new_message(channel, self.bot_name), channel)
-            self.write(f"[#{channel}] {self.bot_name} (edited): {show(action.text)}")
-            return Receipt(True, action.message_id, channel)
-        if isinstance(action, Respond):
-            self.write(f"[to {action.user_id} only] {show(action.text)}")
-            return Receipt(True)
-        if isinstance(action, DirectMessage):
-            if action.user_id in self.state.closed_dms:
-                self.write(f"[DM to {action.user_id} not delivered: their DMs are closed]")
-                return Receipt(False, reason="dm_closed")
-            self.write(f"[DM to {action.user_id}] {show(action.text)}")
-            return Receipt(True)
-        if isinstance(action, GrantRole | RemoveRole):
-            sign = "+" if isinstance(action, GrantRole) else "-"
-            self.write(f"[role] {action.user_id} {sign}{action.role}")
-            return Receipt(True)
-        if isinstance(action, Timeout):
-            if action.duration:
-                self.write(f"[timeout] {action.user_id} {short_duration(action.duration)}")
-            else:
-                self.write(f"[timeout lifted] {action.user_id}")
-            return Receipt(True)
-        self.note(f"(no console rendering for {type(action).__name__})")
-        return Receipt(False, reason="unsupported")
+    def _post(self, action: Post) -> Receipt:
+        channel = action.channel.lstrip("#")
+        self.write(f"[#{channel}] {self.bot_name}: {self._show(action, action.text)}")
+        return Receipt(True, self._new_message(channel, self.bot_name), channel)
+
+    def _edit(self, action: EditPost) -> Receipt:
+        if action.message_id is None:
+            return self._post(Post(action.community, action.channel, action.text))
+        channel = action.channel.lstrip("#")
+        self.write(f"[#{channel}] {self.bot_name} (edited): {self._show(action, action.text)}")
+        return Receipt(True, action.message_id, channel)
+
+    def _respond(self, action: Respond) -> Receipt:
+        self.write(f"[to {action.user_id} only] {self._show(action, action.text)}")
+        return Receipt(True)
+
+    def _dm(self, action: DirectMessage) -> Receipt:
+        if action.user_id in self.state.closed_dms:
+            self.write(f"[DM to {action.user_id} not delivered: their DMs are closed]")
+            return Receipt(False, reason="dm_closed")
+        self.write(f"[DM to {action.user_id}] {self._show(action, action.text)}")
+        return Receipt(True)
+
+    def _role(self, action: GrantRole | RemoveRole) -> Receipt:
+        sign = "+" if isinstance(action, GrantRole) else "-"
+        self.write(f"[role] {action.user_id} {sign}{action.role}")
+        return Receipt(True)
+
+    def _timeout(self, action: Timeout) -> Receipt:
+        if action.duration:
+            self.write(f"[timeout] {action.user_id} {short_duration(action.duration)}")
+        else:
+            self.write(f"[timeout lifted] {action.user_id}")
+        return Receipt(True)
+
+    # Every action the core can ask for, by type (a contract test checks none is missing).
+    HANDLERS: ClassVar[dict[type[Action], Callable[..., Receipt]]] = {
+        Post: _post,
+        EditPost: _edit,
+        Respond: _respond,
+        DirectMessage: _dm,
+        GrantRole: _role,
+        RemoveRole: _role,
+        Timeout: _timeout,
+    }

@@ -26,12 +26,13 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
+from adapters.discord.forms import MODAL_FIELDS, clip
 from bot.commands import CommandKind, CommandSpec, Option, OptionType
 from bot.events import MemberRef
 from bot.permissions import Level
+from bot.plan import is_target
 
 log = logging.getLogger(__name__)
-MODAL_FIELDS = 5  # Discord's limit of text inputs per modal
 MAX_CHOICES = 25
 MAX_TEXT = 6000  # Discord's max_length for a string option
 TEXTISH = 100  # durations and dates are short
@@ -52,18 +53,13 @@ class Flow(Protocol):
                   args: dict[str, Any]) -> None: ...
 
     async def open_form(self, interaction: discord.Interaction, spec: CommandSpec,
-                        fields: Sequence[Option], preset: dict[str, Any]) -> None: ...
+                        preset: dict[str, Any]) -> None: ...
 
     async def message_action(self, interaction: discord.Interaction, spec: CommandSpec,
-                             message: discord.Message, fields: Sequence[Option]) -> None: ...
+                             message: discord.Message) -> None: ...
 
     async def suggest(self, interaction: discord.Interaction, spec: CommandSpec, option: Option,
                       current: str) -> list[app_commands.Choice[Any]]: ...
-
-
-def clip(text: str, limit: int) -> str:
-    text = text.strip() or "…"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def to_core(value: Any) -> Any:
@@ -74,7 +70,15 @@ def to_core(value: Any) -> Any:
 
 
 def context_menu_name(spec: CommandSpec) -> str:
-    return clip(spec.name.replace("_", " ").capitalize(), 32)
+    return clip(spec.label or spec.name.replace("_", " ").capitalize(), 32)
+
+
+def modal_fields(spec: CommandSpec) -> list[Option]:
+    """The options a Discord modal can ask (at most 5): a form's first five, or a message
+    action's options besides its target."""
+    if spec.kind is CommandKind.MESSAGE_ACTION:
+        return [o for o in spec.options if not is_target(o)][:MODAL_FIELDS]
+    return list(spec.options[:MODAL_FIELDS])
 
 
 def build(specs: Sequence[CommandSpec], flow: Flow) -> list[AppCommand]:
@@ -120,8 +124,15 @@ def build(specs: Sequence[CommandSpec], flow: Flow) -> list[AppCommand]:
     return out
 
 
+# Hearth works per community: its commands are used in servers and installed to servers.
+# (`contexts`/`integration_types` replace the deprecated `dm_permission`.)
+CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
+
+
 def _top_level(command: AppCommand, level: Level) -> None:
-    command.guild_only = True  # Hearth works per community; DMs have none
+    command.allowed_contexts = CONTEXTS
+    command.allowed_installs = INSTALLS
     command.default_permissions = LEVEL_PERMISSIONS[level]
 
 
@@ -131,8 +142,9 @@ def _group(groups: dict[tuple[str, ...], app_commands.Group], path: tuple[str, .
     if found is not None:
         return found
     parent = _group(groups, path[:-1], out) if len(path) > 1 else None
-    group = app_commands.Group(name=path[-1], description=clip(path[-1], 100), parent=parent,
-                               guild_only=True if parent is None else discord.utils.MISSING)
+    group = app_commands.Group(name=path[-1], description=clip(path[-1], 100), parent=parent)
+    if parent is None:
+        group.allowed_contexts, group.allowed_installs = CONTEXTS, INSTALLS
     if parent is None:
         out.append(group)
     else:
@@ -158,19 +170,19 @@ def _annotation(opt: Option) -> Any:
 
 def _slash(spec: CommandSpec, name: str, flow: Flow) -> app_commands.Command[Any, ..., Any]:
     if spec.kind is CommandKind.FORM:
-        fields, typed = spec.options[:MODAL_FIELDS], spec.options[MODAL_FIELDS:]
+        typed = spec.options[MODAL_FIELDS:]
         if typed:
             log.info("/%s has %d fields; a Discord modal holds %d, so %s are options of the "
                      "slash command", spec.name, len(spec.options), MODAL_FIELDS,
                      ", ".join(o.name for o in typed))
     else:
-        fields, typed = (), spec.options
+        typed = spec.options
     by_param = {f"o{i}": opt for i, opt in enumerate(typed)}
 
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
         args = {by_param[k].name: to_core(v) for k, v in values.items() if v is not None}
         if spec.kind is CommandKind.FORM:
-            await flow.open_form(interaction, spec, fields, args)
+            await flow.open_form(interaction, spec, args)
         else:
             await flow.run(interaction, spec, args)
 
@@ -206,20 +218,14 @@ def _autocomplete(spec: CommandSpec, opt: Option, flow: Flow) -> Any:
     return autocomplete
 
 
-def is_message_option(opt: Option) -> bool:
-    """The option a message action's target arrives in (named `message`, or typed MESSAGE)."""
-    return opt.name == "message" or opt.type.value == "message"
-
-
 def _context_menu(spec: CommandSpec, flow: Flow) -> app_commands.ContextMenu:
-    fields = [o for o in spec.options if not is_message_option(o)]
+    fields = [o for o in spec.options if not is_target(o)]
     if len(fields) > MODAL_FIELDS:
         log.warning("%s: a Discord modal holds %d fields, so %s can't be asked on Discord",
                     spec.name, MODAL_FIELDS, ", ".join(o.name for o in fields[MODAL_FIELDS:]))
-        fields = fields[:MODAL_FIELDS]
 
     async def on_message(interaction: discord.Interaction, message: discord.Message) -> None:
-        await flow.message_action(interaction, spec, message, fields)
+        await flow.message_action(interaction, spec, message)
 
     menu = app_commands.ContextMenu(name=context_menu_name(spec), callback=on_message)
     _top_level(menu, spec.level)

@@ -88,7 +88,8 @@ class Inbound:
         self.actors = actors
 
     def attach(self) -> None:
-        for handler in (self.on_member_join, self.on_raw_member_remove, self.on_message,
+        for handler in (self.on_member_join, self.on_member_update, self.on_raw_member_remove,
+                        self.on_message,
                         self.on_raw_reaction_add, self.on_guild_role_update,
                         self.on_guild_role_delete):
             # discord.Client dispatches `on_<event>` by attribute (it has no add_listener).
@@ -104,6 +105,15 @@ class Inbound:
     # -- members ------------------------------------------------------------------------
 
     async def on_member_join(self, member: discord.Member) -> None:
+        if member.pending:
+            return  # Membership Screening: they are welcomed once they accept the rules
+        await self._joined(member)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if before.pending and not after.pending:
+            await self._joined(after)
+
+    async def _joined(self, member: discord.Member) -> None:
         await self._process(MemberJoined(community_of(member.guild), self.runtime.clock.now(),
                                          member=self.actors.of(member)))
 

@@ -6,8 +6,11 @@ once per (guild, target, kind) with what to change, and come back as a Receipt, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import ClassVar
 
 import discord
 
@@ -27,8 +30,10 @@ from bot.ports import Receipt
 from bot.text import Text
 
 log = logging.getLogger(__name__)
-# Discord's longest timeout.
-MAX_TIMEOUT = timedelta(days=28)
+# Discord refuses a timeout 28 days or more ahead, measured on its own clock (400, 50035):
+# stay below it by a margin for clock drift and the request's time in flight.
+DISCORD_TIMEOUT_LIMIT = timedelta(days=28)
+MAX_TIMEOUT = DISCORD_TIMEOUT_LIMIT - timedelta(minutes=10)
 # Missing Access / Missing Permissions / can't DM this user.
 MISSING_ACCESS, MISSING_PERMISSIONS, CANNOT_DM = 50001, 50013, 50007
 
@@ -104,19 +109,12 @@ class DiscordSink:
             log.warning("%s for %s dropped: Hearth is not in that server", type(action).__name__,
                         action.community.key)
             return Receipt(False, reason="not_found")
+        handler = self.HANDLERS.get(type(action))
+        if handler is None:
+            log.error("no Discord handler for %s", type(action).__name__)
+            return Receipt(False, reason="unsupported")
         try:
-            if isinstance(action, Post):
-                return await self._post(guild, action.channel, action.text)
-            if isinstance(action, EditPost):
-                return await self._edit(guild, action)
-            if isinstance(action, DirectMessage | Respond):
-                # A Respond outside an interaction (e.g. from scheduled work) can only be private
-                # as a DM.
-                return await self._dm(guild, action.user_id, action.text)
-            if isinstance(action, GrantRole | RemoveRole):
-                return await self._role(guild, action)
-            if isinstance(action, Timeout):
-                return await self._timeout(guild, action)
+            return await handler(self, guild, action)
         except discord.Forbidden as exc:
             return self._forbidden(guild, action, exc)
         except discord.NotFound as exc:
@@ -126,8 +124,14 @@ class DiscordSink:
             log.error("%s in %s failed: %s %s", type(action).__name__, guild.id, exc.status,
                       exc.text)
             return Receipt(False, reason="failed")
-        log.warning("no Discord rendering for %s", type(action).__name__)
-        return Receipt(False, reason="unsupported")
+
+    async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
+        return await self._post(guild, action.channel, action.text)
+
+    async def _private(self, guild: discord.Guild, action: DirectMessage | Respond) -> Receipt:
+        # A Respond outside an interaction (e.g. from scheduled work) can only be private as a
+        # DM; inside one, the InteractionSink answers it.
+        return await self._dm(guild, action.user_id, action.text)
 
     async def _post(self, guild: discord.Guild, ref: str, text: Text) -> Receipt:
         channel = self.channels.resolve(guild, ref)
@@ -139,25 +143,41 @@ class DiscordSink:
                 "[community.channels] entry at an existing channel (name or id).")
             return Receipt(False, reason="not_found")
         rendered = self.render(guild, text)
-        first: discord.Message | None = None
-        for part in chunks(rendered.content):
-            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions)
-            first = first or sent
-        assert first is not None
-        return Receipt(True, str(first.id), str(channel.id))
+        ids = [str((await channel.send(part, allowed_mentions=rendered.allowed_mentions)).id)
+               for part in chunks(rendered.content)]
+        return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
     async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
+        """Every piece of the post edited to match the new text: pieces it no longer needs are
+        deleted, pieces it needs now are posted after the last one."""
         channel = self.channels.resolve(guild, action.channel)
-        if action.message_id is None or not isinstance(channel, discord.abc.Messageable):
+        if action.message_id is None or not isinstance(channel, discord.TextChannel
+                                                       | discord.Thread):
             return await self._post(guild, action.channel, action.text)
         rendered = self.render(guild, action.text)
-        content = next(chunks(rendered.content))  # an edit is one message
+        parts = list(chunks(rendered.content))
+        old = [action.message_id, *action.more_ids]
         try:
-            await channel.get_partial_message(int(action.message_id)).edit(  # type: ignore[attr-defined]
-                content=content, allowed_mentions=rendered.allowed_mentions)
+            await channel.get_partial_message(int(old[0])).edit(
+                content=parts[0], allowed_mentions=rendered.allowed_mentions)
         except discord.NotFound:
             return await self._post(guild, action.channel, action.text)  # deleted: post anew
-        return Receipt(True, action.message_id, str(channel.id))  # type: ignore[union-attr]
+        ids = [old[0]]
+        for n, part in enumerate(parts[1:], start=1):
+            if n < len(old):
+                try:
+                    await channel.get_partial_message(int(old[n])).edit(
+                        content=part, allowed_mentions=rendered.allowed_mentions)
+                    ids.append(old[n])
+                    continue
+                except discord.NotFound:
+                    pass  # that piece was deleted: post it again
+            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions)
+            ids.append(str(sent.id))
+        for surplus in old[len(parts):]:
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(int(surplus)).delete()
+        return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
     async def _dm(self, guild: discord.Guild, user_id: str, text: Text) -> Receipt:
         if not user_id.isdigit():
@@ -258,3 +278,14 @@ class DiscordSink:
                 f"Hearth was refused a {type(action).__name__} in '{guild.name}' ({guild.id}): "
                 f"{exc.code} {exc.text}")
         return Receipt(False, reason="forbidden")
+
+    # Every action the core can ask for, by type (a contract test checks none is missing).
+    HANDLERS: ClassVar[dict[type[Action], Callable[..., Awaitable[Receipt]]]] = {
+        Post: _on_post,
+        EditPost: _edit,
+        Respond: _private,
+        DirectMessage: _private,
+        GrantRole: _role,
+        RemoveRole: _role,
+        Timeout: _timeout,
+    }

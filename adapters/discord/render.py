@@ -45,10 +45,42 @@ def neutralise(text: str) -> str:
     return _MASS.sub(lambda m: f"@{_ZWSP}{m.group(1)}", text)
 
 
+# Every character Discord's markdown gives a meaning to anywhere in a line. Escaping each one
+# (not only the first masked link on a line, as discord.utils.escape_markdown does) keeps
+# member text literal wherever a template places it: `>>>` can't open a block quote, two
+# `[x](url)` can't both become links.
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]<])")
+# Markup that only counts at the start of a line: headings, subtext, lists.
+_LINE_START = re.compile(r"^([ \t]*)(#|-|\+|\d+(?=\.))", re.MULTILINE)
+_URL = re.compile(r"https?://[^\s<>]+")
+
+
+def escape_markdown(text: str) -> str:
+    """Member text shown literally; bare links stay clickable (markdown never acts in them)."""
+    out: list[str] = []
+    last = 0
+    for url in _URL.finditer(text):
+        out.append(_escape_plain(text[last:url.start()]))
+        out.append(url.group(0))
+        last = url.end()
+    out.append(_escape_plain(text[last:]))
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
+    text = _MARKDOWN.sub(r"\\\1", text)
+    return _LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    mark = m.group(2)
+    # A list number keeps its digits; the dot after it is what Discord reads as a list.
+    return f"{m.group(1)}{mark}\\" if mark[0].isdigit() else f"{m.group(1)}\\{mark}"
+
+
 def escape_user_text(text: str) -> str:
     """Text a member wrote: no pings of any kind, no markdown tricks."""
-    text = neutralise(discord.utils.escape_mentions(text))
-    return discord.utils.escape_markdown(text)
+    return escape_markdown(neutralise(discord.utils.escape_mentions(text)))
 
 
 def render(text: Text, channel_id: ChannelResolver | None = None) -> Rendered:

@@ -18,7 +18,7 @@ from discord import app_commands
 
 from adapters.discord import commands
 from adapters.discord.inbound import Actors, Inbound, community_of
-from adapters.discord.interactions import MODAL_TIMEOUT, InteractionFlow
+from adapters.discord.interactions import InteractionFlow
 from adapters.discord.outbound import DiscordSink
 from adapters.discord.render import allowed
 from adapters.serve import PlatformError
@@ -60,8 +60,7 @@ def make_client(settings: DiscordSettings, shards: tuple[list[int], int] | None 
 class DiscordService:
     platform = "discord"
 
-    def __init__(self, app: App, token: str, *, modal_timeout: float | None = MODAL_TIMEOUT,
-                 **client_options: Any) -> None:
+    def __init__(self, app: App, token: str, **client_options: Any) -> None:
         self.app = app
         self.settings: DiscordSettings = app.config.platforms.discord
         self._token = token
@@ -70,9 +69,11 @@ class DiscordService:
             self.client)
         self.sink = DiscordSink(self.client)
         actors = Actors()
-        self.flow = InteractionFlow(app.runtime, self.sink, actors, modal_timeout)
+        self.flow = InteractionFlow(app.runtime, self.sink, actors)
         self.inbound = Inbound(self.client, app.runtime, self.sink, actors)
         self.inbound.attach()
+        # Form submits are routed by custom_id here, not by discord.py's in-memory modals.
+        self.client.on_interaction = self.flow.on_interaction  # type: ignore[attr-defined]
         for command in commands.build(app.runtime.specs(), self.flow):
             self.tree.add_command(command)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
@@ -106,7 +107,6 @@ class DiscordService:
         await self.sync()
 
     async def stop(self) -> None:
-        self.flow.close()
         await self.client.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):

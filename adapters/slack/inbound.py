@@ -26,6 +26,7 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.parser import parse
+from bot.plan import spec_in_line
 from bot.settings import SlackSettings
 
 PLATFORM = "slack"
@@ -134,14 +135,7 @@ class Inbound:
 
     def spec_for(self, line: str) -> tuple[CommandSpec | None, bool]:
         """The spec a line names (longest match) and whether anything follows its words."""
-        words = line.split()
-        lowered = [w.lower() for w in words]
-        best: CommandSpec | None = None
-        for spec in self.specs():
-            n = len(spec.words)
-            if lowered[:n] == list(spec.words) and (best is None or n > len(best.words)):
-                best = spec
-        return best, best is not None and len(words) > len(best.words)
+        return spec_in_line(line, self.specs())
 
     async def command(self, body: dict[str, Any]) -> CommandInvoked:
         line = self.line(body.get("command", ""), body.get("text", ""))

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
-from bot.cog import Cog, Context, Listener, Resolver, Services, Standing
+from bot.cog import Cog, CommunityConfig, Context, Listener, Resolver, Services, Standing
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.events import (
     ActivityCounted,
@@ -22,7 +22,6 @@ from bot.events import (
     Event,
     MemberJoined,
     MemberRef,
-    MessagePosted,
     Progressed,
     Recognition,
 )
@@ -98,17 +97,24 @@ class BadgeConfig(Protocol):
     def messages(self) -> Any: ...
 
 
-def _cfg(ctx: Context) -> BadgeConfig:
-    return ctx.settings.reputation  # type: ignore[no-any-return]
+class BadgesCommunityConfig(CommunityConfig, Protocol):
+    reputation: BadgeConfig
 
 
-class BadgesCog(Cog):
+# What badges' handlers are given: `ctx.settings.reputation` typed as what badges read of it.
+Ctx = Context[BadgesCommunityConfig]
+
+
+def _cfg(ctx: Ctx) -> BadgeConfig:
+    return ctx.settings.reputation
+
+
+class BadgesCog(Cog[BadgeStore]):
     name = "badges"
     store_class = BadgeStore
 
     def __init__(self, services: Services, store: BadgeStore) -> None:
         super().__init__(services, store)
-        self.store: BadgeStore = store
         # Communities whose daily check is known to be scheduled by this process.
         self._armed: set[Community] = set()
         # Other features (contests, /whois) read badges through services.standing().
@@ -117,8 +123,7 @@ class BadgesCog(Cog):
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {Recognition: self.on_recognition, Progressed: self.on_progress,
-                ActivityCounted: self.on_activity, MemberJoined: self.on_arrival,
-                MessagePosted: self.on_arrival}
+                ActivityCounted: self.on_activity, MemberJoined: self.on_join}
 
     def jobs(self) -> dict[str, JobHandler]:
         return {DAILY: self.daily}
@@ -132,20 +137,25 @@ class BadgesCog(Cog):
 
     # -- what other features tell us --------------------------------------------------------
 
-    async def on_recognition(self, event: Recognition, ctx: Context) -> list[Action]:
+    # Each of these also makes sure the community's daily check is scheduled: badges hear of
+    # a community when someone joins or earns something there (not from every message, which
+    # would put badges on the hot path for nothing).
+
+    async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
+        await self._arm(event.community)
         return await self._check(ctx, event.user_id, event.name)
 
-    async def on_progress(self, event: Progressed, ctx: Context) -> list[Action]:
+    async def on_progress(self, event: Progressed, ctx: Ctx) -> list[Action]:
+        await self._arm(event.community)
         return await self._check(ctx, event.user_id, event.name)
 
-    async def on_arrival(self, event: MemberJoined | MessagePosted, ctx: Context
-                         ) -> list[Action]:
-        if event.community not in self._armed:
-            await self._arm(event.community)
+    async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
+        await self._arm(event.community)
         return _NOTHING
 
-    async def on_activity(self, event: ActivityCounted, ctx: Context) -> list[Action]:
+    async def on_activity(self, event: ActivityCounted, ctx: Ctx) -> list[Action]:
         """Badges whose threshold this write crossed (old value below it, new one at it)."""
+        await self._arm(event.community)
         badges = [b for b in _cfg(ctx).badges if b.criterion in ACTIVITY_KINDS]
         if not badges:
             return _NOTHING
@@ -169,7 +179,7 @@ class BadgesCog(Cog):
 
     # -- earning ----------------------------------------------------------------------------
 
-    async def _values(self, ctx: Context, user_id: str, kinds: set[str]) -> dict[str, int]:
+    async def _values(self, ctx: Ctx, user_id: str, kinds: set[str]) -> dict[str, int]:
         out = (await self.services.measure(ctx.community, [user_id], kinds - {MEMBERSHIP_DAYS},
                                            ctx.now)).get(user_id, {})
         if MEMBERSHIP_DAYS in kinds:
@@ -177,7 +187,7 @@ class BadgesCog(Cog):
             out[MEMBERSHIP_DAYS] = (ctx.now - record.first_joined).days if record else 0
         return out
 
-    async def _check(self, ctx: Context, user_id: str, name: str | None) -> list[Action]:
+    async def _check(self, ctx: Ctx, user_id: str, name: str | None) -> list[Action]:
         cfg = _cfg(ctx)
         if not cfg.badges:
             return []
@@ -192,7 +202,7 @@ class BadgesCog(Cog):
                 actions.extend(await self._award(ctx, user_id, name, badge))
         return actions
 
-    async def _award(self, ctx: Context, user_id: str, name: str | None, badge: Badge,
+    async def _award(self, ctx: Ctx, user_id: str, name: str | None, badge: Badge,
                      by: str | None = None, reason: str = "") -> list[Action]:
         """Award a badge and announce it; nothing if they already had it."""
         if not await self.store.award(ctx.community, user_id, badge.name, ctx.now, by, reason):
@@ -200,17 +210,21 @@ class BadgesCog(Cog):
         if name is None:
             record = await self.services.members.get(ctx.community, user_id)
             name = record.name if record else user_id
+        # A moderator who granted it hears if the platform refused the role.
+        told = (Respond(ctx.community, by, self.say(
+            ctx, _cfg(ctx).messages.badge_role_failed, name=name, badge=badge.name,
+            role=badge.role)),) if by and badge.role else ()
         return [self._announce(ctx, user_id, name, badge, reason if by else None),
-                *([GrantRole(ctx.community, user_id, badge.role)] if badge.role else [])]
+                *([GrantRole(ctx.community, user_id, badge.role, if_failed=told)]
+                  if badge.role else [])]
 
-    def _announce(self, ctx: Context, user_id: str, name: str, badge: Badge,
+    def _announce(self, ctx: Ctx, user_id: str, name: str, badge: Badge,
                   reason: str | None) -> Action:
         cfg = _cfg(ctx)
         m = cfg.messages
         fields: dict[str, Any] = dict(
             member=Mention(user_id, name), name=name, badge=badge.name, emoji=badge.emoji,
             description=badge.description, community=ctx.settings.community.name)
-        rng, channels = self.services.rng, ctx.channels
         if reason is not None:
             fields["reason"] = reason or badge.description
             public, private = m.badge_granted, m.badge_granted_dm
@@ -218,10 +232,10 @@ class BadgesCog(Cog):
             public, private = m.badge_earned, m.badge_earned_dm
         if cfg.badge_channel:
             return Post(ctx.community, ctx.channel(cfg.badge_channel),
-                        public.render(rng, channels, **fields))
-        return DirectMessage(ctx.community, user_id, private.render(rng, channels, **fields))
+                        self.say(ctx, public, **fields))
+        return DirectMessage(ctx.community, user_id, self.say(ctx, private, **fields))
 
-    async def _qualifying(self, ctx: Context, badge: Badge) -> list[tuple[str, str]]:
+    async def _qualifying(self, ctx: Ctx, badge: Badge) -> list[tuple[str, str]]:
         if badge.criterion == MEMBERSHIP_DAYS:
             return await self.store.member_for(ctx.community, badge.name, badge.threshold,
                                                ctx.now)
@@ -255,9 +269,8 @@ class BadgesCog(Cog):
         elif cfg.badge_channel:
             summary = ", ".join(f"{b.emoji} {b.name} ({len(who)})" for b, who in won)
             members = len({uid for _, who in won for uid, _ in who})
-            text = cfg.messages.backfill_summary.render(
-                self.services.rng, ctx.channels, count=members, summary=Text.of(summary),
-                community=ctx.settings.community.name)
+            text = self.say(ctx, cfg.messages.backfill_summary, count=members,
+                            summary=Text.of(summary), community=ctx.settings.community.name)
             actions.append(Post(community, ctx.channel(cfg.badge_channel), text))
         for badge, who in won:
             if badge.role:
@@ -266,6 +279,8 @@ class BadgesCog(Cog):
 
     async def _arm(self, community: Community) -> None:
         """The daily badge check, once per community."""
+        if community in self._armed:
+            return
         self._armed.add(community)
         key = f"{DAILY}:{community.key}"
         if await self.services.scheduler.pending(key) is None:
@@ -281,54 +296,54 @@ class BadgesCog(Cog):
 
     # -- /profile's badge lines ---------------------------------------------------------------
 
-    def _how(self, cfg: BadgeConfig, badge: Badge) -> Text:
+    def _how(self, ctx: Ctx, cfg: BadgeConfig, badge: Badge) -> Text:
         template = getattr(cfg.messages, f"how_{badge.criterion}")
         one, many = _THRESHOLD_NOUNS.get(badge.criterion, ("", ""))
         threshold = counted(badge.threshold, one, many) if one else badge.threshold
-        return template.render(self.services.rng, None, threshold=threshold)  # type: ignore[no-any-return]
+        return self.say(ctx, template, threshold=threshold)
 
-    async def profile_fields(self, ctx: Context, user_id: str, name: str) -> dict[str, Any]:
+    async def profile_fields(self, ctx: Ctx, user_id: str, name: str) -> dict[str, Any]:
         """The badges a member holds and the one they are closest to, for /profile."""
         cfg = _cfg(ctx)
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        m = cfg.messages
         held = await self.store.held(ctx.community, user_id)
         by_name = {b.name: b for b in cfg.badges}
         badges = (Text.of(", ".join(f"{by_name[h.badge].emoji} {h.badge}" if h.badge in by_name
                                     else h.badge for h in held))
-                  if held else m.no_badges.render(rng, channels))
+                  if held else self.say(ctx, m.no_badges))
         known = await self.store.known(ctx.community, user_id)
         todo = [b for b in cfg.badges if b.name not in known]
         if todo:
             values = await self._values(ctx, user_id, {b.criterion for b in todo})
             best = max(todo, key=lambda b: (min(values.get(b.criterion, 0), b.threshold)
                                             / b.threshold, -b.threshold))
-            next_text = m.profile_next.render(
-                rng, channels, badge=best.name, emoji=best.emoji, how=self._how(cfg, best),
-                progress=min(values.get(best.criterion, 0), best.threshold),
-                threshold=best.threshold)
+            next_text = self.say(ctx, m.profile_next, badge=best.name, emoji=best.emoji,
+                                 how=self._how(ctx, cfg, best),
+                                 progress=min(values.get(best.criterion, 0), best.threshold),
+                                 threshold=best.threshold)
         else:
-            next_text = m.profile_all_earned.render(rng, channels, name=name)
+            next_text = self.say(ctx, m.profile_all_earned, name=name)
         return {"badges": badges, "next": next_text}
 
     # -- commands ---------------------------------------------------------------------------
 
     @command(BADGES)
-    async def badges(self, event: CommandInvoked, ctx: Context) -> list[Action]:
+    async def badges(self, event: CommandInvoked, ctx: Ctx) -> list[Action]:
         cfg = _cfg(ctx)
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        m = cfg.messages
         if not cfg.badges:
-            return [Respond(event.community, event.actor.user_id, m.badges_none.render(rng))]
+            return [Respond(event.community, event.actor.user_id, self.say(ctx, m.badges_none))]
         holders = await self.store.holders(event.community)
-        lines = Text.join([m.badges_line.render(
-            rng, channels, emoji=b.emoji, badge=b.name, description=b.description,
-            how=self._how(cfg, b), holders=holders.get(b.name, 0)) for b in cfg.badges])
+        lines = Text.join([self.say(ctx, m.badges_line, emoji=b.emoji, badge=b.name,
+                                    description=b.description, how=self._how(ctx, cfg, b),
+                                    holders=holders.get(b.name, 0)) for b in cfg.badges])
         return [Respond(event.community, event.actor.user_id,
-                        m.badges_list.render(rng, channels, lines=lines))]
+                        self.say(ctx, m.badges_list, lines=lines))]
 
     def resolvers(self) -> dict[str, Resolver]:
         return {"badge": self._badge}
 
-    async def _badge(self, event: CommandInvoked, ctx: Context, wanted: str) -> Badge:
+    async def _badge(self, event: CommandInvoked, ctx: Ctx, wanted: str) -> Badge:
         """The configured badge a moderator named (any case), or a refusal listing them."""
         cfg = _cfg(ctx)
         found = next((b for b in cfg.badges if b.name.lower() == wanted.strip().lower()), None)
@@ -336,12 +351,11 @@ class BadgesCog(Cog):
             return found  # type: ignore[no-any-return]
         names = ", ".join(b.name for b in cfg.badges) or "none yet"
         raise Refused([Respond(event.community, event.actor.user_id,
-                               cfg.messages.unknown_badge.render(
-                                   self.services.rng, ctx.channels, badge=wanted,
-                                   badges=names))])
+                               self.say(ctx, cfg.messages.unknown_badge, badge=wanted,
+                                        badges=names))])
 
     @command(BADGE_GRANT, suggest="suggest_badge")
-    async def badge_grant(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+    async def badge_grant(self, event: CommandInvoked, ctx: Ctx, member: MemberRef,
                           badge: Badge, reason: str | None) -> list[Action]:
         cfg = _cfg(ctx)
         target = member
@@ -349,31 +363,29 @@ class BadgesCog(Cog):
         reason = (reason or "").strip()
         actions = await self._award(ctx, target.user_id, name, badge, event.actor.user_id,
                                     reason)
-        rng, channels = self.services.rng, ctx.channels
         template = cfg.messages.badge_grant_done if actions else cfg.messages.badge_already
         reply = Respond(event.community, event.actor.user_id,
-                        template.render(rng, channels, name=name, badge=badge.name))
+                        self.say(ctx, template, name=name, badge=badge.name))
         return [reply, *actions]
 
     @command(BADGE_REVOKE, suggest="suggest_badge")
-    async def badge_revoke(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+    async def badge_revoke(self, event: CommandInvoked, ctx: Ctx, member: MemberRef,
                            badge: Badge) -> list[Action]:
         cfg = _cfg(ctx)
         target = member
         name = target.name or target.user_id
-        rng, channels = self.services.rng, ctx.channels
         if not await self.store.revoke(event.community, target.user_id, badge.name, ctx.now):
             return [Respond(event.community, event.actor.user_id,
-                            cfg.messages.badge_not_held.render(rng, channels, name=name,
+                            self.say(ctx, cfg.messages.badge_not_held, name=name,
                                                                badge=badge.name))]
         actions: list[Action] = [Respond(
             event.community, event.actor.user_id,
-            cfg.messages.badge_revoke_done.render(rng, channels, name=name, badge=badge.name))]
+            self.say(ctx, cfg.messages.badge_revoke_done, name=name, badge=badge.name))]
         if badge.role:
             actions.append(RemoveRole(event.community, target.user_id, badge.role))
         return actions
 
-    async def suggest_badge(self, ctx: Context, option: str, partial: str
+    async def suggest_badge(self, ctx: Ctx, option: str, partial: str
                             ) -> list[tuple[str, str]]:
         if option != "badge":
             return []

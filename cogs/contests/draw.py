@@ -59,7 +59,7 @@ def choose(ordered: Sequence[Candidate], count: int, exclude: Iterable[str] = ()
            ) -> list[Candidate]:
     """The first `count` candidates from distinct members not in `exclude`."""
     taken = set(exclude)
-    chosen = []
+    chosen: list[Candidate] = []
     for candidate in ordered:
         if len(chosen) == count:
             break

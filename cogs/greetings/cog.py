@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, Post
-from bot.cog import Cog, Context, Listener, Services
+from bot.cog import Cog, CommunityConfig, Context, Listener, Services
 from bot.events import Community, Event, MemberJoined, MemberLeft
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
 from cogs.greetings.settings import GreetingsSettings
 
+
+class GreetingsConfig(CommunityConfig, Protocol):
+    greetings: GreetingsSettings
+
+
+# What this feature's handlers are given: `ctx.settings.greetings` is typed.
+Ctx = Context[GreetingsConfig]
+
 RAID_SUMMARY = "greetings.raid_summary"
 PACED_DM = "greetings.dm"
 
 
-class GreetingsCog(Cog):
+class GreetingsCog(Cog[None]):
     name = "greetings"
     settings = GreetingsSettings
 
     def __init__(self, services: Services, store: None = None) -> None:
-        super().__init__(services)
+        super().__init__(services, store)
         # Recent join times per community: the raid detector needs only the last window.
         self._joins: dict[Community, deque[datetime]] = {}
         # When the last paced DM is due, per community.
@@ -35,8 +43,8 @@ class GreetingsCog(Cog):
     def jobs(self) -> dict[str, JobHandler]:
         return {RAID_SUMMARY: self.raid_summary, PACED_DM: self.paced_dm}
 
-    async def on_join(self, event: MemberJoined, ctx: Context) -> list[Action]:
-        cfg: GreetingsSettings = ctx.settings.greetings
+    async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.greetings
         member = event.member
         before = await self.services.members.joined(event.community, member, ctx.now)
         if not cfg.enabled or member.is_bot or self._greeted_recently(before, ctx, cfg):
@@ -45,20 +53,20 @@ class GreetingsCog(Cog):
             return await self._join_during_raid(event, ctx, cfg)
         actions: list[Action] = []
         if cfg.channel:
-            text = cfg.messages.welcome.render(
-                self.services.rng, ctx.channels, **self._fields(member.user_id, member.name, ctx))
+            text = self.say(ctx, cfg.messages.welcome,
+                            **self._fields(member.user_id, member.name, ctx))
             actions.append(Post(event.community, ctx.channel(cfg.channel), text))
         if cfg.send_dm:
             actions.append(self._dm(event.community, member.user_id, member.name, ctx))
         await self.services.members.welcomed(event.community, [member.user_id], ctx.now)
         return actions
 
-    def _greeted_recently(self, before: Any, ctx: Context, cfg: GreetingsSettings) -> bool:
+    def _greeted_recently(self, before: Any, ctx: Ctx, cfg: GreetingsSettings) -> bool:
         if before is None or before.welcomed_at is None:
             return False
         if before.left_at is None:
             return True  # a repeated join event for someone who never left
-        return ctx.now - before.left_at < cfg.greet_again_after
+        return bool(ctx.now - before.left_at < cfg.greet_again_after)
 
     def _is_raid(self, community: Community, now: datetime, cfg: GreetingsSettings) -> bool:
         joins = self._joins.setdefault(community, deque())
@@ -67,7 +75,7 @@ class GreetingsCog(Cog):
         joins.append(now)
         return len(joins) > cfg.raid.burst
 
-    async def _join_during_raid(self, event: MemberJoined, ctx: Context,
+    async def _join_during_raid(self, event: MemberJoined, ctx: Ctx,
                                 cfg: GreetingsSettings) -> list[Action]:
         community, member = event.community, event.member
         summary_key = f"{RAID_SUMMARY}:{community.key}"
@@ -88,7 +96,7 @@ class GreetingsCog(Cog):
     async def raid_summary(self, job: Job) -> list[Action]:
         community = job.community
         ctx = self.services.context(community, job.due_at)
-        cfg: GreetingsSettings = ctx.settings.greetings
+        cfg = ctx.settings.greetings
         since = datetime.fromtimestamp(job.payload["since"], job.due_at.tzinfo)
         waiting = await self.services.members.waiting_for_welcome(community, since)
         if not waiting:
@@ -100,9 +108,8 @@ class GreetingsCog(Cog):
         await self.services.members.welcomed(community, [m.user_id for m in waiting], ctx.now)
         if not cfg.channel:
             return []
-        text = cfg.messages.raid_summary.render(
-            self.services.rng, ctx.channels, names=names, count=len(waiting),
-            community=ctx.settings.community.name)
+        text = self.say(ctx, cfg.messages.raid_summary, names=names, count=len(waiting),
+                        community=ctx.settings.community.name)
         return [Post(community, ctx.channel(cfg.channel), text)]
 
     async def paced_dm(self, job: Job) -> list[Action]:
@@ -128,25 +135,24 @@ class GreetingsCog(Cog):
         await self.services.scheduler.move(moves)
         self._next_dm_slot[late.community] = slot
 
-    async def on_leave(self, event: MemberLeft, ctx: Context) -> list[Action]:
-        cfg: GreetingsSettings = ctx.settings.greetings
+    async def on_leave(self, event: MemberLeft, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.greetings
         await self.services.members.left(event.community, event.member.user_id, ctx.now)
         await self.services.scheduler.cancel(
             f"{PACED_DM}:{event.community.key}:{event.member.user_id}")
         if not (cfg.enabled and cfg.goodbye and cfg.goodbye_channel) or event.member.is_bot:
             return []
-        text = cfg.messages.goodbye.render(
-            self.services.rng, ctx.channels, name=event.member.name,
-            community=ctx.settings.community.name)
+        text = self.say(ctx, cfg.messages.goodbye, name=event.member.name,
+                        community=ctx.settings.community.name)
         return [Post(event.community, ctx.channel(cfg.goodbye_channel), text)]
 
-    def _dm(self, community: Community, user_id: str, name: str, ctx: Context) -> DirectMessage:
-        cfg: GreetingsSettings = ctx.settings.greetings
-        text = cfg.messages.dm.render(self.services.rng, ctx.channels,
+    def _dm(self, community: Community, user_id: str, name: str, ctx: Ctx) -> DirectMessage:
+        cfg = ctx.settings.greetings
+        text = self.say(ctx, cfg.messages.dm,
                                       **self._fields(user_id, name, ctx))
         return DirectMessage(community, user_id, text)
 
     @staticmethod
-    def _fields(user_id: str, name: str, ctx: Context) -> dict[str, Any]:
+    def _fields(user_id: str, name: str, ctx: Ctx) -> dict[str, Any]:
         return {"member": Mention(user_id, name), "name": name,
                 "community": ctx.settings.community.name}

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.actions import Action, Respond
-from bot.cog import Cog, Context
+from bot.cog import Cog, CommunityConfig, Context
 from bot.commands import CommandSpec, Option, OptionType, command
 from bot.events import CommandInvoked
 from bot.text import Text
 from cogs.help.settings import HelpSettings
+
+
+class HelpConfig(CommunityConfig, Protocol):
+    help: HelpSettings
+
+
+# What this feature's handlers are given: `ctx.settings.help` is typed.
+Ctx = Context[HelpConfig]
 
 HELP = CommandSpec(
     "help", "See what Hearth can do, or read a short guide.",
@@ -16,34 +26,33 @@ HELP = CommandSpec(
 )
 
 
-class HelpCog(Cog):
+class HelpCog(Cog[None]):
     name = "help"
     settings = HelpSettings
 
     @command(HELP)
-    async def help(self, event: CommandInvoked, ctx: Context, topic: str | None
+    async def help(self, event: CommandInvoked, ctx: Ctx, topic: str | None
                    ) -> list[Action]:
-        cfg: HelpSettings = ctx.settings.help
-        rng, channels = self.services.rng, ctx.channels
+        cfg = ctx.settings.help
         topics = ", ".join(f"/help {g.topic}" for g in cfg.guides) or "none yet"
         topic = (topic or "").strip().lower()
         if topic:
             guide = next((g for g in cfg.guides if g.topic == topic), None)
             if guide is None:
-                text = cfg.messages.unknown_topic.render(rng, channels, topic=topic, topics=topics)
+                text = self.say(ctx, cfg.messages.unknown_topic, topic=topic, topics=topics)
             else:
-                text = Text.of(f"**{guide.title}**\n") + guide.text.render(
-                    rng, channels, community=ctx.settings.community.name)
+                text = Text.of(f"**{guide.title}**\n") + self.say(
+                    ctx, guide.text, community=ctx.settings.community.name)
             return [Respond(event.community, event.actor.user_id, text)]
         specs = sorted(
             (s for s in self.services.command_specs() if s.level <= ctx.level),
             key=lambda s: s.name)
         parts = [
-            cfg.messages.intro.render(rng, channels, name=event.actor.name,
+            self.say(ctx, cfg.messages.intro, name=event.actor.name,
                                       community=ctx.settings.community.name),
-            cfg.messages.commands.render(rng, channels, name=event.actor.name),
+            self.say(ctx, cfg.messages.commands, name=event.actor.name),
             Text.of("\n".join(f"• {s.help_line()}" for s in specs)),
         ]
         if cfg.guides:
-            parts.append(cfg.messages.guides.render(rng, channels, topics=topics))
+            parts.append(self.say(ctx, cfg.messages.guides, topics=topics))
         return [Respond(event.community, event.actor.user_id, Text.join(parts, "\n"))]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond
-from bot.cog import Cog, Context, Listener, Measures, Services
+from bot.cog import Cog, CommunityConfig, Context, Listener, Measures, Services
 from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType, command
 from bot.config import Config
 from bot.events import (
@@ -26,6 +26,14 @@ from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText, clean
 from cogs.introductions.settings import IntroductionsSettings
 from cogs.introductions.store import Introduction, IntroductionStore
+
+
+class IntroductionsConfig(CommunityConfig, Protocol):
+    introductions: IntroductionsSettings
+
+
+# What this feature's handlers are given: `ctx.settings.introductions` is typed.
+Ctx = Context[IntroductionsConfig]
 
 REMINDER = "introductions.reminder"
 # The field an introduction posted straight into the channel is kept under.
@@ -69,14 +77,13 @@ def _introduce(config: Config) -> CommandSpec:
     )
 
 
-class IntroductionsCog(Cog):
+class IntroductionsCog(Cog[IntroductionStore]):
     name = "introductions"
     settings = IntroductionsSettings
     store_class = IntroductionStore
 
     def __init__(self, services: Services, store: IntroductionStore) -> None:
         super().__init__(services, store)
-        self.store: IntroductionStore = store
         # Badges may ask who introduced themselves ("introduced", threshold 1).
         services.measures.append(Measures(("introduced",), self._introduced, self._reaching))
         # Command specs are global, so the form is built from the base config's fields.
@@ -110,9 +117,9 @@ class IntroductionsCog(Cog):
 
     # -- /introduce -----------------------------------------------------------------------
 
-    async def on_introduce(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    async def on_introduce(self, event: CommandInvoked, ctx: Ctx, args: dict[str, Any]
                            ) -> list[Action]:
-        cfg: IntroductionsSettings = ctx.settings.introductions
+        cfg = ctx.settings.introductions
         actor, community = event.actor, event.community
         given = {f.name: (args.get(f.name) or "").strip() for f in self.fields}
         before = await self.store.get(community, actor.user_id)
@@ -125,18 +132,16 @@ class IntroductionsCog(Cog):
         await self.services.scheduler.cancel(self._reminder_key(event))
         name = self._call_name(actor, dict(answers), cfg)
         channel = ctx.channel(cfg.channel)
-        text = cfg.messages.post.render(
-            self.services.rng, ctx.channels, member=Mention(actor.user_id, actor.name),
-            name=name, details=self._details(answers, cfg))
-        rng, channels = self.services.rng, ctx.channels
+        text = self.say(ctx, cfg.messages.post, member=Mention(actor.user_id, actor.name),
+                        name=name, details=self._details(ctx, answers, cfg))
         if not first:
             return [EditPost(community, channel, post_key(actor.user_id), text),
                     Respond(community, actor.user_id,
-                            cfg.messages.updated.render(rng, channels, name=name))]
+                            self.say(ctx, cfg.messages.updated, name=name))]
         return [
             Post(community, channel, text, key=post_key(actor.user_id)),
             self._welcome(ctx, actor.user_id, name),
-            Respond(community, actor.user_id, cfg.messages.saved.render(rng, channels, name=name)),
+            Respond(community, actor.user_id, self.say(ctx, cfg.messages.saved, name=name)),
             self._recognition(ctx, actor.user_id, actor.name),
         ]
 
@@ -144,31 +149,30 @@ class IntroductionsCog(Cog):
                    ) -> str:
         return (answers.get(cfg.name_field) if cfg.name_field else None) or actor.name
 
-    def _details(self, answers: list[tuple[str, str]] | tuple[tuple[str, str], ...],
+    def _details(self, ctx: Ctx, answers: list[tuple[str, str]] | tuple[tuple[str, str], ...],
                  cfg: IntroductionsSettings) -> Text:
         labels = {f.name: f.label for f in self.fields}
-        lines = [cfg.messages.field_line.render(
-            self.services.rng, None, label=Text.of(labels.get(field, MESSAGE_LABEL)),
-            value=UserText(value)) for field, value in answers if value]
+        lines = [self.say(ctx, cfg.messages.field_line,
+                          label=Text.of(labels.get(field, MESSAGE_LABEL)), value=UserText(value))
+                 for field, value in answers if value]
         return Text.join(lines)
 
-    def _welcome(self, ctx: Context, user_id: str, name: str) -> Post:
-        cfg: IntroductionsSettings = ctx.settings.introductions
-        text = cfg.messages.welcome.render(
-            self.services.rng, ctx.channels, member=Mention(user_id, name), name=name,
-            community=ctx.settings.community.name)
+    def _welcome(self, ctx: Ctx, user_id: str, name: str) -> Post:
+        cfg = ctx.settings.introductions
+        text = self.say(ctx, cfg.messages.welcome, member=Mention(user_id, name), name=name,
+                        community=ctx.settings.community.name)
         return Post(ctx.community, ctx.channel(cfg.channel), text)
 
     @staticmethod
-    def _recognition(ctx: Context, user_id: str, name: str) -> Emit:
+    def _recognition(ctx: Ctx, user_id: str, name: str) -> Emit:
         # Lets reputation check badges like "introduced" without the cogs knowing each other.
         return Emit(ctx.community, Recognition(ctx.community, ctx.now, user_id=user_id,
                                                name=name, source="introduction"))
 
     # -- introductions posted straight into the channel -------------------------------------
 
-    async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
-        cfg: IntroductionsSettings = ctx.settings.introductions
+    async def on_message(self, event: MessagePosted, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.introductions
         channel = ctx.channel(cfg.channel)
         if (event.channel_name != channel and event.channel != channel) or \
                 not cfg.count_channel_messages or event.author.is_bot:
@@ -195,8 +199,8 @@ class IntroductionsCog(Cog):
                else event.actor if isinstance(event, CommandInvoked) else event.author)
         return f"{REMINDER}:{event.community.key}:{who.user_id}"
 
-    async def on_join(self, event: MemberJoined, ctx: Context) -> list[Action]:
-        cfg: IntroductionsSettings = ctx.settings.introductions
+    async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.introductions
         member = event.member
         if not cfg.reminder or member.is_bot:
             return []
@@ -207,47 +211,46 @@ class IntroductionsCog(Cog):
             {"user_id": member.user_id})
         return []
 
-    async def on_leave(self, event: MemberLeft, ctx: Context) -> list[Action]:
+    async def on_leave(self, event: MemberLeft, ctx: Ctx) -> list[Action]:
         await self.services.scheduler.cancel(self._reminder_key(event))
         return []
 
     async def remind(self, job: Job) -> list[Action]:
         community, user_id = job.community, job.payload["user_id"]
         ctx = self.services.context(community, job.due_at)
-        cfg: IntroductionsSettings = ctx.settings.introductions
+        cfg = ctx.settings.introductions
         member = await self.services.members.get(community, user_id)
         # Checked again here: they may have introduced themselves or left since joining.
         if member is None or member.left_at is not None or not cfg.reminder:
             return []
         if await self.store.exists(community, user_id):
             return []
-        text = cfg.messages.reminder.render(self.services.rng, ctx.channels, name=member.name,
+        text = self.say(ctx, cfg.messages.reminder, name=member.name,
                                             community=ctx.settings.community.name)
         return [DirectMessage(community, user_id, text)]
 
     # -- /whois ---------------------------------------------------------------------------
 
     @command(WHOIS)
-    async def whois(self, event: CommandInvoked, ctx: Context, member: MemberRef
+    async def whois(self, event: CommandInvoked, ctx: Ctx, member: MemberRef
                     ) -> list[Action]:
-        cfg: IntroductionsSettings = ctx.settings.introductions
-        rng, channels = self.services.rng, ctx.channels
+        cfg = ctx.settings.introductions
         ref = member
         record = await self.services.members.get(event.community, ref.user_id)
         if record is None:
-            text = cfg.messages.unknown_member.render(rng, channels, name=ref.name or ref.user_id)
+            text = self.say(ctx, cfg.messages.unknown_member, name=ref.name or ref.user_id)
             return [Respond(event.community, event.actor.user_id, text)]
         intro = await self.store.get(event.community, ref.user_id)
         standing = await self.services.standing(event.community, ref.user_id)
         badges = (Text.of(", ".join(sorted(standing.badges))) if standing.badges
-                  else cfg.messages.no_badges.render(rng, channels, name=record.name))
+                  else self.say(ctx, cfg.messages.no_badges, name=record.name))
         name = self._intro_name(intro, record.name, cfg)
-        text = cfg.messages.whois.render(
-            rng, channels, member=Mention(record.user_id, record.name), name=name,
+        text = self.say(
+            ctx, cfg.messages.whois, member=Mention(record.user_id, record.name), name=name,
             since=record.first_joined, tenure=max(ctx.now - record.first_joined, _MINUTE),
             points=standing.points, badges=badges,
-            introduction=(self._details(intro.fields, cfg) if intro else
-                          cfg.messages.whois_no_introduction.render(rng, channels, name=name)))
+            introduction=(self._details(ctx, intro.fields, cfg) if intro else
+                          self.say(ctx, cfg.messages.whois_no_introduction, name=name)))
         return [Respond(event.community, event.actor.user_id, text)]
 
     @staticmethod

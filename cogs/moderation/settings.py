@@ -104,6 +104,9 @@ class ModerationMessages(Section):
         "\nI held your note back from {name} because it reads as heated ({signals}). The warning "
         "went out with the calm wording alone, and your note is in the mod log. When you're "
         "ready, you can add a calmer one with `/warning note {case} ...`.")
+    timeout_failed: message("case", "name") = default(
+        "I couldn't time {name} out for case #{case}, so they are not muted. The warning itself "
+        "stands; I've noted it in the mod log.")
     dm_closed: message("case", "name") = default(
         "{name}'s private messages are closed, so they didn't get the message about case #{case}. "
         "The case is logged all the same; you may want to reach them another way.")
@@ -154,6 +157,9 @@ class ModerationMessages(Section):
     log_timeout_unsupported: message("case", "name", "step") = default(
         "Case #{case}: {name} reached {step}, but I can't time members out here. Admins, "
         "please review.")
+    log_timeout_failed: message("case", "name", "step") = default(
+        "Case #{case}: {name} reached {step}, but the timeout didn't take effect (Hearth may "
+        "lack the permission, or their role is above Hearth's). Admins, please review.")
     log_review: message("case", "name", "count", "cases") = default(
         "Case #{case}: admins, please review {name}. They now have {count} active warnings "
         "({cases}). Hearth never bans on its own; the decision is yours.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 # Signal kinds, in the order they are reported.
@@ -81,7 +81,7 @@ def check(text: str, rules: ToneRules | None = None) -> list[Signal]:
     """Every sign of heat in `text`, one Signal per kind, in `KINDS` order."""
     rules = rules or ToneRules()
     found: list[Signal] = []
-    for kind, detect in (
+    detectors: tuple[tuple[str, Callable[[], tuple[str, ...]]], ...] = (
         (SHOUTING, lambda: shouting(text, rules)),
         (PUNCTUATION, lambda: punctuation_runs(text, rules.punctuation_run)),
         (INSULT, lambda: listed_words(text, rules.words)),
@@ -89,7 +89,8 @@ def check(text: str, rules: ToneRules | None = None) -> list[Signal]:
         (SARCASM, lambda: phrases(text, rules.sarcasm)),
         (THREAT, lambda: phrases(text, rules.threats)),
         (ANGRY_EMOJI, lambda: tuple(e for e in rules.angry_emoji if e and e in text)),
-    ):
+    )
+    for kind, detect in detectors:
         evidence = detect()
         if evidence:
             found.append(Signal(kind, evidence))

@@ -4,15 +4,13 @@ ActivityCounted) and declares its numbers as measures they can ask for."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond
-from bot.cog import Cog, Context, Listener, Measures, Services, Standing
+from bot.cog import Cog, CommunityConfig, Context, Listener, Measures, Services, Standing
 from bot.commands import CommandSpec, Option, OptionType, command
 from bot.events import (
     ActivityCounted,
@@ -28,8 +26,25 @@ from bot.events import (
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
+from cogs.reputation.activity import Activity
 from cogs.reputation.settings import ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
+from cogs.reputation.thanks import (
+    History,
+    Thanker,
+    mentions,
+    passed_over,
+    refusal,
+    thanks_words,
+)
+
+
+class ReputationConfig(CommunityConfig, Protocol):
+    reputation: ReputationSettings
+
+
+# What this feature's handlers are given: `ctx.settings.reputation` is typed.
+Ctx = Context[ReputationConfig]
 
 FLUSH = "reputation.flush"
 WINDOWS = "reputation.windows"
@@ -40,8 +55,7 @@ TOTALS = frozenset({"reputation", "messages", "thanks_received", "thanks_given"}
 MEASURES = (*sorted(TOTALS), "thanks_from_members", "contest_wins")
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
 _NOTHING: list[Action] = []
-_ID_MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
-_NAME_MENTION = re.compile(r"(?<![\w<@])@([A-Za-z0-9_.-]{1,32})")
+_NO_TOTALS = Totals()
 
 THANKS = CommandSpec(
     "thanks", "Thank a member who helped you; it adds to their reputation.",
@@ -60,34 +74,15 @@ LEADERBOARD = CommandSpec(
 )
 
 
-@dataclass(slots=True)
-class _Activity:
-    """Activity held in memory for one community until the next flush."""
-
-    # user id -> when their next message may earn points again
-    next_at: dict[str, datetime] = field(default_factory=dict)
-    # user id -> messages that earned points since the last flush
-    pending: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class _Thanker:
-    user_id: str
-    name: str
-    is_bot: bool
-
-
-class ReputationCog(Cog):
+class ReputationCog(Cog[ReputationStore]):
     name = "reputation"
     settings = ReputationSettings
     store_class = ReputationStore
 
     def __init__(self, services: Services, store: ReputationStore) -> None:
         super().__init__(services, store)
-        self.store: ReputationStore = store
-        self._activity: dict[Community, _Activity] = {}
+        self._activity: dict[Community, Activity] = {}
         self._flush_armed = False
-        self._words: dict[tuple[str, ...], re.Pattern[str]] = {}
         # When each window leaderboard was last computed by this process.
         self._windows: dict[tuple[Community, str], datetime] = {}
         # Communities whose window leaderboards have a refresh scheduled.
@@ -111,11 +106,11 @@ class ReputationCog(Cog):
     # -- thanks -------------------------------------------------------------------------
 
     @command(THANKS)
-    async def thanks(self, event: CommandInvoked, ctx: Context, member: MemberRef,
+    async def thanks(self, event: CommandInvoked, ctx: Ctx, member: MemberRef,
                      reason: str | None) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         actor, target = event.actor, member
-        giver = _Thanker(actor.user_id, actor.name, actor.is_bot)
+        giver = Thanker(actor.user_id, actor.name, actor.is_bot)
         reason = (reason or "").strip()
         if giver.is_bot and not cfg.bots_take_part:
             return []
@@ -124,73 +119,61 @@ class ReputationCog(Cog):
             if refusal is not None:
                 return [Respond(event.community, actor.user_id, refusal)]
             actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
-        rng, channels = self.services.rng, ctx.channels
-        member = Mention(target.user_id, target.name or target.user_id)
+        mention = Mention(target.user_id, target.name or target.user_id)
         if cfg.announce_thanks and event.channel:
             if reason:
-                text = cfg.messages.thanked_for.render(rng, channels, giver=actor.name,
-                                                       member=member, name=member.name,
+                text = self.say(ctx, cfg.messages.thanked_for, giver=actor.name,
+                                                       member=mention, name=mention.name,
                                                        reason=reason)
             else:
-                text = cfg.messages.thanked.render(rng, channels, giver=actor.name,
-                                                   member=member, name=member.name)
+                text = self.say(ctx, cfg.messages.thanked, giver=actor.name,
+                                                   member=mention, name=mention.name)
             note: Action = Post(event.community, event.channel, text)
         else:
-            note = Respond(event.community, actor.user_id, cfg.messages.thanks_noted.render(
-                rng, channels, name=actor.name, member=member))
+            note = Respond(event.community, actor.user_id, self.say(
+                ctx, cfg.messages.thanks_noted, name=actor.name, member=mention))
         return [note, *actions]
 
-    async def on_reaction(self, event: ReactionAdded, ctx: Context) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
+    async def on_reaction(self, event: ReactionAdded, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.reputation
         if event.emoji not in cfg.thank_reactions or event.message_author is None:
             return _NOTHING
         target = await self._known(event.community, event.message_author)
-        giver = _Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
+        giver = Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
         return await self._passive_thanks(ctx, giver, target, "thanks_reaction",
                                           f"reacted {event.emoji}")
 
-    async def _thanks_in_message(self, event: MessagePosted, ctx: Context,
+    async def _thanks_in_message(self, event: MessagePosted, ctx: Ctx,
                                  cfg: ReputationSettings) -> list[Action]:
         content = event.content
-        if not self._thanks_words(cfg).search(content):
+        if not thanks_words(tuple(cfg.thanks_words)).search(content):
             return _NOTHING
         community = event.community
         targets: dict[str, MemberRef] = {}
-        for user_id in _ID_MENTION.findall(content):
+        ids, names = mentions(content)
+        for user_id in ids:
             found = await self.services.members.by_id(community, user_id)
             if found is not None:
                 targets.setdefault(found.user_id, found)
-        for name in _NAME_MENTION.findall(content):
+        for name in names:
             found = (await self.services.members.by_name(community, name)
                      or await self.services.members.by_name(community, name.rstrip(".-_")))
             if found is not None:
                 targets.setdefault(found.user_id, found)
         author = event.author
-        giver = _Thanker(author.user_id, author.name, author.is_bot)
+        giver = Thanker(author.user_id, author.name, author.is_bot)
         actions: list[Action] = []
         for target in targets.values():
             actions.extend(await self._passive_thanks(ctx, giver, target, "thanks_message",
                                                       content[:300]))
         return actions
 
-    def _thanks_words(self, cfg: ReputationSettings) -> re.Pattern[str]:
-        key = tuple(cfg.thanks_words)
-        pattern = self._words.get(key)
-        if pattern is None:
-            words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in key)
-            pattern = self._words[key] = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
-        return pattern
-
-    async def _passive_thanks(self, ctx: Context, giver: _Thanker, target: MemberRef,
+    async def _passive_thanks(self, ctx: Ctx, giver: Thanker, target: MemberRef,
                               source: str, reason: str) -> list[Action]:
         """Thanks said with a reaction or in a message: refusals are explained privately,
         except for ones nobody meant (thanking yourself or a bot in passing)."""
-        cfg: ReputationSettings = ctx.settings.reputation
-        if target.user_id == giver.user_id and not cfg.allow_self_thanks:
-            return _NOTHING
-        if giver.is_bot and not cfg.bots_take_part:
-            return _NOTHING
-        if target.is_bot and not cfg.bots_take_part:
+        cfg = ctx.settings.reputation
+        if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
             return _NOTHING
         async with self._limits(ctx, giver):
             refusal = await self._refusal(ctx, giver, target)
@@ -198,48 +181,46 @@ class ReputationCog(Cog):
                 return [DirectMessage(ctx.community, giver.user_id, refusal)]
             return await self._record_thanks(ctx, giver, target, source, reason)
 
-    def _limits(self, ctx: Context, giver: _Thanker) -> AbstractAsyncContextManager[None]:
+    def _limits(self, ctx: Ctx, giver: Thanker) -> AbstractAsyncContextManager[None]:
         """The giver's limits are checked and their thanks written in one transaction that no
         other thanks from them (in any worker) can interleave with, so two at once can't both
         slip under the daily limit or the pair cooldown."""
         return self.store.transaction(ctx.community.key, giver.user_id)
 
-    async def _refusal(self, ctx: Context, giver: _Thanker, target: MemberRef
+    async def _refusal(self, ctx: Ctx, giver: Thanker, target: MemberRef
                        ) -> Text | None:
         """Why this thanks can't be recorded, in words for the giver; None if it can."""
-        cfg: ReputationSettings = ctx.settings.reputation
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
-        community, now = ctx.community, ctx.now
+        cfg = ctx.settings.reputation
+        reason = refusal(cfg, giver, target.user_id, bool(target.is_bot),
+                         await self._history(ctx, cfg, giver, target), ctx.now)
+        if reason is None:
+            return None
+        key, fields = reason
         member = Mention(target.user_id, target.name or target.user_id)
-        if target.user_id == giver.user_id and not cfg.allow_self_thanks:
-            return m.refused_self.render(rng, channels, name=giver.name)
-        if target.is_bot and not cfg.bots_take_part:
-            return m.refused_bot.render(rng, channels, name=giver.name, member=member)
-        repo = self.store
-        if cfg.daily_limit:
-            count, oldest = await repo.thanks_given_since(community, giver.user_id,
-                                                          now - timedelta(days=1))
-            if count >= cfg.daily_limit:
-                again = (oldest or now) + timedelta(days=1)
-                return m.refused_daily_limit.render(rng, channels, name=giver.name,
-                                                    limit=cfg.daily_limit, again=again)
-        if cfg.pair_cooldown:
-            last = await repo.last_thanks(community, giver.user_id, target.user_id,
-                                          now - cfg.pair_cooldown)
-            if last is not None:
-                return m.refused_pair.render(rng, channels, name=giver.name, member=member,
-                                             again=last + cfg.pair_cooldown)
-        if cfg.max_share_per_giver < 1:
-            total = await self._points(community, target.user_id) + cfg.thanks_points
-            if total >= cfg.share_applies_from:
-                mine = await repo.points_from(community, target.user_id, giver.user_id)
-                if (mine + cfg.thanks_points) / total > cfg.max_share_per_giver:
-                    return m.refused_share.render(rng, channels, name=giver.name, member=member)
-        return None
+        return self.say(ctx, getattr(cfg.messages, key), name=giver.name, member=member,
+                        **fields)
 
-    async def _record_thanks(self, ctx: Context, giver: _Thanker, target: MemberRef,
+    async def _history(self, ctx: Ctx, cfg: ReputationSettings, giver: Thanker,
+                       target: MemberRef) -> History:
+        """What the fairness rules in force need to know, and nothing they don't."""
+        community, now = ctx.community, ctx.now
+        if (target.user_id == giver.user_id and not cfg.allow_self_thanks) or \
+                (target.is_bot and not cfg.bots_take_part):
+            return History()  # refused without looking further
+        given, oldest = await self.store.thanks_given_since(
+            community, giver.user_id, now - timedelta(days=1)) if cfg.daily_limit else (0, None)
+        last = await self.store.last_thanks(community, giver.user_id, target.user_id,
+                                            now - cfg.pair_cooldown) \
+            if cfg.pair_cooldown else None
+        points = mine = 0
+        if cfg.max_share_per_giver < 1:
+            points = await self._points(community, target.user_id)
+            mine = await self.store.points_from(community, target.user_id, giver.user_id)
+        return History(given, oldest, last, points, mine)
+
+    async def _record_thanks(self, ctx: Ctx, giver: Thanker, target: MemberRef,
                              source: str, reason: str) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         await self.store.record(ctx.community, [LedgerEntry(
             target.user_id, cfg.thanks_points, source, ctx.now, giver.user_id, reason)])
         await self._points_changed(ctx.community)
@@ -259,9 +240,9 @@ class ReputationCog(Cog):
 
     # -- activity (the hot path) ----------------------------------------------------------
 
-    async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
+    async def on_message(self, event: MessagePosted, ctx: Ctx) -> list[Action]:
         author = event.author
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         if author.is_bot and not cfg.bots_take_part:
             return _NOTHING
         actions = _NOTHING
@@ -272,14 +253,10 @@ class ReputationCog(Cog):
             return actions
         state = self._activity.get(event.community)
         if state is None:
-            state = self._activity[event.community] = _Activity()
-        uid, now = author.user_id, ctx.now
-        allowed = state.next_at.get(uid)
-        if allowed is not None and now < allowed:
+            state = self._activity[event.community] = Activity()
+        now = ctx.now
+        if not state.count(author.user_id, now, cfg.activity_cooldown):
             return actions
-        if cfg.activity_cooldown:
-            state.next_at[uid] = now + cfg.activity_cooldown
-        state.pending[uid] = state.pending.get(uid, 0) + 1
         if not cfg.batch_activity:
             return [*actions, *await self._flush_community(event.community, state)]
         if not self._flush_armed:
@@ -301,22 +278,18 @@ class ReputationCog(Cog):
         for community, state in list(self._activity.items()):
             if state.pending:
                 actions.extend(await self._flush_community(community, state))
-            now = self.services.clock.now()
-            # Cooldowns that have run out would allow the next message anyway.
-            state.next_at = {u: t for u, t in state.next_at.items() if t > now}
+            state.forget_cooldowns(self.services.clock.now())
         return actions
 
-    async def _flush_community(self, community: Community, state: _Activity) -> list[Action]:
-        pending, state.pending = state.pending, {}
+    async def _flush_community(self, community: Community, state: Activity) -> list[Action]:
+        pending = state.take()
         ctx = self.services.context(community)
-        cfg: ReputationSettings = ctx.settings.reputation
+        cfg = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
         try:
             await self.store.add_activity(community, items, ctx.now)
         except Exception:
-            # Keep the points for the next try rather than lose them.
-            for uid, n in pending.items():
-                state.pending[uid] = state.pending.get(uid, 0) + n
+            state.give_back(pending)
             raise
         await self._points_changed(community)
         return [Emit(community, ActivityCounted(community, ctx.now, tuple(items)))]
@@ -339,7 +312,7 @@ class ReputationCog(Cog):
 
     # -- recognition from other cogs -----------------------------------------------------
 
-    async def on_recognition(self, event: Recognition, ctx: Context) -> list[Action]:
+    async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
         if event.points:
             entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
                                 event.giver_id, event.reason)
@@ -359,11 +332,17 @@ class ReputationCog(Cog):
         out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
         if kinds & TOTALS:
             totals = await self.store.totals_many(community, user_ids)
+            # Right after a flush (when badges ask most) nothing is pending.
+            state = self._activity.get(community)
+            pending = state.pending if state is not None else {}
+            per = self.services.config.for_community(community).reputation.activity_points \
+                if pending else 0
             for uid in user_ids:
-                t = totals.get(uid) or Totals()
-                out[uid].update(reputation=t.points + self._pending_points(community, uid),
-                                messages=t.messages + self._pending_messages(community, uid),
-                                thanks_received=t.thanks_received, thanks_given=t.thanks_given)
+                t = totals.get(uid) or _NO_TOTALS
+                n = pending.get(uid, 0) if pending else 0
+                out[uid] = {"reputation": t.points + n * per, "messages": t.messages + n,
+                            "thanks_received": t.thanks_received,
+                            "thanks_given": t.thanks_given}
         for uid in user_ids:
             if "thanks_from_members" in kinds:
                 out[uid]["thanks_from_members"] = await self.store.distinct_givers(community,
@@ -396,7 +375,7 @@ class ReputationCog(Cog):
                 await self._refresh_window(ctx, period)
         return []
 
-    async def _refresh_window(self, ctx: Context, period: str) -> None:
+    async def _refresh_window(self, ctx: Ctx, period: str) -> None:
         window = PERIODS[period]
         assert window is not None
         await self.store.refresh_window(ctx.community, period, ctx.now - window,
@@ -406,10 +385,10 @@ class ReputationCog(Cog):
     # -- commands: profile, leaderboard ---------------------------------------------
 
     @command(PROFILE)
-    async def profile(self, event: CommandInvoked, ctx: Context, member: MemberRef | None
+    async def profile(self, event: CommandInvoked, ctx: Ctx, member: MemberRef | None
                       ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        cfg = ctx.settings.reputation
+        m = cfg.messages
         target = member or MemberRef(event.actor.user_id, event.actor.name)
         community = event.community
         record = await self.services.members.get(community, target.user_id)
@@ -417,30 +396,30 @@ class ReputationCog(Cog):
         points = await self._points(community, target.user_id)
         if points > 0:
             rank, ranked = await self.store.rank(community, points)
-            rank_text = m.profile_rank.render(rng, channels, rank=rank, ranked=max(ranked, rank))
+            rank_text = self.say(ctx, m.profile_rank, rank=rank, ranked=max(ranked, rank))
         else:
-            rank_text = m.profile_unranked.render(rng, channels)
+            rank_text = self.say(ctx, m.profile_unranked)
         fields: dict[str, Any] = {}
         for source in self.services.profile_fields:  # badges: what they hold and what's next
             fields.update(await source(ctx, target.user_id, name))
         if not fields:
-            fields = {"badges": m.no_badges.render(rng, channels),
-                      "next": m.profile_all_earned.render(rng, channels, name=name)}
+            fields = {"badges": self.say(ctx, m.no_badges),
+                      "next": self.say(ctx, m.profile_all_earned, name=name)}
         since = record.first_joined if record else ctx.now
-        text = m.profile.render(
-            rng, channels, member=Mention(target.user_id, name), name=name, points=points,
+        text = self.say(
+            ctx, m.profile, member=Mention(target.user_id, name), name=name, points=points,
             rank=rank_text, tenure=max(ctx.now - since, timedelta(minutes=1)), since=since,
             **fields)
         return [Respond(community, event.actor.user_id, text)]
 
     @command(LEADERBOARD)
-    async def leaderboard(self, event: CommandInvoked, ctx: Context, period: str | None
+    async def leaderboard(self, event: CommandInvoked, ctx: Ctx, period: str | None
                           ) -> list[Action]:
-        cfg: ReputationSettings = ctx.settings.reputation
-        m, rng, channels = cfg.messages, self.services.rng, ctx.channels
+        cfg = ctx.settings.reputation
+        m = cfg.messages
         period = period or "all"
         window = PERIODS[period]
-        period_text = getattr(m, f"period_{period}").render(rng, channels)
+        period_text = self.say(ctx, getattr(m, f"period_{period}"))
         if window is None:
             rows = await self.store.top(event.community, cfg.leaderboard_size)
         else:
@@ -451,11 +430,11 @@ class ReputationCog(Cog):
             rows = await self.store.window_top(event.community, period,
                                                             cfg.leaderboard_size)
         if not rows:
-            text = m.leaderboard_empty.render(rng, channels, period=period_text)
+            text = self.say(ctx, m.leaderboard_empty, period=period_text)
         else:
             # Names, not mentions: a leaderboard shouldn't ping everyone on it.
-            lines = Text.join([m.leaderboard_line.render(rng, channels, rank=i,
+            lines = Text.join([self.say(ctx, m.leaderboard_line, rank=i,
                                                          name=UserText(r.name), points=r.points)
                                for i, r in enumerate(rows, start=1)])
-            text = m.leaderboard.render(rng, channels, period=period_text, lines=lines)
+            text = self.say(ctx, m.leaderboard, period=period_text, lines=lines)
         return [Respond(event.community, event.actor.user_id, text)]

@@ -140,6 +140,10 @@ class ReputationMessages(Section):
         "**{badge}** badge: {reason}. Thank you!")
     badge_grant_done: message("name", "badge") = default(
         "Done: {name} now holds the {badge} badge.")
+    # To the moderator who granted a badge when its role couldn't be given.
+    badge_role_failed: message("name", "badge", "role") = default(
+        "{name} holds the {badge} badge, but I couldn't give them the {role} role. Please check "
+        "that the role exists and sits below Hearth's.")
     badge_already: message("name", "badge") = default(
         "{name} already holds the {badge} badge, so nothing changed.")
     badge_revoke_done: message("name", "badge") = default(

@@ -52,6 +52,39 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 APPLICATION_FLAGS = (1 << 15) | (1 << 19)
 EPHEMERAL = 1 << 6
 
+# What Discord refuses or sends, from discord/discord-api-docs (developers/...):
+#   resources/message.mdx, Create Message: content up to 2000 characters; an empty message is
+#     50006; Allowed Mentions: without it the content's mentions are parsed.
+#   topics/opcodes-and-status-codes.mdx: 10062 Unknown interaction, 40060 Interaction has
+#     already been acknowledged, 50001 Missing Access, 50013 Missing Permissions, 50035 Invalid
+#     Form Body.
+#   interactions/receiving-and-responding.mdx: the initial response within 3 seconds, once.
+#   resources/guild.mdx, Modify Guild Member: communication_disabled_until up to 28 days ahead.
+#   interactions/application-commands.mdx: names 1-32 (lowercase for CHAT_INPUT), descriptions
+#     1-100 (empty for context menus), 25 options and choices, 8000 characters per command;
+#     `contexts` and `integration_types` in place of the deprecated `dm_permission`.
+#   components/reference.mdx: custom_id 1-100; modal title and Label text 45, Label description
+#     100, 5 top-level components; text input max_length 4000; Label over Action Row (deprecated
+#     for text inputs); select options 25.
+#   events/gateway-events.mdx: GUILD_CREATE's members (only the bot's own without presences),
+#     GUILD_MEMBERS_CHUNK, GUILD_MEMBER_UPDATE with `pending`.
+#   topics/permissions.mdx: channel overwrites applied @everyone, roles, member; app_permissions.
+# discord.py 2.7.1's own source checks the same limits when it builds commands and modals.
+MAX_CONTENT = 2000
+MAX_TIMEOUT = dt.timedelta(days=28)
+ACK_WINDOW = 3.0
+MODAL_TITLE_MAX = LABEL_MAX = 45
+CUSTOM_ID_MAX = 100
+MODAL_ROWS = 5
+TEXT_INPUT_MAX = 4000
+LABEL_DESCRIPTION_MAX = 100
+COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+COMMAND_DESCRIPTION_MAX = 100
+COMMAND_OPTIONS_MAX = 25
+COMMAND_CHARS_MAX = 8000
+VIEW_CHANNEL, SEND_MESSAGES = 1 << 10, 1 << 11
+_MASS_OR_ROLE = re.compile(r"@everyone|@here|<@&\d+>")
+
 DEFAULT_EVERYONE_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
@@ -103,6 +136,17 @@ def option(name: str, value: Any, type: int | None = None, *, focused: bool = Fa
     if focused:
         opt["focused"] = True
     return opt
+
+
+def _focused_as_text(options: list[dict]) -> list[dict]:
+    out = []
+    for opt in options:
+        if opt.get("type") in (1, 2):
+            opt = {**opt, "options": _focused_as_text(opt.get("options", []))}
+        elif opt.get("focused"):
+            opt = {**opt, "value": str(opt.get("value", ""))}
+        out.append(opt)
+    return out
 
 
 def user_option(name: str, user_id: str) -> dict:
@@ -220,6 +264,34 @@ class FakeGuild:
         }
         return channel_id
 
+    def deny(self, channel_id: str, target_id: str, permissions: int, *,
+             member: bool = False) -> None:
+        """A permission overwrite on a channel denying ``permissions`` to a role (the guild id
+        is @everyone) or, with ``member=True``, to one member."""
+        self.channels[channel_id]["permission_overwrites"].append(
+            {"id": target_id, "type": 1 if member else 0, "allow": "0",
+             "deny": str(permissions)})
+
+    def channel_permissions(self, uid: str, channel_id: str) -> int:
+        """A member's permissions in a channel: guild permissions, then the @everyone, role and
+        member overwrites in that order (Discord's documented computation)."""
+        base = self.member_permissions(uid)
+        if base & 0x8:
+            return ALL_PERMISSIONS
+        overwrites = {o["id"]: o for o in self.channels[channel_id]["permission_overwrites"]}
+        roles = self.members[uid]["roles"]
+
+        def apply(value: int, found: list[dict]) -> int:
+            deny = allow = 0
+            for o in found:
+                deny |= int(o["deny"])
+                allow |= int(o["allow"])
+            return (value & ~deny) | allow
+
+        base = apply(base, [overwrites[self.id]] if self.id in overwrites else [])
+        base = apply(base, [overwrites[r] for r in roles if r in overwrites])
+        return apply(base, [overwrites[uid]] if uid in overwrites else [])
+
     def add_role(self, name: str, permissions: int = 0) -> str:
         """Add a role; returns its id."""
         return self._add_role_obj(snowflake(), name, permissions)
@@ -232,13 +304,16 @@ class FakeGuild:
         roles: Iterable[str] = (),
         permissions: int | None = None,
         user_id: str | None = None,
+        pending: bool = False,
     ) -> str:
         """Add a user and their membership; returns the user id. ``permissions`` overrides
-        the computed value sent in interactions (``member.permissions``)."""
+        the computed value sent in interactions (``member.permissions``); ``pending`` means
+        they haven't passed Membership Screening yet."""
         uid = user_id or snowflake()
         if uid not in self._fake.users:
             self._fake.users[uid] = _user_obj(uid, username, bot=bot)
         self._add_member_obj(uid, roles=list(roles), permissions=permissions)
+        self.members[uid]["pending"] = pending
         if self.owner_id is None and not bot:
             self.owner_id = uid
         return uid
@@ -325,7 +400,9 @@ class FakeGuild:
             "unavailable": False,
             "member_count": len(self.members),
             "voice_states": [],
-            "members": [self.member_obj(uid) for uid in self.members],
+            # Without the presences intent Discord sends only the bot's own member; the rest
+            # come from the op 8 request as GUILD_MEMBERS_CHUNK (gateway-events.md).
+            "members": [self.member_obj(self._fake.bot_user_id)],
             "channels": list(self.channels.values()),
             "threads": [],
             "presences": [],
@@ -360,6 +437,108 @@ def _json(status: int, body: Any) -> web.Response:
 
 def _error(code: int, message: str) -> dict:
     return {"message": message, "code": code}
+
+
+def _invalid(field_name: str, code: str, message: str) -> dict:
+    """400 50035 Invalid Form Body, with Discord's nested ``errors`` naming the field."""
+    return {"message": "Invalid Form Body", "code": 50035,
+            "errors": {field_name: {"_errors": [{"code": code, "message": message}]}}}
+
+
+def message_problem(body: dict, *, edit: bool = False) -> tuple[int, dict] | None:
+    """Why Discord (or Hearth's own rule on pings) would refuse this message body, if it would."""
+    content = body.get("content")
+    if content is not None and len(content) > MAX_CONTENT:
+        return 400, _invalid("content", "BASE_TYPE_MAX_LENGTH",
+                             f"Must be {MAX_CONTENT} or fewer in length.")
+    has_other = any(body.get(k) for k in ("embeds", "attachments", "components", "sticker_ids",
+                                          "poll"))
+    if not edit and not (content or "").strip() and not has_other:
+        return 400, _error(50006, "Cannot send an empty message")
+    if content is not None:
+        mentions = body.get("allowed_mentions")
+        # Without allowed_mentions Discord pings whatever the content names (message.md,
+        # "Allowed Mentions"): a mass or role ping must never be possible.
+        if mentions is None and _MASS_OR_ROLE.search(content):
+            return 400, _error(0, "FakeDiscord: this would ping everyone or a role")
+        if mentions is not None and ({"everyone", "roles"} & set(mentions.get("parse") or [])
+                                     or mentions.get("roles")):
+            return 400, _error(0, "FakeDiscord: allowed_mentions must never parse everyone "
+                                  "or roles")
+    return None
+
+
+def modal_problem(data: dict) -> tuple[int, dict] | None:
+    """Discord's modal limits (components/reference.md: Modal, Label, Text Input, selects)."""
+    title = data.get("title") or ""
+    if not 1 <= len(title) <= MODAL_TITLE_MAX:
+        return 400, _invalid("data.title", "BASE_TYPE_BAD_LENGTH",
+                             f"Must be between 1 and {MODAL_TITLE_MAX} in length.")
+    if not 1 <= len(data.get("custom_id") or "") <= CUSTOM_ID_MAX:
+        return 400, _invalid("data.custom_id", "BASE_TYPE_BAD_LENGTH",
+                             f"Must be between 1 and {CUSTOM_ID_MAX} in length.")
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= MODAL_ROWS:
+        return 400, _invalid("data.components", "BASE_TYPE_BAD_LENGTH",
+                             f"Must be between 1 and {MODAL_ROWS} in length.")
+    for row in rows:
+        if row.get("type") == 18:
+            inner = [row.get("component") or {}]
+            if not 1 <= len(row.get("label") or "") <= LABEL_MAX:
+                return 400, _invalid("data.components.label", "BASE_TYPE_BAD_LENGTH",
+                                     f"Must be between 1 and {LABEL_MAX} in length.")
+            if len(row.get("description") or "") > LABEL_DESCRIPTION_MAX:
+                return 400, _invalid("data.components.description", "BASE_TYPE_MAX_LENGTH",
+                                     f"Must be {LABEL_DESCRIPTION_MAX} or fewer in length.")
+        else:
+            inner = row.get("components") or []
+        for c in inner:
+            if not 1 <= len(c.get("custom_id") or "") <= CUSTOM_ID_MAX:
+                return 400, _invalid("data.components.custom_id", "BASE_TYPE_BAD_LENGTH",
+                                     f"Must be between 1 and {CUSTOM_ID_MAX} in length.")
+            if c.get("type") == 4 and int(c.get("max_length") or 0) > TEXT_INPUT_MAX:
+                return 400, _invalid("data.components.max_length", "NUMBER_TYPE_MAX",
+                                     f"int value should be less than or equal to {TEXT_INPUT_MAX}.")
+            if c.get("type") == 4 and len(c.get("label") or "") > LABEL_MAX:
+                return 400, _invalid("data.components.label", "BASE_TYPE_MAX_LENGTH",
+                                     f"Must be {LABEL_MAX} or fewer in length.")
+            if len(c.get("options") or []) > 25:
+                return 400, _invalid("data.components.options", "BASE_TYPE_MAX_LENGTH",
+                                     "Must be 25 or fewer in length.")
+    return None
+
+
+def _command_chars(cmd: dict) -> int:
+    """Characters Discord counts toward a command's 8000: names, descriptions, choice values."""
+    total = len(cmd.get("name") or "") + len(cmd.get("description") or "")
+    for choice in cmd.get("choices") or []:
+        total += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
+    return total + sum(_command_chars(o) for o in cmd.get("options") or [])
+
+
+def command_problem(cmd: dict, *, top: bool = True) -> str | None:
+    """Why Discord would refuse this command in a bulk overwrite (application-commands.md)."""
+    name, kind = cmd.get("name") or "", cmd.get("type", 1)
+    description = cmd.get("description") or ""
+    if kind == 1 or not top:
+        if not COMMAND_NAME.match(name) or name != name.lower():
+            return f"name {name!r}: 1-32 lowercase letters, digits, - or _"
+        if not 1 <= len(description) <= COMMAND_DESCRIPTION_MAX:
+            return f"{name}: description must be 1-{COMMAND_DESCRIPTION_MAX} characters"
+    else:
+        if not 1 <= len(name) <= 32:
+            return f"context menu name {name!r}: 1-32 characters"
+        if description:
+            return f"context menu {name!r}: description must be empty"
+    options = cmd.get("options") or []
+    if len(options) > COMMAND_OPTIONS_MAX or len(cmd.get("choices") or []) > 25:
+        return f"{name}: at most {COMMAND_OPTIONS_MAX} options and 25 choices"
+    if top and _command_chars(cmd) > COMMAND_CHARS_MAX:
+        return f"{name}: over {COMMAND_CHARS_MAX} characters"
+    return next((p for o in options if o.get("type") in (1, 2)
+                 for p in [command_problem(o, top=False)] if p), None) or next(
+        (p for o in options if o.get("type") not in (1, 2)
+         for p in [command_problem({**o, "type": 1}, top=False)] if p), None)
 
 
 Handler = Callable[..., Awaitable[tuple[int, Any]]]
@@ -405,6 +584,15 @@ class FakeDiscord:
         self.echo_own_messages = True
         self.resume_count = 0
         self.port = 0
+        # Seconds on the fake's own clock, for the 3 s interaction window: tests move it with
+        # ``advance`` instead of sleeping. ``skew`` is how far Discord's wall clock runs ahead
+        # of this machine's (Discord measures the 28-day timeout limit on its own clock).
+        self.elapsed = 0.0
+        self.skew = dt.timedelta(0)
+        # Modals the bot opened, by custom_id (a submit is built from the same layout).
+        self.modals: dict[str, dict] = {}
+        # Requests the fake refused because they broke a documented rule, for tests to read.
+        self.refused: list[Call] = []
 
         self._rules: list[_Rule] = []
         self._cond = asyncio.Condition()
@@ -418,6 +606,8 @@ class FakeDiscord:
         self._pending: list[tuple[str, dict]] = []
         self._interaction_messages: dict[str, str] = {}  # token -> @original message id
         self._interactions: dict[str, dict] = {}  # token -> interaction payload
+        self._created: dict[str, float] = {}  # token -> self.elapsed when it was sent
+        self._acknowledged: set[str] = set()  # tokens answered once already
         self._command_ids: dict[tuple[str | None, str, int], str] = {}
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._register_routes()
@@ -503,6 +693,13 @@ class FakeDiscord:
         uid = snowflake()
         self.users[uid] = _user_obj(uid, username, bot=bot)
         return uid
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock on (interactions older than 3 s can no longer be answered)."""
+        self.elapsed += seconds
+
+    def discord_now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.skew
 
     def close_dms(self, user_id: str) -> None:
         """Make message POSTs to this user's DM channel fail with 403 / 50007."""
@@ -720,13 +917,20 @@ class FakeDiscord:
 
     # --- dispatch helpers --------------------------------------------------------------
 
-    async def member_join(self, guild: FakeGuild, user_id: str) -> None:
-        """GUILD_MEMBER_ADD. ``user_id`` must be known (add_member) or it is created."""
+    async def member_join(self, guild: FakeGuild, user_id: str, *, pending: bool = False) -> None:
+        """GUILD_MEMBER_ADD. ``user_id`` must be known (add_member) or it is created.
+        ``pending``: the guild has Membership Screening and they haven't passed it yet."""
         if user_id not in self.users:
             self.users[user_id] = _user_obj(user_id, f"user{user_id[-4:]}")
         if user_id not in guild.members:
             guild._add_member_obj(user_id, roles=[])
+        guild.members[user_id]["pending"] = pending
         await self.dispatch("GUILD_MEMBER_ADD", {**guild.member_obj(user_id), "guild_id": guild.id})
+
+    async def pass_screening(self, guild: FakeGuild, user_id: str) -> None:
+        """The member accepted the rules: ``pending`` turns false (GUILD_MEMBER_UPDATE)."""
+        guild.members[user_id]["pending"] = False
+        await self._member_updated(guild, user_id)
 
     async def member_remove(self, guild: FakeGuild, user_id: str) -> None:
         """GUILD_MEMBER_REMOVE (leave/kick)."""
@@ -839,6 +1043,7 @@ class FakeDiscord:
         extra: dict | None = None,
     ) -> FakeInteraction:
         iid, token = snowflake(), f"itoken-{snowflake()}"
+        self._created[token] = self.elapsed
         payload: dict[str, Any] = {
             "id": iid,
             "application_id": self.app_id,
@@ -860,10 +1065,12 @@ class FakeDiscord:
                 guild_id=guild.id,
                 guild={"id": guild.id, "locale": "en-US", "features": []},
                 guild_locale="en-US",
-                channel={**channel, "permissions": member["permissions"]},
+                channel={**channel,
+                         "permissions": str(guild.channel_permissions(user_id, channel_id))},
                 channel_id=channel_id,
                 member=member,
-                app_permissions=str(guild.member_permissions(self.bot_user_id)),
+                # What the bot may do in this channel, overwrites applied.
+                app_permissions=str(guild.channel_permissions(self.bot_user_id, channel_id)),
                 authorizing_integration_owners={"0": guild.id},
                 context=0,
             )
@@ -956,9 +1163,11 @@ class FakeDiscord:
         *,
         guild_command: bool = False,
     ) -> FakeInteraction:
-        """APPLICATION_COMMAND_AUTOCOMPLETE (type 4); mark one option ``focused=True``."""
+        """APPLICATION_COMMAND_AUTOCOMPLETE (type 4); mark one option ``focused=True``. As
+        Discord does, the focused value is sent as the string typed so far (``""`` before
+        anything is typed), whatever the option's type."""
         data = self._command_data(guild, name, 1, guild_command)
-        data["options"] = options
+        data["options"] = _focused_as_text(options)
         interaction = self._interaction(4, guild, channel_id, user_id, data)
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
@@ -971,12 +1180,39 @@ class FakeDiscord:
         custom_id: str,
         fields: dict[str, str],
     ) -> FakeInteraction:
-        """MODAL_SUBMIT (type 5): ``fields`` maps each text input's custom_id to its value."""
-        components = [
-            {"type": 1, "components": [{"type": 4, "custom_id": cid, "value": value}]}
-            for cid, value in fields.items()
-        ]
-        data = {"custom_id": custom_id, "components": components}
+        """MODAL_SUBMIT (type 5) for a modal the bot opened: ``fields`` maps each input's
+        custom_id to what the member entered (a text, a select's value, a user id). The submit
+        mirrors the modal's layout (Label components carry one component each; select values
+        arrive as lists; users picked in a user select are added to ``resolved``)."""
+        opened = self.modals.get(custom_id)
+        if opened is None:
+            raise AssertionError(f"the bot never opened a modal with custom_id {custom_id!r}")
+        unknown = set(fields)
+        resolved: dict[str, Any] = {}
+
+        def filled(component: dict) -> dict:
+            cid = component["custom_id"]
+            unknown.discard(cid)
+            value = fields.get(cid, "")
+            if component["type"] == 4:
+                return {"type": 4, "custom_id": cid, "value": value}
+            values = [value] if value else []
+            if component["type"] in (5, 7):
+                for uid in values:
+                    self._resolve(guild, [user_option(cid, uid)], resolved)
+            return {"type": component["type"], "custom_id": cid, "values": values}
+
+        components = []
+        for row in opened["components"]:
+            if row["type"] == 18:
+                components.append({"type": 18, "component": filled(row["component"])})
+            else:
+                components.append({"type": 1, "components": [filled(c) for c in row["components"]]})
+        if unknown:
+            raise AssertionError(f"the modal has no inputs called {sorted(unknown)}")
+        data: dict[str, Any] = {"custom_id": custom_id, "components": components}
+        if resolved:
+            data["resolved"] = resolved
         interaction = self._interaction(5, guild, channel_id, user_id, data)
         await self.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
@@ -1101,7 +1337,10 @@ class FakeDiscord:
         for method, pattern, handler in self._routes if known else []:
             match = pattern.fullmatch(call.path)
             if match and method == call.method:
-                return await handler(call, **match.groupdict())
+                status, body = await handler(call, **match.groupdict())
+                if status == 400:
+                    self.refused.append(call)
+                return status, body
         log.error("FakeDiscord: UNKNOWN ROUTE %s %s body=%r", call.method, call.path, call.json)
         self.unknown_calls.append(call)
         return 404, _error(0, "404: Not Found")
@@ -1183,8 +1422,15 @@ class FakeDiscord:
     async def _put_commands(
         self, call: Call, app: str, guild: str | None = None
     ) -> tuple[int, Any]:
+        commands = call.json or []
+        if len(commands) > 100:
+            return 400, _invalid("_", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+        for cmd in commands:
+            problem = command_problem(cmd)
+            if problem is not None:
+                return 400, _invalid("name", "APPLICATION_COMMAND_INVALID", problem)
         echoed = []
-        for cmd in call.json or []:
+        for cmd in commands:
             ctype = cmd.get("type", 1)
             key = (guild, cmd["name"], ctype)
             echoed.append(
@@ -1215,9 +1461,20 @@ class FakeDiscord:
         source = self._interactions.get(token)
         if source is None or source["id"] != interaction:
             return 404, _error(10062, "Unknown interaction")
+        if self.elapsed - self._created[token] > ACK_WINDOW:
+            return 404, _error(10062, "Unknown interaction")
+        if token in self._acknowledged:
+            return 400, _error(40060, "Interaction has already been acknowledged.")
         body = call.json or {}
         cb_type = body.get("type")
         data = body.get("data") or {}
+        problem = (modal_problem(data) if cb_type == 9
+                   else message_problem(data, edit=cb_type == 7) if cb_type in (4, 7) else None)
+        if problem is not None:
+            return problem
+        self._acknowledged.add(token)
+        if cb_type == 9:
+            self.modals[data["custom_id"]] = data
         info: dict[str, Any] = {"id": interaction, "type": source["type"]}
         resource: dict[str, Any] = {"type": cb_type}
         if cb_type in (4, 5, 7):
@@ -1287,6 +1544,9 @@ class FakeDiscord:
         source = self._interactions.get(token)
         if source is None:
             return 404, _error(10015, "Unknown Webhook")
+        problem = message_problem(call.json or {})
+        if problem is not None:
+            return problem
         message = self._interaction_message(source, call.json or {})
         await self._echo(message)
         if call.query.get("wait") in ("1", "true", "True"):
@@ -1301,6 +1561,9 @@ class FakeDiscord:
         message = self._webhook_target(token, target)
         if message is None:
             return 404, _error(10008, "Unknown Message")
+        problem = message_problem(call.json or {}, edit=True)
+        if problem is not None:
+            return problem
         self._apply_edit(message, call.json or {})
         message["flags"] = int(message["flags"]) & ~(1 << 7)  # no longer "thinking"
         return 200, message
@@ -1337,6 +1600,16 @@ class FakeDiscord:
             return 404, _error(10003, "Unknown Channel")
         if found["type"] == 1 and found["recipients"][0]["id"] in self.closed_dms:
             return 403, _error(50007, "Cannot send messages to this user")
+        guild = self._guild_of_channel(channel)
+        if guild is not None:
+            allowed = guild.channel_permissions(self.bot_user_id, channel)
+            if not allowed & VIEW_CHANNEL:
+                return 403, _error(50001, "Missing Access")
+            if not allowed & SEND_MESSAGES:
+                return 403, _error(50013, "Missing Permissions")
+        problem = message_problem(call.json or {})
+        if problem is not None:
+            return problem
         body = dict(call.json or {})
         body["attachments"] = [
             {
@@ -1368,8 +1641,12 @@ class FakeDiscord:
 
     async def _edit_message(self, call: Call, channel: str, message: str) -> tuple[int, Any]:
         status, found = await self._get_message(call, channel, message)
-        if status == 200:
-            self._apply_edit(found, call.json or {})
+        if status != 200:
+            return status, found
+        problem = message_problem(call.json or {}, edit=True)
+        if problem is not None:
+            return problem
+        self._apply_edit(found, call.json or {})
         return status, found
 
     async def _delete_message(self, call: Call, channel: str, message: str) -> tuple[int, Any]:
@@ -1442,6 +1719,12 @@ class FakeDiscord:
         if g is None:
             return 404, err
         member = g.members[user]
+        until = (call.json or {}).get("communication_disabled_until")
+        if until is not None:
+            # Strictly less than 28 days ahead, measured on Discord's clock (guild.md).
+            if dt.datetime.fromisoformat(until) - self.discord_now() >= MAX_TIMEOUT:
+                return 400, _invalid("communication_disabled_until", "BASE_TYPE_BAD_DATE",
+                                     "Timeouts must be less than 28 days in the future.")
         for key in ("nick", "roles", "mute", "deaf", "communication_disabled_until", "flags"):
             if key in (call.json or {}):
                 member[key] = call.json[key]
