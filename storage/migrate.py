@@ -1,8 +1,9 @@
 """The migration runner: the core's schema and every feature's, each numbered on its own.
 
 A feature keeps its SQL in `<its package>/migrations/NNNN_<name>.sql`, numbered from 0001; where
-PostgreSQL needs other spellings (types, trigger functions), `migrations/postgresql/NNNN_<name>.sql`
-replaces the shared file of that number on PostgreSQL, so both are tracked as one step. The
+PostgreSQL needs more than the mechanical respelling of `storage.dialect.postgresql_ddl` (trigger
+functions), `migrations/postgresql/NNNN_<name>.sql` replaces the shared file of that number on
+PostgreSQL, so both are tracked as one step. The
 runner applies what is missing, core first and then features in the order given, and records
 each step as a (feature, version) row in `schema_migrations`, so features built in parallel never
 fight over one global number.
@@ -18,9 +19,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
+
+from storage.dialect import POSTGRESQL, postgresql_ddl
 
 CORE = "core"
 # PRAGMA user_version of a file whose schema is tracked per feature in schema_migrations.
@@ -77,6 +80,8 @@ def collect(schemas: Iterable[Schema], dialect: str = "sqlite") -> list[Migratio
         if not folder.is_dir():
             continue
         found = _files(schema.feature, folder)
+        if dialect == POSTGRESQL:
+            found = [replace(step, sql=postgresql_ddl(step.sql)) for step in found]
         own = folder.joinpath(dialect)
         if own.is_dir():
             overrides = {step.version: step for step in _files(schema.feature, own)}
