@@ -21,6 +21,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Section
 from cogs import ALL_COGS
 from storage import Schema
+from storage.dialect import database_target
 from storage.lease import Lease
 from storage.store import Storage
 
@@ -54,7 +55,7 @@ def is_file(database: str) -> bool:
 
 def database_path(config: Config, env: Mapping[str, str]) -> str:
     """`hearth.database`; a relative path is under $STATE_DIRECTORY when systemd set one."""
-    configured = config.hearth.database
+    configured = database_target(config.hearth.database, env)
     state = env.get("STATE_DIRECTORY", "").split(":")[0]
     if not is_file(configured) or Path(configured).is_absolute() or not state:
         return configured
@@ -78,6 +79,8 @@ class App:
     # Called with each config a reload applied (the CLI applies the log level).
     on_reload: list[Callable[[Config], None]] = field(default_factory=list)
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The Discord shards this process serves (ids, count), when split across workers.
+    shards: tuple[list[int], int] | None = None
 
     async def close(self) -> None:
         try:
@@ -119,9 +122,9 @@ class App:
 
 
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
-                database: str | Path | None = None) -> App:
+                database: str | Path | None = None, worker: str = "hearth") -> App:
     """Open storage and wire the runtime and cogs. Call `runtime.start()` once sinks are added."""
-    path = str(database or config.hearth.database)
+    path = str(database or database_target(config.hearth.database))
     lease = Lease.acquire(path) if is_file(path) else None
     try:
         storage = await Storage.open(path, config.hearth.database_busy_timeout.total_seconds(),
@@ -133,7 +136,9 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
     metrics = Metrics()
     storage.db.observe_write = metrics.storage_write.observe
     clock = clock or SystemClock()
-    scheduler = Scheduler(storage.jobs, clock, metrics)
+    hearth = config.hearth
+    scheduler = Scheduler(storage.jobs, clock, metrics, worker=worker, lease=hearth.job_lease,
+                          poll=hearth.job_poll)
     runtime = Runtime(config, clock, scheduler, storage.claims, storage.posts, storage.members,
                       metrics)
     services = Services(config=config, clock=clock, scheduler=scheduler,

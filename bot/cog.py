@@ -133,12 +133,14 @@ class Services:
         """Members' values of the wanted kinds, asking each declaring feature once; a kind
         nobody declares is left out (reads as 0)."""
         wanted = frozenset(kinds)
+        answers = [await source.of(community, user_ids, mine, now) for source in self.measures
+                   if (mine := wanted & frozenset(source.kinds))]
+        if len(answers) == 1:
+            return answers[0]  # the usual case (activity: reputation alone), merged as it is
         out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
-        for source in self.measures:
-            mine = wanted & frozenset(source.kinds)
-            if mine:
-                for uid, values in (await source.of(community, user_ids, mine, now)).items():
-                    out.setdefault(uid, {}).update(values)
+        for answer in answers:
+            for uid, values in answer.items():
+                out.setdefault(uid, {}).update(values)
         return out
 
     def context(self, community: Community, now: datetime | None = None) -> Context[Any]:

@@ -18,7 +18,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
+                    "PGPASSWORD", "HEARTH_DATABASE_URL")
 # Token shapes, caught even when they arrive from somewhere other than our variables.
 _TOKEN_SHAPES = re.compile(
     r"xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}"
@@ -29,12 +30,19 @@ _TOKEN_SHAPES = re.compile(
 # The event being handled in this task, for JSON logs (event id, community). The runtime sets
 # it only when JSON logs asked for it, so text logging costs the hot path nothing.
 CURRENT_EVENT: ContextVar[Any] = ContextVar("hearth_current_event", default=None)
+# The password in a URL (postgresql://user:PASSWORD@host/db), wherever the URL came from.
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
     for secret in secrets if secrets is not None else _secrets():
         text = text.replace(secret, "[redacted]")
-    return _TOKEN_SHAPES.sub("[redacted]", text)
+    return _TOKEN_SHAPES.sub("[redacted]", url_without_password(text))
+
+
+def url_without_password(text: str) -> str:
+    """`text` with the password of any URL in it replaced."""
+    return _URL_PASSWORD.sub(r"\1[redacted]@", text)
 
 
 def _secrets() -> list[str]:

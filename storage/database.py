@@ -41,6 +41,10 @@ class DatabaseError(Exception):
 
 
 class Database:
+    dialect = "sqlite"
+    # One writer at a time already: nothing to skip when claiming due work.
+    skip_locked = ""
+
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
@@ -131,6 +135,12 @@ class Database:
                 return  # inside our own transaction: we hold the lock already
             await self._run("BEGIN IMMEDIATE")
             await self._conn.rollback()
+
+    async def lock(self, *key: object) -> None:
+        """Serialise check-then-writes on `key` across workers. SQLite's BEGIN IMMEDIATE
+        already lets one transaction write at a time, so there is nothing more to hold."""
+        if not self._held_here():
+            raise RuntimeError("lock() belongs inside a transaction")
 
     def _held_here(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()

@@ -1,4 +1,5 @@
-"""A Hearth under test: the real runtime, cogs and SQLite, with the console session as its sink.
+"""A Hearth under test: the real runtime, cogs and database (SQLite or PostgreSQL), with the
+console session as its sink.
 
 Tests feed events (or console lines) and read back actions (or console lines). Nothing of ours
 is replaced: the sink is the real console adapter, writing into a list.
@@ -7,6 +8,7 @@ is replaced: the sink is the real console adapter, writing into a list.
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,8 +31,11 @@ def config_from(toml: str = "") -> Config:
 
 
 class Harness:
-    def __init__(self, database: Path, config: Config, seed: int = 7) -> None:
+    def __init__(self, database: str | Path | Callable[[], Awaitable[str]], config: Config,
+                 seed: int = 7, worker: str = "hearth") -> None:
+        # A path or URL, or a maker of a fresh database, called when the harness first starts.
         self.database = database
+        self.worker = worker
         self.config = config
         self.seed = seed
         self.clock = ManualClock(START)
@@ -38,8 +43,11 @@ class Harness:
         self.community = COMMUNITY
 
     async def start(self) -> Harness:
+        if callable(self.database):
+            self.database = await self.database()
         self.app = await bootstrap.build(self.config, clock=self.clock,
-                                         rng=random.Random(self.seed), database=self.database)
+                                         rng=random.Random(self.seed), database=self.database,
+                                         worker=self.worker)
         self.runtime = self.app.runtime
         self.session = ConsoleSession(self.runtime, self.app.scheduler, self.lines.append,
                                       self.config.hearth.name)

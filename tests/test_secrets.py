@@ -112,10 +112,10 @@ def test_a_short_variable_is_not_used_to_redact(logs: Captured,
 
 
 async def test_discord_refusing_the_token_says_what_to_fix_without_it(
-        logs: Captured, tmp_path: Path) -> None:
+        logs: Captured, database: str) -> None:
     async with FakeDiscord() as fake:
         fake.fail_route("GET", r"/users/@me", 401, 0, "401: Unauthorized")
-        app = await bootstrap.build(config_from(), database=tmp_path / "h.sqlite3")
+        app = await bootstrap.build(config_from(), database=database)
         try:
             with fake.patch_discord():
                 code = await serve(app, ["discord"], {"DISCORD_TOKEN": TOKENS["DISCORD_TOKEN"]},
@@ -128,10 +128,10 @@ async def test_discord_refusing_the_token_says_what_to_fix_without_it(
 
 
 async def test_discord_unreachable_is_a_clear_error_not_a_traceback(
-        logs: Captured, tmp_path: Path) -> None:
+        logs: Captured, database: str) -> None:
     async with FakeDiscord() as gone:
         pass  # its port is closed now: nothing answers there
-    app = await bootstrap.build(config_from(), database=tmp_path / "h.sqlite3")
+    app = await bootstrap.build(config_from(), database=database)
     try:
         with gone.patch_discord():
             code = await serve(app, ["discord"], {"DISCORD_TOKEN": TOKENS["DISCORD_TOKEN"]},
@@ -145,12 +145,12 @@ async def test_discord_unreachable_is_a_clear_error_not_a_traceback(
 
 
 async def test_slack_api_errors_and_bad_requests_log_no_token(logs: Captured,
-                                                               tmp_path: Path) -> None:
+                                                               database: str) -> None:
     config = config_from("[platforms.slack]\nport = 0\n")
     async with FakeSlack(team_id=TEAM) as fake:
         seed(fake)
         app = await bootstrap.build(config, clock=ManualClock(START), rng=random.Random(7),
-                                    database=tmp_path / "h.sqlite3")
+                                    database=database)
         env = {k: TOKENS[k] for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")}
         service = create_slack(app, env, base_url=fake.api_url)
         await service.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -55,6 +56,7 @@ TOTALS = frozenset({"reputation", "messages", "thanks_received", "thanks_given"}
 MEASURES = (*sorted(TOTALS), "thanks_from_members", "contest_wins")
 PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
 _NOTHING: list[Action] = []
+_NO_TOTALS = Totals()
 
 THANKS = CommandSpec(
     "thanks", "Thank a member who helped you; it adds to their reputation.",
@@ -113,10 +115,11 @@ class ReputationCog(Cog[ReputationStore]):
         reason = (reason or "").strip()
         if giver.is_bot and not cfg.bots_take_part:
             return []
-        refusal = await self._refusal(ctx, giver, target)
-        if refusal is not None:
-            return [Respond(event.community, actor.user_id, refusal)]
-        actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
+        async with self._limits(ctx, giver):
+            refusal = await self._refusal(ctx, giver, target)
+            if refusal is not None:
+                return [Respond(event.community, actor.user_id, refusal)]
+            actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
         mention = Mention(target.user_id, target.name or target.user_id)
         if cfg.announce_thanks and event.channel:
             if reason:
@@ -173,10 +176,17 @@ class ReputationCog(Cog[ReputationStore]):
         cfg = ctx.settings.reputation
         if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
             return _NOTHING
-        refusal = await self._refusal(ctx, giver, target)
-        if refusal is not None:
-            return [DirectMessage(ctx.community, giver.user_id, refusal)]
-        return await self._record_thanks(ctx, giver, target, source, reason)
+        async with self._limits(ctx, giver):
+            refusal = await self._refusal(ctx, giver, target)
+            if refusal is not None:
+                return [DirectMessage(ctx.community, giver.user_id, refusal)]
+            return await self._record_thanks(ctx, giver, target, source, reason)
+
+    def _limits(self, ctx: Ctx, giver: Thanker) -> AbstractAsyncContextManager[None]:
+        """The giver's limits are checked and their thanks written in one transaction that no
+        other thanks from them (in any worker) can interleave with, so two at once can't both
+        slip under the daily limit or the pair cooldown."""
+        return self.store.transaction(ctx.community.key, giver.user_id)
 
     async def _refusal(self, ctx: Ctx, giver: Thanker, target: MemberRef
                        ) -> Text | None:
@@ -252,8 +262,10 @@ class ReputationCog(Cog[ReputationStore]):
             return [*actions, *await self._flush_community(event.community, state)]
         if not self._flush_armed:
             self._flush_armed = True
-            await self.services.scheduler.schedule(FLUSH, FLUSH, event.community,
-                                                   now + cfg.flush_every)
+            # Held points live in this process, so the flush is this worker's own job.
+            await self.services.scheduler.schedule(
+                FLUSH, f"{FLUSH}:{self.services.scheduler.worker}", event.community,
+                now + cfg.flush_every)
         return actions
 
     async def flush_job(self, job: Job) -> list[Action]:
@@ -324,11 +336,17 @@ class ReputationCog(Cog[ReputationStore]):
         out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
         if kinds & TOTALS:
             totals = await self.store.totals_many(community, user_ids)
+            # Right after a flush (when badges ask most) nothing is pending.
+            state = self._activity.get(community)
+            pending = state.pending if state is not None else {}
+            per = self.services.config.for_community(community).reputation.activity_points \
+                if pending else 0
             for uid in user_ids:
-                t = totals.get(uid) or Totals()
-                out[uid].update(reputation=t.points + self._pending_points(community, uid),
-                                messages=t.messages + self._pending_messages(community, uid),
-                                thanks_received=t.thanks_received, thanks_given=t.thanks_given)
+                t = totals.get(uid) or _NO_TOTALS
+                n = pending.get(uid, 0) if pending else 0
+                out[uid] = {"reputation": t.points + n * per, "messages": t.messages + n,
+                            "thanks_received": t.thanks_received,
+                            "thanks_given": t.thanks_given}
         for uid in user_ids:
             if "thanks_from_members" in kinds:
                 out[uid]["thanks_from_members"] = await self.store.distinct_givers(community,
