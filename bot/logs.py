@@ -17,6 +17,7 @@ import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
                     "PGPASSWORD", "HEARTH_DATABASE_URL")
@@ -46,8 +47,17 @@ def url_without_password(text: str) -> str:
 
 
 def _secrets() -> list[str]:
-    # Short values would redact ordinary words; real tokens are long.
-    return [v for k in SECRET_VARIABLES if len(v := os.environ.get(k, "")) >= 8]
+    """Every form each secret takes on its way out: as set (an env file may leave a trailing
+    newline), stripped (as clients send it) and URL-encoded (in a query or a form body);
+    longest first, so a raw value is replaced whole before its stripped part."""
+    forms: set[str] = set()
+    for name in SECRET_VARIABLES:
+        raw = os.environ.get(name, "")
+        for value in (raw, raw.strip()):
+            # Short values would redact ordinary words; real tokens are long.
+            if len(value) >= 8:
+                forms.update((value, quote(value, safe=""), quote_plus(value), quote(value)))
+    return sorted(forms, key=len, reverse=True)
 
 
 def scrub(record: logging.LogRecord) -> None:

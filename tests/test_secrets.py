@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -266,3 +267,22 @@ def test_hearth_run_warns_and_fails_to_start_without_printing_tokens(tmp_path: P
     assert "greetings.messages.welcome looks like a Slack bot or user token" in output
     for token in (*TOKENS.values(), SLACK_BOT):
         assert token not in output
+
+
+def test_a_token_with_a_trailing_newline_is_scrubbed_in_every_form(
+        logs: Captured, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As an env file gives it; the clients strip it, and a URL or form body encodes it.
+    raw = "plain-discord-secret/with+odd=chars 0123456789\n"
+    monkeypatch.setenv("DISCORD_TOKEN", raw)
+    stripped = raw.strip()
+    forms = {"raw": raw, "stripped": stripped, "url-encoded": quote(stripped, safe=""),
+             "form-encoded": quote_plus(stripped), "raw url-encoded": quote(raw, safe=""),
+             "path-encoded": quote(stripped)}
+    log = logging.getLogger("hearth.test")
+    for name, form in forms.items():
+        log.error("request failed (%s): Authorization: Bot %s; url=/gateway?token=%s", name,
+                  form, form)
+    text = logs.text()
+    for name, form in forms.items():
+        assert form not in text, f"the {name} form leaked:\n{text}"
+    assert text.count("[redacted]") >= 2 * len(forms)
