@@ -72,6 +72,7 @@ class App:
     services: Services
     metrics: Metrics
     lease: Lease | None = None
+    serving: Lease | None = None
     # Each feature's store by feature name (for tests and tools that look inside).
     stores: dict[str, Any] = field(default_factory=dict)
     # Platform name -> whether its connection is up now; adapters register as they start.
@@ -87,8 +88,9 @@ class App:
             await self.runtime.stop()
             await self.storage.close()
         finally:
-            if self.lease is not None:
-                self.lease.release()
+            for held in (self.lease, self.serving):
+                if held is not None:
+                    held.release()
 
     def restart_keys(self) -> list[str]:
         return [*CORE_RESTART_KEYS,
@@ -122,16 +124,26 @@ class App:
 
 
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
-                database: str | Path | None = None, worker: str = "hearth") -> App:
-    """Open storage and wire the runtime and cogs. Call `runtime.start()` once sinks are added."""
+                database: str | Path | None = None, worker: str = "hearth",
+                serve: bool = False) -> App:
+    """Open storage and wire the runtime and cogs. Call `runtime.start()` once sinks are added.
+    `serve`: this process serves platforms, so on a SQLite file it takes the serving lease
+    (refused while another process serves it)."""
     path = str(database or database_target(config.hearth.database))
-    lease = Lease.acquire(path) if is_file(path) else None
+    serving = Lease.serve(path) if serve and is_file(path) else None
+    try:
+        lease = Lease.acquire(path) if is_file(path) else None
+    except BaseException:
+        if serving is not None:
+            serving.release()
+        raise
     try:
         storage = await Storage.open(path, config.hearth.database_busy_timeout.total_seconds(),
                                      schemas())
     except BaseException:
-        if lease is not None:
-            lease.release()
+        for held in (lease, serving):
+            if held is not None:
+                held.release()
         raise
     metrics = Metrics()
     storage.db.observe_write = metrics.storage_write.observe
@@ -151,6 +163,7 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
         if cog_class.store_class is not None:
             store = stores[cog_class.name] = cog_class.store_class(storage.db)
         runtime.add_cog(cog_class(services, store))
-    app = App(config, storage, clock, scheduler, runtime, services, metrics, lease, stores)
+    app = App(config, storage, clock, scheduler, runtime, services, metrics, lease, serving,
+              stores)
     services.reload = app.reload
     return app

@@ -286,7 +286,8 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
         start = start.replace(tzinfo=UTC)
     seed = args.seed if getattr(args, "seed", None) is not None else settings.seed
     app = await bootstrap.build(config, clock=ManualClock(start.replace(microsecond=0)),
-                                rng=random.Random(seed), database=_database(config, args))
+                                rng=random.Random(seed), database=_database(config, args),
+                                serve=True)
     script = getattr(args, "script_text", None)
     source = io.StringIO(script) if script is not None else sys.stdin
     interactive = script is None and sys.stdin.isatty()
@@ -436,7 +437,8 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
         return 2
     worker = getattr(args, "worker", None) or os.environ.get("HEARTH_WORKER") or (
         f"{socket.gethostname()}-{os.getpid()}" if shards else "hearth")
-    app = await bootstrap.build(config, database=_database(config, args), worker=worker)
+    app = await bootstrap.build(config, database=_database(config, args), worker=worker,
+                                serve=True)
     app.shards = shards
     stop = _stop_on_signals()
     try:
