@@ -17,7 +17,8 @@ async def test_a_second_process_on_a_served_sqlite_file_is_refused(tmp_path: Pat
     config, database = tmp_path / "hearth.toml", tmp_path / "h.sqlite3"
     config.write_text(CONFIG, encoding="utf-8")
     async with LiveConsole(config, database) as first:
-        await first.send("+alice", "alice> /contest create \"Best photo\" \"Share a photo\" 3d votes winners:1")
+        await first.send("+alice",
+                         'alice> /contest create "Best photo" "Share a photo" 3d votes winners:1')
         started = await first.sync()
         assert any("A new contest has begun" in line for line in started), started
         size = database.stat().st_size
