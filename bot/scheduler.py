@@ -27,7 +27,8 @@ from bot.actions import Action
 from bot.clock import Clock, ManualClock
 from bot.events import Community
 from bot.metrics import Metrics
-from bot.ports import Job, JobStore
+from bot.ports import Job, JobStore, StorageUnavailable
+from bot.repeats import Repeats
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class Scheduler:
         self.store = store
         self.clock = clock
         self.metrics = metrics or Metrics()
+        self.storage_failures = Repeats(log, "storage")
         # Names this process's claims; a worker restarted under the same name takes its own
         # stale claims back at once instead of waiting out the lease.
         self.worker = worker
@@ -175,7 +177,12 @@ class Scheduler:
             actions = await handler(job)
         except Exception as exc:
             self.metrics.job("failed", job.kind)
-            log.error("job %s (%s) failed, retrying in %s: %r", job.key, job.kind, RETRY_AFTER, exc)
+            if isinstance(exc, StorageUnavailable):
+                self.storage_failures.failed(str(exc), "job %s (%s) couldn't store, retrying in "
+                                             "%s: %s", job.key, job.kind, RETRY_AFTER, exc)
+            else:
+                log.error("job %s (%s) failed, retrying in %s: %r", job.key, job.kind,
+                          RETRY_AFTER, exc)
             log.debug("job failure", exc_info=True)
             retry = self.clock.now() + RETRY_AFTER
             await self.store.save(Job(job.key, job.kind, job.community, retry, job.payload))

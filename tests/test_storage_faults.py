@@ -84,3 +84,28 @@ async def test_a_full_disk_loses_nothing_reported_as_saved(hearth: Harness) -> N
     # With room again, the same member's retry goes through.
     reply = texts(await h.command(sorry[0], f'/introduce name:"{sorry[0]}" about:"{about}"'))
     assert any(line.startswith(f"Thank you, {sorry[0]}!") for line in reply)
+
+
+async def test_a_full_disk_is_logged_once_with_a_count_and_again_when_it_recovers(
+        hearth: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    h = hearth
+    names = [f"m{i}" for i in range(40)]
+    for name in names:
+        await h.join(name)
+    db = h.app.storage.db
+    await db.execute(f"PRAGMA max_page_count = {await db.scalar('PRAGMA page_count')}")
+    about = "I make pottery and like long walks by the sea. " * 8
+    with caplog.at_level(logging.WARNING):
+        sorry = 0
+        for name in names:
+            reply = texts(await h.command(name, f'/introduce name:"{name}" about:"{about}"'))
+            sorry += bool(reply and reply[0].startswith("Sorry, I couldn't save that"))
+        await db.execute("PRAGMA max_page_count = 1073741823")
+        await h.command("m0", "/help")  # storage works again
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"
+             or r.name == "bot.scheduler"]
+    assert sorry > 5
+    assert lines == [
+        "couldn't store CommandInvoked: database or disk is full",
+        f"storage failed {sorry} times in all with: database or disk is full; then recovered",
+        "storage works again"], lines
