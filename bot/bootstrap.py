@@ -24,6 +24,7 @@ from storage import Schema
 from storage.dialect import database_target
 from storage.lease import Lease
 from storage.store import Storage
+from storage.usable import check_usable
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,8 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
     `serve`: this process serves platforms, so on a SQLite file it takes the serving lease
     (refused while another process serves it)."""
     path = str(database or database_target(config.hearth.database))
+    if is_file(path):
+        check_usable(path)  # before the leases: nothing is written beside a file we can't use
     serving = Lease.serve(path) if serve and is_file(path) else None
     try:
         lease = Lease.acquire(path) if is_file(path) else None

@@ -76,6 +76,13 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             await db._migrate(steps)
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and _passing(exc):
+                raise
+            raise DatabaseError(f"{target} can't be used as a Hearth database ({exc}); restore "
+                                "it from a backup (hearth restore FILE) or point [hearth] "
+                                "database elsewhere") from None
         except BaseException:
             await conn.close()
             raise
