@@ -170,3 +170,4 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
               stores)
     services.reload = app.reload
     return app
+

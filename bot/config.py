@@ -155,9 +155,25 @@ def parse_config(
                 overrides[key] = model
     if base is not None:
         problems += _reference_problems(schema, base, overrides)
+        problems += platform_problems(base)
     if problems or base is None:
         raise ConfigError(problems)
     return Config(settings=base, overrides=overrides, source=source)
+
+
+# Slack refuses an app manifest whose display_information.name is longer than this.
+SLACK_NAME_MAX = 35
+
+
+def platform_problems(settings: Any) -> list[str]:
+    """Values valid on their own that a platform Hearth runs on would refuse."""
+    out = []
+    name = settings.hearth.name
+    if settings.platforms.slack.enabled and len(name) > SLACK_NAME_MAX:
+        out.append(f"hearth.name: Slack allows an app name of at most {SLACK_NAME_MAX} "
+                   f"characters, got {len(name)}; shorten it (or set "
+                   "platforms.slack.enabled = false)")
+    return out
 
 
 def _community_key_ok(key: str) -> bool:

@@ -15,7 +15,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.durations import format_duration
-from bot.text import ChannelLink, Literal, Mention, Segment, Text, Timestamp, UserText
+from bot.text import (
+    ChannelLink,
+    CommandRef,
+    Literal,
+    Mention,
+    Segment,
+    Text,
+    Timestamp,
+    UserText,
+)
 
 _FORMATTER = string.Formatter()
 
@@ -57,7 +66,7 @@ def counted(n: int, one: str, many: str) -> str:
 def _segments(value: Any) -> tuple[Segment, ...]:
     if isinstance(value, Text):
         return value.segments
-    if isinstance(value, Literal | UserText | Mention | ChannelLink | Timestamp):
+    if isinstance(value, Literal | UserText | Mention | ChannelLink | Timestamp | CommandRef):
         return (value,)
     if isinstance(value, datetime):
         return (Timestamp(value),)

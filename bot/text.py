@@ -7,6 +7,7 @@ admin wrote is a separate segment kind, so rendering can escape it and nothing i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,7 +71,34 @@ class Timestamp:
     at: datetime
 
 
-Segment = Literal | UserText | Mention | ChannelLink | Timestamp
+@dataclass(frozen=True, slots=True)
+class CommandRef:
+    """A command by its core name (`appeal resolve`): each platform spells it its own way
+    (`/appeal-resolve` on Discord, `/hearth appeal resolve` with Slack's prefix command)."""
+
+    name: str
+
+
+Segment = Literal | UserText | Mention | ChannelLink | Timestamp | CommandRef
+
+# `/appeal resolve 12` in template or help text: a slash at the start of a word, then up to
+# three lowercase words (the longest that is a command wins; the rest stays as written).
+_COMMAND_IN_TEXT = re.compile(r"(?<![\w/:.<])/([a-z][a-z0-9_-]*(?: [a-z][a-z0-9_-]*){0,2})")
+Spelling = Callable[[str], str | None]
+
+
+def spell_commands(text: str, spell: Spelling) -> str:
+    """Every `/command` in `text` as the platform spells it; `spell` maps a core command name
+    to the platform's form, or None for a name that is no command (left as written)."""
+    def replace(m: re.Match[str]) -> str:
+        words = m.group(1).split(" ")
+        for n in range(len(words), 0, -1):
+            spelt = spell(" ".join(words[:n]))
+            if spelt is not None:
+                return " ".join([spelt, *words[n:]])
+        return m.group(0)
+
+    return _COMMAND_IN_TEXT.sub(replace, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +128,8 @@ class Text:
                 out.append(f"@{s.name}")
             elif isinstance(s, ChannelLink):
                 out.append(f"#{s.channel}")
+            elif isinstance(s, CommandRef):
+                out.append(f"/{s.name}")
             else:
                 out.append(s.at.isoformat())
         return "".join(out)
@@ -112,3 +142,29 @@ class Text:
                 segments.append(Literal(sep))
             segments.extend(part.segments)
         return Text(tuple(segments))
+
+
+def split(content: str, limit: int, atoms: re.Pattern[str] | None = None) -> list[str]:
+    """`content` in pieces of at most `limit` characters, cut at line breaks where possible,
+    else at a space, and never inside a match of `atoms` (a platform's mentions and escape
+    sequences, like Slack's `<@U1>` and `&amp;`)."""
+    pieces: list[str] = []
+    while len(content) > limit:
+        cut = content.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = content.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        for m in atoms.finditer(content, max(0, cut - 200), cut + 200) if atoms else ():
+            if m.start() < cut < m.end():
+                cut = m.start()  # keep the token whole: it goes to the next piece
+                break
+        if cut <= 0:
+            cut = limit  # a single token longer than a message: nothing better to do
+        pieces.append(content[:cut])
+        content = content[cut:]
+        if content[:1] in ("\n", " "):
+            content = content[1:]  # the break itself belongs to neither piece
+    if content or not pieces:
+        pieces.append(content)
+    return pieces

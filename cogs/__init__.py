@@ -13,6 +13,6 @@ from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
-                                  ContestsCog, ModerationCog, AdminCog]
+                             ContestsCog, ModerationCog, AdminCog]
 
 __all__ = ["ALL_COGS"]

@@ -66,7 +66,8 @@ def restore(backup_file: str | Path, database: str | Path) -> tuple[Copied, Path
             checked = _checked(src, source)
     except sqlite3.Error as exc:
         raise DatabaseError(f"{source} is not a usable Hearth backup: {exc}") from None
-    # The file's format (its features' own steps are checked when Hearth opens it).
+    # The file's layout; a feature's newer step is refused when Hearth next opens it (the
+    # database it replaced is kept beside it).
     if checked.schema > LEDGER:
         raise DatabaseError(f"{source} was written by a newer Hearth (format {checked.schema}, "
                             f"this one knows {LEDGER}); restore it with that version")

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.harness import Harness, config_from
+from tests.slack_cogs import ProbeCog
+from tests.slack_rig import Rig, slack_rig
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every test that opens storage runs once per backend.
@@ -122,3 +124,11 @@ async def hearth(make_harness: Callable[..., Harness]) -> AsyncIterator[Harness]
     h = await make_harness().start()
     yield h
     await h.close()
+
+
+@pytest.fixture
+async def rig(database: str) -> AsyncIterator[Rig]:
+    """Hearth on a loopback Slack, with the ProbeCog's commands of every shape, on each
+    backend."""
+    async with slack_rig(database, cogs=[ProbeCog]) as r:
+        yield r

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.actions import Action, DirectMessage, Post, Respond, Timeout
+from bot.actions import Action, DirectMessage, EditPost, Post, Respond, Timeout
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
 from bot.events import CommandInvoked, Event, MessagePosted, ReactionAdded
@@ -39,6 +39,12 @@ FLAG = CommandSpec("flag message", "Ask the moderators to look at a message.", (
 PIN = CommandSpec("save", "Save a message for later.", (
     Option("message", OptionType.TEXT, "The message"),
 ), kind=CommandKind.MESSAGE_ACTION)
+ROLL = CommandSpec("roll", "List many lines (a long answer), publicly and privately.", (
+    Option("lines", OptionType.INTEGER, "How many", min_value=1),
+))
+BOARD = CommandSpec("board", "Post or update a long board in this channel.", (
+    Option("lines", OptionType.INTEGER, "How many", min_value=1),
+))
 CAUTION = CommandSpec("caution", "Caution a member (moderators).", (
     Option("member", OptionType.MEMBER, "Who"),
     Option("reason", OptionType.TEXT, "Why"),
@@ -52,10 +58,12 @@ class ProbeCog(Cog):
         super().__init__(services)
         self.seen: list[Event] = []
         self.args: list[tuple[str, dict[str, Any]]] = []
+        self.events: list[CommandInvoked] = []
 
     def commands(self) -> list[Command]:
-        return [Command(s, self.run) for s in (KUDOS, CONTEST_ENTER, CONTEST_VOTE, ABOUT, FLAG,
-                                               PIN, CAUTION)]
+        return [*(Command(s, self.run) for s in (KUDOS, CONTEST_ENTER, CONTEST_VOTE, ABOUT,
+                                                 FLAG, PIN, CAUTION)),
+                Command(ROLL, self.roll), Command(BOARD, self.board)]
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {ReactionAdded: self.on_event, MessagePosted: self.on_event}
@@ -73,6 +81,7 @@ class ProbeCog(Cog):
                   ) -> list[Action]:
         name = event.command or (event.line or "").split()[0]
         self.args.append((name, args))
+        self.events.append(event)
         c = event.community
         if "member" in args and args["member"] is not None and name in ("kudos", "caution"):
             who = args["member"]
@@ -94,9 +103,36 @@ class ProbeCog(Cog):
         return [Respond(c, event.actor.user_id, Text((UserText(f"{name}: {shown}"),)))]
 
 
+    async def roll(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+                   ) -> list[Action]:
+        """Numbered lines of member text with entities and a mention in each: what a long
+        `/contest show` is made of."""
+        text = _lines(event, args["lines"])
+        c = event.community
+        return [Post(c, event.channel or "general", text), Respond(c, event.actor.user_id, text)]
+
+    async def board(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+                    ) -> list[Action]:
+        """One post kept up to date: the first run posts it, later runs edit it."""
+        return [EditPost(event.community, event.channel or "general", "board",
+                         _lines(event, args["lines"]))]
+
+
+def _lines(event: CommandInvoked, count: int) -> Text:
+    return Text.join([Text.of(f"{i}. ", UserText("Fish & chips <best>"), " by ",
+                              Mention(event.actor.user_id, event.actor.name), " ",
+                              UserText("x" * 60))
+                      for i in range(1, count + 1)])
+
+
 def _show(value: Any) -> str:
     if hasattr(value, "message_id"):
         return f"{value.channel}/{value.message_id} by {value.author.user_id}: {value.content}"
     if hasattr(value, "user_id"):
         return f"{value.user_id}({value.name})"
     return str(value)
+
+
+def probe(rig: Any) -> ProbeCog:
+    """The ProbeCog in a Slack rig (see the `rig` fixture)."""
+    return next(c for c in rig.app.runtime.cogs if isinstance(c, ProbeCog))

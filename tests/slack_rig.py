@@ -38,7 +38,7 @@ class Rig:
                       channel_id: str = "C0GENERAL", name: str = "cmd"
                       ) -> tuple[int, str, dict[str, str]]:
         body = sr.slash_command(command, text, user_id, channel_id, TEAM,
-                                self.fake.response_url(name))
+                                self.fake.response_url(name), self.fake.trigger())
         return await self.sender.send(body)
 
     async def event(self, event: dict[str, Any], **kwargs: Any) -> int:

@@ -143,7 +143,7 @@ async def test_fake_web_api_answers_like_slack(fake: FakeSlack) -> None:
     groups = (await client.usergroups_list(include_users=True))["usergroups"]
     assert groups[0]["handle"] == "mods" and groups[0]["users"] == ["UADMIN", "U123"]
 
-    view = await client.views_open(trigger_id="1.2.x", view={"type": "modal", "blocks": []})
+    view = await client.views_open(trigger_id=fake.trigger(), view={"type": "modal", "blocks": []})
     await client.views_update(view_id=view["view"]["id"], view={"type": "modal", "blocks": []})
     assert (await client.team_info())["team"]["id"] == "T0001"
 
@@ -372,7 +372,8 @@ async def test_message_shortcut_opens_modal(bolt: Bolt) -> None:
 
     target = sr.message("U123", "C0KUDOS", "I fixed the build")
     payload = sr.message_action(
-        "kudos_message", "UADMIN", "C0KUDOS", target, bolt.fake.response_url("shortcut")
+        "kudos_message", "UADMIN", "C0KUDOS", target, bolt.fake.response_url("shortcut"),
+        trigger_id=bolt.fake.trigger(),
     )
     status, _, _ = await bolt.sender.send_payload(payload)
     assert status == 200
@@ -432,3 +433,54 @@ async def test_redelivered_event_reaches_listener_every_time(bolt: Bolt) -> None
     assert len(got) == 3  # bolt has no de-duplication; Hearth must do it on event_id
     assert {event_id for event_id, _ in got} == {"Ev0DUPLICATE"}
     assert sorted(str(n) for _, n in got) == ["1", "None", "None"]
+
+
+# ---------------------------------------------------------------------- what Slack refuses
+
+
+async def test_fake_refuses_channels_the_bot_is_not_in_and_dms_between_others(fake: FakeSlack
+                                                                              ) -> None:
+    client = _client(fake)
+    fake.add_channel("C0QUIET", "quiet", is_member=False)
+    for channel, error in (("C0QUIET", "not_in_channel"), ("D0THEIRS", "channel_not_found")):
+        for method in (client.chat_postMessage, client.chat_postEphemeral):
+            with pytest.raises(SlackApiError) as err:
+                await method(channel=channel, user="U123", text="hi")
+            assert err.value.response["error"] == error
+    # Its own DM (opened, or by user id) is fine.
+    dm = (await client.conversations_open(users="U123"))["channel"]["id"]
+    assert (await client.chat_postMessage(channel=dm, text="hi"))["ok"]
+
+
+async def test_fake_truncates_text_past_40000_characters(fake: FakeSlack) -> None:
+    client = _client(fake)
+    posted = await client.chat_postMessage(channel="C0KUDOS", text="x" * 40_010)
+    assert len(posted["message"]["text"]) == 40_000
+    edited = await client.chat_update(channel="C0KUDOS", ts=posted["ts"], text="y" * 50_000)
+    assert len(edited["text"]) == 40_000
+
+
+async def test_fake_pages_lists_with_cursors(fake: FakeSlack) -> None:
+    client = _client(fake)
+    for i in range(5):
+        fake.add_channel(f"C0MORE{i}", f"more-{i}")
+    names, cursor, pages = [], None, 0
+    while True:
+        resp = await client.conversations_list(limit=3, cursor=cursor)
+        assert len(resp["channels"]) <= 3
+        names += [c["name"] for c in resp["channels"]]
+        pages += 1
+        cursor = resp["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and len(names) == len(set(names)) == len(fake.channels)
+    users = await client.users_list(limit=2)
+    assert len(users["members"]) == 2 and users["response_metadata"]["next_cursor"]
+
+
+async def test_fake_response_url_takes_five_messages(fake: FakeSlack) -> None:
+    from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+    hook = AsyncWebhookClient(fake.response_url("five"))
+    codes = [(await hook.send(text=f"{i}")).status_code for i in range(6)]
+    assert codes == [200] * 5 + [404]

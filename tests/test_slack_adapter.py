@@ -4,25 +4,12 @@ real Hearth behind it, every Web API call recorded by FakeSlack."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from adapters.slack import forms
 from tests.fakes import slack_requests as sr
-from tests.slack_cogs import ProbeCog
+from tests.slack_cogs import ProbeCog, probe
 from tests.slack_rig import Rig, slack_rig
-
-
-@pytest.fixture
-async def rig(database: str) -> AsyncIterator[Rig]:
-    async with slack_rig(database, cogs=[ProbeCog]) as r:
-        yield r
-
-
-def probe(rig: Rig) -> ProbeCog:
-    return next(c for c in rig.app.runtime.cogs if isinstance(c, ProbeCog))
 
 
 def statuses(rig: Rig, method: str) -> list[int]:
@@ -60,7 +47,7 @@ async def test_member_named_like_a_mass_mention_pings_no_one(rig: Rig) -> None:
     event["user"]["profile"]["display_name"] = "<!channel> <@UADMIN> & co"
     await rig.event(event)
     dm = await rig.fake.wait_for_call("chat.postMessage", lambda a: a["channel"].startswith("D"))
-    assert "&lt;!channel&gt; &lt;@UADMIN&gt; &amp; co" in dm["text"]
+    assert "&lt;!channel&gt; @UADMIN &amp; co" in dm["text"]  # shown, never a ping
     await rig.service.drain()
     for post in rig.posts():
         assert "<!channel>" not in post["text"] and "<@UADMIN>" not in post["text"]
@@ -83,7 +70,7 @@ async def test_the_same_event_three_times_welcomes_once(rig: Rig) -> None:
         assert (await rig.sender.send(body, retry_num=retry_num))[0] == 200
     await rig.service.drain()
     assert len(probe(rig).seen) == 1
-    assert [p["text"] for p in rig.posts("C0GENERAL")] == ["star for bob from ada"]
+    assert [p["text"] for p in rig.posts("C0GENERAL")] == ["⭐ for bob from ada"]
 
 
 async def test_retry_after_a_real_failure_still_does_the_work(database: str) -> None:
@@ -126,7 +113,7 @@ async def test_reaction_reaches_the_core_with_the_message_author(rig: Rig) -> No
     assert await rig.event(event) == 200
     post = await rig.fake.wait_for_call("chat.postMessage")
     assert post["channel"] == "C0GENERAL"
-    assert post["text"] == "star for bob from ada"
+    assert post["text"] == "⭐ for bob from ada"
     (seen,) = probe(rig).seen
     assert (seen.channel, seen.message_id, seen.message_author.user_id) == (
         "C0GENERAL", "1700000000.000100", "U123")
@@ -165,8 +152,7 @@ async def test_command_with_a_mention_names_the_member(rig: Rig) -> None:
     await rig.command("/kudos", "<@U456|cara> for fixing the <!here> build")
     post = await rig.fake.wait_for_call("chat.postMessage")
     assert post["channel"] == "C0GENERAL"
-    assert post["text"] == ("Kudos to <@U456> (cara) from bob: for fixing the &lt;!here&gt; "
-                            "build")
+    assert post["text"] == "Kudos to <@U456> (cara) from bob: for fixing the @here build"
     # Escaped mentions without a name (Slack's newer style) are looked up.
     await rig.command("/kudos", "<@U456> thanks")
     await rig.fake.wait_for_calls("chat.postMessage", 2)
@@ -273,7 +259,7 @@ async def test_form_command_with_inline_options_skips_the_modal(rig: Rig) -> Non
 async def test_message_shortcut_with_options_opens_a_modal_then_runs(rig: Rig) -> None:
     target = sr.message("U456", "C0GENERAL", "buy cheap stuff")
     payload = sr.message_action("flag_message", "U123", "C0GENERAL", target,
-                                rig.fake.response_url("flag"))
+                                rig.fake.response_url("flag"), trigger_id=rig.fake.trigger())
     assert (await rig.sender.send_payload(payload))[0] == 200
     opened = await rig.fake.wait_for_call("views.open")
     assert opened["trigger_id"] == payload["trigger_id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from bot.durations import format_duration
-from bot.text import ChannelLink, Literal, Mention, Text, UserText
+from bot.text import ChannelLink, CommandRef, Literal, Mention, Text, UserText
 
 
 def render(text: Text, now: datetime, tz: tzinfo) -> str:
@@ -15,6 +15,8 @@ def render(text: Text, now: datetime, tz: tzinfo) -> str:
             out.append(seg.text)
         elif isinstance(seg, Mention):
             out.append(f"@{seg.name}")
+        elif isinstance(seg, CommandRef):
+            out.append(f"/{seg.name}")  # the console types commands by their core names
         elif isinstance(seg, ChannelLink):
             out.append(seg.channel if seg.channel.startswith("#") else f"#{seg.channel}")
         else:
@@ -28,4 +30,6 @@ def when(at: datetime, now: datetime, tz: tzinfo) -> str:
     relative = (f"in {format_duration(delta)}" if delta.total_seconds() > 0
                 else f"{format_duration(-delta)} ago" if delta.total_seconds() < 0 else "now")
     local = at.astimezone(tz)
-    return f"{relative} ({local:%Y-%m-%d %H:%M} {local.tzname()})"
+    # "in about a year (on 2027-12-01 ...)": a rounded span says which day it means.
+    on = "on " if "about" in relative else ""
+    return f"{relative} ({on}{local:%Y-%m-%d %H:%M} {local.tzname()})"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import discord
@@ -31,6 +31,7 @@ from bot.commands import CommandKind, CommandSpec, Option, OptionType
 from bot.events import MemberRef
 from bot.permissions import Level
 from bot.plan import is_target
+from bot.text import Spelling
 
 log = logging.getLogger(__name__)
 MAX_CHOICES = 25
@@ -81,6 +82,30 @@ def modal_fields(spec: CommandSpec) -> list[Option]:
     return list(spec.options[:MODAL_FIELDS])
 
 
+def discord_words(spec: CommandSpec, plain: set[str]) -> tuple[str, ...]:
+    """The words Discord registers a spec under. Discord can't have /appeal and a group
+    /appeal with subcommands: where a core command shares its first word with a group, that
+    group's commands become /appeal-resolve etc."""
+    if len(spec.words) > 1 and spec.words[0] in plain:
+        return ("-".join(spec.words),)
+    return spec.words
+
+
+def spelling(specs: Callable[[], Sequence[CommandSpec]]) -> Spelling:
+    """How a member types a core command on Discord, for messages that name one."""
+    def spell(name: str) -> str | None:
+        slash = [s for s in specs() if s.kind is not CommandKind.MESSAGE_ACTION]
+        plain = {s.name for s in slash if len(s.words) == 1}
+        for spec in slash:
+            if spec.name == name:
+                return "/" + " ".join(discord_words(spec, plain))
+        if any(s.name.startswith(f"{name} ") for s in slash):
+            return f"/{name}"  # a group
+        return None
+
+    return spell
+
+
 def build(specs: Sequence[CommandSpec], flow: Flow) -> list[AppCommand]:
     """Top-level commands, groups and context menus for these specs. A spec Discord can't
     take (a bad name, a clash) is logged and skipped; the others still work."""
@@ -88,17 +113,14 @@ def build(specs: Sequence[CommandSpec], flow: Flow) -> list[AppCommand]:
     groups: dict[tuple[str, ...], app_commands.Group] = {}
     group_levels: dict[str, Level] = {}
     slash = [s for s in specs if s.kind is not CommandKind.MESSAGE_ACTION]
-    # Discord can't have /appeal and a group /appeal with subcommands: where a core command
-    # shares its first word with a group, that group's commands become /appeal-resolve etc.
     plain = {s.name for s in slash if len(s.words) == 1}
     for spec in specs:
         try:
             if spec.kind is CommandKind.MESSAGE_ACTION:
                 out.append(_context_menu(spec, flow))
                 continue
-            words = spec.words
-            if len(words) > 1 and words[0] in plain:
-                words = ("-".join(words),)
+            words = discord_words(spec, plain)
+            if words != spec.words:
                 log.info("/%s is registered on Discord as /%s (/%s is a command too)",
                          spec.name, words[0], spec.words[0])
             if len(words) > 3:

@@ -27,7 +27,7 @@ from bot.actions import (
 )
 from bot.events import Community
 from bot.ports import Receipt
-from bot.text import Text
+from bot.text import Spelling, Text
 
 log = logging.getLogger(__name__)
 # Discord refuses a timeout 28 days or more ahead, measured on its own clock (400, 50035):
@@ -88,6 +88,7 @@ class DiscordSink:
         self.client = client
         self.channels = Channels()
         self.problems = Problems()
+        self.spell: Spelling = lambda _: None  # how commands are typed here; set by the service
 
     # -- helpers shared with the interaction sink ----------------------------------------
 
@@ -98,8 +99,8 @@ class DiscordSink:
 
     def render(self, guild: discord.Guild | None, text: Text) -> Rendered:
         if guild is None:
-            return render(text)
-        return render(text, lambda name: self.channels.id_of(guild, name))
+            return render(text, spell=self.spell)
+        return render(text, lambda name: self.channels.id_of(guild, name), self.spell)
 
     # -- the Sink ------------------------------------------------------------------------
 

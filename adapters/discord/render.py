@@ -14,7 +14,17 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.text import ChannelLink, Literal, Mention, Text, Timestamp, UserText
+from bot.text import (
+    ChannelLink,
+    CommandRef,
+    Literal,
+    Mention,
+    Spelling,
+    Text,
+    Timestamp,
+    UserText,
+    spell_commands,
+)
 
 # Discord refuses message content above this many characters.
 MAX_CONTENT = 2000
@@ -83,8 +93,10 @@ def escape_user_text(text: str) -> str:
     return escape_markdown(neutralise(discord.utils.escape_mentions(text)))
 
 
-def render(text: Text, channel_id: ChannelResolver | None = None) -> Rendered:
-    """Render for one guild; `channel_id` turns configured channel names into ids."""
+def render(text: Text, channel_id: ChannelResolver | None = None,
+           spell: Spelling = lambda _: None) -> Rendered:
+    """Render for one guild; `channel_id` turns configured channel names into ids, `spell`
+    core command names into Discord's (`appeal resolve` -> `/appeal-resolve`)."""
     out: list[str] = []
     # Where member-written text landed, so a mention formed across segments (a template's
     # "<@" before a member's "&123>", or "@" before "everyone") is broken as well.
@@ -101,7 +113,9 @@ def render(text: Text, channel_id: ChannelResolver | None = None) -> Rendered:
 
     for seg in text.segments:
         if isinstance(seg, Literal):
-            add(neutralise(seg.text))
+            add(neutralise(spell_commands(seg.text, spell)))
+        elif isinstance(seg, CommandRef):
+            add(spell(seg.name) or f"/{seg.name}")
         elif isinstance(seg, UserText):
             add(escape_user_text(seg.text), member=True)
         elif isinstance(seg, Mention):

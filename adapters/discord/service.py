@@ -68,6 +68,7 @@ class DiscordService:
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
             self.client)
         self.sink = DiscordSink(self.client)
+        self.sink.spell = commands.spelling(app.runtime.specs)
         actors = Actors()
         self.flow = InteractionFlow(app.runtime, self.sink, actors)
         self.inbound = Inbound(self.client, app.runtime, self.sink, actors)

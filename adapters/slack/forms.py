@@ -43,6 +43,17 @@ def modal(spec: CommandSpec, metadata: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def notice(spec: CommandSpec, mrkdwn: str) -> dict[str, Any]:
+    """A form replaced by a message (`views.update`): nothing to fill in, only Close."""
+    return {
+        "type": "modal",
+        "callback_id": f"{CALLBACK_ID}_notice",
+        "title": _plain(spec.name.replace("_", " ").title()[:TITLE_MAX]),
+        "close": _plain("Close"),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:_TEXT_MAX]}}],
+    }
+
+
 def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text or " ", "emoji": True}
 

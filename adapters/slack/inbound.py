@@ -6,14 +6,15 @@ interactions the trigger or view id), so the runtime's claim makes redeliveries 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.channels import Channels
+from adapters.slack.markup import decode, member_ids, member_names
 from adapters.slack.people import People
 from bot.commands import CommandKind, CommandSpec, OptionType, UsageError
+from bot.emoji import canonical
 from bot.events import (
     CommandInvoked,
     Community,
@@ -32,7 +33,6 @@ from bot.settings import SlackSettings
 PLATFORM = "slack"
 # Message subtypes that are still a member saying something; edits, joins, bots etc. are not.
 _SAID = frozenset({None, "file_share", "thread_broadcast"})
-_SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 
 def community(team_id: str) -> Community:
@@ -40,8 +40,20 @@ def community(team_id: str) -> Community:
 
 
 def team_of(body: dict[str, Any]) -> str:
-    team = body.get("team_id") or body.get("team") or (body.get("view") or {}).get("team_id")
-    return team["id"] if isinstance(team, dict) else str(team or "")
+    """The workspace Hearth is installed in, read in the order bolt reads it (its
+    `extract_team_id`): in a shared (Slack Connect) channel the envelope's `team_id` is the other
+    organisation's, so a view's `app_installed_team_id` and an event's `authorizations[0]` come
+    before it."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    team = body.get("team")
+    auths = body.get("authorizations") or []
+    found = (view.get("app_installed_team_id")
+             or (team.get("id") if isinstance(team, dict) else team)
+             or (auths[0].get("team_id") if auths and isinstance(auths[0], dict) else None)
+             or body.get("team_id")
+             or (body.get("user") or {}).get("team_id")
+             or view.get("team_id"))
+    return str(found or "")
 
 
 def when(seconds: Any) -> datetime:
@@ -69,12 +81,19 @@ class Inbound:
         where = community(team_of(body))
         event_id = body.get("event_id")
         at = self.now()
-        if kind == "team_join" and self.settings.join_event == "team_join":
-            person = self.people.remember(event["user"])
-            if event["user"].get("deleted"):
-                return None
-            return MemberJoined(where, at, member=await self.people.actor(person.user_id),
-                                event_id=event_id)
+        if kind in ("team_join", "user_change") and self.settings.join_event == "team_join":
+            before, person = self.people.remember(event["user"])
+            member = await self.people.actor(person.user_id)
+            if person.deleted:
+                # Slack has no team_leave: a deactivated account is the member leaving (once:
+                # a deactivated account can still change).
+                if before is not None and before.deleted:
+                    return None
+                return MemberLeft(where, at, member=member, event_id=event_id)
+            if kind == "team_join" or (before is not None and before.deleted):
+                # A new account, or one reactivated (as far as this process has seen).
+                return MemberJoined(where, at, member=member, event_id=event_id)
+            return None  # a profile edit
         if kind in ("member_joined_channel", "member_left_channel"):
             if self.settings.join_event != "member_joined_channel":
                 return None
@@ -95,7 +114,7 @@ class Inbound:
                 where, at, reactor=await self.people.actor(event["user"]),
                 channel=item["channel"], message_id=item["ts"],
                 message_author=(await self.member(author)) if author else None,
-                emoji=_SKIN_TONE.sub("", event.get("reaction", "")), event_id=event_id)
+                emoji=canonical(event.get("reaction", "")), event_id=event_id)
         return None
 
     async def _message(self, where: Community, at: datetime, event: dict[str, Any],
@@ -108,8 +127,12 @@ class Inbound:
         channel = event["channel"]
         return MessagePosted(
             where, at, author=await self.people.actor(event["user"]), channel=channel,
-            message_id=event["ts"], content=event.get("text", ""),
+            message_id=event["ts"], content=self.text(event.get("text", "")),
             channel_name=await self.channels.name_of(channel), event_id=event_id)
+
+    def text(self, raw: str) -> str:
+        """What a member wrote, as neutral text (Slack escapes it and wraps links and names)."""
+        return decode(raw, self.channels.known_name)
 
     async def _is_join_channel(self, channel: str) -> bool:
         wanted = self.settings.join_channel
@@ -138,7 +161,7 @@ class Inbound:
         return spec_in_line(line, self.specs())
 
     async def command(self, body: dict[str, Any]) -> CommandInvoked:
-        line = self.line(body.get("command", ""), body.get("text", ""))
+        line = self.line(body.get("command", ""), self.text(body.get("text", "")))
         actor = await self.people.actor(body["user_id"], with_level=True)
         return CommandInvoked(
             community(team_of(body)), self.now(), actor=actor, line=line,
@@ -157,7 +180,16 @@ class Inbound:
             if (opt is not None and opt.type is OptionType.MEMBER
                     and isinstance(value, MemberRef) and value.user_id):
                 out[name] = await self.member(value.user_id)
+            elif opt is not None and opt.type is OptionType.TEXT and isinstance(value, str):
+                out[name] = await self._named(value)
         return out
+
+    async def _named(self, text: str) -> str:
+        """Free text with its member tokens as names, the way the member saw them."""
+        names = {}
+        for token in member_ids(text):
+            names[token] = (await self.member(token)).name
+        return member_names(text, names.get)
 
     # -- interactivity ------------------------------------------------------------------
 
@@ -172,7 +204,7 @@ class Inbound:
         author = message.get("user") or message.get("bot_id") or ""
         ref = await self.member(author) if message.get("user") else MemberRef(author, None, True)
         return MessageRef(channel=channel, message_id=message.get("ts", ""), author=ref,
-                          content=message.get("text", ""))
+                          content=self.text(message.get("text", "")))
 
     async def invoked(self, body: dict[str, Any], spec: CommandSpec, args: dict[str, Any],
                       channel: str | None, event_id: str) -> CommandInvoked:

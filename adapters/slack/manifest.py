@@ -39,7 +39,7 @@ def manifest(specs: Sequence[CommandSpec], config: Config, request_url: str | No
         "description": spec.description[:_SHORTCUT_DESCRIPTION_MAX],
     } for spec in sorted(specs, key=lambda s: s.name) if spec.kind is CommandKind.MESSAGE_ACTION]
     if slack.join_event == "team_join":
-        join_events = ["team_join"]
+        join_events = ["team_join", "user_change"]  # user_change with deleted: a member left
     else:
         join_events = ["member_joined_channel", "member_left_channel"]
     scopes = ["channels:history", "channels:read", "chat:write", "commands", "groups:history",
@@ -88,15 +88,14 @@ def _separate_commands(specs: Sequence[CommandSpec]) -> list[dict[str, Any]]:
         groups.setdefault(spec.words[0], []).append(spec)
     out = []
     for word, members in groups.items():
-        if len(members) == 1 and members[0].words == (word,):
-            spec = members[0]
-            description = spec.description
-            hint = spec.usage().removeprefix(f"/{word}").strip()
-        else:
-            subs = [" ".join(s.words[1:]) for s in members if len(s.words) > 1]
-            description = f"{word.capitalize()}: {', '.join(subs)}."
-            hint = " | ".join(subs)
-        out.append(_command(f"/{word}", description, hint))
+        own = next((s for s in members if s.words == (word,)), None)
+        subs = [s for s in members if len(s.words) > 1]
+        # A command that also has subcommands (`/appeal` and `/appeal resolve`) is shown as
+        # the member's command, its subcommands after it.
+        names = [" ".join(s.words[1:]) for s in subs]
+        hints = [own.usage().removeprefix(f"/{word}").strip()] if own else []
+        description = own.description if own else f"{word.capitalize()}: {', '.join(names)}."
+        out.append(_command(f"/{word}", description, " | ".join(h for h in hints + names if h)))
     return out
 
 

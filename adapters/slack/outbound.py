@@ -8,8 +8,9 @@ errors and dropped connections are retried by the Web API client itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
+from typing import ClassVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -21,7 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.channels import Channels
 from adapters.slack.people import People
-from adapters.slack.render import render
+from adapters.slack.render import pieces, render
 from bot.actions import (
     Action,
     DirectMessage,
@@ -35,7 +36,7 @@ from bot.actions import (
 from bot.events import Community
 from bot.ports import Receipt
 from bot.settings import SlackSettings
-from bot.text import Text
+from bot.text import Spelling, Text
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ DM_CLOSED = frozenset({"cannot_dm_bot", "user_disabled", "user_not_found", "user
                        "restricted_action"})
 NOT_FOUND = frozenset({"channel_not_found", "message_not_found", "user_not_found",
                        "no_such_subteam", "is_archived"})
+RESPONSE_URL_USES = 5
+# chat.postMessage errors that mean "Hearth may not post in this channel" (a channel it wasn't
+# invited to; a DM or private conversation between other people shows as channel_not_found).
+NOT_INVITED = frozenset({"not_in_channel", "channel_not_found"})
 FORBIDDEN = frozenset({"not_in_channel", "restricted_action", "missing_scope", "not_authed",
                        "permission_denied", "cant_update_message", "no_permission"})
 
@@ -73,16 +78,44 @@ class Outbound:
     """The Sink for everything not tied to one interaction (events, scheduled work)."""
 
     def __init__(self, client, people: People, channels: Channels, settings: SlackSettings,
-                 tz_for: Callable[[Community], tzinfo]) -> None:
+                 tz_for: Callable[[Community], tzinfo], spell: Spelling = lambda _: None
+                 ) -> None:
         self.client = client
         self.people = people
         self.channels = channels
         self.settings = settings
         self.tz_for = tz_for
+        self.spell = spell
         self._dms: dict[str, str] = {}
+        self._not_invited: set[str] = set()
 
     def mrkdwn(self, community: Community, text: Text) -> str:
-        return render(text, self.tz_for(community), self.channels.known_id)
+        return render(text, self.tz_for(community), self.channels.known_id,
+                      user_name=self.people.known_name, spell=self.spell)
+
+    async def send(self, channel: str, parts: list[str]) -> Receipt:
+        """chat.postMessage, one message per piece (see `pieces`); the receipt names the first
+        (the one a later edit finds)."""
+        posted = [await self.client.chat_postMessage(channel=channel, text=piece)
+                  for piece in parts]
+        return Receipt(True, posted[0]["ts"], posted[0]["channel"],
+                       more_ids=tuple(r["ts"] for r in posted[1:]))
+
+    def not_invited(self, channel: str, error: str) -> None:
+        """Say once per channel which invitation is missing, for the admin reading the log."""
+        if channel in self._not_invited:
+            return
+        self._not_invited.add(channel)
+        name = self.channels.known_name(channel)
+        where = f"#{name} ({channel})" if name else channel
+        if error == "not_in_channel":
+            log.warning("slack: Hearth isn't a member of %s, so its posts there go privately to "
+                        "whoever ran the command; invite it with /invite in that channel",
+                        where)
+        else:
+            log.warning("slack: Slack won't let Hearth post in %s (%s): a DM or private "
+                        "conversation it wasn't added to; posts from commands run there go "
+                        "privately to whoever ran them", where, error)
 
     async def perform(self, action: Action) -> Receipt:
         try:
@@ -92,20 +125,21 @@ class Outbound:
             return Receipt(False, reason=_reason(exc))
 
     async def _perform(self, action: Action) -> Receipt:
-        if isinstance(action, Post):
-            return await self.post(action.community, action.channel, action.text)
-        if isinstance(action, EditPost):
-            return await self.edit(action)
-        if isinstance(action, Respond):
-            # No interaction to answer through (scheduled work): privately in a DM.
-            return await self.dm(action.community, action.user_id, action.text)
-        if isinstance(action, DirectMessage):
-            return await self.dm(action.community, action.user_id, action.text)
-        if isinstance(action, GrantRole | RemoveRole):
-            return await self.role(action)
-        if isinstance(action, Timeout):
-            return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
-        return Receipt(False, reason="unsupported")
+        handler = self.HANDLERS.get(type(action))
+        if handler is None:
+            log.error("no Slack handler for %s", type(action).__name__)
+            return Receipt(False, reason="unsupported")
+        return await handler(self, action)
+
+    async def _on_post(self, action: Post) -> Receipt:
+        return await self.post(action.community, action.channel, action.text)
+
+    async def _private(self, action: Respond | DirectMessage) -> Receipt:
+        # A Respond outside an interaction (scheduled work) can only be private as a DM.
+        return await self.dm(action.community, action.user_id, action.text)
+
+    async def _timeout(self, action: Timeout) -> Receipt:
+        return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
     async def post(self, community: Community, channel: str, text: Text) -> Receipt:
         await self.channels.ensure_loaded()  # so channel links in the text render as links
@@ -114,45 +148,65 @@ class Outbound:
             log.warning("no Slack channel called #%s; create it or fix [community.channels]",
                         channel.lstrip("#"))
             return Receipt(False, reason="not_found")
-        resp = await self.client.chat_postMessage(channel=channel_id,
-                                                  text=self.mrkdwn(community, text))
-        return Receipt(True, resp["ts"], resp["channel"])
+        try:
+            return await self.send(channel_id, pieces(self.mrkdwn(community, text)))
+        except SlackApiError as exc:
+            if _error(exc) in NOT_INVITED:
+                self.not_invited(channel_id, _error(exc))
+                return Receipt(False, reason="not_invited")
+            raise
 
     async def edit(self, action: EditPost) -> Receipt:
-        if action.message_id is not None:
-            channel_id = await self.channels.id_for(action.channel)
-            if channel_id is not None:
+        """Update a post in place, every piece of it: pieces it no longer needs are deleted,
+        new ones added after it. A post deleted meanwhile is posted again."""
+        channel_id = await self.channels.id_for(action.channel)
+        if action.message_id is None or channel_id is None:
+            return await self.post(action.community, action.channel, action.text)
+        await self.channels.ensure_loaded()
+        parts = pieces(self.mrkdwn(action.community, action.text))
+        old = [action.message_id, *action.more_ids]
+        kept: list[str] = []
+        for i, piece in enumerate(parts):
+            if i < len(old):
                 try:
-                    resp = await self.client.chat_update(
-                        channel=channel_id, ts=action.message_id,
-                        text=self.mrkdwn(action.community, action.text))
-                    return Receipt(True, resp["ts"], resp["channel"])
+                    await self.client.chat_update(channel=channel_id, ts=old[i], text=piece)
+                    kept.append(old[i])
+                    continue
                 except SlackApiError as exc:
                     if _error(exc) != "message_not_found":
                         raise
-        return await self.post(action.community, action.channel, action.text)
+                    if i == 0:  # the post is gone: post it afresh
+                        return await self.post(action.community, action.channel, action.text)
+            resp = await self.client.chat_postMessage(channel=channel_id, text=piece)
+            kept.append(resp["ts"])
+        for ts in old[len(parts):]:
+            try:
+                await self.client.chat_delete(channel=channel_id, ts=ts)
+            except SlackApiError as exc:
+                if _error(exc) != "message_not_found":
+                    raise
+        return Receipt(True, kept[0], channel_id, more_ids=tuple(kept[1:]))
 
-    async def ephemeral(self, community: Community, channel: str, user_id: str, text: Text
-                        ) -> Receipt:
-        await self.channels.ensure_loaded()
-        await self.client.chat_postEphemeral(channel=channel, user=user_id,
-                                             text=self.mrkdwn(community, text))
+    async def ephemeral(self, channel: str, user_id: str, parts: list[str]) -> Receipt:
+        for piece in parts:
+            await self.client.chat_postEphemeral(channel=channel, user=user_id, text=piece)
         return Receipt(True, channel=channel)
 
     async def dm(self, community: Community, user_id: str, text: Text) -> Receipt:
         await self.channels.ensure_loaded()
+        return await self.dm_parts(user_id, pieces(self.mrkdwn(community, text)))
+
+    async def dm_parts(self, user_id: str, parts: list[str]) -> Receipt:
         try:
             channel = self._dms.get(user_id)
             if channel is None:
                 channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
                 self._dms[user_id] = channel
-            resp = await self.client.chat_postMessage(channel=channel,
-                                                      text=self.mrkdwn(community, text))
+            return await self.send(channel, parts)
         except SlackApiError as exc:
             if _error(exc) in DM_CLOSED:
                 return Receipt(False, reason="dm_closed")
             raise
-        return Receipt(True, resp["ts"], resp["channel"])
 
     async def role(self, action: GrantRole | RemoveRole) -> Receipt:
         group = self.settings.role_usergroups.get(action.role)
@@ -169,6 +223,17 @@ class Outbound:
         self.people.forget_group(group)
         return Receipt(True)
 
+    # Every action the core can ask for, by type (a contract test checks none is missing).
+    HANDLERS: ClassVar[dict[type[Action], Callable[..., Awaitable[Receipt]]]] = {
+        Post: _on_post,
+        EditPost: edit,
+        Respond: _private,
+        DirectMessage: _private,
+        GrantRole: role,
+        RemoveRole: role,
+        Timeout: _timeout,
+    }
+
 
 class InteractionSink:
     """The Sink for one command or shortcut: answers to the invoker go back privately, through
@@ -180,26 +245,50 @@ class InteractionSink:
         self.user_id = user_id
         self.channel = channel
         self.response_url = response_url
+        self._uses = 0  # Slack takes 5 messages per response_url
 
     async def perform(self, action: Action) -> Receipt:
+        if isinstance(action, Post) and action.channel == self.channel:
+            receipt = await self.outbound.perform(action)
+            if receipt.reason != "not_invited":
+                return receipt
+            # The command's own post can't go out where it was run: the invoker still sees it.
+            await self.perform(Respond(action.community, self.user_id, action.text))
+            return receipt
         if not isinstance(action, Respond) or action.user_id != self.user_id:
             return await self.outbound.perform(action)
-        if self.response_url:
-            await self.outbound.channels.ensure_loaded()
-            text = self.outbound.mrkdwn(action.community, action.text)
-            webhook = AsyncWebhookClient(self.response_url, retry_handlers=retry_handlers())
-            try:
-                resp = await webhook.send(text=text, response_type="ephemeral",
-                                          replace_original=False)
-                if resp.status_code == 200:
-                    return Receipt(True)
-                log.info("response_url answered %s; replying another way", resp.status_code)
-            except Exception as exc:  # an expired or unreachable response_url
-                log.info("response_url failed (%r); replying another way", exc)
+        await self.outbound.channels.ensure_loaded()
+        parts = pieces(self.outbound.mrkdwn(action.community, action.text))
+        rest = parts[await self._by_url(parts):]
+        if not rest:
+            return Receipt(True)
         if self.channel:
             try:
-                return await self.outbound.ephemeral(action.community, self.channel,
-                                                     action.user_id, action.text)
+                return await self.outbound.ephemeral(self.channel, self.user_id, rest)
             except SlackApiError as exc:
                 log.info("chat.postEphemeral failed (%s); replying by DM", _error(exc))
-        return await self.outbound.perform(action)
+        try:
+            return await self.outbound.dm_parts(self.user_id, rest)
+        except SlackApiError as exc:
+            log.warning("slack refused a private answer: %s", _error(exc))
+            return Receipt(False, reason=_reason(exc))
+
+    async def _by_url(self, parts: list[str]) -> int:
+        """Send what response_url takes (5 messages per command); how many pieces went."""
+        if not self.response_url:
+            return 0
+        webhook = AsyncWebhookClient(self.response_url, retry_handlers=retry_handlers())
+        sent = 0
+        for piece in parts[:max(0, RESPONSE_URL_USES - self._uses)]:
+            self._uses += 1
+            try:
+                resp = await webhook.send(text=piece, response_type="ephemeral",
+                                          replace_original=False)
+            except Exception as exc:  # an expired or unreachable response_url
+                log.info("response_url failed (%r); replying another way", exc)
+                break
+            if resp.status_code != 200:
+                log.info("response_url answered %s; replying another way", resp.status_code)
+                break
+            sent += 1
+        return sent

@@ -26,6 +26,7 @@ class Person:
     name: str
     is_bot: bool
     is_admin: bool
+    deleted: bool = False
 
     def ref(self) -> MemberRef:
         return MemberRef(self.user_id, self.name, self.is_bot)
@@ -41,6 +42,7 @@ def person_from(user: dict[str, Any]) -> Person:
         name=name,
         is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        deleted=bool(user.get("deleted")),
     )
 
 
@@ -51,6 +53,11 @@ class _TtlCache:
         self.ttl = ttl
         self._values: dict[str, tuple[float, Any]] = {}
         self._pending: dict[str, asyncio.Future[Any]] = {}
+
+    def peek(self, key: str) -> Any:
+        """The cached value, even a stale one, without fetching; None if never fetched."""
+        hit = self._values.get(key)
+        return hit[1] if hit is not None else None
 
     def put(self, key: str, value: Any) -> None:
         self._values[key] = (time.monotonic() + self.ttl, value)
@@ -85,11 +92,18 @@ class People:
         self._people = _TtlCache(ttl)
         self._groups = _TtlCache(ttl)
 
-    def remember(self, user: dict[str, Any]) -> Person:
-        """Take a user object Slack sent anyway (team_join), saving a lookup."""
+    def remember(self, user: dict[str, Any]) -> tuple[Person | None, Person]:
+        """Take a user object Slack sent anyway (team_join, user_change), saving a lookup;
+        returns what was known of them before (None if nothing) and now."""
         person = person_from(user)
+        before = self._people.peek(person.user_id)
         self._people.put(person.user_id, person)
-        return person
+        return before, person
+
+    def known_name(self, user_id: str) -> str | None:
+        """Without a request: the name last seen, for showing a member token in text."""
+        person = self._people.peek(user_id)
+        return person.name if person is not None else None
 
     async def person(self, user_id: str) -> Person:
         """Raises SlackApiError if Slack can't say; callers decide whether that is fatal."""

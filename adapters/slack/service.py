@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import forms
@@ -31,20 +32,30 @@ from adapters.slack.channels import Channels
 from adapters.slack.inbound import PLATFORM, Inbound, community, team_of
 from adapters.slack.outbound import InteractionSink, Outbound, retry_handlers
 from adapters.slack.people import People
+from adapters.slack.render import spelling
 from bot.actions import Respond
 from bot.bootstrap import App
 from bot.commands import CommandKind, CommandSpec
 from bot.events import Actor, Community, MemberRef, MessageRef
+from bot.permissions import Level
 from bot.ports import Sink
 from bot.runtime import CLAIM_RETENTION
+from bot.text import CommandRef
 
 log = logging.getLogger(__name__)
 
 # Slack wants an answer within 3 s; deciding normally takes milliseconds.
 ACK_BUDGET = 2.0
 PRUNE_EVERY = 6 * 3600.0
-EVENTS = ("team_join", "member_joined_channel", "member_left_channel", "message",
+EVENTS = ("team_join", "user_change", "member_joined_channel", "member_left_channel", "message",
           "reaction_added")
+# apps.connections.open errors that mean the app-level token itself is no good: retrying can't help.
+TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
+                           "token_expired", "not_allowed_token_type", "missing_scope"})
+APP_TOKEN_FIX = ("Create an app-level token with the connections:write scope (Basic Information "
+                 "-> App-Level Tokens) and set SLACK_APP_TOKEN to it.")
+BOT_TOKEN_FIX = ("Copy the Bot User OAuth Token (xoxb-...) from OAuth & Permissions, reinstalling "
+                 "the app if it was removed, and set SLACK_BOT_TOKEN to it.")
 SECRET_MISSING = ("SLACK_SIGNING_SECRET is not set. HTTP mode needs it to check that requests "
                   "come from Slack; set it, or set SLACK_APP_TOKEN to use Socket Mode.")
 
@@ -64,6 +75,8 @@ def create(app: App, env: Mapping[str, str], *, base_url: str | None = None) -> 
 
 class SlackService:
     platform = PLATFORM
+    # Socket Mode: how long to wait before trying an unreachable Slack again (doubling).
+    backoff = (1.0, 60.0)
 
     def __init__(self, app: App, *, token: str, signing_secret: str,
                  app_token: str | None = None, base_url: str | None = None) -> None:
@@ -75,8 +88,12 @@ class SlackService:
         self.client = AsyncWebClient(token=token, retry_handlers=retry_handlers(), **kwargs)
         self.people = People(self.client, self.settings)
         self.channels = Channels(self.client)
-        self.outbound = Outbound(self.client, self.people, self.channels, self.settings,
-                                 lambda c: app.config.for_community(c).community.timezone)
+        prefix = self.settings.prefix_command if self.settings.commands == "prefix" else None
+        self.outbound = Outbound(
+            self.client, self.people, self.channels, self.settings,
+            lambda c: app.config.for_community(c).community.timezone,
+            spelling(lambda: [s.name for s in self.runtime.specs()
+                              if s.kind is not CommandKind.MESSAGE_ACTION], prefix))
         self.inbound = Inbound(self.people, self.channels, self.settings, self.runtime.specs,
                                self.runtime.clock.now)
         # process_before_response: the HTTP answer waits for the listener, so a failure while
@@ -87,6 +104,9 @@ class SlackService:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._pruner: asyncio.Task[None] | None = None
+        self._connector: asyncio.Task[None] | None = None
+        self._failed = asyncio.Event()
+        self._failure = ""
         self.url: str | None = None
         self._wire()
 
@@ -98,8 +118,8 @@ class SlackService:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(self.bolt, self.app_token)
-            await self._socket.connect_async()
-            log.info("slack: connected in Socket Mode")
+            # In the background, so a stop signal is heard while Slack can't be reached.
+            self._connector = asyncio.create_task(self._connect())
         else:
             self._runner = web.AppRunner(self.bolt.web_app(path="/slack/events"),
                                          access_log=None)
@@ -111,6 +131,44 @@ class SlackService:
             log.info("slack: listening for Slack's requests on %s", self.url)
         self._pruner = asyncio.create_task(self._prune_periodically())
 
+    async def _connect(self) -> None:
+        """Socket Mode: check both tokens and ask for a connection URL until Slack answers; a
+        token Slack refuses ends it (retrying can't help), anything else is tried again."""
+        delay, longest = self.backoff
+        # Without the client's own retries: this loop is the retrying, and it hears a stop.
+        opener = AsyncWebClient(base_url=self.client.base_url)
+        while True:
+            variable, fix = "SLACK_BOT_TOKEN", BOT_TOKEN_FIX
+            try:
+                await opener.auth_test(token=self.client.token)
+                variable, fix = "SLACK_APP_TOKEN", APP_TOKEN_FIX
+                opened = await opener.apps_connections_open(app_token=self.app_token)
+                break
+            except SlackApiError as exc:
+                error = str(exc.response.get("error", ""))
+                if error in TOKEN_REFUSED:
+                    self._fail(f"Slack refused {variable} ({error}). {fix}")
+                    return
+                reason = error or repr(exc)
+            except Exception as exc:  # unreachable: DNS, refused, timed out
+                reason = repr(exc)
+            log.warning("slack: can't reach Slack for Socket Mode (%s); trying again in %.0fs",
+                        reason, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest)
+        self._socket.client.wss_uri = opened["url"]
+        await self._socket.connect_async()
+        log.info("slack: connected in Socket Mode")
+
+    def _fail(self, reason: str) -> None:
+        self._failure = self._failure or reason
+        self._failed.set()
+
+    async def wait_failed(self) -> str:
+        """Returns (with what to fix) if Slack can never be connected to as configured."""
+        await self._failed.wait()
+        return self._failure
+
     def connected(self) -> bool:
         """Whether Hearth can hear from Slack now (for /healthz): the Socket Mode connection is
         open, or the HTTP listener is serving."""
@@ -121,6 +179,8 @@ class SlackService:
         return self._runner is not None
 
     async def stop(self) -> None:
+        if self._connector is not None:
+            self._connector.cancel()
         if self._pruner is not None:
             self._pruner.cancel()
         if self._socket is not None:
@@ -210,13 +270,14 @@ class SlackService:
                                body.get("response_url"))
         where = community(team_of(body))
         try:
-            event = await self.inbound.command(body)
-            spec, has_args = self.inbound.spec_for(event.line or "")
-            if (spec is not None and spec.kind is CommandKind.FORM and not has_args
-                    and self._may_use(where, event.actor, spec)):
-                await self._open(body["trigger_id"], spec, {"ch": body.get("channel_id")})
+            line = self.inbound.line(body.get("command", ""),
+                                     self.inbound.text(body.get("text", "")))
+            spec, has_args = self.inbound.spec_for(line)
+            if spec is not None and spec.kind is CommandKind.FORM and not has_args:
+                # The trigger works for 3 s: the form opens before anyone is looked up.
+                await self._form(body, where, spec, {"ch": body.get("channel_id")})
                 return
-            await self.runtime.process(event, sink)
+            await self.runtime.process(await self.inbound.command(body), sink)
         except Exception:
             await self._failed(where, body.get("user_id", ""), body.get("command", ""), sink)
             raise
@@ -233,13 +294,13 @@ class SlackService:
             return
         try:
             message = body.get("message") or {}
-            ref = await self.inbound.message_ref(channel or "", message)
-            actor = await self.people.actor(user_id, with_level=True)
-            if forms.fillable(spec) and self._may_use(where, actor, spec):
-                await self._open(body["trigger_id"], spec, {
-                    "ch": channel, "ts": ref.message_id, "u": ref.author.user_id,
-                    "t": ref.content})
+            if forms.fillable(spec):
+                await self._form(body, where, spec, {
+                    "ch": channel, "ts": message.get("ts", ""),
+                    "u": message.get("user") or message.get("bot_id") or "",
+                    "t": self.inbound.text(message.get("text", ""))})
                 return
+            ref = await self.inbound.message_ref(channel or "", message)
             event = await self.inbound.invoked(body, spec, {"message": ref}, channel,
                                                f"shortcut:{body.get('trigger_id')}")
             await self.runtime.process(event, sink)
@@ -271,18 +332,32 @@ class SlackService:
             await self._failed(where, user_id, spec.name, sink)
             raise
 
-    def _may_use(self, where: Community, actor: Actor, spec: CommandSpec) -> bool:
-        """Open a form only for those allowed; others get the core's refusal instead."""
-        return self.runtime.level(where, actor) >= spec.level
+    async def _form(self, body: dict[str, Any], where: Community, spec: CommandSpec,
+                    meta: dict[str, Any]) -> None:
+        """Open the form at once, then check who is asking: someone who may not use the
+        command sees the core's refusal in place of the form, before typing anything."""
+        opened = await self.client.views_open(trigger_id=body["trigger_id"],
+                                              view=forms.modal(spec, meta))
+        if spec.level <= Level.MEMBER:
+            return
+        user_id = body.get("user_id") or (body.get("user") or {}).get("id", "")
+        actor = await self.people.actor(user_id, with_level=True)
+        if self._may_use(where, actor, spec):
+            return
+        messages = self.app.config.for_community(where).messages
+        refusal = messages.not_allowed.render(None, command=CommandRef(spec.name),
+                                              level=spec.level.label)
+        await self.client.views_update(view_id=opened["view"]["id"], view=forms.notice(
+            spec, self.outbound.mrkdwn(where, refusal)))
 
-    async def _open(self, trigger_id: str, spec: CommandSpec, meta: dict[str, Any]) -> None:
-        await self.client.views_open(trigger_id=trigger_id, view=forms.modal(spec, meta))
+    def _may_use(self, where: Community, actor: Actor, spec: CommandSpec) -> bool:
+        return self.runtime.level(where, actor) >= spec.level
 
     async def _failed(self, where: Community, user_id: str, command: str, sink: Sink) -> None:
         """Tell the member, in the core's own words, that it didn't go through."""
         try:
             messages = self.app.config.for_community(where).messages
-            text = messages.failed.render(random.Random(), command=f"/{command.lstrip('/')}")
+            text = messages.failed.render(random.Random(), command=CommandRef(command.lstrip("/")))
             await sink.perform(Respond(where, user_id, text))
         except Exception as exc:
             log.error("slack: couldn't even say that it failed: %r", exc)

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.actions import Action, Respond
 from bot.cog import Cog, Context
-from bot.commands import Command, CommandSpec
+from bot.commands import CommandSpec, command
 from bot.events import CommandInvoked
 from bot.permissions import Level
 from bot.templates import counted
@@ -16,14 +16,12 @@ RELOAD = CommandSpec("reload", "Apply the edited config file now, without a rest
                      level=Level.ADMIN)
 
 
-class AdminCog(Cog):
+class AdminCog(Cog[None]):
     name = "admin"
     settings = AdminSettings
 
-    def commands(self) -> list[Command]:
-        return [Command(RELOAD, self.reload_command)]
-
-    async def reload_command(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
+    @command(RELOAD)
+    async def reload_command(self, event: CommandInvoked, ctx: Context[Any], args: dict[str, Any]
                              ) -> list[Action]:
         rng, channels = self.services.rng, ctx.channels
         if self.services.reload is None:

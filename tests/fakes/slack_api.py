@@ -10,6 +10,25 @@ Usage::
 Every request is recorded in ``fake.calls`` as ``Call(method, args)``, where ``args`` merges the
 query string, the form or JSON body and (as ``token``) the bearer token. What the fake answered
 is in ``fake.responses`` (same index).
+
+What Slack refuses, the fake refuses (sources in brackets):
+- ``chat.postMessage`` in a channel the bot isn't a member of: ``not_in_channel``; in a DM or
+  group DM it didn't open (a conversation between other people): ``channel_not_found``
+  [api.slack.com/methods/chat.postMessage, "Errors"].
+- Message text past 40,000 characters is truncated, not refused
+  [api.slack.com/changelog/2018-04-truncating-really-long-messages].
+- A ``trigger_id`` opens one view, within 3 seconds of the interaction: later is
+  ``expired_trigger_id``, a second use ``exchanged_trigger_id`` ("The trigger_id was already
+  exchanged in a previous call"), one Slack never issued ``invalid_trigger_id``
+  [docs.slack.dev/reference/methods/views.open and views.push, "Errors";
+  api.slack.com/interactivity/handling, "trigger_id ... expires in 3 seconds"]. Issue them
+  with ``fake.trigger()``; time is the fake's injected ``clock`` (plus ``advance``/``latency``),
+  never a sleep.
+- A ``response_url`` works 5 times within 30 minutes [api.slack.com/interactivity/handling,
+  "Message responses"]; after that it answers 404 (the body, ``used_url`` / ``expired_url``,
+  is the fake's wording: Hearth only relies on the status).
+- ``conversations.list`` and ``users.list`` return at most ``limit`` items and a
+  ``response_metadata.next_cursor`` [api.slack.com/docs/pagination].
 """
 
 from __future__ import annotations
@@ -18,14 +37,21 @@ import asyncio
 import itertools
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Self
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 Args = dict[str, Any]
 Predicate = Callable[[Args], bool]
+
+MAX_TEXT = 40_000
+TRIGGER_LIFETIME = 3.0
+RESPONSE_URL_USES = 5
+RESPONSE_URL_LIFETIME = 30 * 60.0
 
 
 class Call(NamedTuple):
@@ -63,6 +89,7 @@ class FakeSlack:
         team_name: str = "Hearth Test",
         team_domain: str = "hearth-test",
         app_id: str = "A0001",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -83,6 +110,11 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], Args] = {}
         self.reactions: set[tuple[str, str, str, str]] = set()
         self._ims: dict[str, str] = {}
+        self._clock = clock
+        self._skew = 0.0
+        self._latency: dict[str, float] = {}
+        self._triggers: dict[str, float | None] = {}  # id -> issued at; None once used
+        self._response_urls: dict[str, tuple[float, int]] = {}  # name -> (issued at, uses)
 
         self._injections: dict[str, list[_Injection]] = {}
         self._cond: asyncio.Condition | None = None
@@ -125,8 +157,28 @@ class FakeSlack:
 
     def response_url(self, name: str) -> str:
         """A slash-command style ``response_url``; posts are recorded as method ``response_url``
-        with the JSON body plus ``_name``."""
+        with the JSON body plus ``_name``. Usable 5 times within 30 minutes, like Slack's."""
+        self._response_urls.setdefault(name, (self.now(), 0))
         return f"{self.base_url}/response_url/{name}"
+
+    # ------------------------------------------------------------------ time
+
+    def now(self) -> float:
+        """The fake's clock: the injected one plus whatever ``advance``/``latency`` added."""
+        return self._clock() + self._skew
+
+    def advance(self, seconds: float) -> None:
+        self._skew += seconds
+
+    def latency(self, method: str, seconds: float) -> None:
+        """Each call to ``method`` takes ``seconds`` of the fake's time (no real waiting)."""
+        self._latency[method] = seconds
+
+    def trigger(self) -> str:
+        """A trigger_id as an interaction carries it, issued now."""
+        trigger_id = f"{next(self._ids)}.{int(time.time())}.{uuid.uuid4().hex[:24]}"
+        self._triggers[trigger_id] = self.now()
+        return trigger_id
 
     # ------------------------------------------------------------------ seeding
 
@@ -154,7 +206,8 @@ class FakeSlack:
         self.users[user_id] = user
         return user
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> Args:
+    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False,
+                    is_member: bool = True, is_ext_shared: bool = False) -> Args:
         now = int(time.time())
         channel = {
             "id": channel_id,
@@ -169,14 +222,14 @@ class FakeSlack:
             "is_general": name == "general",
             "unlinked": 0,
             "name_normalized": name,
-            "is_shared": False,
+            "is_shared": is_ext_shared,
             "is_org_shared": False,
-            "is_ext_shared": False,
+            "is_ext_shared": is_ext_shared,
             "is_pending_ext_shared": False,
             "pending_shared": [],
             "context_team_id": self.team_id,
             "creator": self.bot_user_id,
-            "is_member": True,
+            "is_member": is_member,
             "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
             "previous_names": [],
@@ -318,6 +371,7 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await self._read_args(request)
         index = await self._record(method, args)
+        self._skew += self._latency.get(method, 0.0)
 
         inj = self._take_injection(method)
         if inj is not None and inj.kind == "ratelimit":
@@ -348,7 +402,16 @@ class FakeSlack:
             payload = await request.json()
         except ValueError:
             payload = {"_raw": await request.text()}
+        if isinstance(payload.get("text"), str) and len(payload["text"]) > MAX_TEXT:
+            payload["text"] = payload["text"][:MAX_TEXT]  # shown cut, like any message
         index = await self._record("response_url", {**payload, "_name": name})
+        issued, uses = self._response_urls.get(name, (self.now(), 0))
+        refused = ("expired_url" if self.now() - issued > RESPONSE_URL_LIFETIME
+                   else "used_url" if uses >= RESPONSE_URL_USES else None)
+        self._response_urls[name] = (issued, uses + 1)
+        if refused:
+            self.responses[index] = Response(404, refused)
+            return web.Response(status=404, text=refused)
         inj = self._take_injection("response_url")
         if inj is not None:
             # response_url errors are plain text with a 4xx, unlike Web API methods.
@@ -405,10 +468,24 @@ class FakeSlack:
             "is_enterprise_install": False,
         }
 
+    def _may_post(self, channel: str) -> str | None:
+        """Slack's refusal for posting in ``channel``, or None."""
+        if channel in self._ims.values():
+            return None
+        found = self.channels.get(channel)
+        if found is None:
+            return "channel_not_found"  # unknown, or a DM between other people
+        if not found["is_member"]:
+            return "not_in_channel"
+        return None
+
     def _chat_post_message(self, args: Args) -> Args:
         channel = self._resolve_channel(str(args.get("channel", "")))
-        if not channel:
-            return {"ok": False, "error": "channel_not_found"}
+        refused = self._may_post(channel) if channel else "channel_not_found"
+        if refused:
+            return {"ok": False, "error": refused}
+        if len(str(args.get("text", ""))) > MAX_TEXT:
+            args = {**args, "text": str(args["text"])[:MAX_TEXT]}  # Slack cuts, it doesn't refuse
         ts = self._next_ts()
         msg = self._bot_message(args, ts)
         self.messages[(channel, ts)] = msg
@@ -417,6 +494,9 @@ class FakeSlack:
     def _chat_post_ephemeral(self, args: Args) -> Args:
         if not args.get("channel") or not args.get("user"):
             return {"ok": False, "error": "invalid_arguments"}
+        refused = self._may_post(self._resolve_channel(str(args["channel"])))
+        if refused:
+            return {"ok": False, "error": refused}
         return {"message_ts": self._next_ts()}
 
     def _chat_update(self, args: Args) -> Args:
@@ -424,6 +504,8 @@ class FakeSlack:
         msg = self.messages.get((channel, ts))
         if msg is None:
             return {"ok": False, "error": "message_not_found"}
+        if len(str(args.get("text", ""))) > MAX_TEXT:
+            args = {**args, "text": str(args["text"])[:MAX_TEXT]}
         msg.update(self._bot_message(args, ts))
         return {"channel": channel, "ts": ts, "text": msg["text"], "message": msg}
 
@@ -448,8 +530,27 @@ class FakeSlack:
             "channel": {"id": self._im_for(users[0])},
         }
 
+    def _page(self, items: list[Args], args: Args) -> tuple[list[Args], Args]:
+        """Cursor pagination: at most ``limit`` items (Slack's default 100), then a cursor."""
+        limit = int(args.get("limit") or 100)
+        start = int(str(args.get("cursor") or "0").removeprefix("dXNlcjo") or 0)
+        rest = items[start + limit:]
+        cursor = f"dXNlcjo{start + limit}" if rest else ""
+        return items[start:start + limit], {"next_cursor": cursor}
+
     def _conversations_list(self, args: Args) -> Args:
-        return {"channels": list(self.channels.values()), "response_metadata": {"next_cursor": ""}}
+        page, meta = self._page(list(self.channels.values()), args)
+        return {"channels": page, "response_metadata": meta}
+
+    def _users_list(self, args: Args) -> Args:
+        page, meta = self._page(list(self.users.values()), args)
+        return {"members": page, "response_metadata": meta}
+
+    def _apps_connections_open(self, args: Args) -> Args:
+        if not str(args.get("token", "")).startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        host = urlsplit(self.base_url).netloc
+        return {"url": f"ws://{host}/socket?ticket={uuid.uuid4().hex}"}
 
     def _conversations_info(self, args: Args) -> Args:
         channel = self.channels.get(str(args.get("channel", "")))
@@ -518,8 +619,15 @@ class FakeSlack:
 
     def _views_open(self, args: Args) -> Args:
         view = args.get("view")
-        if not args.get("trigger_id") and not args.get("interactivity_pointer"):
+        trigger_id = str(args.get("trigger_id") or args.get("interactivity_pointer") or "")
+        if trigger_id not in self._triggers:
             return {"ok": False, "error": "invalid_trigger_id"}
+        issued = self._triggers[trigger_id]
+        if issued is None:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        if self.now() - issued > TRIGGER_LIFETIME:
+            return {"ok": False, "error": "expired_trigger_id"}
+        self._triggers[trigger_id] = None
         if not isinstance(view, dict):
             return {"ok": False, "error": "invalid_arguments"}
         return {"view": self._store_view(view, f"V{next(self._ids):08d}")}
@@ -570,6 +678,8 @@ class FakeSlack:
         "conversations.open": _conversations_open,
         "conversations.list": _conversations_list,
         "conversations.info": _conversations_info,
+        "users.list": _users_list,
+        "apps.connections.open": _apps_connections_open,
         "users.info": _users_info,
         "usergroups.list": _usergroups_list,
         "usergroups.users.list": _usergroups_users_list,

@@ -3,12 +3,19 @@
 Shapes follow Slack's documented payloads (and slack-bolt's recorded fixtures). Builders return
 ``(body_bytes, content_type)`` for request bodies, or plain dicts for events and payloads, so a
 test can tweak a field before encoding.
+
+Member text goes out the way Slack sends it [api.slack.com/reference/surfaces/formatting,
+"Escaping text"; bolt-python tests/scenario_tests fixtures]: `&`, `<`, `>` as entities, links
+wrapped (`<https://x>`), while the tokens Slack itself made from what was typed (`<@U1|name>`,
+`<#C1|name>`, `<!here>`, `<https://x|label>`) stay as they are: write those in a test's text
+where a member picked someone or something from Slack's autocomplete.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -49,6 +56,28 @@ def sign(
     }
 
 
+# ---------------------------------------------------------------------- member text
+
+_SLACK_TOKEN = re.compile(r"<(?:[@#!][^<>\s]+|https?://[^<>\s]+)>")
+_BARE_URL = re.compile(r"(?<![<|])\bhttps?://[^\s<>|]+")
+
+
+def encode(typed: str) -> str:
+    """What Slack sends for `typed`: Slack's own tokens kept, the rest escaped, URLs wrapped."""
+    out, last = [], 0
+    for m in _SLACK_TOKEN.finditer(typed):
+        out.append(_escape_typed(typed[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_escape_typed(typed[last:]))
+    return "".join(out)
+
+
+def _escape_typed(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BARE_URL.sub(lambda m: f"<{m.group(0)}>", text)
+
+
 # ---------------------------------------------------------------------- slash commands
 
 
@@ -76,7 +105,7 @@ def slash_command(
         "user_id": user_id,
         "user_name": user_name,
         "command": command,
-        "text": text,
+        "text": encode(text),
         "api_app_id": api_app_id,
         "is_enterprise_install": "false",
         "response_url": response_url,
@@ -104,10 +133,12 @@ def event_callback(
     *,
     bot_user_id: str = "UBOT",
     event_time: int | None = None,
+    installed_team: str | None = None,
 ) -> Body:
     """JSON ``event_callback`` body. Reuse ``event_id`` to model a Slack redelivery."""
     envelope = event_envelope(
-        event, team_id, event_id, api_app_id, bot_user_id=bot_user_id, event_time=event_time
+        event, team_id, event_id, api_app_id, bot_user_id=bot_user_id, event_time=event_time,
+        installed_team=installed_team,
     )
     return json.dumps(envelope).encode(), JSON
 
@@ -120,8 +151,12 @@ def event_envelope(
     *,
     bot_user_id: str = "UBOT",
     event_time: int | None = None,
+    installed_team: str | None = None,
 ) -> dict[str, Any]:
-    """The ``event_callback`` envelope as a dict (``authorizations`` names the bot user)."""
+    """The ``event_callback`` envelope as a dict (``authorizations`` names the bot user).
+    ``installed_team`` differs from ``team_id`` for an event from another organisation in a
+    Slack Connect channel: the envelope carries theirs, ``authorizations`` the installation's
+    [api.slack.com/apis/connect, "Events in shared channels"]."""
     return {
         "token": "verification_token",
         "team_id": team_id,
@@ -133,13 +168,13 @@ def event_envelope(
         "authorizations": [
             {
                 "enterprise_id": None,
-                "team_id": team_id,
+                "team_id": installed_team or team_id,
                 "user_id": bot_user_id,
                 "is_bot": True,
                 "is_enterprise_install": False,
             }
         ],
-        "is_ext_shared_channel": False,
+        "is_ext_shared_channel": bool(installed_team and installed_team != team_id),
         "event_context": f"4-{uuid.uuid4().hex}",
     }
 
@@ -151,6 +186,15 @@ def team_join(
     user = make_user(user_id, name, team_id=team_id)
     user.update(user_fields)
     return {"type": "team_join", "user": user, "cache_ts": int(time.time()), "event_ts": _ts()}
+
+
+def user_change(user_id: str, name: str, team_id: str = "T0001", **user_fields: Any
+                ) -> dict[str, Any]:
+    """``user_change``: a profile changed; ``deleted=True`` is the account deactivated (how a
+    member leaves a workspace: there is no ``team_leave``) [api.slack.com/events/user_change]."""
+    user = make_user(user_id, name, team_id=team_id)
+    user.update(user_fields)
+    return {"type": "user_change", "user": user, "cache_ts": int(time.time()), "event_ts": _ts()}
 
 
 def member_joined_channel(
@@ -184,7 +228,7 @@ def message(
     event = {
         "client_msg_id": str(uuid.uuid4()),
         "type": "message",
-        "text": text,
+        "text": encode(text),
         "user": user_id,
         "ts": ts,
         "team": team_id,
@@ -263,6 +307,10 @@ def message_changed(
 def reaction_added(
     user_id: str, reaction: str, channel_id: str, message_ts: str, item_user: str
 ) -> dict[str, Any]:
+    """``reaction`` is an emoji *name* (`pray`, `pray::skin-tone-4`), never the glyph
+    [api.slack.com/events/reaction_added]."""
+    assert reaction.isascii() and ":" not in reaction.replace("::", ""), (
+        f"Slack sends reaction names, not {reaction!r}")
     return {
         "type": "reaction_added",
         "user": user_id,
@@ -345,8 +393,10 @@ def message_action(
     *,
     channel_name: str = "general",
     user_name: str = "someone",
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
-    """Message shortcut. ``message`` is the target message (e.g. from ``message()``)."""
+    """Message shortcut. ``message`` is the target message (e.g. from ``message()``); pass a
+    ``trigger_id`` from ``FakeSlack.trigger()`` when the app will open a view with it."""
     return {
         "type": "message_action",
         "token": "verification_token",
@@ -356,7 +406,7 @@ def message_action(
         "channel": {"id": channel_id, "name": channel_name},
         "is_enterprise_install": False,
         "callback_id": callback_id,
-        "trigger_id": _trigger_id(),
+        "trigger_id": trigger_id or _trigger_id(),
         "message_ts": message.get("ts"),
         "message": message,
         "response_url": response_url,
@@ -458,7 +508,9 @@ class SlackSender:
         self, event: dict[str, Any], team_id: str = "T0001", **kwargs: Any
     ) -> tuple[int, str, dict[str, str]]:
         event_id = kwargs.pop("event_id", None)
-        return await self.send(event_callback(event, team_id, event_id), **kwargs)
+        installed = kwargs.pop("installed_team", None)
+        return await self.send(
+            event_callback(event, team_id, event_id, installed_team=installed), **kwargs)
 
     async def send_payload(
         self, payload: dict[str, Any], **kwargs: Any
