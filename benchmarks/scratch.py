@@ -1,5 +1,5 @@
-"""A fresh, empty PostgreSQL database for one benchmark run, made and dropped on the server the
-benchmark was given (`--database postgresql://...`)."""
+"""A fresh, empty PostgreSQL database for one benchmark run (or one test), made and dropped on
+the server it was given (`--database postgresql://...`, HEARTH_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 
-async def create_database(server: str) -> str:
+async def create_database(server: str, prefix: str = "hearth_bench") -> str:
     """Create a new database on `server`; returns its URL."""
-    name = f"hearth_bench_{random.randrange(1 << 40):x}"
+    name = f"{prefix}_{random.randrange(1 << 48):x}"
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')

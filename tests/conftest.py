@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from benchmarks.scratch import create_database, drop_database
 from tests.harness import Harness, config_from
 from tests.slack_cogs import ProbeCog
 from tests.slack_rig import Rig, slack_rig
@@ -79,27 +78,14 @@ async def new_database(backend: str, tmp_path: Path, request: pytest.FixtureRequ
             path = str(tmp_path / f"hearth-{len(made)}.sqlite3")
             made.append(path)
             return path
-        import asyncpg
-
-        name = f"hearth_test_{uuid.uuid4().hex[:16]}"
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        made.append(name)
-        return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+        url = await create_database(server, prefix="hearth_test")
+        made.append(url)
+        return url
 
     yield make
-    if server is not None and made:
-        import asyncpg
-
-        conn = await asyncpg.connect(server)
-        try:
-            for name in made:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    if server is not None:
+        for url in made:
+            await drop_database(server, url)
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ async def test_a_worker_is_refused_shards_another_serves(tmp_path: Path) -> None
 ])
 def test_a_shard_slice_that_cant_be_served_says_why(shards: str, count: int | None,
                                                     problem: str) -> None:
-    with pytest.raises(ValueError, match="") as caught:
+    with pytest.raises(ValueError) as caught:
         shard_slice(shards, count)
     assert problem in str(caught.value)
 

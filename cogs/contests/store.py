@@ -191,12 +191,13 @@ class ContestStore(Store):
 
     async def entries(self, community: Community, contest: int, *statuses: str
                       ) -> list[EntryRecord]:
-        """Entries in these statuses, in the order they were sent."""
-        marks = ",".join("?" * len(statuses))
+        """Entries in these statuses (every entry when none is named), in the order they were
+        sent."""
+        # `IN ()` is SQLite's spelling of "nothing"; PostgreSQL refuses it.
+        wanted = f" AND status IN ({','.join('?' * len(statuses))})" if statuses else ""
         rows = await self.db.fetchall(
-            f"SELECT * FROM contest_entries WHERE platform=? AND community=? AND contest=?"
-            f" AND status IN ({marks}) ORDER BY number",
-            (community.platform, community.id, contest, *statuses))
+            "SELECT * FROM contest_entries WHERE platform=? AND community=? AND contest=?"
+            f"{wanted} ORDER BY number", (community.platform, community.id, contest, *statuses))
         return [_entry(r) for r in rows]
 
     async def entries_by(self, community: Community, contest: int, user_id: str
