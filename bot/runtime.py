@@ -74,6 +74,9 @@ class Runtime:
                  posts: PostStore, directory: Directory, metrics: Metrics | None = None) -> None:
         self.config = config
         self.metrics = metrics or Metrics()
+        # One failing disk fails every write alike: logged once with a count (bot/repeats.py),
+        # shared with the scheduler's jobs.
+        self.storage_failures = scheduler.storage_failures
         # JSON logs name the event being handled; only then is it noted per event (bot/logs.py).
         self.tag_logs = False
         self.clock = clock
@@ -241,15 +244,18 @@ class Runtime:
 
     async def _handle_kindly(self, event: Event) -> list[Action]:
         try:
-            return await self._handle(event)
+            actions = await self._handle(event)
         except StorageUnavailable as exc:
-            log.error("couldn't store %s: %s", type(event).__name__, exc)
+            self.storage_failures.failed(str(exc), "couldn't store %s: %s", type(event).__name__,
+                                         exc)
             if not isinstance(event, CommandInvoked):
                 raise
             messages = self.config.for_community(event.community).messages
             name = event.command or (event.line or "").split(" ", 1)[0]
             return [Respond(event.community, event.actor.user_id,
                             messages.not_saved.render(None, command=CommandRef(name)))]
+        self.storage_failures.succeeded()
+        return actions
 
     async def _handle(self, event: Event) -> list[Action]:
         platform = event.community.platform

@@ -209,12 +209,18 @@ class HearthSettings(Section):
     """The name Hearth signs its posts with in the console, and the Slack app's name in its
     manifest (Slack allows at most 35 characters; checked when Slack is enabled)."""
     database: str = "data/hearth.sqlite3"
-    """SQLite database file; its folder is created if needed. A relative path is under
-    $STATE_DIRECTORY when that is set (systemd's StateDirectory=, see deploy/hearth.service),
-    else under the directory Hearth starts in."""
+    """SQLite database file, or "postgresql://user@host/db" (the password comes from
+    PGPASSWORD; HEARTH_DATABASE_URL in the environment overrides this key). A file's folder is
+    created if needed; a relative path is under $STATE_DIRECTORY when that is set (systemd's
+    StateDirectory=, see deploy/hearth.service), else under the directory Hearth starts in."""
     database_busy_timeout: Duration = default("5s")
     """How long a write waits for a lock another process holds, before the member is told it
     didn't save and to try again."""
+    job_lease: Duration = default("5m")
+    """How long a worker's claim on a due job lasts; if it dies mid-job, another worker takes
+    the job over then."""
+    job_poll: Duration = default("30s")
+    """How often a worker looks in the database for due work it has no timer for."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much Hearth logs: DEBUG, INFO, WARNING or ERROR. The --log-level flag overrides it
     when given."""

@@ -154,8 +154,14 @@ async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> No
     return None  # discord.py waits 5 s before a re-IDENTIFY; not in tests
 
 
+
+def _target(database: str | Path) -> str | Path:
+    """A database path or URL; a folder (a test's tmp_path) gets a SQLite file inside it."""
+    return database / "hearth.sqlite3" if isinstance(database, Path) and database.is_dir() \
+        else database
+
 @contextlib.asynccontextmanager
-async def running(tmp_path: Path, toml: str = "", *, sync_to_guild: bool = True,
+async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool = True,
                   **fake_options: Any) -> AsyncIterator[World]:
     """FakeDiscord with a guild (#welcome, #introductions, #general, #mod-log, a Moderator and
     a Helper role below Hearth's), and Hearth started on it through DiscordService."""
@@ -175,7 +181,7 @@ async def running(tmp_path: Path, toml: str = "", *, sync_to_guild: bool = True,
         config = config_from(guilds + toml)
         clock = ManualClock(START)
         app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
-                                    database=tmp_path / "hearth.sqlite3")
+                                    database=_target(database))
         try:
             probe = ProbeCog(app.runtime.cogs[0].services)
             app.runtime.add_cog(probe)

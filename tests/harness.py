@@ -1,4 +1,5 @@
-"""A Hearth under test: the real runtime, cogs and SQLite, with the console session as its sink.
+"""A Hearth under test: the real runtime, cogs and database (SQLite or PostgreSQL), with the
+console session as its sink.
 
 Tests feed events (or console lines) and read back actions (or console lines). Nothing of ours
 is replaced: the sink is the real console adapter, writing into a list.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,20 +37,35 @@ def config_from(toml: str = "") -> Config:
 
 
 class Harness:
-    def __init__(self, database: Path, config: Config, seed: int = 7) -> None:
+    def __init__(self, database: str | Path | Callable[[], Awaitable[str]], config: Config,
+                 seed: int = 7, worker: str = "hearth") -> None:
+        # A path or URL, or a maker of a fresh database, called when the harness first starts.
         self.database = database
+        self.worker = worker
         self.config = config
         self.seed = seed
         self.clock = ManualClock(START)
         self.lines: list[str] = []
         self.community = COMMUNITY
+        self._files: Path | None = None
+
+    def files_dir(self) -> Path:
+        """Where sent files land: beside a SQLite file, or a scratch folder for a server URL."""
+        if "://" in str(self.database):
+            if self._files is None:
+                self._files = Path(tempfile.mkdtemp(prefix="hearth-")) / "files"
+            return self._files
+        return Path(str(self.database)).parent / "files"
 
     async def start(self) -> Harness:
+        if callable(self.database):
+            self.database = await self.database()
         self.app = await bootstrap.build(self.config, clock=self.clock,
-                                         rng=random.Random(self.seed), database=self.database)
+                                         rng=random.Random(self.seed), database=self.database,
+                                         worker=self.worker)
         self.runtime = self.app.runtime
         self.session = ConsoleSession(self.runtime, self.app.scheduler, self.lines.append,
-                                      self.config.hearth.name, self.database.parent / "files")
+                                      self.config.hearth.name, self.files_dir())
         self.runtime.add_sink("console", self.session)
         await self.runtime.start()
         return self

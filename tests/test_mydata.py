@@ -363,14 +363,14 @@ def test_the_member_column_rule_sees_every_kind_of_name() -> None:
 async def test_console_transcript_of_what_export_and_forget(hearth: Harness) -> None:
     lines = await hearth.feed("+sam", "sam> /mydata what", "sam> /mydata export",
                               "sam> /mydata forget", "sam> /mydata forget confirm:yes")
-    shown = "\n".join(lines).replace(str(hearth.database.parent), "<tmp>")
+    shown = "\n".join(lines).replace(str(hearth.files_dir().parent), "<tmp>")
     shown = re.sub(r"\(\d[\d,]* bytes\)", "(N bytes)", shown)
     what = shown.split("[to sam only] Here's what Hearth keeps", 1)[1]
     for feature in ("introductions", "reputation", "badges", "contests", "moderation", "core"):
         assert f"**{feature}**" in what
     assert ("[file to sam only] <tmp>/files/hearth-data-console-sam-20261121-090000.json "
             "(N bytes) Here's everything Hearth keeps about you in our community, sam") in shown
-    assert (hearth.database.parent / "files" / "hearth-data-console-sam-20261121-090000.json"
+    assert (hearth.files_dir() / "hearth-data-console-sam-20261121-090000.json"
             ).exists()
     assert "• core: your member record (name, when you joined and left)" in shown
     assert "Done, sam: Hearth has forgotten you in our community." in shown

@@ -191,7 +191,7 @@ class ContestsCog(Cog[ContestStore]):
             # Sealed now, revealed at close: nobody can steer the draw by timing or entries.
             secret=f"{self.services.rng.getrandbits(128):032x}",
         )
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             number = await self.store.create(ctx.community, new)
             key = f"{ctx.community.key}:{number}"
             await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
@@ -338,7 +338,7 @@ class ContestsCog(Cog[ContestStore]):
         if refusal:
             return refusal
         status = "pending" if contest.review else "approved"
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             # Checked again inside the write, so a racing close or a double send can't slip by.
             current = await self.store.get(community, contest.number)
             if current is None or not accepting(current, ctx.now):
@@ -430,7 +430,7 @@ class ContestsCog(Cog[ContestStore]):
                 return self.texts.reply(event, ctx, "vote_too_new", **c, name=actor.name,
                                    days=counted(need, "day", "days"),
                                    when=since + timedelta(days=need))
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             current = await self.store.get(community, contest.number)
             still = await self.store.entry(community, contest.number, found.number)
             if current is None or not accepting(current, ctx.now):
@@ -481,7 +481,7 @@ class ContestsCog(Cog[ContestStore]):
         """Close a contest; the announcement for the one caller that closed it, else None."""
         community = ctx.community
         key = f"{community.key}:{number}"
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             contest = await self.store.get(community, number)
             if contest is None or contest.state != "open":
                 return None
@@ -567,7 +567,7 @@ class ContestsCog(Cog[ContestStore]):
     async def cancel(self, event: CommandInvoked, ctx: Ctx,
                      contest: ContestRecord, reason: str) -> list[Action]:
         c, key = self.texts.fields(contest), f"{ctx.community.key}:{contest.number}"
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             moved = False
             for state in ("open", "judging"):
                 moved = moved or await self.store.transition(
@@ -591,7 +591,7 @@ class ContestsCog(Cog[ContestStore]):
         c, community, who = self.texts.fields(contest), ctx.community, winner
         assert isinstance(who, MemberRef)
         name = who.name or who.user_id
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             fresh = await self.store.get(community, contest.number)
             assert fresh is not None
             contest = fresh
@@ -636,7 +636,7 @@ class ContestsCog(Cog[ContestStore]):
     async def pick(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord, entry: int) -> list[Action]:
         c, community = self.texts.fields(contest), ctx.community
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             fresh = await self.store.get(community, contest.number)
             assert fresh is not None
             contest = fresh
