@@ -347,3 +347,15 @@ async def test_messages_reach_the_core_but_not_bots_or_our_own(tmp_path: Path) -
         assert (event.author.user_id, event.content, event.message_id) == (w.alice, "hello", mid)
         assert (event.channel, event.channel_name) == (general, "general")
         assert event.author.name == "Alice" and not event.author.platform_moderator
+
+
+async def test_a_moderator_hearth_has_not_seen_is_known_by_asking_discord(database: str) -> None:
+    # The "can't warn a moderator" guard asks about members the runtime hasn't seen since
+    # start-up; Discord (not an empty memory) says mia holds the Moderator role.
+    from bot.permissions import Level
+
+    async with running(database) as w:
+        community = Community("discord", w.guild.id)
+        assert await w.app.runtime.member_level(community, w.mod) >= Level.MODERATOR
+        assert await w.app.runtime.member_level(community, w.bob) == Level.MEMBER
+        assert await w.service.sink.look_up_member(community, "42") is None  # not a member

@@ -307,3 +307,17 @@ def test_modal_for_every_option_type_and_back() -> None:
     # A long message still fits Slack's private_metadata limit.
     packed = forms.pack({"c": FLAG.name, "t": "x" * 5000})
     assert len(packed) <= forms.METADATA_MAX and json.loads(packed)["t"].endswith("…")
+
+
+async def test_a_moderator_hearth_has_not_seen_is_known_by_asking_slack(database: str) -> None:
+    # The "can't warn a moderator" guard asks about members the runtime hasn't seen since
+    # start-up: Slack's moderator user group and admin flag answer, not an empty memory.
+    from bot.events import Community
+    from bot.permissions import Level
+
+    async with slack_rig(database, slack_toml='moderator_usergroup = "S0MODS"') as rig:
+        rig.fake.add_usergroup("S0MODS", "mods", ["U456"])
+        team = Community("slack", "T0001")
+        assert await rig.app.runtime.member_level(team, "U456") == Level.MODERATOR
+        assert await rig.app.runtime.member_level(team, "UADMIN") == Level.ADMIN
+        assert await rig.app.runtime.member_level(team, "U123") == Level.MEMBER

@@ -41,7 +41,8 @@ def community_of(guild: discord.Guild | int) -> Community:
     return found
 
 
-def _build_actor(member: discord.Member) -> Actor:
+def build_actor(member: discord.Member) -> Actor:
+    """The core's view of a member: name, roles (names and ids), moderator/admin flags."""
     roles = member.roles[1:]  # [0] is @everyone
     names = frozenset([r.name for r in roles] + [str(r.id) for r in roles])
     perms = member.guild_permissions
@@ -70,7 +71,7 @@ class Actors:
                member.guild.owner_id)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = _build_actor(member)
+            found = self._cache[key] = build_actor(member)
             if len(self._cache) > ACTOR_CACHE:
                 self._cache.popitem(last=False)
         return found

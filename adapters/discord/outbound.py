@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import discord
 
+from adapters.discord.inbound import build_actor
 from adapters.discord.render import Rendered, chunks, render
 from bot.actions import (
     Action,
@@ -27,7 +28,7 @@ from bot.actions import (
     SendFile,
     Timeout,
 )
-from bot.events import Community
+from bot.events import Actor, Community
 from bot.ports import Receipt
 from bot.text import Spelling, Text
 
@@ -98,6 +99,19 @@ class DiscordSink:
         if community.platform != "discord" or not community.id.isdigit():
             return None
         return self.client.get_guild(int(community.id))
+
+    async def look_up_member(self, community: Community, user_id: str) -> Actor | None:
+        """MemberLookup: the member as Discord says now (cache first, then one REST call)."""
+        guild = self.guild(community)
+        if guild is None or not user_id.isdigit():
+            return None
+        member = guild.get_member(int(user_id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user_id))
+            except discord.NotFound:
+                return None
+        return build_actor(member)
 
     def render(self, guild: discord.Guild | None, text: Text) -> Rendered:
         if guild is None:

@@ -34,7 +34,7 @@ from bot.actions import (
     SendFile,
     Timeout,
 )
-from bot.events import Community
+from bot.events import Actor, Community
 from bot.ports import Receipt
 from bot.settings import SlackSettings
 from bot.text import Spelling, Text
@@ -119,6 +119,10 @@ class Outbound:
             log.warning("slack: Slack won't let Hearth post in %s (%s): a DM or private "
                         "conversation it wasn't added to; posts from commands run there go "
                         "privately to whoever ran them", where, error)
+
+    async def look_up_member(self, community: Community, user_id: str) -> Actor | None:
+        """MemberLookup: the member as Slack says now (admin flag, moderator user group)."""
+        return await self.people.actor(user_id, with_level=True)
 
     async def perform(self, action: Action) -> Receipt:
         try:
