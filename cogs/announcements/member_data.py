@@ -14,7 +14,7 @@ from typing import Any
 from bot.events import Community
 from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, pseudonym, ts
 from bot.templates import counted
-from storage.database import Database
+from storage import Database
 
 FORMER = "a former member"
 
