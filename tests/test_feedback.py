@@ -103,6 +103,8 @@ async def test_a_heated_item_is_accepted_flagged_for_the_team_and_answered_calml
     ("mia> /feedback duplicate 1 9", "can't find feedback #9"),
     ("carol> /feedback unsupport 1", "weren't supporting #1"),
 ])
+# Reads the SQLite file itself (a snapshot of every table, or raw rows).
+@pytest.mark.sqlite_only
 async def test_bad_input_gets_a_kind_private_answer_and_changes_nothing(
         h: Harness, line: str, said: str) -> None:
     await h.feed(f"alice> /feedback {IDEA}", "bob> /feedback support 1")
@@ -197,6 +199,8 @@ async def test_a_closed_dm_is_told_to_the_moderator(h: Harness) -> None:
 # ---------------------------------------------------------------------- limits
 
 
+# Reads the SQLite file itself (a snapshot of every table, or raw rows).
+@pytest.mark.sqlite_only
 async def test_the_rate_limit_counts_anonymous_items_and_lifts_in_time(h: Harness) -> None:
     await h.feed(f"alice> /feedback {IDEA}", f"alice> /feedback {PROBLEM} anonymous:yes",
                  f"alice> /feedback {PROBLEM}")
@@ -278,6 +282,8 @@ def every_value(database: Path, tables: list[str]) -> set[str]:
                 for v in row if v is not None}
 
 
+# Reads the SQLite file itself (a snapshot of every table, or raw rows).
+@pytest.mark.sqlite_only
 async def test_no_query_path_from_an_anonymous_item_to_its_author(
         make_harness: Callable[..., Harness], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(anonymity.ENV_KEY, "k" * 32)
@@ -314,6 +320,8 @@ async def test_the_anonymous_author_is_not_messaged_and_the_team_is_told_why(
     assert "sent it anonymously, so they'll see the change in /feedback mine" in out[0]
 
 
+# Reads the SQLite file itself (a snapshot of every table, or raw rows).
+@pytest.mark.sqlite_only
 async def test_without_the_secret_a_generated_key_is_kept_once(
         make_harness: Callable[..., Harness], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(anonymity.ENV_KEY, raising=False)
@@ -328,6 +336,8 @@ async def test_without_the_secret_a_generated_key_is_kept_once(
         await h.close()
 
 
+# Reads the SQLite file itself (a snapshot of every table, or raw rows).
+@pytest.mark.sqlite_only
 async def test_an_anonymous_author_still_cannot_support_their_own_item(h: Harness) -> None:
     await h.feed(f"alice> /feedback {IDEA} anonymous:yes")
     before = snapshot(h.database)

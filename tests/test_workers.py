@@ -41,7 +41,8 @@ async def test_every_due_job_runs_once_when_two_workers_wake_together(database: 
     keys = [key for _, key in ran]
     assert sorted(keys) == sorted(f"tick:{i}" for i in range(JOBS))  # each once, none lost
     assert {w for w, _ in ran} == {"w1", "w2"}  # and both workers did some
-    assert await a.app.storage.jobs.all() == []
+    # Every tick is done (features' own repeating jobs, like the daily retention, stay).
+    assert [j for j in await a.app.storage.jobs.all() if j.kind == "test.tick"] == []
     await a.close()
     await b.close()
 
