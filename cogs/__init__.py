@@ -13,10 +13,11 @@ from cogs.help.cog import HelpCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.mydata.cog import MydataCog
+from cogs.questions.cog import QuestionsCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
                              ContestsCog, ModerationCog, AdminCog, AnnouncementsCog,
-                             FeedbackCog, MydataCog]
+                             FeedbackCog, MydataCog, QuestionsCog]
 
 __all__ = ["ALL_COGS"]

@@ -33,6 +33,7 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
     RemoveRole,
     Respond,
@@ -288,6 +289,16 @@ class ConsoleSession:
         self.write(f"[#{channel}] {self.bot_name} (edited): {self._show(action, action.text)}")
         return Receipt(True, action.message_id, channel)
 
+    def _thread(self, action: KeepThread) -> Receipt:
+        # The console's threads are the :reply lines under a message; this shows their name.
+        channel = action.channel.lstrip("#")
+        if action.solved:
+            tag = f" [{action.tag}]" if action.tag else ""
+            self.write(f"[#{channel} thread] renamed \"{action.name}\"{tag}")
+        else:
+            self.write(f"[#{channel} thread] opened \"{action.name}\"")
+        return Receipt(True, action.message_id, channel)
+
     def _respond(self, action: Respond) -> Receipt:
         self.write(f"[to {action.user_id} only] {self._show(action, action.text)}")
         return Receipt(True)
@@ -330,4 +341,5 @@ class ConsoleSession:
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
+        KeepThread: _thread,
     }

@@ -149,7 +149,8 @@ class Inbound:
         await self._process(MessagePosted(
             community, self.runtime.clock.now(), author=self.actors.of(author),
             channel=str(channel.id), message_id=str(message.id), content=message.content,
-            channel_name=getattr(channel, "name", None), reply_to=_reply_to(message)))
+            channel_name=getattr(channel, "name", None), reply_to=_reply_to(message),
+            parent_name=_parent_name(channel)))
 
     # -- reactions ----------------------------------------------------------------------
 
@@ -208,6 +209,13 @@ def _reply_to(message: discord.Message) -> str | None:
         return str(message.reference.message_id)
     if isinstance(message.channel, discord.Thread):
         return str(message.channel.id)
+    return None
+
+
+def _parent_name(channel: object) -> str | None:
+    """The name of the channel a thread is in (a forum's, for a forum post)."""
+    if isinstance(channel, discord.Thread) and channel.parent is not None:
+        return channel.parent.name
     return None
 
 

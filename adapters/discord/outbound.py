@@ -22,6 +22,7 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
     RemoveRole,
     Respond,
@@ -191,6 +192,38 @@ class DiscordSink:
         except discord.HTTPException as exc:
             log.warning("couldn't open a thread in %s: %s %s", guild.id, exc.status, exc.text)
 
+    async def _thread(self, guild: discord.Guild, action: KeepThread) -> Receipt:
+        """A question's thread: opened on its message in a text channel (a forum post already
+        is a thread, with the post's id); when solved, renamed, and tagged where its forum has
+        the tag."""
+        message_id = int(action.message_id)
+        thread = guild.get_thread(message_id)
+        if thread is None:
+            try:
+                found = await self.client.fetch_channel(message_id)
+            except (discord.NotFound, discord.Forbidden):
+                found = None
+            thread = found if isinstance(found, discord.Thread) else None
+        if thread is None:
+            channel = self.channels.resolve(guild, action.channel)
+            if action.solved or not isinstance(channel, discord.TextChannel):
+                return Receipt(False, reason="not_found")
+            opened = await channel.get_partial_message(message_id).create_thread(
+                name=action.name[:100])
+            return Receipt(True, str(opened.id), str(channel.id))
+        if action.solved:
+            parent = thread.parent
+            if isinstance(parent, discord.ForumChannel):
+                tags = list(thread.applied_tags)
+                tag = next((t for t in parent.available_tags
+                            if action.tag and t.name.lower() == action.tag.lower()), None)
+                if tag is not None and tag not in tags and len(tags) < 5:
+                    tags.append(tag)
+                await thread.edit(name=action.name[:100], applied_tags=tags)
+            else:
+                await thread.edit(name=action.name[:100])
+        return Receipt(True, str(thread.id), str(thread.parent_id))
+
     async def _in_thread(self, guild: discord.Guild, action: Post) -> Receipt:
         """A post in the thread started from message `thread_id` (same id), or plainly in its
         channel when there is no such thread."""
@@ -352,6 +385,7 @@ class DiscordSink:
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
+        KeepThread: _thread,
     }
 
 
