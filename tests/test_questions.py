@@ -242,7 +242,7 @@ async def test_a_moderator_moves_a_question_to_help_and_the_asker_is_told(h: Har
 
 
 async def test_a_trusted_role_may_move_questions(make_harness: Callable[..., Harness]) -> None:
-    from bot.events import Actor, CommandInvoked, MessageRef, MemberRef
+    from bot.events import Actor, CommandInvoked, MemberRef, MessageRef
     h = await make_harness('[questions]\nmove_roles = ["Helper"]\n').start()
     try:
         helper = Actor("sam", "sam", roles=frozenset({"Helper"}))
