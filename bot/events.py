@@ -102,6 +102,14 @@ class MessagePosted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MessageDeleted(Event):
+    """A message was deleted (by its author or a moderator)."""
+
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReactionAdded(Event):
     reactor: Actor
     channel: str

@@ -302,3 +302,32 @@ async def test_figures_for_one_synthetic_week(h: Harness) -> None:
     assert set(source.definitions) == set(mine)
     assert source.leaders is not None
     assert await source.leaders(h.community, start, until, 5) == [("bob", 1), ("maya", 1)]
+
+
+# ---------------------------------------------------------------------- deleted messages
+
+
+async def test_a_deleted_answer_stops_counting_and_the_next_reply_is_the_first(
+        h: Harness) -> None:
+    from bot.events import MessageDeleted, MessagePosted
+    await h.feed(f"alice> {Q}")
+    question = h.session.state.latest[("help", "alice")]
+    for n, who in enumerate(("bob", "carol"), start=1):
+        await h.handle(MessagePosted(h.community, h.clock.now(), author=h.actor(who),
+                                     channel="help", message_id=f"a{n}", content="Try /nick.",
+                                     channel_name="help", reply_to=question))
+        await h.wait(timedelta(minutes=10))
+    await h.handle(MessageDeleted(h.community, h.clock.now(), channel="help", message_id="a1"))
+    await h.handle(MessageDeleted(h.community, h.clock.now(), channel="help", message_id="a1"))
+    assert "carol gets the credit" in (await h.feed("alice> /solved"))[0]
+
+
+async def test_a_deleted_question_is_withdrawn_and_counted_nowhere(h: Harness) -> None:
+    start = h.clock.now()
+    await h.feed(f"alice> {Q}", ":delete alice")
+    assert only(await h.wait(timedelta(days=3)), "[") == []  # no nudge, no ask
+    out = await h.feed("alice> /solved 1")
+    assert out == ["[to alice only] #1 was deleted, so it can't be marked any more. Nothing "
+                   "changed."]
+    figures = await h.runtime.cogs[0].services.figures_of(h.community, start, h.clock.now())
+    assert figures["questions_asked"] == 0

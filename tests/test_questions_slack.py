@@ -60,3 +60,19 @@ async def test_ask_posts_in_help_and_replies_under_that_post_are_answers(
         await rig.command("/solved", "", user_id="U123", channel_id="C0GENERAL", name="solved")
         answer = await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "solved")
         assert "cara gets the credit" in answer["text"], answer
+
+
+async def test_a_deleted_answer_no_longer_counts(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        question = "1700000100.000100"
+        await rig.event(sr.message("U123", "C0HELP", "How do I mute a channel?", ts=question))
+        await rig.event(sr.message("U456", "C0HELP", "Right-click it.",
+                                   ts="1700000110.000100", thread_ts=question))
+        await rig.event(sr.message("UADMIN", "C0HELP", "Or use /mute.",
+                                   ts="1700000120.000100", thread_ts=question))
+        await rig.event(sr.message_deleted("U456", "C0HELP", "Right-click it.",
+                                           "1700000110.000100", thread_ts=question))
+        await rig.service.drain()
+        await rig.command("/solved", "", user_id="U123", channel_id="C0HELP", name="solved")
+        answer = await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "solved")
+        assert "ada gets the credit" in answer["text"], answer

@@ -16,6 +16,7 @@ from bot.events import (
     MemberJoined,
     MemberLeft,
     MemberRef,
+    MessageDeleted,
     MessagePosted,
     ReactionAdded,
 )
@@ -92,7 +93,7 @@ class Inbound:
 
     def attach(self) -> None:
         for handler in (self.on_member_join, self.on_member_update, self.on_raw_member_remove,
-                        self.on_message,
+                        self.on_message, self.on_raw_message_delete,
                         self.on_raw_reaction_add, self.on_guild_role_update,
                         self.on_guild_role_delete):
             # discord.Client dispatches `on_<event>` by attribute (it has no add_listener).
@@ -151,6 +152,13 @@ class Inbound:
             channel=str(channel.id), message_id=str(message.id), content=message.content,
             channel_name=getattr(channel, "name", None), reply_to=_reply_to(message),
             parent_name=_parent_name(channel)))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        await self._process(MessageDeleted(
+            community_of(payload.guild_id), self.runtime.clock.now(),
+            channel=str(payload.channel_id), message_id=str(payload.message_id)))
 
     # -- reactions ----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from bot.events import (
     Community,
     Event,
     MemberRef,
+    MessageDeleted,
     MessagePosted,
     MessageRef,
     Progressed,
@@ -114,7 +115,8 @@ class QuestionsCog(Cog[QuestionStore]):
         services.figures.append(Figures(FIGURES, self.figures, DEFINITIONS, self.top_helpers))
 
     def listeners(self) -> dict[type[Event], Any]:
-        return {MessagePosted: self.on_message, Thanked: self.on_thanked}
+        return {MessagePosted: self.on_message, Thanked: self.on_thanked,
+                MessageDeleted: self.on_deleted}
 
     def jobs(self) -> dict[str, JobHandler]:
         return {NUDGE: self.nudge_due, FOLLOW_UP: self.follow_up_due}
@@ -189,6 +191,14 @@ class QuestionsCog(Cog[QuestionStore]):
             await self.services.scheduler.schedule(
                 FOLLOW_UP, f"{FOLLOW_UP}:{ctx.community.key}:{q.number}", ctx.community,
                 ctx.now + _cfg(ctx).ask_after, {"number": q.number})
+        return []
+
+    async def on_deleted(self, event: MessageDeleted, ctx: Ctx) -> list[Action]:
+        """An answer deleted stops counting (the next reply becomes the first answer); a
+        question deleted is withdrawn if unsolved: no follow-ups, not in the figures, never
+        suggested. Nobody is told: whoever deleted it meant to."""
+        if not await self.store.unanswered(ctx.community, event.message_id):
+            await self.store.deleted(ctx.community, event.message_id, ctx.now)
         return []
 
     async def _question_of(self, community: Community, message_id: str) -> Question | None:
@@ -296,6 +306,8 @@ class QuestionsCog(Cog[QuestionStore]):
             return self._reply(event, ctx, "not_your_question", **self._fields(q))
         if q.solved_at is not None:
             return self._already(event, ctx, q)
+        if q.deleted_at is not None:
+            return self._reply(event, ctx, "question_deleted", **self._fields(q))
         helper = member
         if helper is None and q.confirm_user_id:
             helper = MemberRef(q.confirm_user_id, q.confirm_helper_name, False)
@@ -410,6 +422,8 @@ class QuestionsCog(Cog[QuestionStore]):
             return self._reply(event, ctx, "faq_no_suggestion", number=q.number)
         if q.solved_at is not None:
             return self._already(event, ctx, q)
+        if q.deleted_at is not None:
+            return self._reply(event, ctx, "question_deleted", **self._fields(q))
         if not await self.store.suggestion_helped(ctx.community, q.number, ctx.now):
             return self._already(event, ctx, q)
         return await self._solve(event, ctx, q, None, key="faq_helped")

@@ -97,6 +97,8 @@ class QuestionsMessages(Section):
     no_open_question: message() = default(
         "I don't see an open question of yours, so nothing changed. Give its number, like "
         "`/solved 3`, or ask one with /ask.")
+    question_deleted: message(*Q) = default(
+        "#{number} was deleted, so it can't be marked any more. Nothing changed.")
     unknown_question: message("number") = default(
         "I can't find question #{number}. Nothing changed.")
     credit_bot: message("helper") = default(

@@ -35,13 +35,14 @@ class Question:
     suggested: str | None
     suggestion_helped_at: datetime | None
     faq_excluded: bool
+    deleted_at: datetime | None
     answers: int
 
 
 _COLUMNS = ("q.number, q.asker_user_id, q.asker_name, q.question, q.channel, q.message_id,"
             " q.post_key, q.via, q.created_at, q.first_answer_at, q.solved_at, q.helper_user_id,"
             " q.helper_name, q.confirm_user_id, q.confirm_helper_name, q.suggested,"
-            " q.suggestion_helped_at, q.faq_excluded,"
+            " q.suggestion_helped_at, q.faq_excluded, q.deleted_at,"
             " (SELECT COUNT(*) FROM question_answers a WHERE a.platform=q.platform AND"
             " a.community=q.community AND a.number=q.number) AS answers")
 
@@ -56,7 +57,8 @@ def _question(r: Any) -> Question:
         helper_user_id=r["helper_user_id"], helper_name=r["helper_name"],
         confirm_user_id=r["confirm_user_id"], confirm_helper_name=r["confirm_helper_name"],
         suggested=r["suggested"], suggestion_helped_at=from_ts(r["suggestion_helped_at"]),
-        faq_excluded=bool(r["faq_excluded"]), answers=r["answers"])
+        faq_excluded=bool(r["faq_excluded"]), deleted_at=from_ts(r["deleted_at"]),
+        answers=r["answers"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,8 @@ class QuestionStore(Store):
                      " AND a.community=q.community AND a.number=q.number AND a.author_id=?)")
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS} FROM questions q WHERE q.platform=? AND q.community=? AND"
-            f" q.asker_user_id=? AND q.solved_at IS NULL{extra} ORDER BY q.number DESC LIMIT 1",
+            f" q.asker_user_id=? AND q.solved_at IS NULL AND q.deleted_at IS NULL{extra}"
+            " ORDER BY q.number DESC LIMIT 1",
             params)
         return _question(row) if row else None
 
@@ -167,6 +170,37 @@ class QuestionStore(Store):
                 " AND community=? AND number=? AND first_answer_at IS NULL",
                 (to_ts(at), author_id, *c, number)) > 0
 
+    async def deleted(self, community: Community, message_id: str, at: datetime
+                      ) -> Question | None:
+        """A question's message was deleted: mark it (once); the question, if it was one."""
+        c = self._c(community)
+        changed = await self.db.execute(
+            "UPDATE questions SET deleted_at=? WHERE platform=? AND community=? AND"
+            " message_id=? AND deleted_at IS NULL", (to_ts(at), *c, message_id))
+        return await self.by_message(community, message_id) if changed else None
+
+    async def unanswered(self, community: Community, message_id: str) -> bool:
+        """An answer was deleted: forget it, and let the next one (if any) be the first
+        answer. True if it was an answer."""
+        c = self._c(community)
+        async with self.db.transaction():
+            number = await self.db.scalar(
+                "SELECT number FROM question_answers WHERE platform=? AND community=? AND"
+                " message_id=?", (*c, message_id))
+            if number is None:
+                return False
+            await self.db.execute(
+                "DELETE FROM question_answers WHERE platform=? AND community=? AND"
+                " message_id=?", (*c, message_id))
+            first = await self.db.fetchone(
+                "SELECT author_id, at FROM question_answers WHERE platform=? AND community=?"
+                " AND number=? ORDER BY at, message_id LIMIT 1", (*c, number))
+            await self.db.execute(
+                "UPDATE questions SET first_answer_at=?, answerer_user_id=? WHERE platform=?"
+                " AND community=? AND number=?",
+                (first[1] if first else None, first[0] if first else None, *c, number))
+        return True
+
     async def first_answerer(self, community: Community, number: int
                              ) -> tuple[str, str] | None:
         row = await self.db.fetchone(
@@ -182,7 +216,7 @@ class QuestionStore(Store):
         return await self.db.execute(
             "UPDATE questions SET solved_at=?, helper_user_id=?, helper_name=?, helper_staff=?,"
             " marked_by=? WHERE platform=? AND community=? AND number=? AND"
-            " solved_at IS NULL",
+            " solved_at IS NULL AND deleted_at IS NULL",
             (to_ts(at), helper_user_id, helper_name, int(staff), marked_by, *self._c(community),
              number)) > 0
 
@@ -192,7 +226,7 @@ class QuestionStore(Store):
         return await self.db.execute(
             "UPDATE questions SET confirm_asked_at=?, confirm_user_id=?,"
             " confirm_helper_name=? WHERE platform=? AND community=? AND number=? AND"
-            " confirm_asked_at IS NULL AND solved_at IS NULL",
+            " confirm_asked_at IS NULL AND solved_at IS NULL AND deleted_at IS NULL",
             (to_ts(at), helper_user_id, helper_name, *self._c(community), number)) > 0
 
     async def nudge_once(self, community: Community, number: int, at: datetime) -> bool:
@@ -200,7 +234,8 @@ class QuestionStore(Store):
         return await self.db.execute(
             "UPDATE questions SET nudged_at=?, nudge_pending=1 WHERE platform=? AND"
             " community=? AND number=? AND nudged_at IS NULL AND first_answer_at IS NULL AND"
-            " solved_at IS NULL", (to_ts(at), *self._c(community), number)) > 0
+            " solved_at IS NULL AND deleted_at IS NULL",
+            (to_ts(at), *self._c(community), number)) > 0
 
     async def pending_nudges(self) -> list[tuple[Community, Question]]:
         rows = await self.db.fetchall(
@@ -216,7 +251,7 @@ class QuestionStore(Store):
     async def follow_up_once(self, community: Community, number: int, at: datetime) -> bool:
         return await self.db.execute(
             "UPDATE questions SET followed_up_at=? WHERE platform=? AND community=? AND"
-            " number=? AND followed_up_at IS NULL AND solved_at IS NULL",
+            " number=? AND followed_up_at IS NULL AND solved_at IS NULL AND deleted_at IS NULL",
             (to_ts(at), *self._c(community), number)) > 0
 
     async def suggest_once(self, community: Community, number: int, key: str) -> bool:
@@ -242,7 +277,8 @@ class QuestionStore(Store):
         first, bounded."""
         rows = await self.db.fetchall(
             "SELECT number, question, helper_name FROM questions WHERE platform=? AND"
-            " community=? AND solved_at IS NOT NULL AND faq_excluded=0 AND number<>?"
+            " community=? AND solved_at IS NOT NULL AND faq_excluded=0 AND deleted_at IS NULL"
+            " AND number<>?"
             " AND suggestion_helped_at IS NULL ORDER BY number DESC LIMIT ?",
             (*self._c(community), before, limit))
         return [(r[0], r[1], r[2]) for r in rows]
@@ -253,7 +289,8 @@ class QuestionStore(Store):
         c, span = self._c(community), (to_ts(since), to_ts(until))
         asked = await self.db.fetchall(
             "SELECT created_at, first_answer_at, solved_at FROM questions WHERE platform=? AND"
-            " community=? AND created_at>=? AND created_at<?", (*c, *span))
+            " community=? AND created_at>=? AND created_at<? AND (deleted_at IS NULL OR"
+            " solved_at IS NOT NULL)", (*c, *span))
         solved = await self.db.fetchall(
             "SELECT helper_user_id, helper_staff, helper_name FROM questions WHERE platform=? AND"
             " community=? AND solved_at>=? AND solved_at<?", (*c, *span))

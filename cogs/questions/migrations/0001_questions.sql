@@ -38,6 +38,9 @@ CREATE TABLE questions (
     suggested           TEXT,
     suggestion_helped_at REAL,
     faq_excluded        INTEGER NOT NULL DEFAULT 0,
+    -- The question's message was deleted: withdrawn if unsolved (no follow-ups, not counted),
+    -- still solved if it was, and never suggested again.
+    deleted_at          REAL,
     PRIMARY KEY (platform, community, number)
 );
 CREATE INDEX questions_by_message ON questions (platform, community, message_id);
