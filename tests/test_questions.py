@@ -135,12 +135,14 @@ async def test_the_askers_own_replies_are_not_answers(h: Harness) -> None:
 
 async def test_an_unanswered_question_is_raised_once_even_across_restarts(h: Harness) -> None:
     await h.feed(f"alice> {Q}")
+    message = h.session.state.latest[("help", "alice")]
     assert only(await h.wait(timedelta(hours=3)), "[#mod-log]") == []
     await h.restart()
     out = await h.wait(timedelta(hours=2))
     [nudge] = only(out, "[#mod-log]")
     assert nudge == (f'[#mod-log] Hearth: Question #1 from alice has been waiting 4 hours '
-                     f'without an answer in #help: "{Q}". Could someone take a look?')
+                     f'without an answer: "{Q}" (#help (message {message})). Could someone '
+                     f'take a look?')
     await h.restart()
     assert only(await h.wait(timedelta(days=3)), "[#mod-log]") == []
 

@@ -117,7 +117,8 @@ class DiscordSink:
     def render(self, guild: discord.Guild | None, text: Text) -> Rendered:
         if guild is None:
             return render(text, spell=self.spell)
-        return render(text, lambda name: self.channels.id_of(guild, name), self.spell)
+        return render(text, lambda name: self.channels.id_of(guild, name), self.spell,
+                      guild.id)
 
     # -- the Sink ------------------------------------------------------------------------
 

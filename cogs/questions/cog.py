@@ -34,7 +34,7 @@ from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.templates import counted
-from bot.text import ChannelLink, Mention, Text, UserText
+from bot.text import ChannelLink, Mention, MessageLink, Text, UserText
 from cogs.questions import faq
 from cogs.questions.member_data import QuestionsData
 from cogs.questions.settings import QuestionsSettings
@@ -442,7 +442,8 @@ class QuestionsCog(Cog[QuestionStore]):
     def _nudge_post(self, ctx: Ctx, q: Question) -> Post:
         return Post(ctx.community, ctx.channel(_cfg(ctx).team_channel), self._say(
             ctx, "nudge", **self._fields(q), waiting=ctx.now - q.created_at,
-            place=ChannelLink(q.channel)), key=nudge_key(q.number))
+            place=MessageLink(q.channel, q.message_id) if q.message_id
+            else ChannelLink(q.channel)), key=nudge_key(q.number))
 
     async def nudge_due(self, job: Job) -> list[Action]:
         """Still unanswered after `nudge_after`: raised with the team, once."""

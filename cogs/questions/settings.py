@@ -106,8 +106,8 @@ class QuestionsMessages(Section):
         "member out. Nothing changed.")
     # -- follow-up -------------------------------------------------------------------------
     nudge: message(*Q, "waiting", "place") = default(
-        "Question #{number} from {asker} has been waiting {waiting} without an answer in "
-        "{place}: \"{question}\". Could someone take a look?")
+        "Question #{number} from {asker} has been waiting {waiting} without an answer: "
+        "\"{question}\" ({place}). Could someone take a look?")
     ask_if_solved: message(*Q, "answers") = default(
         "Hi {asker}, your question #{number}, \"{question}\", got {answers}. Did one of them "
         "solve it? If so, `/solved {number} @member` credits who helped. If not, a little "
