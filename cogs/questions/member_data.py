@@ -67,19 +67,17 @@ class QuestionsData:
                                 for r in solved]
         return out
 
-    async def _count(self, sql: str, params: tuple[Any, ...]) -> int:
-        return int(await self.db.scalar(sql, params) or 0)
-
     async def preview(self, community: Community, user_id: str, now: datetime,
                       settings: Any) -> ForgetPlan:
         c = (community.platform, community.id)
-        asked = await self._count("SELECT COUNT(*) FROM questions WHERE platform=? AND"
-                                  " community=? AND asker_user_id=?", (*c, user_id))
-        answers = await self._count("SELECT COUNT(*) FROM question_answers WHERE platform=?"
-                                    " AND community=? AND author_id=?", (*c, user_id))
-        solved = await self._count("SELECT COUNT(*) FROM questions WHERE platform=? AND"
-                                   " community=? AND helper_user_id=? AND asker_user_id<>?",
-                                   (*c, user_id, user_id))
+        # One row: what they asked, answered, and helped solve.
+        row = await self.db.fetchone(
+            "SELECT (SELECT COUNT(*) FROM questions WHERE platform=? AND community=? AND"
+            " asker_user_id=?), (SELECT COUNT(*) FROM question_answers WHERE platform=? AND"
+            " community=? AND author_id=?), (SELECT COUNT(*) FROM questions WHERE platform=?"
+            " AND community=? AND helper_user_id=? AND asker_user_id<>?)",
+            (*c, user_id, *c, user_id, *c, user_id, user_id))
+        asked, answers, solved = (int(v or 0) for v in row) if row else (0, 0, 0)
         deleted = []
         if asked:
             deleted.append(counted(asked, "question you asked", "questions you asked"))
