@@ -449,6 +449,8 @@ class QuestionsCog(Cog[QuestionStore]):
         """Still unanswered after `nudge_after`: raised with the team, once."""
         ctx = self.services.context(job.community)
         number = int(job.payload["number"])
+        if job.community in self._unplaced:
+            await self._place(job.community)  # so a question Hearth posted is linked too
         q = await self.store.get(job.community, number)
         if q is None or not await self.store.nudge_once(job.community, number, ctx.now):
             return []
