@@ -109,8 +109,6 @@ class QuestionsCog(Cog[QuestionStore]):
 
     def __init__(self, services: Services, store: QuestionStore) -> None:
         super().__init__(services, store)
-        # Communities with a question Hearth posted whose message id isn't known yet.
-        self._unplaced: set[Community] = set()
         services.measures.append(Measures(("solutions",), self.measure, self.reaching))
         services.figures.append(Figures(FIGURES, self.figures, DEFINITIONS, self.top_helpers))
 
@@ -141,8 +139,6 @@ class QuestionsCog(Cog[QuestionStore]):
                 await self.store.nudge_posted(community, q.number)
                 continue
             actions.append(self._nudge_post(self.services.context(community), q))
-        self._unplaced = {c for c in await self.store.communities()
-                          if await self.store.unplaced(c)}
         return actions
 
     # -- helpers ------------------------------------------------------------------------
@@ -204,20 +200,22 @@ class QuestionsCog(Cog[QuestionStore]):
     async def _question_of(self, community: Community, message_id: str) -> Question | None:
         """The question a message is, starts the thread of, or answers."""
         q = await self.store.by_message(community, message_id)
-        if q is None and community in self._unplaced:
-            await self._place(community)
+        # A question Hearth posted learns its message id here (any worker may have posted
+        # it); an indexed probe that finds nothing once every post is placed.
+        if q is None and await self._place(community):
             q = await self.store.by_message(community, message_id)
         return q or await self.store.by_answer(community, message_id)
 
-    async def _place(self, community: Community) -> None:
-        """Learn where Hearth's question posts landed (the runtime records them by key)."""
-        waiting = await self.store.unplaced(community)
-        for number, key in waiting:
+    async def _place(self, community: Community) -> bool:
+        """Learn where Hearth's question posts landed (the runtime records them by key); True
+        if any was placed."""
+        placed = False
+        for number, key in await self.store.unplaced(community):
             found = await self.services.posts.find(community, key)
             if found is not None:
                 await self.store.placed(community, number, found[0], found[1])
-        if not await self.store.unplaced(community):
-            self._unplaced.discard(community)
+                placed = True
+        return placed
 
     async def _asked(self, ctx: Ctx, asker: Actor | MemberRef, text: str, channel: str,
                      message_id: str | None, via: str) -> tuple[int, list[Action]]:
@@ -235,8 +233,6 @@ class QuestionsCog(Cog[QuestionStore]):
         if message_id is not None:
             actions.append(KeepThread(ctx.community, channel, message_id,
                                       self._thread_name(ctx, number, text)))
-        else:
-            self._unplaced.add(ctx.community)
         return number, [*actions, *await self._suggest(ctx, number, asker.user_id, name, text)]
 
     async def _post_question(self, ctx: Ctx, asker: MemberRef | Actor, text: str, via: str
@@ -449,8 +445,7 @@ class QuestionsCog(Cog[QuestionStore]):
         """Still unanswered after `nudge_after`: raised with the team, once."""
         ctx = self.services.context(job.community)
         number = int(job.payload["number"])
-        if job.community in self._unplaced:
-            await self._place(job.community)  # so a question Hearth posted is linked too
+        await self._place(job.community)  # so a question Hearth posted is linked too
         q = await self.store.get(job.community, number)
         if q is None or not await self.store.nudge_once(job.community, number, ctx.now):
             return []

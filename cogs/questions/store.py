@@ -317,7 +317,3 @@ class QuestionStore(Store):
             " helper_user_id IS NOT NULL GROUP BY helper_user_id HAVING COUNT(*)>=?",
             (*self._c(community), threshold))
         return [r[0] for r in rows]
-
-    async def communities(self) -> list[Community]:
-        rows = await self.db.fetchall("SELECT DISTINCT platform, community FROM questions")
-        return [Community(r[0], r[1]) for r in rows]
