@@ -363,6 +363,13 @@ class DiscordSink:
             role = self._role_named(guild, action.role)
             if role is not None:
                 return self._cant_manage_role(guild, role)
+        elif isinstance(action, KeepThread):
+            self.problems.once(
+                guild.id, action.channel, "forbidden_thread",
+                f"Hearth can't open or mark a question's thread in '{action.channel}' in server "
+                f"'{guild.name}' ({guild.id}): give Hearth's role Create Public Threads there, "
+                "and Manage Threads to rename and tag members' forum posts when they're solved "
+                f"(Discord said {exc.code}: {exc.text}).")
         elif isinstance(action, Timeout):
             self.problems.once(
                 guild.id, action.user_id, "forbidden_timeout",
