@@ -5,14 +5,12 @@ marks the question with a ✅ reaction; /ask posts in #help and replies under th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.fakes import slack_requests as sr
 from tests.slack_rig import slack_rig
 
 
-async def test_a_question_answered_in_its_thread_and_solved(tmp_path: Path) -> None:
-    async with slack_rig(tmp_path) as rig:
+async def test_a_question_answered_in_its_thread_and_solved(database: str) -> None:
+    async with slack_rig(database) as rig:
         question = "1700000100.000100"
         await rig.event(sr.message("U123", "C0HELP", "How do I change my display name?",
                                    ts=question))
@@ -45,8 +43,8 @@ async def test_a_question_answered_in_its_thread_and_solved(tmp_path: Path) -> N
 
 
 async def test_ask_posts_in_help_and_replies_under_that_post_are_answers(
-        tmp_path: Path) -> None:
-    async with slack_rig(tmp_path) as rig:
+        database: str) -> None:
+    async with slack_rig(database) as rig:
         await rig.command("/ask", "When is the next movie night?", user_id="U123",
                           channel_id="C0GENERAL", name="ask")
         await rig.fake.wait_for_call("response_url", lambda a: a["_name"] == "ask")
@@ -62,8 +60,8 @@ async def test_ask_posts_in_help_and_replies_under_that_post_are_answers(
         assert "cara gets the credit" in answer["text"], answer
 
 
-async def test_a_deleted_answer_no_longer_counts(tmp_path: Path) -> None:
-    async with slack_rig(tmp_path) as rig:
+async def test_a_deleted_answer_no_longer_counts(database: str) -> None:
+    async with slack_rig(database) as rig:
         question = "1700000100.000100"
         await rig.event(sr.message("U123", "C0HELP", "How do I mute a channel?", ts=question))
         await rig.event(sr.message("U456", "C0HELP", "Right-click it.",
