@@ -174,6 +174,16 @@ async def test_guild_create_carries_only_the_bot_and_members_come_by_chunk(fake)
 
 # --- threads, forum posts and history (rules listed in tests/fakes/discord_threads.py) ----
 
+HI = {"content": "hi", "allowed_mentions": NO_PINGS}
+
+
+async def answer(fake: FakeDiscord, method: str, path: str, body: Any = None
+                 ) -> tuple[int, int | None]:
+    """The status and Discord error code (None on success) a request gets."""
+    status, reply = await call(fake, method, path, body)
+    return status, reply.get("code") if isinstance(reply, dict) else None
+
+
 async def post(fake: FakeDiscord, channel: str, text: str = "hi") -> str:
     status, body = await call(fake, "POST", f"/channels/{channel}/messages",
                               {"content": text, "allowed_mentions": NO_PINGS})
@@ -186,8 +196,7 @@ async def test_a_thread_from_a_message_takes_its_id_once(fake) -> None:
     mid = await post(fake, general)
     path = f"/channels/{general}/messages/{mid}/threads"
     for bad in ({"name": ""}, {"name": "x" * 101}, {"name": "ok", "auto_archive_duration": 30}):
-        status, body = await call(fake, "POST", path, bad)
-        assert (status, body["code"]) == (400, 50035), bad
+        assert await answer(fake, "POST", path, bad) == (400, 50035), bad
     status, thread = await call(fake, "POST", path, {"name": "x" * 100,
                                                      "auto_archive_duration": 4320})
     assert status == 201 and thread["id"] == mid and thread["type"] == 11
@@ -196,35 +205,29 @@ async def test_a_thread_from_a_message_takes_its_id_once(fake) -> None:
     status, body = await call(fake, "POST", path, {"name": "again"})
     assert (status, body["code"]) == (400, 160004)
     assert body["message"] == "A thread has already been created for this message"
-    status, body = await call(fake, "POST", f"/channels/{general}/messages/1/threads",
-                              {"name": "nope"})
-    assert (status, body["code"]) == (404, 10008)
+    assert await answer(fake, "POST", f"/channels/{general}/messages/1/threads",
+                        {"name": "nope"}) == (404, 10008)
 
 
 async def test_starting_threads_needs_the_permissions_discord_names(fake) -> None:
     fake, guild, general, _ = fake
     mid = await post(fake, general)
     guild.deny(general, guild.id, 1 << 35)  # Create Public Threads
-    status, body = await call(fake, "POST", f"/channels/{general}/messages/{mid}/threads",
-                              {"name": "updates"})
-    assert (status, body["code"]) == (403, 50013)
-    status, body = await call(fake, "POST", f"/channels/{general}/threads",
-                              {"name": "updates", "type": 11})
-    assert (status, body["code"]) == (403, 50013)
+    assert await answer(fake, "POST", f"/channels/{general}/messages/{mid}/threads",
+                        {"name": "updates"}) == (403, 50013)
+    assert await answer(fake, "POST", f"/channels/{general}/threads",
+                        {"name": "updates", "type": 11}) == (403, 50013)
     status, private = await call(fake, "POST", f"/channels/{general}/threads",
                                  {"name": "team only", "type": 12})
     assert status == 201 and private["type"] == 12
     guild.deny(general, guild.id, 1 << 36)  # Create Private Threads
-    status, body = await call(fake, "POST", f"/channels/{general}/threads",
-                              {"name": "team only", "type": 12})
-    assert (status, body["code"]) == (403, 50013)
-    status, body = await call(fake, "POST", f"/channels/{general}/threads",
-                              {"name": "odd", "type": 0})
-    assert (status, body["code"]) == (400, 50035)
+    assert await answer(fake, "POST", f"/channels/{general}/threads",
+                        {"name": "team only", "type": 12}) == (403, 50013)
+    assert await answer(fake, "POST", f"/channels/{general}/threads",
+                        {"name": "odd", "type": 0}) == (400, 50035)
     guild.deny(general, guild.id, 1 << 10)  # the bot can't see the channel at all
-    status, body = await call(fake, "POST", f"/channels/{general}/messages/{mid}/threads",
-                              {"name": "updates"})
-    assert (status, body["code"]) == (403, 50001)
+    assert await answer(fake, "POST", f"/channels/{general}/messages/{mid}/threads",
+                        {"name": "updates"}) == (403, 50001)
 
 
 async def test_archived_and_locked_threads_refuse_posts_as_documented(fake) -> None:
@@ -236,18 +239,12 @@ async def test_archived_and_locked_threads_refuse_posts_as_documented(fake) -> N
     await post(fake, mid, "sending unarchives it")
     assert fake.threads[mid]["thread_metadata"]["archived"] is False
     # Without Manage Threads the bot can neither lock nor post into a locked thread.
-    status, body = await call(fake, "PATCH", f"/channels/{mid}", {"locked": True})
-    assert (status, body["code"]) == (403, 50013)
+    assert await answer(fake, "PATCH", f"/channels/{mid}", {"locked": True}) == (403, 50013)
     fake.threads[mid]["thread_metadata"].update(locked=True, archived=True)  # a moderator did
-    status, body = await call(fake, "POST", f"/channels/{mid}/messages",
-                              {"content": "hi", "allowed_mentions": NO_PINGS})
-    assert (status, body["code"]) == (400, 50083)
+    assert await answer(fake, "POST", f"/channels/{mid}/messages", HI) == (400, 50083)
     fake.threads[mid]["thread_metadata"]["archived"] = False
-    status, body = await call(fake, "POST", f"/channels/{mid}/messages",
-                              {"content": "hi", "allowed_mentions": NO_PINGS})
-    assert (status, body["code"]) == (403, 50013)
-    status, body = await call(fake, "PATCH", f"/channels/{mid}", {"name": "x" * 101})
-    assert (status, body["code"]) == (400, 50035)
+    assert await answer(fake, "POST", f"/channels/{mid}/messages", HI) == (403, 50013)
+    assert await answer(fake, "PATCH", f"/channels/{mid}", {"name": "x" * 101}) == (400, 50035)
 
 
 async def test_sending_in_a_thread_needs_send_messages_in_threads(fake) -> None:
@@ -255,9 +252,7 @@ async def test_sending_in_a_thread_needs_send_messages_in_threads(fake) -> None:
     mid = await post(fake, general)
     await call(fake, "POST", f"/channels/{general}/messages/{mid}/threads", {"name": "t"})
     guild.deny(general, guild.id, 1 << 38)
-    status, body = await call(fake, "POST", f"/channels/{mid}/messages",
-                              {"content": "hi", "allowed_mentions": NO_PINGS})
-    assert (status, body["code"]) == (403, 50013)
+    assert await answer(fake, "POST", f"/channels/{mid}/messages", HI) == (403, 50013)
 
 
 async def test_forum_posts_need_a_message_and_known_tags(fake) -> None:
@@ -266,20 +261,18 @@ async def test_forum_posts_need_a_message_and_known_tags(fake) -> None:
     login = guild.tag_id(forum, "login")
     path = f"/channels/{forum}/threads?use_nested_fields=1"
     first = {"content": "How do I reset?", "allowed_mentions": NO_PINGS}
-    status, body = await call(fake, "POST", path, {"name": "Reset", "applied_tags": [login]})
-    assert (status, body["code"]) == (400, 50035)  # no message
-    status, body = await call(fake, "POST", path, {"name": "Reset", "message": first,
-                                                   "applied_tags": ["123"]})
-    assert (status, body["code"]) == (400, 50035)  # not one of the forum's tags
-    status, body = await call(fake, "POST", path, {"name": "Reset", "message": first})
-    assert (status, body["code"]) == (400, 40067)  # the forum requires a tag
+    no_message = {"name": "Reset", "applied_tags": [login]}
+    assert await answer(fake, "POST", path, no_message) == (400, 50035)
+    unknown_tag = {"name": "Reset", "message": first, "applied_tags": ["123"]}
+    assert await answer(fake, "POST", path, unknown_tag) == (400, 50035)
+    # The forum requires a tag.
+    assert await answer(fake, "POST", path, {"name": "Reset", "message": first}) == (400, 40067)
     status, body = await call(fake, "POST", path, {"name": "Reset", "message": first,
                                                    "applied_tags": [login]})
     assert status == 201 and body["type"] == 11 and body["applied_tags"] == [login]
     assert body["message"]["id"] == body["id"] and body["message"]["channel_id"] == body["id"]
-    status, body = await call(fake, "POST", f"/channels/{forum}/messages",
-                              {"content": "hi", "allowed_mentions": NO_PINGS})
-    assert (status, body["code"]) == (400, 50024)  # a forum takes posts, not messages
+    # A forum takes posts, not messages.
+    assert await answer(fake, "POST", f"/channels/{forum}/messages", HI) == (400, 50024)
 
 
 async def test_history_pages_newest_first_within_1_to_100(fake) -> None:
@@ -291,5 +284,4 @@ async def test_history_pages_newest_first_within_1_to_100(fake) -> None:
     status, body = await call(fake, "GET", f"/channels/{dm}/messages?limit=2")
     assert [m["content"] for m in body] == ["three", "two"]
     for limit in (0, 101):
-        status, body = await call(fake, "GET", f"/channels/{dm}/messages?limit={limit}")
-        assert (status, body["code"]) == (400, 50035)
+        assert await answer(fake, "GET", f"/channels/{dm}/messages?limit={limit}") == (400, 50035)

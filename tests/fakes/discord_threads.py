@@ -63,6 +63,16 @@ def thread_problem(body: dict, *, create: bool) -> tuple[int, dict] | None:
     return None
 
 
+def tags_problem(forum: dict, tags: list[str]) -> tuple[int, dict] | None:
+    """Tags a forum post may not carry: more than 5, or any not among the forum's own."""
+    known = {t["id"] for t in forum.get("available_tags", [])}
+    if len(tags) > APPLIED_TAGS_MAX or not set(tags) <= known:
+        return 400, _invalid("applied_tags", "BASE_TYPE_BAD_LENGTH" if
+                             len(tags) > APPLIED_TAGS_MAX else "TAG_INVALID",
+                             f"Up to {APPLIED_TAGS_MAX} of the forum's available tags.")
+    return None
+
+
 class ThreadRoutes:
     """Threads and forums for FakeDiscord; tests read ``fake.threads`` (id -> thread)."""
 
@@ -228,11 +238,9 @@ class ThreadRoutes:
         if problem is not None:
             return problem
         tags = [str(t) for t in body.get("applied_tags") or []]
-        known = {t["id"] for t in forum["available_tags"]}
-        if len(tags) > APPLIED_TAGS_MAX or not set(tags) <= known:
-            return 400, _invalid("applied_tags", "BASE_TYPE_BAD_LENGTH" if
-                                 len(tags) > APPLIED_TAGS_MAX else "TAG_INVALID",
-                                 "Up to 5 of the forum's available tags.")
+        problem = tags_problem(forum, tags)
+        if problem is not None:
+            return problem
         if forum["flags"] & REQUIRE_TAG and not tags:
             return 400, _error(40067, "A tag is required to create a forum post in this channel")
         thread_id = snowflake()
@@ -241,8 +249,6 @@ class ThreadRoutes:
         message = self._message_obj(  # type: ignore[attr-defined]
             thread_id, self.bot_user_id, first.get("content") or "", body=first,
             extra={"id": thread_id, "position": 0})
-        self.messages.pop(next(k for k, v in self.messages.items() if v is message), None)
-        self.messages[thread_id] = message
         thread.update(last_message_id=thread_id, message_count=1, total_message_sent=1)
         forum["last_message_id"] = thread_id
         await self._announce_thread(thread)
@@ -269,10 +275,9 @@ class ThreadRoutes:
         if "applied_tags" in body:
             parent = guild.channels[thread["parent_id"]]
             tags = [str(t) for t in body["applied_tags"] or []]
-            known = {t["id"] for t in parent.get("available_tags", [])}
-            if len(tags) > APPLIED_TAGS_MAX or not set(tags) <= known:
-                return 400, _invalid("applied_tags", "TAG_INVALID",
-                                     "Up to 5 of the forum's available tags.")
+            problem = tags_problem(parent, tags)
+            if problem is not None:
+                return problem
             thread["applied_tags"] = tags
         if "name" in body:
             thread["name"] = body["name"]
