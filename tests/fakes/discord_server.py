@@ -18,6 +18,13 @@ Like Discord: the bot's own visible messages come back as MESSAGE_CREATE (``echo
 role/member edits are followed by GUILD_MEMBER_UPDATE, and guild state added after the client
 connected is not announced (add guilds, channels and members first; use ``add_user`` +
 ``member_join`` for newcomers).
+
+Threads, forum posts and history (rules in tests/fakes/discord_threads.py): ``fake.threads``
+(id -> thread, a thread under a message has the message's id), ``guild.add_forum_channel(name,
+tags)`` and ``guild.tag_id``, ``fake.member_dm(user, text)`` (MESSAGE_CREATE without
+``guild_id``), ``fake.dm_history(user, *texts)`` (messages sent while Hearth was away, found
+with ``GET /channels/{dm}/messages?after=``), ``fake.message_create(thread_id, ...)`` for a
+member's reply in a thread.
 """
 
 # The wait helpers take timeout= on purpose: tests read better than wrapping each call.
