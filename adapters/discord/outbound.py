@@ -198,13 +198,7 @@ class DiscordSink:
         is a thread, with the post's id); when solved, renamed, and tagged where its forum has
         the tag."""
         message_id = int(action.message_id)
-        thread = guild.get_thread(message_id)
-        if thread is None:
-            try:
-                found = await self.client.fetch_channel(message_id)
-            except (discord.NotFound, discord.Forbidden):
-                found = None
-            thread = found if isinstance(found, discord.Thread) else None
+        thread = await self._thread_of(guild, message_id)
         if thread is None:
             channel = self.channels.resolve(guild, action.channel)
             if action.solved or not isinstance(channel, discord.TextChannel):
@@ -228,17 +222,22 @@ class DiscordSink:
     async def _in_thread(self, guild: discord.Guild, action: Post) -> Receipt:
         """A post in the thread started from message `thread_id` (same id), or plainly in its
         channel when there is no such thread."""
-        thread_id = int(action.thread_id or 0)
-        thread = guild.get_thread(thread_id)
-        if thread is None:
-            try:
-                found = await self.client.fetch_channel(thread_id)
-            except (discord.NotFound, discord.Forbidden):
-                found = None
-            thread = found if isinstance(found, discord.Thread) else None
+        thread = await self._thread_of(guild, int(action.thread_id or 0))
         if thread is None:
             return await self._post(guild, action.channel, action.text)
         return await self._send(guild, thread, action.text)
+
+    async def _thread_of(self, guild: discord.Guild, thread_id: int) -> discord.Thread | None:
+        """The thread with this id (a thread under a message has the message's id): from the
+        cache, else one REST call; None if there is none or Hearth can't see it."""
+        thread = guild.get_thread(thread_id)
+        if thread is not None:
+            return thread
+        try:
+            found = await self.client.fetch_channel(thread_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        return found if isinstance(found, discord.Thread) else None
 
     async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
         """Every piece of the post edited to match the new text: pieces it no longer needs are
