@@ -69,7 +69,7 @@ DEFINITIONS = {
 }
 FIGURES = tuple(DEFINITIONS)
 ASK = CommandSpec("ask", "Ask a question in the help channel, in your name.", (
-    Option("question", OptionType.TEXT, "Your question", max_length=1500),))
+    Option("question", OptionType.TEXT, "Your question", long=True, max_length=1500),))
 NUMBER = Option("question", OptionType.INTEGER, "The question's number, like 3", required=False,
                 min_value=1)
 SOLVED = CommandSpec("solved", "Mark your question solved and credit who helped.", (
