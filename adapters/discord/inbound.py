@@ -8,9 +8,12 @@ from collections import OrderedDict
 
 import discord
 
+from bot.actions import ReadMissed
 from bot.events import (
     Actor,
+    Attachment,
     Community,
+    DirectMessaged,
     Event,
     MemberDeleted,
     MemberJoined,
@@ -19,7 +22,7 @@ from bot.events import (
     MessagePosted,
     ReactionAdded,
 )
-from bot.ports import Sink
+from bot.ports import Receipt, Sink
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -141,15 +144,66 @@ class Inbound:
     async def on_message(self, message: discord.Message) -> None:
         # Discord echoes Hearth's own posts back; bots and webhooks aren't members talking.
         author, guild = message.author, message.guild
-        if (guild is None or author.bot or message.webhook_id is not None
+        if (author.bot or message.webhook_id is not None
                 or message.type not in _MEMBER_MESSAGES):
             return
+        if guild is None:
+            if isinstance(message.channel, discord.DMChannel):
+                await self._direct(message)
+            return  # a group DM: between members, not to Hearth
         channel = message.channel
         community = _COMMUNITIES.get(guild.id) or community_of(guild)
         await self._process(MessagePosted(
             community, self.runtime.clock.now(), author=self.actors.of(author),
             channel=str(channel.id), message_id=str(message.id), content=message.content,
             channel_name=getattr(channel, "name", None), reply_to=_reply_to(message)))
+
+    async def _direct(self, message: discord.Message) -> None:
+        """A member's DM to Hearth: which servers Hearth serves they are in is for the core to
+        weigh (oldest server first); its id is the DM channel's and the message's, the same when
+        it is read back from the history after a restart."""
+        author = message.author
+        shared = tuple(community_of(g) for g in await self._servers_of(author))
+        where = shared[0] if shared else Community("discord", "")
+        await self._process(DirectMessaged(
+            where, self.runtime.clock.now(), author=self.actors.of(author),
+            channel=str(message.channel.id), message_id=str(message.id),
+            content=message.content, shared=shared,
+            attachments=tuple(Attachment(a.filename, a.url) for a in message.attachments),
+            event_id=f"dm:{message.channel.id}:{message.id}"))
+
+    async def _servers_of(self, user: discord.abc.User) -> list[discord.Guild]:
+        """The servers Hearth is in that `user` is a member of: the member cache first (kept
+        whole by the members intent), then one REST look-up per server if it knows none."""
+        guilds = sorted(self.client.guilds, key=lambda g: g.id)
+        found = [g for g in guilds if g.get_member(user.id) is not None]
+        if found:
+            return found
+        for guild in guilds:
+            try:
+                await guild.fetch_member(user.id)
+            except discord.HTTPException:
+                continue
+            found.append(guild)
+        return found
+
+    async def read_back(self, action: ReadMissed) -> Receipt:
+        """Read a member's DMs to Hearth after the last one it saw (sent while it was down),
+        oldest first, each handled as if it had just arrived; the runtime's claims skip any
+        already handled."""
+        if not action.channel.isdigit():
+            return Receipt(False, reason="not_found")
+        channel = self.client.get_channel(int(action.channel))
+        if channel is None:
+            channel = await self.client.fetch_channel(int(action.channel))
+        if not isinstance(channel, discord.DMChannel):
+            return Receipt(False, reason="not_found")
+        after = discord.Object(int(action.after)) if action.after and action.after.isdigit() \
+            else None
+        async for message in channel.history(limit=None, after=after, oldest_first=True):
+            if str(message.author.id) == action.user_id:
+                await self.on_message(message)
+        return Receipt(True)
 
     # -- reactions ----------------------------------------------------------------------
 

@@ -73,6 +73,7 @@ class DiscordService:
         self.flow = InteractionFlow(app.runtime, self.sink, actors)
         self.inbound = Inbound(self.client, app.runtime, self.sink, actors)
         self.inbound.attach()
+        self.sink.read_back = self.inbound.read_back
         # Form submits are routed by custom_id here, not by discord.py's in-memory modals.
         self.client.on_interaction = self.flow.on_interaction  # type: ignore[attr-defined]
         for command in commands.build(app.runtime.specs(), self.flow):
