@@ -178,22 +178,31 @@ async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool =
         bob = guild.add_member("bob")
         mod = guild.add_member("mia", roles=[roles["Moderator"]])
         guilds = f'[platforms.discord]\nguilds = ["{guild.id}"]\n' if sync_to_guild else ""
-        config = config_from(guilds + toml)
-        clock = ManualClock(START)
-        app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
-                                    database=_target(database))
-        try:
-            probe = ProbeCog(app.runtime.cogs[0].services)
-            app.runtime.add_cog(probe)
-            service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
-            service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
-            with fake.patch_discord():
-                await service.start()
-                try:
-                    await app.runtime.start()
-                    yield World(fake, guild, channels, alice, bob, mod, app, service, probe,
-                                clock, roles)
-                finally:
-                    await service.stop()
-        finally:
-            await app.close()
+        world = World(fake, guild, channels, alice, bob, mod, None, None, None,  # type: ignore[arg-type]
+                      ManualClock(START), roles)
+        async with started(world, database, guilds + toml) as w:
+            yield w
+
+
+@contextlib.asynccontextmanager
+async def started(world: World, database: str | Path, toml: str) -> AsyncIterator[World]:
+    """Hearth started on the world's fake Discord and database, with the world's clock; used
+    again on a world whose Hearth has stopped, it is a restart (the fake keeps what happened)."""
+    config = config_from(toml)
+    app = await bootstrap.build(config, clock=world.clock, rng=random.Random(7),
+                                database=_target(database))
+    try:
+        probe = ProbeCog(app.runtime.cogs[0].services)
+        app.runtime.add_cog(probe)
+        service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
+        service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
+        with world.fake.patch_discord():
+            await service.start()
+            try:
+                await app.runtime.start()
+                world.app, world.service, world.probe = app, service, probe
+                yield world
+            finally:
+                await service.stop()
+    finally:
+        await app.close()
