@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
+from typing import Any
 
 import discord
 
@@ -92,6 +94,9 @@ class Inbound:
         self.runtime = runtime
         self.sink = sink
         self.actors = actors
+        # Events being handled now, so a stop lets them finish (discord.py runs each listener
+        # as its own task).
+        self._handling: set[asyncio.Task[Any]] = set()
 
     def attach(self) -> None:
         for handler in (self.on_member_join, self.on_member_update, self.on_raw_member_remove,
@@ -102,11 +107,23 @@ class Inbound:
             setattr(self.client, handler.__name__, handler)
 
     async def _process(self, event: Event) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
         try:
             await self.runtime.process(event, self.sink)
         except Exception as exc:
             log.error("%s in %s failed: %r", type(event).__name__, event.community.key, exc)
             log.debug("event failure", exc_info=True)
+        finally:
+            self._handling.discard(task)  # type: ignore[arg-type]
+
+    async def settle(self) -> None:
+        """Let the events being handled finish (what they post is recorded): a stop waits for
+        them, within a time the caller sets, so a relay isn't repeated after the restart."""
+        pending = self._handling - {asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending)
 
     # -- members ------------------------------------------------------------------------
 

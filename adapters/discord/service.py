@@ -27,6 +27,8 @@ from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
+# How long a stop waits for events already being handled.
+STOP_WAIT = 10.0
 INTENTS_HELP = (
     "Discord refused the privileged intents Hearth needs. In the Developer Portal "
     "(https://discord.com/developers/applications) open your application > Bot > Privileged "
@@ -116,6 +118,10 @@ class DiscordService:
             and ws.open
 
     async def stop(self) -> None:
+        # Events already being handled finish first (their posts are recorded).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_WAIT):
+                await self.inbound.settle()
         await self.client.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
