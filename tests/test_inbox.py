@@ -215,6 +215,22 @@ async def test_history_lists_one_members_conversations_for_moderators(h: Harness
         "[to mia only] bob hasn't written to the team."]
 
 
+async def test_a_member_of_two_communities_writes_into_the_one_where_a_conversation_is_open(
+        h: Harness) -> None:
+    other = Community("console", "other")
+    both = dm(h, "alice", "Hello", "t1")
+
+    def to(community: Community, *shared: Community, message_id: str) -> DirectMessaged:
+        return DirectMessaged(community, both.at, author=both.author, channel=both.channel,
+                              message_id=message_id, content="Hello", shared=shared,
+                              event_id=f"dm:{both.channel}:{message_id}")
+    opened = await h.handle(to(other, other, h.community, message_id="t1"))
+    assert {a.community for a in opened} == {other}  # no conversation open: the first one
+    later = await h.handle(to(h.community, h.community, other, message_id="t2"))
+    assert {a.community for a in later} == {other}  # where alice's conversation is open
+    assert "Added to conversation #1" in texts(later)[0]
+
+
 # ---------------------------------------------------------------------- bad input
 
 
