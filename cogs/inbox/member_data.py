@@ -46,7 +46,7 @@ class InboxData:
             out["conversations"] = []
             for r in convs:
                 messages = await self.db.fetchall(
-                    "SELECT from_team, author_name, anonymous, body, at, undelivered FROM"
+                    "SELECT from_team, author_name, anonymous, body, at FROM"
                     " inbox_messages WHERE platform=? AND community=? AND number=? ORDER BY seq",
                     (*c, r["number"]))
                 out["conversations"].append({
@@ -55,7 +55,7 @@ class InboxData:
                     "helped": None if r["helped"] is None else bool(r["helped"]),
                     "messages": [{"from": ("the team" if m["anonymous"] else m["author_name"])
                                   if m["from_team"] else "you", "text": m["body"],
-                                  "at": ts(m["at"]), "delivered": not m["undelivered"]}
+                                  "at": ts(m["at"])}
                                  for m in messages]})
         sent = await self.db.fetchall(
             "SELECT number, body, at FROM inbox_messages m WHERE platform=? AND community=? AND"

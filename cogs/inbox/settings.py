@@ -3,7 +3,7 @@ team hours, saved replies and every message)."""
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.settings import ChannelKey, Duration, Section, default, message
 from cogs.inbox.rules import DAYS, clock_time
@@ -37,6 +37,12 @@ class TeamHours(Section):
     def _a_time(cls, value: str) -> str:
         clock_time(value)
         return value
+
+    @model_validator(mode="after")
+    def _in_order(self) -> TeamHours:
+        if clock_time(self.end) <= clock_time(self.start):
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
 
 
 class Snippet(Section):

@@ -42,7 +42,6 @@ class Message:
     anonymous: bool
     body: str
     at: datetime
-    undelivered: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +77,11 @@ def _conv(row: Any) -> Conversation:
         first_reply_at=from_ts(row["first_reply_at"]), closed_at=from_ts(row["closed_at"]),
         follow_up_at=from_ts(row["follow_up_at"]), thread=row["thread"],
         replies=row["replies"])
+
+
+def _message(r: Any) -> Message:
+    return Message(r["seq"], bool(r["from_team"]), r["author_id"], r["author_name"],
+                   bool(r["anonymous"]), r["body"], from_ts(r["at"]))  # type: ignore[arg-type]
 
 
 class InboxStore(Store):
@@ -162,11 +166,6 @@ class InboxStore(Store):
                 return None
             return await self._add(c, number, True, by_id, by_name, anonymous, body, at, None)
 
-    async def undelivered(self, community: Community, number: int, seq: int) -> None:
-        await self.db.execute(
-            "UPDATE inbox_messages SET undelivered=1 WHERE platform=? AND community=? AND"
-            " number=? AND seq=?", (community.platform, community.id, number, seq))
-
     async def team_closed(self, community: Community, number: int, at: datetime,
                           ask_helped: bool, follow_up_at: datetime | None) -> bool:
         """Close an open conversation; False if it was already closed."""
@@ -218,12 +217,10 @@ class InboxStore(Store):
 
     async def messages(self, community: Community, number: int) -> list[Message]:
         rows = await self.db.fetchall(
-            "SELECT seq, from_team, author_id, author_name, anonymous, body, at, undelivered FROM"
+            "SELECT seq, from_team, author_id, author_name, anonymous, body, at FROM"
             " inbox_messages WHERE platform=? AND community=? AND number=? ORDER BY seq",
             (community.platform, community.id, number))
-        return [Message(r["seq"], bool(r["from_team"]), r["author_id"], r["author_name"],
-                        bool(r["anonymous"]), r["body"], from_ts(r["at"]),  # type: ignore[arg-type]
-                        bool(r["undelivered"])) for r in rows]
+        return [_message(r) for r in rows]
 
     async def by_thread(self, community: Community, thread: str) -> Conversation | None:
         row = await self.db.fetchone(
@@ -253,8 +250,11 @@ class InboxStore(Store):
         return [(Community(r[0], r[1]), r[2], r[3]) for r in rows]
 
     async def message(self, community: Community, number: int, seq: int) -> Message | None:
-        found = [m for m in await self.messages(community, number) if m.seq == seq]
-        return found[0] if found else None
+        r = await self.db.fetchone(
+            "SELECT seq, from_team, author_id, author_name, anonymous, body, at FROM"
+            " inbox_messages WHERE platform=? AND community=? AND number=? AND seq=?",
+            (community.platform, community.id, number, seq))
+        return _message(r) if r else None
 
     async def relayed(self, community: Community, number: int, seq: int) -> None:
         await self.db.execute(

@@ -56,9 +56,8 @@ CREATE TABLE inbox_messages (
     source       TEXT,
     at           REAL NOT NULL,
     -- A member's message waiting to be relayed (an outbox flag, cleared at start-up once the
-    -- relay is on record); a team reply the member's closed DMs didn't take.
+    -- relay is on record).
     pending      INTEGER NOT NULL DEFAULT 0,
-    undelivered  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (platform, community, number, seq),
     FOREIGN KEY (platform, community, number)
         REFERENCES inbox_conversations (platform, community, number) ON DELETE CASCADE
