@@ -26,6 +26,7 @@ from bot.events import (
 )
 from bot.ports import Receipt, Sink
 from bot.runtime import Runtime
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 # Message types a member writes (default and reply); joins, pins, boosts are system messages.
@@ -97,6 +98,8 @@ class Inbound:
         # Events being handled now, so a stop lets them finish (discord.py runs each listener
         # as its own task).
         self._handling: set[asyncio.Task[Any]] = set()
+        # One member's DMs are handled in the order they came, one to the end before the next.
+        self._dms = Turns()
 
     def attach(self) -> None:
         for handler in (self.on_member_join, self.on_member_update, self.on_raw_member_remove,
@@ -180,14 +183,20 @@ class Inbound:
         weigh (oldest server first); its id is the DM channel's and the message's, the same when
         it is read back from the history after a restart."""
         author = message.author
-        shared = tuple(community_of(g) for g in await self._servers_of(author))
-        where = shared[0] if shared else Community("discord", "")
-        await self._process(DirectMessaged(
+        async with self._dms.turn(str(message.channel.id)):
+            shared = tuple(community_of(g) for g in await self._servers_of(author))
+            where = shared[0] if shared else Community("discord", "")
+            await self._process(self._dm_event(message, where, shared))
+
+    def _dm_event(self, message: discord.Message, where: Community,
+                  shared: tuple[Community, ...]) -> DirectMessaged:
+        author = message.author
+        return DirectMessaged(
             where, self.runtime.clock.now(), author=self.actors.of(author),
             channel=str(message.channel.id), message_id=str(message.id),
             content=message.content, shared=shared,
             attachments=tuple(Attachment(a.filename, a.url) for a in message.attachments),
-            event_id=f"dm:{message.channel.id}:{message.id}"))
+            event_id=f"dm:{message.channel.id}:{message.id}")
 
     async def _servers_of(self, user: discord.abc.User) -> list[discord.Guild]:
         """The servers Hearth is in that `user` is a member of: the member cache first (kept

@@ -36,10 +36,11 @@ from adapters.slack.render import spelling
 from bot.actions import ReadMissed, Respond
 from bot.bootstrap import App
 from bot.commands import CommandKind, CommandSpec
-from bot.events import Actor, Community, MemberRef, MessageRef
+from bot.events import Actor, Community, DirectMessaged, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.ports import Receipt, Sink
 from bot.text import CommandRef
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class SlackService:
         self.inbound = Inbound(self.people, self.channels, self.settings, self.runtime.specs,
                                self.runtime.clock.now)
         self.outbound.read_back = self._read_missed
+        self._ims = Turns()
         # process_before_response: the HTTP answer waits for the listener, so a failure while
         # deciding can still become a 500 (and Slack's retry); listeners hand slow work off.
         self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret,
@@ -250,6 +252,12 @@ class SlackService:
         event = await self.inbound.event(body)
         if event is None:
             return
+        if isinstance(event, DirectMessaged):
+            # One member's messages to the app go in order, each delivered (its posts on
+            # record) before the next is decided: the second finds the thread the first opened.
+            async with self._ims.turn(event.channel):
+                await self.runtime.deliver(await self.runtime.handle(event), self.outbound)
+            return
         actions = await self.runtime.handle(event)
         if actions:
             self._spawn(self.runtime.deliver(actions, self.outbound))
@@ -275,7 +283,8 @@ class SlackService:
                 **message, "type": "message", "channel": action.channel,
                 "channel_type": "im"}})
             if event is not None:
-                await self.runtime.process(event, self.outbound)
+                async with self._ims.turn(action.channel):
+                    await self.runtime.process(event, self.outbound)
         return Receipt(True)
 
     async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
