@@ -129,3 +129,15 @@ class Emit(Action):
     """Hand an internal event to every cog listening for it; their actions join the reply."""
 
     event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMissed(Action):
+    """Read what `user_id` wrote to Hearth privately in `channel` after message `after` (sent
+    while Hearth was down) and hand each message to the core as if it had just arrived; the
+    core's claims make a message read twice harmless. Adapters whose platform keeps no such
+    history answer "unsupported"."""
+
+    user_id: str
+    channel: str
+    after: str | None = None

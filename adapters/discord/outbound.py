@@ -24,6 +24,7 @@ from bot.actions import (
     GrantRole,
     KeepThread,
     Post,
+    ReadMissed,
     RemoveRole,
     Respond,
     SendFile,
@@ -93,6 +94,9 @@ class DiscordSink:
         self.channels = Channels()
         self.problems = Problems()
         self.spell: Spelling = lambda _: None  # how commands are typed here; set by the service
+        # Reads a DM channel's history back into the core (ReadMissed); set by the service,
+        # whose inbound side holds the runtime.
+        self.read_back: Callable[[ReadMissed], Awaitable[Receipt]] | None = None
 
     # -- helpers shared with the interaction sink ----------------------------------------
 
@@ -124,6 +128,10 @@ class DiscordSink:
 
     async def perform(self, action: Action) -> Receipt:
         guild = self.guild(action.community)
+        if guild is None and isinstance(action, DirectMessage) \
+                and action.community.platform == "discord":
+            # A DM from someone in none of Hearth's servers is still answered, kindly.
+            return await self._outside(action)
         if guild is None:
             log.warning("%s for %s dropped: Hearth is not in that server", type(action).__name__,
                         action.community.key)
@@ -143,6 +151,18 @@ class DiscordSink:
             log.error("%s in %s failed: %s %s", type(action).__name__, guild.id, exc.status,
                       exc.text)
             return Receipt(False, reason="failed")
+
+    async def _outside(self, action: DirectMessage) -> Receipt:
+        try:
+            return await self._dm(None, action.user_id, action.text)
+        except discord.HTTPException as exc:
+            log.info("couldn't answer a DM from %s: %s %s", action.user_id, exc.status, exc.text)
+            return Receipt(False, reason="failed")
+
+    async def _read_missed(self, guild: discord.Guild, action: ReadMissed) -> Receipt:
+        if self.read_back is None:
+            return Receipt(False, reason="unsupported")
+        return await self.read_back(action)
 
     async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
         if action.thread_id is not None:
@@ -271,7 +291,7 @@ class DiscordSink:
                 await channel.get_partial_message(int(surplus)).delete()
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
-    async def _dm(self, guild: discord.Guild, user_id: str, text: Text,
+    async def _dm(self, guild: discord.Guild | None, user_id: str, text: Text,
                   file: discord.File | None = None) -> Receipt:
         if not user_id.isdigit():
             return Receipt(False, reason="not_found")
@@ -286,6 +306,8 @@ class DiscordSink:
         except discord.Forbidden as exc:
             if exc.code != CANNOT_DM:
                 raise
+            if guild is None:
+                return Receipt(False, reason="dm_closed")
             self.problems.once(
                 guild.id, user_id, "dm_closed",
                 f"couldn't DM member {user_id} in '{guild.name}': they don't accept DMs from "
@@ -393,6 +415,7 @@ class DiscordSink:
         RemoveRole: _role,
         Timeout: _timeout,
         KeepThread: _thread,
+        ReadMissed: _read_missed,
     }
 
 
