@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -77,8 +78,8 @@ class PostgresDatabase:
         self._pool = pool
         self.path = display(url)
         self._held: dict[asyncio.Task[Any], asyncpg.Connection] = {}
-        # Metrics' write timer (set by the composition root; timed on SQLite only for now).
-        self.observe_write: Any = None
+        # Told how long each write took (a statement alone, or a whole transaction): metrics.
+        self.observe_write: Callable[[float], None] | None = None
 
     @classmethod
     async def open(cls, url: str, steps: Sequence[Any] = (), *, connect_timeout: float = 5.0,
@@ -170,11 +171,14 @@ class PostgresDatabase:
         try:
             async with self._pool.acquire() as conn:
                 self._held[task] = conn
+                started = time.perf_counter()
                 try:
                     async with conn.transaction():
                         yield self
                 finally:
                     del self._held[task]
+                if self.observe_write is not None:
+                    self.observe_write(time.perf_counter() - started)
         except _PASSING as exc:
             raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
 
@@ -190,18 +194,29 @@ class PostgresDatabase:
             raise RuntimeError("lock() belongs inside a transaction")
         await self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(key),))
 
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for one write statement, timed for metrics when it commits alone (in a
+        transaction, the whole transaction is timed instead)."""
+        alone = asyncio.current_task() not in self._held
+        async with self._connection() as conn:
+            started = time.perf_counter()
+            yield conn
+            if alone and self.observe_write is not None:
+                self.observe_write(time.perf_counter() - started)
+
     # -- statements -----------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write; returns the affected row count. Outside a transaction, atomic alone."""
-        async with self._connection() as conn:
+        async with self._write() as conn:
             return _count(await conn.execute(to_numbered(sql), *params))
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run an INSERT and return the new row's `id`."""
         if " returning " not in sql.lower():
             sql += " RETURNING id"
-        async with self._connection() as conn:
+        async with self._write() as conn:
             return int(await conn.fetchval(to_numbered(sql), *params) or 0)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
