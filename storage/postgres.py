@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -43,6 +44,12 @@ _PASSING: tuple[type[BaseException], ...] = (
 )
 # Key of the advisory lock that keeps two workers from migrating at once.
 _MIGRATION_LOCK = 0x4E4152544800
+# A batch this big can turn a table the planner believes empty into a big one (the first
+# badge backfill awards hundreds of thousands of rows). Until autovacuum's next round (up to a
+# minute) a per-member lookup may then take an index that scans the whole community (0.1 s
+# for each /profile with a million members), so the table's statistics are refreshed at once.
+_ANALYZE_AFTER = 10_000
+_WRITTEN_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.I)
 
 
 class PostgresError(DatabaseError):
@@ -223,8 +230,17 @@ class PostgresDatabase:
         batch = [tuple(r) for r in rows]
         if not batch:
             return
+        alone = asyncio.current_task() not in self._held
         async with self.transaction(), self._connection() as conn:
             await conn.executemany(to_numbered(sql), batch)
+        table = _WRITTEN_TABLE.match(sql)
+        if alone and table and len(batch) >= _ANALYZE_AFTER:
+            await self.analyze(table[1])
+
+    async def analyze(self, table: str | None = None) -> None:
+        """Refresh the planner's statistics (of one table, or all) after a bulk write."""
+        async with self._connection() as conn:
+            await conn.execute(f'ANALYZE "{table}"' if table else "ANALYZE")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> asyncpg.Record | None:
         async with self._connection() as conn:
