@@ -90,8 +90,8 @@ async def test_a_member_s_badges_are_found_by_key_right_after_a_big_backfill(dat
         await badges.award_many(community, [f"u{i}" for i in range(20_000)], "Regular",
                                 datetime.now(UTC))
         plan = "\n".join(r[0] for r in await storage.db.fetchall(
-            "EXPLAIN SELECT badge, awarded_at, awarded_by FROM badges_held WHERE platform=$1"
-            " AND community=$2 AND user_id=$3 AND revoked_at IS NULL ORDER BY awarded_at, badge",
+            "EXPLAIN SELECT badge, awarded_at, awarded_by, revoked_at FROM badges_held"
+            " WHERE platform=$1 AND community=$2 AND user_id=$3 ORDER BY awarded_at, badge",
             ("discord", "1", "u5")))
         assert "badges_held_pkey" in plan, plan
         assert len(await badges.held(community, "u5")) == 1
