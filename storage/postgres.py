@@ -42,6 +42,11 @@ _PASSING: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.QueryCanceledError,
     asyncpg.exceptions.AdminShutdownError,
 )
+# Hearth's statements are short lookups and small writes. A plan that can't see how soon its
+# LIMIT stops (the all-time leaderboard's threshold is a subquery) may start parallel workers,
+# new server processes that cost 40-100 ms to launch for 1 ms of work; JIT compilation likewise
+# costs more than the statements it would speed up. Both are off for Hearth's connections.
+_SESSION = {"max_parallel_workers_per_gather": "0", "jit": "off"}
 # Key of the advisory lock that keeps two workers from migrating at once.
 _MIGRATION_LOCK = 0x4E4152544800
 # A batch this big can turn a table the planner believes empty into a big one (the first
@@ -95,7 +100,7 @@ class PostgresDatabase:
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
                                              timeout=connect_timeout, command_timeout=None,
-                                             reset=_reset)
+                                             reset=_reset, server_settings=_SESSION)
         except (*_PASSING, asyncpg.PostgresError) as exc:
             # asyncpg's messages may quote the DSN; the password never reaches a log.
             raise PostgresError(f"can't connect to {display(url)}: "
