@@ -220,13 +220,20 @@ class StatementCount:
 
     def __init__(self, db: Any) -> None:
         self.n = 0
+        self._inside = False  # SQLite's scalar() calls its fetchone(): one statement, not two
         for name in ("execute", "insert", "executemany", "fetchone", "fetchall", "scalar"):
             setattr(db, name, self._counted(getattr(db, name)))
 
     def _counted(self, method: Any) -> Any:
         async def counted(*args: Any, **kwargs: Any) -> Any:
+            if self._inside:
+                return await method(*args, **kwargs)
             self.n += 1
-            return await method(*args, **kwargs)
+            self._inside = True
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self._inside = False
         return counted
 
 
