@@ -1,0 +1,58 @@
+-- (PostgreSQL: the same tables; only the day arithmetic is spelled differently.)
+-- 7d / 30d leaderboards kept up to date on write, so showing or refreshing one no longer sums
+-- a month of ledger rows: per-day totals per member (the buckets), and each member's running
+-- sum over the days still inside each window. A day leaving a window is subtracted once, in
+-- short transactions (rep_window_start says how far that has gone).
+
+-- Points per member per UTC day, for the days still inside the longest window.
+CREATE TABLE rep_day_points (
+    platform     TEXT NOT NULL,
+    community    TEXT NOT NULL,
+    day          BIGINT NOT NULL,     -- whole days since 1970-01-01 UTC
+    user_id      TEXT NOT NULL,
+    points       BIGINT NOT NULL,
+    PRIMARY KEY (platform, community, day, user_id)
+);
+
+-- Each member's points over the days from rep_window_start.first_day on.
+CREATE TABLE rep_window_points (
+    platform     TEXT NOT NULL,
+    community    TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    points_7d    BIGINT NOT NULL DEFAULT 0,
+    points_30d   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (platform, community, user_id)
+);
+CREATE INDEX rep_window_points_7d ON rep_window_points (platform, community, points_7d);
+CREATE INDEX rep_window_points_30d ON rep_window_points (platform, community, points_30d);
+
+-- The first day each window still counts; while that day is being taken off, done_to is the
+-- last member already subtracted ('' for none), so a crash half way never subtracts twice.
+CREATE TABLE rep_window_start (
+    platform     TEXT NOT NULL,
+    community    TEXT NOT NULL,
+    period       TEXT NOT NULL,        -- '7d' or '30d'
+    first_day    BIGINT NOT NULL,
+    done_to      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (platform, community, period)
+);
+
+-- Backfill from the ledger an existing database already holds (the last 30 days).
+INSERT INTO rep_day_points (platform, community, day, user_id, points)
+    SELECT platform, community, CAST(floor(at / 86400) AS BIGINT), user_id, SUM(points)
+    FROM rep_ledger
+    WHERE at >= (CAST(floor(extract(epoch FROM now()) / 86400) AS BIGINT) - 29) * 86400
+    GROUP BY platform, community, CAST(floor(at / 86400) AS BIGINT), user_id;
+INSERT INTO rep_window_start (platform, community, period, first_day)
+    SELECT DISTINCT platform, community, w.period,
+           CAST(floor(extract(epoch FROM now()) / 86400) AS BIGINT) - w.days + 1
+    FROM rep_day_points, (SELECT '7d' AS period, 7 AS days UNION ALL SELECT '30d', 30) AS w;
+INSERT INTO rep_window_points (platform, community, user_id, points_7d, points_30d)
+    SELECT platform, community, user_id,
+           SUM(CASE WHEN day >= CAST(floor(extract(epoch FROM now()) / 86400) AS BIGINT) - 6
+               THEN points ELSE 0 END),
+           SUM(points)
+    FROM rep_day_points GROUP BY platform, community, user_id;
+
+-- Computed every few minutes from the ledger before; the running sums replace it.
+DROP TABLE rep_window_top;
