@@ -301,17 +301,21 @@ class ReputationStore(Store):
         return any(started[p] < today - n + 1 for p, n in WINDOW_DAYS.items())
 
     async def advance_windows(self, community: Community, today: int,
-                              chunk: int = EXPIRE_CHUNK) -> int:
+                              chunk: int = EXPIRE_CHUNK, steps: int | None = None) -> bool:
         """Take the days that have left each window off its running sums, `chunk` members per
-        transaction; the longest window also deletes the buckets it has finished with.
-        Costs one day's buckets per day passed, never the history. Returns members touched."""
-        touched = 0
+        transaction (at most `steps` transactions, None for all); the longest window also
+        deletes the buckets it has finished with. Costs one day's buckets per day passed,
+        never the history. Returns whether every window is current."""
         longest = max(WINDOW_DAYS, key=WINDOW_DAYS.__getitem__)
+        # Shortest first: the longest deletes buckets, which the others must have passed.
         for period, days in sorted(WINDOW_DAYS.items(), key=lambda kv: kv[1]):
-            while (n := await self._expire_step(community, period, today - days + 1,
-                                                period == longest, chunk)) is not None:
-                touched += n
-        return touched
+            while await self._expire_step(community, period, today - days + 1,
+                                          period == longest, chunk) is not None:
+                if steps is not None:
+                    steps -= 1
+                    if steps <= 0:
+                        return False
+        return True
 
     async def _expire_step(self, community: Community, period: str, target: int,
                            drop: bool, chunk: int) -> int | None:
