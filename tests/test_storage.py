@@ -182,3 +182,26 @@ async def test_reads_answer_while_another_task_holds_the_writer(tmp_path: Path) 
         assert await db.scalar("SELECT name FROM members") == "Alicia"
     finally:
         await db.close()
+
+
+async def test_events_finishing_together_share_one_write(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from storage.processed_events import EventClaims
+
+    db = await Database.open(tmp_path / "h.sqlite3", schemas=schemas())
+    try:
+        claims = EventClaims(db)
+        now = datetime(2026, 11, 30, tzinfo=UTC)
+        ids = [f"Ev{n}" for n in range(40)]
+        assert all([await claims.claim("slack", i, now) for i in ids])
+        writes: list[float] = []
+        db.observe_write = writes.append
+        await asyncio.gather(*(claims.finish("slack", i) for i in ids))
+        assert len(writes) == 1  # one statement marked all forty done
+        assert await db.scalar("SELECT COUNT(*) FROM processed_events WHERE done=1") == 40
+        # Done claims are never taken over, however late the retry.
+        assert not any([await claims.claim("slack", i, now.replace(year=2027)) for i in ids])
+    finally:
+        await db.close()
