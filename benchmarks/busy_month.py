@@ -271,6 +271,8 @@ def table(before: dict[str, Any], after: dict[str, Any], days: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", type=Path, help="checkout to compare against (e.g. main)")
+    parser.add_argument("--after", type=Path, default=HERE,
+                        help="checkout measured as 'after' (default: this one)")
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--rate", type=float, default=10.0, help="points per second of history")
@@ -316,7 +318,7 @@ def main() -> None:
     results = {}
     live_args = ["--minutes", str(a.minutes), "--messages", str(a.messages), "--commands",
                  str(a.commands), "--speed", str(a.speed), "--seed", str(a.seed)]
-    for label, code in (("before", a.before), ("after", HERE)):
+    for label, code in (("before", a.before), ("after", a.after)):
         path = str(folder / f"{label}.sqlite3")
         shutil.copyfile(base, path)
         print(f"live run, {label} ({code}); load average {os.getloadavg()[0]:.1f}", flush=True)
