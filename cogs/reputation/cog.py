@@ -50,6 +50,8 @@ Ctx = Context[ReputationConfig]
 
 FLUSH = "reputation.flush"
 WINDOWS = "reputation.windows"
+# Transactions of expiry (EXPIRE_CHUNK members each) a /leaderboard may wait for.
+INLINE_EXPIRY_STEPS = 4
 # The numbers reputation declares for badges; TOTALS come from one row per member.
 TOTALS = frozenset({"reputation", "messages", "thanks_received", "thanks_given"})
 MEASURES = (*sorted(TOTALS), "thanks_from_members", "contest_wins")
@@ -392,8 +394,8 @@ class ReputationCog(Cog[ReputationStore]):
         return await self.store.reaching(community, kind, threshold)
 
     async def _points_changed(self, community: Community) -> None:
-        """Schedule a refresh of the window leaderboards, at most one per interval. A quiet
-        community schedules nothing; /leaderboard recomputes there if it is out of date."""
+        """Schedule a check for days leaving the window leaderboards, at most one per interval.
+        A quiet community schedules nothing; /leaderboard catches up there if it is due."""
         if community in self._windows_due:
             return
         self._windows_due.add(community)
@@ -450,10 +452,15 @@ class ReputationCog(Cog[ReputationStore]):
             rows = await self.store.top(event.community, cfg.leaderboard_size)
         else:
             # Normally the periodic job has taken off days that left the window; in a quiet
-            # community nothing scheduled it, so do it now (a day's buckets at most).
+            # community nothing scheduled it, so do it now. A busy day is more than one member
+            # should wait for: past a few short steps the job finishes it, at once.
             today = day_of(ctx.now)
-            if await self.store.windows_due(event.community, today):
-                await self.store.advance_windows(event.community, today)
+            if (await self.store.windows_due(event.community, today)
+                    and not await self.store.advance_windows(event.community, today,
+                                                             steps=INLINE_EXPIRY_STEPS)):
+                self._windows_due.add(event.community)
+                await self.services.scheduler.schedule(
+                    WINDOWS, f"{WINDOWS}:{event.community.key}", event.community, ctx.now)
             rows = await self.store.top(event.community, cfg.leaderboard_size, period=period)
         rows = places(rows, cfg.leaderboard_size)
         if not rows:
