@@ -158,7 +158,8 @@ async def test_upgrading_an_existing_database_fills_the_buckets_from_its_ledger(
     now = datetime.now(UTC)  # the migration runs on the wall clock, as an upgrade would
     db = await open_database(database, schemas=schemas())
     # Back to the layout before buckets, holding a ledger an older Hearth wrote.
-    await db.execute("DELETE FROM schema_migrations WHERE feature='reputation' AND version=2")
+    await db.execute("DELETE FROM schema_migrations WHERE feature='reputation'"
+                     " AND version IN (2, 3)")
     for table in ("rep_day_points", "rep_window_points", "rep_window_start"):
         await db.execute(f"DROP TABLE {table}")
     await db.execute("CREATE TABLE rep_window_top (platform TEXT)")
