@@ -65,8 +65,6 @@ log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
 # Internal events may trigger more internal events; past this depth something is looping.
 MAX_EMIT_DEPTH = 4
-# Members seen posting are remembered in memory so the hot path writes once per member.
-SEEN_CACHE = 100_000
 
 
 class Runtime:
@@ -86,6 +84,8 @@ class Runtime:
         self.directory = directory
         # Per member: the Actor last seen (roles, platform flags: for `member_level`) and
         # whether the directory already has them under that name (so it is written once).
+        # Least recently seen first (a dict keeps insertion order): when it holds
+        # [hearth] member_cache members, the oldest is let go, never the whole of it.
         self._members: dict[tuple[Community, str], tuple[Actor, bool]] = {}
         self.cogs: list[Cog[Any]] = []
         self.commands: dict[str, Command] = {}
@@ -179,9 +179,11 @@ class Runtime:
         return known is not None and known[1] and known[0].name == actor.name
 
     def _note(self, key: tuple[Community, str], actor: Actor, stored: bool) -> None:
-        if len(self._members) >= SEEN_CACHE and key not in self._members:
-            self._members.clear()
-        self._members[key] = (actor, stored)
+        members = self._members
+        if members.pop(key, None) is None:
+            while len(members) >= self.config.hearth.member_cache:
+                del members[next(iter(members))]
+        members[key] = (actor, stored)  # now the most recently seen
 
     async def forgotten(self, community: Community, user_id: str) -> None:
         """A member was forgotten: let go of what memory holds about them too."""
@@ -318,14 +320,14 @@ class Runtime:
         """`saw`, and the member written to the directory the first time (or under a new name)."""
         key = (community, actor.user_id)
         if self._in_directory(key, actor):
-            self._members[key] = (actor, True)
+            self._note(key, actor, True)
             return
         # Marked before the write, so a burst of messages from one member writes once.
         self._note(key, actor, True)
         try:
             await self.directory.seen(community, actor, self.clock.now())
         except BaseException:
-            self._members[key] = (actor, False)
+            self._note(key, actor, False)
             raise
 
     async def _broadcast(self, event: Event) -> list[Action]:

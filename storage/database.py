@@ -1,7 +1,10 @@
-"""The SQLite database: one connection, WAL, foreign keys, migrations per feature.
+"""The SQLite database: a writer connection and a reader beside it, WAL, foreign keys,
+migrations per feature.
 
 One writer at a time: a write runs inside `transaction()`, which holds a task-reentrant lock, so
-reads from other tasks never see a half-done write and store calls can nest inside it.
+store calls can nest inside it. Reads outside a transaction go to the reader connection (its
+own thread): in WAL mode they see the last commit and never wait behind a write or a long job
+on the writer. Reads inside a transaction use the writer, so they see its own changes.
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ class Database:
     # One writer at a time already: nothing to skip when claiming due work.
     skip_locked = ""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str,
+                 reader: aiosqlite.Connection | None = None) -> None:
         self._conn = conn
+        # None for ":memory:", where a second connection would be another database.
+        self._reader = reader
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
@@ -76,6 +82,8 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             await db._migrate(steps)
+            if target != ":memory:":
+                db._reader = await _open_reader(target, busy_timeout)
         except sqlite3.DatabaseError as exc:
             await conn.close()
             if isinstance(exc, sqlite3.OperationalError) and _passing(exc):
@@ -89,6 +97,8 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
         await self._conn.close()
 
     async def version(self) -> int:
@@ -228,18 +238,53 @@ class Database:
                 raise
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        if self._readable(sql):
+            rows = await self._read(sql, params)
+            return rows[0] if rows else None
         async with self._single():
             cur = await self._run(sql, params)
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        if self._readable(sql):
+            return await self._read(sql, params)
         async with self._single():
             cur = await self._run(sql, params)
             return list(await cur.fetchall())
 
+    def _readable(self, sql: str) -> bool:
+        """Whether the reader can answer: a plain SELECT (a write with RETURNING is fetched
+        too) from a task not inside its own transaction."""
+        return (self._reader is not None and not self._held_here()
+                and sql.lstrip()[:6].upper() == "SELECT")
+
+    async def _read(self, sql: str, params: Iterable[Any]) -> list[sqlite3.Row]:
+        assert self._reader is not None
+        try:
+            # One trip to the reader's thread: statement and rows together.
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
+        except sqlite3.OperationalError as exc:
+            if _passing(exc):
+                raise StorageUnavailable(str(exc)) from exc
+            raise
+
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return row[0] if row is not None else None
+
+
+async def _open_reader(path: str, busy_timeout: float) -> aiosqlite.Connection:
+    """A read-only connection to the same file, for reads that shouldn't queue behind the
+    writer's lock."""
+    reader = await aiosqlite.connect(path, isolation_level=None)
+    reader.row_factory = sqlite3.Row
+    try:
+        await reader.execute("PRAGMA query_only=ON")
+        await reader.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
 
 
 def _passing(exc: sqlite3.OperationalError) -> bool:
