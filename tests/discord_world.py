@@ -144,6 +144,14 @@ class World:
     probe: ProbeCog
     clock: ManualClock
     roles: dict[str, str] = field(default_factory=dict)
+    # Set by `stop`: this Hearth was stopped while its Discord runs on.
+    stopped: bool = False
+
+    async def stop(self) -> None:
+        """Stop this Hearth (its Discord runs on), as a crash or deploy would."""
+        await self.service.stop()
+        await self.app.close()
+        self.stopped = True
 
     @property
     def community_key(self) -> str:
@@ -178,22 +186,41 @@ async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool =
         bob = guild.add_member("bob")
         mod = guild.add_member("mia", roles=[roles["Moderator"]])
         guilds = f'[platforms.discord]\nguilds = ["{guild.id}"]\n' if sync_to_guild else ""
-        config = config_from(guilds + toml)
-        clock = ManualClock(START)
-        app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
-                                    database=_target(database))
-        try:
-            probe = ProbeCog(app.runtime.cogs[0].services)
-            app.runtime.add_cog(probe)
-            service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
-            service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
-            with fake.patch_discord():
-                await service.start()
-                try:
-                    await app.runtime.start()
-                    yield World(fake, guild, channels, alice, bob, mod, app, service, probe,
-                                clock, roles)
-                finally:
+        parts = (fake, guild, channels, alice, bob, mod)
+        async with hearth_on(parts, roles, database, guilds + toml, ManualClock(START)) as w:
+            yield w
+
+
+@contextlib.asynccontextmanager
+async def hearth_on(parts: tuple[Any, ...], roles: dict[str, str], database: str | Path,
+                    toml: str, clock: ManualClock) -> AsyncIterator[World]:
+    """Hearth started on a FakeDiscord already running (`running` makes one; `restarted`
+    starts Hearth again on the same one, as after a crash)."""
+    fake = parts[0]
+    app = await bootstrap.build(config_from(toml), clock=clock, rng=random.Random(7),
+                                database=_target(database))
+    world: World | None = None
+    try:
+        probe = ProbeCog(app.runtime.cogs[0].services)
+        app.runtime.add_cog(probe)
+        service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
+        service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
+        with fake.patch_discord():
+            await service.start()
+            try:
+                await app.runtime.start()
+                world = World(*parts, app, service, probe, clock, roles)
+                yield world
+            finally:
+                if world is None or not world.stopped:
                     await service.stop()
-        finally:
+    finally:
+        if world is None or not world.stopped:
             await app.close()
+
+
+def restarted(w: World, database: str | Path, toml: str = "") -> Any:
+    """Hearth started again on `w`'s Discord and database (once `w.stop()` stopped it)."""
+    guilds = f'[platforms.discord]\nguilds = ["{w.guild.id}"]\n'
+    return hearth_on((w.fake, w.guild, w.channels, w.alice, w.bob, w.mod), w.roles, database,
+                     guilds + toml, w.clock)
