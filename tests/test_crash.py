@@ -477,4 +477,4 @@ def test_kills_while_delivering_lose_no_post_of_a_stored_change(tmp_path: Path) 
           f"badges): {len(lost)} lost, {len(doubled)} sent twice; {waiting} left in the outbox")
     assert not lost, lost
     assert waiting == 0
-    assert len(welcomed) > 40 and len(thanks) > 40
+    assert len(welcomed) >= 30 and len(thanks) >= 20 and len(badges) >= 20

@@ -2,7 +2,8 @@
 -- outbox): the row goes once the platform's receipt is stored. At start-up Hearth sends the rows
 -- left behind, so a crash between the change and its post loses nothing.
 CREATE TABLE outbox (
-    id          INTEGER PRIMARY KEY,
+    -- Never reused (AUTOINCREMENT): it names the post to Discord (a nonce) even once gone.
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     platform    TEXT NOT NULL,
     community   TEXT NOT NULL,
     -- The post as JSON (see storage/outbox.py): channel, text segments, key, thread.
