@@ -104,7 +104,7 @@ class Hearth:
         while self.echoes() < n and time.monotonic() < deadline and self.proc.poll() is None:
             time.sleep(0.005)
 
-    def wait_for(self, text: str, limit: float = 20.0) -> str:
+    def wait_for(self, text: str, limit: float = 60.0) -> str:
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline and self.proc.poll() is None:
             for line in list(self.out):
