@@ -347,8 +347,9 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
 
 
 def _files_beside(database: str) -> Path:
-    """Files the console sends members (data exports) go in `files/` beside the database."""
-    return (Path(".") if database == ":memory:" else Path(database).parent) / "files"
+    """Files the console sends members (data exports) go in `files/` beside the database (a
+    server's database has no folder: then under the current one)."""
+    return (Path(database).parent if bootstrap.is_file(database) else Path(".")) / "files"
 
 
 def _stop_when_gone(app: bootstrap.App, stop: asyncio.Event) -> list[bool]:

@@ -96,6 +96,43 @@ class MessagePosted(Event):
     # The message this one answers: the one it replies to, or the first message of the thread
     # it is in (a Discord thread started from a message, a Slack thread_ts).
     reply_to: str | None = None
+    # The configured name of the channel the thread is in, for a message in a thread (a
+    # Discord forum post's thread, a thread under a message).
+    parent_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDeleted(Event):
+    """A message was deleted (by its author or a moderator)."""
+
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a member sent: its name and where the platform keeps it (never re-uploaded)."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessaged(Event):
+    """A member wrote to Hearth privately (a Discord DM, a Slack App/IM message).
+
+    A DM belongs to no server, so the adapter names the communities Hearth serves that the
+    author is a member of (`shared`); `community` is the first of them, or the platform with an
+    empty id when there is none (a stranger). `event_id` is built from the platform's message
+    id, so a retry and a read of the history at start-up are the same delivery.
+    """
+
+    author: Actor
+    channel: str
+    message_id: str
+    content: str
+    attachments: tuple[Attachment, ...] = ()
+    shared: tuple[Community, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +198,22 @@ class ActivityCounted(Event):
     Features that reward crossing a threshold (badges) compare before and after."""
 
     counts: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Thanked(Event):
+    """Internal: a member thanked another (by /thanks, a thank-you reaction or "thanks @x"),
+    whether or not reputation's fairness rules let it earn a point. Features that take thanks
+    as evidence (questions: "did @x's answer solve it?") listen for it."""
+
+    giver_id: str
+    giver_name: str
+    user_id: str
+    name: str
+    channel: str | None = None
+    # The message the thanks points at: the one reacted to, or the one a thanking message
+    # replies to (its thread); None for /thanks.
+    about: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,6 +241,9 @@ DEFAULT_CHANNELS = {
     # Feedback: ideas members can support, and where the team sees every item.
     "feedback": "feedback",
     "feedback_team": "mod-log",
+    # Ask the team: where each private conversation with the team gets its thread (keep it
+    # staff-only).
+    "team_inbox": "team-inbox",
 }
 
 

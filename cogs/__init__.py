@@ -10,13 +10,15 @@ from cogs.contests.cog import ContestsCog
 from cogs.feedback.cog import FeedbackCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
+from cogs.inbox.cog import InboxCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.mydata.cog import MydataCog
+from cogs.questions.cog import QuestionsCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
                              ContestsCog, ModerationCog, AdminCog, AnnouncementsCog,
-                             FeedbackCog, MydataCog]
+                             FeedbackCog, MydataCog, QuestionsCog, InboxCog]
 
 __all__ = ["ALL_COGS"]

@@ -17,7 +17,17 @@ from typing import Any
 
 from bot.actions import Action, EditPost, Post
 from bot.events import Community
-from bot.text import ChannelLink, CommandRef, Literal, Mention, Segment, Text, Timestamp, UserText
+from bot.text import (
+    ChannelLink,
+    CommandRef,
+    Literal,
+    Mention,
+    MessageLink,
+    Segment,
+    Text,
+    Timestamp,
+    UserText,
+)
 from storage.database import Database, Unit
 from storage.times import from_ts, to_ts
 
@@ -85,6 +95,8 @@ def _segment(s: Segment) -> list[Any]:
         return ["c", s.channel]
     if isinstance(s, CommandRef):
         return ["r", s.name]
+    if isinstance(s, MessageLink):
+        return ["k", s.channel, s.message_id]
     return ["t", to_ts(s.at)]
 
 
@@ -100,6 +112,8 @@ def _unsegment(raw: list[Any]) -> Segment:
         return ChannelLink(raw[1])
     if kind == "r":
         return CommandRef(raw[1])
+    if kind == "k":
+        return MessageLink(raw[1], raw[2])
     at = from_ts(raw[1])
     assert at is not None
     return Timestamp(at)

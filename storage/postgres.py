@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -40,8 +42,19 @@ _PASSING: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.QueryCanceledError,
     asyncpg.exceptions.AdminShutdownError,
 )
+# Hearth's statements are short lookups and small writes. A plan that can't see how soon its
+# LIMIT stops (the all-time leaderboard's threshold is a subquery) may start parallel workers,
+# new server processes that cost 40-100 ms to launch for 1 ms of work; JIT compilation likewise
+# costs more than the statements it would speed up. Both are off for Hearth's connections.
+_SESSION = {"max_parallel_workers_per_gather": "0", "jit": "off"}
 # Key of the advisory lock that keeps two workers from migrating at once.
 _MIGRATION_LOCK = 0x4E4152544800
+# A batch this big can turn a table the planner believes empty into a big one (the first
+# badge backfill awards hundreds of thousands of rows). Until autovacuum's next round (up to a
+# minute) a per-member lookup may then take an index that scans the whole community (0.1 s
+# for each /profile with a million members), so the table's statistics are refreshed at once.
+_ANALYZE_AFTER = 10_000
+_WRITTEN_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.I)
 
 
 class PostgresError(DatabaseError):
@@ -80,8 +93,8 @@ class PostgresDatabase:
         # Tasks inside a `unit`, and the transaction of each that has begun writing.
         self._units: set[asyncio.Task[Any]] = set()
         self._unit_tx: dict[asyncio.Task[Any], Any] = {}
-        # Metrics' write timer (set by the composition root; timed on SQLite only for now).
-        self.observe_write: Any = None
+        # Told how long each write took (a statement alone, or a whole transaction): metrics.
+        self.observe_write: Callable[[float], None] | None = None
 
     @classmethod
     async def open(cls, url: str, steps: Sequence[Any] = (), *, connect_timeout: float = 5.0,
@@ -90,7 +103,7 @@ class PostgresDatabase:
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
                                              timeout=connect_timeout, command_timeout=None,
-                                             reset=_reset)
+                                             reset=_reset, server_settings=_SESSION)
         except (*_PASSING, asyncpg.PostgresError) as exc:
             # asyncpg's messages may quote the DSN; the password never reaches a log.
             raise PostgresError(f"can't connect to {display(url)}: "
@@ -183,11 +196,14 @@ class PostgresDatabase:
         try:
             async with self._pool.acquire() as conn:
                 self._held[task] = conn
+                started = time.perf_counter()
                 try:
                     async with conn.transaction():
                         yield self
                 finally:
                     del self._held[task]
+                if self.observe_write is not None:
+                    self.observe_write(time.perf_counter() - started)
         except _PASSING as exc:
             raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
 
@@ -288,12 +304,23 @@ class PostgresDatabase:
             raise RuntimeError("lock() belongs inside a transaction")
         await self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(key),))
 
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for one write statement, timed for metrics when it commits alone (in a
+        transaction, the whole transaction is timed instead)."""
+        alone = asyncio.current_task() not in self._held
+        async with self._connection() as conn:
+            started = time.perf_counter()
+            yield conn
+            if alone and self.observe_write is not None:
+                self.observe_write(time.perf_counter() - started)
+
     # -- statements -----------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write; returns the affected row count. Outside a transaction, atomic alone."""
         await self._begin_unit()
-        async with self._connection() as conn:
+        async with self._write() as conn:
             return _count(await conn.execute(to_numbered(sql), *params))
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
@@ -301,15 +328,24 @@ class PostgresDatabase:
         await self._begin_unit()
         if " returning " not in sql.lower():
             sql += " RETURNING id"
-        async with self._connection() as conn:
+        async with self._write() as conn:
             return int(await conn.fetchval(to_numbered(sql), *params) or 0)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         batch = [tuple(r) for r in rows]
         if not batch:
             return
+        alone = asyncio.current_task() not in self._held
         async with self.transaction(), self._connection() as conn:
             await conn.executemany(to_numbered(sql), batch)
+        table = _WRITTEN_TABLE.match(sql)
+        if alone and table and len(batch) >= _ANALYZE_AFTER:
+            await self.analyze(table[1])
+
+    async def analyze(self, table: str | None = None) -> None:
+        """Refresh the planner's statistics (of one table, or all) after a bulk write."""
+        async with self._connection() as conn:
+            await conn.execute(f'ANALYZE "{table}"' if table else "ANALYZE")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> asyncpg.Record | None:
         async with self._connection() as conn:

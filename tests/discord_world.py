@@ -144,14 +144,8 @@ class World:
     probe: ProbeCog
     clock: ManualClock
     roles: dict[str, str] = field(default_factory=dict)
-    # Set by `stop`: this Hearth was stopped while its Discord runs on.
-    stopped: bool = False
-
-    async def stop(self) -> None:
-        """Stop this Hearth (its Discord runs on), as a crash or deploy would."""
-        await self.service.stop()
-        await self.app.close()
-        self.stopped = True
+    # The config Hearth runs with here (the guild to sync commands to, and the test's own).
+    toml: str = ""
 
     @property
     def community_key(self) -> str:
@@ -170,15 +164,31 @@ def _target(database: str | Path) -> str | Path:
 
 @contextlib.asynccontextmanager
 async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool = True,
+                  channels: Callable[[FakeGuild], dict[str, str]] | None = None,
                   **fake_options: Any) -> AsyncIterator[World]:
     """FakeDiscord with a guild (#welcome, #introductions, #general, #mod-log, a Moderator and
-    a Helper role below Hearth's), and Hearth started on it through DiscordService."""
+    a Helper role below Hearth's), and Hearth started on it through DiscordService.
+    `channels` adds more before Hearth connects (a forum), returning them by name."""
+    async with discord(toml, sync_to_guild=sync_to_guild, channels=channels,
+                       **fake_options) as world:
+        async with started(world, database) as w:
+            yield w
+
+
+@contextlib.asynccontextmanager
+async def discord(toml: str = "", *, sync_to_guild: bool = True,
+                  channels: Callable[[FakeGuild], dict[str, str]] | None = None,
+                  **fake_options: Any) -> AsyncIterator[World]:
+    """The fake Discord of `running`, without Hearth: start it (and start it again, as after a
+    restart) with `started`."""
     async with FakeDiscord(**fake_options) as fake:
         guild = fake.add_guild("Hearth HQ")
         # Hearth's role sits above the roles it hands out, as in a real set-up.
         guild.roles[guild.bot_role_id]["position"] = 50
-        channels = {n: guild.add_text_channel(n)
-                    for n in ("welcome", "introductions", "general", "mod-log", "rules")}
+        made = {n: guild.add_text_channel(n)
+                for n in ("welcome", "introductions", "general", "mod-log", "rules")}
+        if channels is not None:
+            made.update(channels(guild))
         roles = {"Moderator": guild.add_role("Moderator", MODERATE_MEMBERS),
                  "Helper": guild.add_role("Helper")}
         guild.add_member("owner")  # the fake makes the first member the owner (all permissions)
@@ -186,41 +196,29 @@ async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool =
         bob = guild.add_member("bob")
         mod = guild.add_member("mia", roles=[roles["Moderator"]])
         guilds = f'[platforms.discord]\nguilds = ["{guild.id}"]\n' if sync_to_guild else ""
-        parts = (fake, guild, channels, alice, bob, mod)
-        async with hearth_on(parts, roles, database, guilds + toml, ManualClock(START)) as w:
-            yield w
+        yield World(fake, guild, made, alice, bob, mod, None, None, None,  # type: ignore[arg-type]
+                    ManualClock(START), roles, guilds + toml)
 
 
 @contextlib.asynccontextmanager
-async def hearth_on(parts: tuple[Any, ...], roles: dict[str, str], database: str | Path,
-                    toml: str, clock: ManualClock) -> AsyncIterator[World]:
-    """Hearth started on a FakeDiscord already running (`running` makes one; `restarted`
-    starts Hearth again on the same one, as after a crash)."""
-    fake = parts[0]
-    app = await bootstrap.build(config_from(toml), clock=clock, rng=random.Random(7),
+async def started(world: World, database: str | Path) -> AsyncIterator[World]:
+    """Hearth started on the world's fake Discord and database, with the world's clock; used
+    again on a world whose Hearth has stopped, it is a restart (the fake keeps what happened)."""
+    config = config_from(world.toml)
+    app = await bootstrap.build(config, clock=world.clock, rng=random.Random(7),
                                 database=_target(database))
-    world: World | None = None
     try:
         probe = ProbeCog(app.runtime.cogs[0].services)
         app.runtime.add_cog(probe)
         service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
         service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
-        with fake.patch_discord():
+        with world.fake.patch_discord():
             await service.start()
             try:
                 await app.runtime.start()
-                world = World(*parts, app, service, probe, clock, roles)
+                world.app, world.service, world.probe = app, service, probe
                 yield world
             finally:
-                if world is None or not world.stopped:
-                    await service.stop()
+                await service.stop()
     finally:
-        if world is None or not world.stopped:
-            await app.close()
-
-
-def restarted(w: World, database: str | Path, toml: str = "") -> Any:
-    """Hearth started again on `w`'s Discord and database (once `w.stop()` stopped it)."""
-    guilds = f'[platforms.discord]\nguilds = ["{w.guild.id}"]\n'
-    return hearth_on((w.fake, w.guild, w.channels, w.alice, w.bob, w.mod), w.roles, database,
-                     guilds + toml, w.clock)
+        await app.close()

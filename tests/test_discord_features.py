@@ -123,22 +123,23 @@ async def test_a_post_whose_answer_was_lost_goes_out_once_after_a_restart(
     """Discord took the post but its answer never came (as if Hearth died right then): the post
     stays in the outbox, goes again at the next start with the same nonce, and Discord's
     enforce_nonce returns the message it already made, so the channel has it once."""
-    from tests.discord_world import restarted
+    from tests.discord_world import discord, started
 
     pytest.importorskip("cogs.reputation")
-    async with running(database) as w:
-        general = w.channels["general"]
-        w.fake.lose_answers("POST", rf"/channels/{general}/messages")
-        interaction = await w.fake.slash_command(
-            w.guild, general, w.alice, "thanks",
-            [user_option("member", w.bob), option("reason", "the lost map")], guild_command=True)
-        await w.fake.wait_for_response(interaction)
-        first = await w.fake.wait_for_call("POST", rf"/channels/{general}/messages")
-        assert first.json["nonce"].startswith("hearth") and first.json["enforce_nonce"]
-        # The interaction is closed after the post (its public reply stands for it).
-        await w.fake.wait_for_call("DELETE", rf"/webhooks/{w.fake.app_id}/.+")
-        await w.stop()
-        async with restarted(w, database) as again:
+    async with discord() as world:
+        async with started(world, database) as w:
+            general = w.channels["general"]
+            w.fake.lose_answers("POST", rf"/channels/{general}/messages")
+            interaction = await w.fake.slash_command(
+                w.guild, general, w.alice, "thanks",
+                [user_option("member", w.bob), option("reason", "the lost map")],
+                guild_command=True)
+            await w.fake.wait_for_response(interaction)
+            first = await w.fake.wait_for_call("POST", rf"/channels/{general}/messages")
+            assert first.json["nonce"].startswith("hearth") and first.json["enforce_nonce"]
+            # The interaction is closed after the post (its public reply stands for it).
+            await w.fake.wait_for_call("DELETE", rf"/webhooks/{w.fake.app_id}/.+")
+        async with started(world, database) as again:
             resent = await again.fake.wait_for_call("POST", rf"/channels/{general}/messages",
                                                     count=2)
             assert resent.json["nonce"] == first.json["nonce"]

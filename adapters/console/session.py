@@ -5,10 +5,12 @@
     alice> /thanks @bob ...  alice runs a command
     alice> :react bob ⭐      alice reacts to bob's latest message here
     alice> :reply bob text   alice replies to bob's latest message here (in its thread)
+    :delete bob              bob's latest message here is deleted
     #introductions           switch the current channel
     :wait 3d                 advance the clock; scheduled work in that span runs in order
     :mod alice / :admin alice   make alice a moderator / admin for the rest of the run
     :closedms alice          alice's DMs are closed (DMs to her fail)
+    :dm alice text           alice writes to Hearth privately (a DM)
     :bot name                name is a bot account
     alice> /warn-message bob rule:spam note:"..."
                              a message action (a command whose kind is MESSAGE_ACTION) on bob's
@@ -33,7 +35,9 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
+    ReadMissed,
     RemoveRole,
     Respond,
     SendFile,
@@ -45,10 +49,12 @@ from bot.events import (
     Actor,
     CommandInvoked,
     Community,
+    DirectMessaged,
     Event,
     MemberJoined,
     MemberLeft,
     MemberRef,
+    MessageDeleted,
     MessagePosted,
     MessageRef,
     ReactionAdded,
@@ -64,8 +70,10 @@ HELP = """\
   alice> hello    alice says hello here       #general      switch channel
   alice> /help    alice runs a command        :wait 3d      let three days pass
   alice> :react bob ⭐   react to bob's last message here
+  :delete bob     bob's last message here is deleted
   :mod alice      alice becomes a moderator   :admin alice  alice becomes an admin
   :closedms alice DMs to alice fail           :bot robo     robo is a bot account
+  :dm alice hi    alice writes to Hearth privately
   :help           this list                   Ctrl-D        quit
   Up and down arrows bring back earlier lines."""
 # Any letters (émile, zoë, 美咲), digits, _ . and -.
@@ -77,6 +85,8 @@ _META = re.compile(rf"^:(mod|admin|closedms|bot)\s+({_NAME})$")
 _WAIT = re.compile(r"^:wait\s+(\S+)$")
 _REACT = re.compile(rf"^:react\s+({_NAME})\s+(\S+)$")
 _REPLY = re.compile(rf"^:reply\s+({_NAME})\s+(.+)$")
+_DELETE = re.compile(rf"^:delete\s+({_NAME})$")
+_DM = re.compile(rf"^:dm\s+({_NAME})\s(.*)$")
 
 
 @dataclass
@@ -123,6 +133,13 @@ class ConsoleSession:
             await self._send(event_type(COMMUNITY, self._now(), member=self.actor(m.group(2))))
         elif m := _CHANNEL.match(line):
             self.state.channel = m.group(1)
+        elif m := _DELETE.match(line):
+            message_id = self._latest_of(m.group(1))
+            if message_id is not None:
+                del self.state.latest[(self.state.channel, m.group(1))]
+                await self._send(MessageDeleted(COMMUNITY, self._now(),
+                                                channel=self.state.channel,
+                                                message_id=message_id))
         elif m := _WAIT.match(line):
             await self._wait(m.group(1))
         elif m := _META.match(line):
@@ -132,6 +149,8 @@ class ConsoleSession:
             # The runtime learns who holds which level as it sees members; tell it now, so
             # features that ask about someone else (moderation's guards) know too.
             self.runtime.saw(COMMUNITY, self.actor(name))
+        elif m := _DM.match(line):
+            await self._dm_in(m.group(1), m.group(2))
         elif m := _SAYS.match(line):
             await self._says(m.group(1), m.group(2))
         else:
@@ -173,6 +192,15 @@ class ConsoleSession:
             await self._send(MessagePosted(
                 COMMUNITY, self._now(), author=actor, channel=self.state.channel,
                 message_id=message_id, content=text, channel_name=self.state.channel))
+
+    async def _dm_in(self, name: str, text: str) -> None:
+        """A private message to Hearth; everyone in the console is in its one community."""
+        channel = f"dm-{name}"
+        message_id = self._new_message(channel, name, text, latest=False)
+        await self._send(DirectMessaged(
+            COMMUNITY, self._now(), author=self.actor(name), channel=channel,
+            message_id=message_id, content=text, shared=(COMMUNITY,),
+            event_id=f"dm:{channel}:{message_id}"))
 
     def _message_action(self, actor: Actor, line: str) -> CommandSpec | None:
         """The spec a command line names, if it is a message action (the console has no forms:
@@ -288,6 +316,16 @@ class ConsoleSession:
         self.write(f"[#{channel}] {self.bot_name} (edited): {self._show(action, action.text)}")
         return Receipt(True, action.message_id, channel)
 
+    def _thread(self, action: KeepThread) -> Receipt:
+        # The console's threads are the :reply lines under a message; this shows their name.
+        channel = action.channel.lstrip("#")
+        if action.solved:
+            tag = f" [{action.tag}]" if action.tag else ""
+            self.write(f"[#{channel} thread] renamed \"{action.name}\"{tag}")
+        else:
+            self.write(f"[#{channel} thread] opened \"{action.name}\"")
+        return Receipt(True, action.message_id, channel)
+
     def _respond(self, action: Respond) -> Receipt:
         self.write(f"[to {action.user_id} only] {self._show(action, action.text)}")
         return Receipt(True)
@@ -320,6 +358,10 @@ class ConsoleSession:
             self.write(f"[timeout lifted] {action.user_id}")
         return Receipt(True)
 
+    def _read_missed(self, action: ReadMissed) -> Receipt:
+        # Nothing reaches the console while it is down: there is nothing to read back.
+        return Receipt(False, reason="unsupported")
+
     # Every action the core can ask for, by type (a contract test checks none is missing).
     HANDLERS: ClassVar[dict[type[Action], Callable[..., Receipt]]] = {
         Post: _post,
@@ -330,4 +372,6 @@ class ConsoleSession:
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
+        KeepThread: _thread,
+        ReadMissed: _read_missed,
     }

@@ -22,7 +22,9 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
+    ReadMissed,
     RemoveRole,
     Respond,
     SendFile,
@@ -92,6 +94,9 @@ class DiscordSink:
         self.channels = Channels()
         self.problems = Problems()
         self.spell: Spelling = lambda _: None  # how commands are typed here; set by the service
+        # Reads a DM channel's history back into the core (ReadMissed); set by the service,
+        # whose inbound side holds the runtime.
+        self.read_back: Callable[[ReadMissed], Awaitable[Receipt]] | None = None
 
     # -- helpers shared with the interaction sink ----------------------------------------
 
@@ -116,12 +121,17 @@ class DiscordSink:
     def render(self, guild: discord.Guild | None, text: Text) -> Rendered:
         if guild is None:
             return render(text, spell=self.spell)
-        return render(text, lambda name: self.channels.id_of(guild, name), self.spell)
+        return render(text, lambda name: self.channels.id_of(guild, name), self.spell,
+                      guild.id)
 
     # -- the Sink ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Receipt:
         guild = self.guild(action.community)
+        if guild is None and isinstance(action, DirectMessage) \
+                and action.community.platform == "discord":
+            # A DM from someone in none of Hearth's servers is still answered, kindly.
+            return await self._outside(action)
         if guild is None:
             log.warning("%s for %s dropped: Hearth is not in that server", type(action).__name__,
                         action.community.key)
@@ -141,6 +151,18 @@ class DiscordSink:
             log.error("%s in %s failed: %s %s", type(action).__name__, guild.id, exc.status,
                       exc.text)
             return Receipt(False, reason="failed")
+
+    async def _outside(self, action: DirectMessage) -> Receipt:
+        try:
+            return await self._dm(None, action.user_id, action.text)
+        except discord.HTTPException as exc:
+            log.info("couldn't answer a DM from %s: %s %s", action.user_id, exc.status, exc.text)
+            return Receipt(False, reason="failed")
+
+    async def _read_missed(self, guild: discord.Guild, action: ReadMissed) -> Receipt:
+        if self.read_back is None:
+            return Receipt(False, reason="unsupported")
+        return await self.read_back(action)
 
     async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
         if action.thread_id is not None:
@@ -196,20 +218,51 @@ class DiscordSink:
         except discord.HTTPException as exc:
             log.warning("couldn't open a thread in %s: %s %s", guild.id, exc.status, exc.text)
 
+    async def _thread(self, guild: discord.Guild, action: KeepThread) -> Receipt:
+        """A question's thread: opened on its message in a text channel (a forum post already
+        is a thread, with the post's id); when solved, renamed, and tagged where its forum has
+        the tag."""
+        message_id = int(action.message_id)
+        thread = await self._thread_of(guild, message_id)
+        if thread is None:
+            channel = self.channels.resolve(guild, action.channel)
+            if action.solved or not isinstance(channel, discord.TextChannel):
+                return Receipt(False, reason="not_found")
+            opened = await channel.get_partial_message(message_id).create_thread(
+                name=action.name[:100])
+            return Receipt(True, str(opened.id), str(channel.id))
+        if action.solved:
+            parent = thread.parent
+            if isinstance(parent, discord.ForumChannel):
+                tags = list(thread.applied_tags)
+                tag = next((t for t in parent.available_tags
+                            if action.tag and t.name.lower() == action.tag.lower()), None)
+                if tag is not None and tag not in tags and len(tags) < 5:
+                    tags.append(tag)
+                await thread.edit(name=action.name[:100], applied_tags=tags)
+            else:
+                await thread.edit(name=action.name[:100])
+        return Receipt(True, str(thread.id), str(thread.parent_id))
+
     async def _in_thread(self, guild: discord.Guild, action: Post) -> Receipt:
         """A post in the thread started from message `thread_id` (same id), or plainly in its
         channel when there is no such thread."""
-        thread_id = int(action.thread_id or 0)
-        thread = guild.get_thread(thread_id)
-        if thread is None:
-            try:
-                found = await self.client.fetch_channel(thread_id)
-            except (discord.NotFound, discord.Forbidden):
-                found = None
-            thread = found if isinstance(found, discord.Thread) else None
+        thread = await self._thread_of(guild, int(action.thread_id or 0))
         if thread is None:
             return await self._post(guild, action.channel, action.text, _nonce(action))
         return await self._send(guild, thread, action.text, _nonce(action))
+
+    async def _thread_of(self, guild: discord.Guild, thread_id: int) -> discord.Thread | None:
+        """The thread with this id (a thread under a message has the message's id): from the
+        cache, else one REST call; None if there is none or Hearth can't see it."""
+        thread = guild.get_thread(thread_id)
+        if thread is not None:
+            return thread
+        try:
+            found = await self.client.fetch_channel(thread_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        return found if isinstance(found, discord.Thread) else None
 
     async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
         """Every piece of the post edited to match the new text: pieces it no longer needs are
@@ -243,7 +296,7 @@ class DiscordSink:
                 await channel.get_partial_message(int(surplus)).delete()
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
-    async def _dm(self, guild: discord.Guild, user_id: str, text: Text,
+    async def _dm(self, guild: discord.Guild | None, user_id: str, text: Text,
                   file: discord.File | None = None) -> Receipt:
         if not user_id.isdigit():
             return Receipt(False, reason="not_found")
@@ -258,6 +311,8 @@ class DiscordSink:
         except discord.Forbidden as exc:
             if exc.code != CANNOT_DM:
                 raise
+            if guild is None:
+                return Receipt(False, reason="dm_closed")
             self.problems.once(
                 guild.id, user_id, "dm_closed",
                 f"couldn't DM member {user_id} in '{guild.name}': they don't accept DMs from "
@@ -334,6 +389,13 @@ class DiscordSink:
             role = self._role_named(guild, action.role)
             if role is not None:
                 return self._cant_manage_role(guild, role)
+        elif isinstance(action, KeepThread):
+            self.problems.once(
+                guild.id, action.channel, "forbidden_thread",
+                f"Hearth can't open or mark a question's thread in '{action.channel}' in server "
+                f"'{guild.name}' ({guild.id}): give Hearth's role Create Public Threads there, "
+                "and Manage Threads to rename and tag members' forum posts when they're solved "
+                f"(Discord said {exc.code}: {exc.text}).")
         elif isinstance(action, Timeout):
             self.problems.once(
                 guild.id, action.user_id, "forbidden_timeout",
@@ -357,6 +419,8 @@ class DiscordSink:
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
+        KeepThread: _thread,
+        ReadMissed: _read_missed,
     }
 
 

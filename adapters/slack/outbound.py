@@ -28,7 +28,9 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
+    ReadMissed,
     RemoveRole,
     Respond,
     SendFile,
@@ -89,6 +91,9 @@ class Outbound:
         self.spell = spell
         self._dms: dict[str, str] = {}
         self._not_invited: set[str] = set()
+        # Reads an IM's history back into the core (ReadMissed); set by the service, which
+        # holds the runtime.
+        self.read_back: Callable[[ReadMissed], Awaitable[Receipt]] | None = None
 
     def mrkdwn(self, community: Community, text: Text) -> str:
         return render(text, self.tz_for(community), self.channels.known_id,
@@ -146,6 +151,22 @@ class Outbound:
     async def _private(self, action: Respond | DirectMessage) -> Receipt:
         # A Respond outside an interaction (scheduled work) can only be private as a DM.
         return await self.dm(action.community, action.user_id, action.text)
+
+    async def _thread(self, action: KeepThread) -> Receipt:
+        """Replies thread on their own and threads have no names: a solved question's message
+        gets the `mark` reaction instead."""
+        if not action.solved:
+            return Receipt(True, action.message_id, action.channel)
+        channel_id = await self.channels.id_for(action.channel)
+        if channel_id is None:
+            return Receipt(False, reason="not_found")
+        try:
+            await self.client.reactions_add(channel=channel_id, timestamp=action.message_id,
+                                            name=action.mark)
+        except SlackApiError as exc:
+            if _error(exc) != "already_reacted":
+                raise
+        return Receipt(True, action.message_id, channel_id)
 
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
@@ -237,8 +258,14 @@ class Outbound:
         self.people.forget_group(group)
         return Receipt(True)
 
+    async def _read_missed(self, action: ReadMissed) -> Receipt:
+        if self.read_back is None:
+            return Receipt(False, reason="unsupported")
+        return await self.read_back(action)
+
     # Every action the core can ask for, by type (a contract test checks none is missing).
     HANDLERS: ClassVar[dict[type[Action], Callable[..., Awaitable[Receipt]]]] = {
+        ReadMissed: _read_missed,
         Post: _on_post,
         EditPost: edit,
         Respond: _private,
@@ -247,6 +274,7 @@ class Outbound:
         RemoveRole: role,
         Timeout: _timeout,
         SendFile: _file,
+        KeepThread: _thread,
     }
 
 

@@ -1095,7 +1095,8 @@ class FakeDiscord(ThreadRoutes):
         if data is not None:
             payload["data"] = data
         if guild is not None:
-            channel = guild.channels[channel_id]
+            # A command used inside a thread names the thread (its parent_id says where).
+            channel = guild.channels.get(channel_id) or guild.threads[channel_id]
             member = guild.member_obj(user_id, permissions=True)
             if permissions is not None:
                 member["permissions"] = str(permissions)
