@@ -38,8 +38,14 @@ class EventClaims:
 
     async def finish(self, platform: str, event_id: str) -> None:
         """Mark a claim done; returns once that is committed (the platform's ack waits for it,
-        so a late retry is still refused). Events finishing together share one statement
-        (group commit): under load an event costs about one write, its claim, not two."""
+        so a late retry is still refused). Inside the caller's own transaction (an event's
+        unit that wrote) it is one more statement of that transaction, committed with what the
+        event did. Otherwise events finishing together share one statement (group commit):
+        under load an event costs about one write, its claim, not two. (A separate writing
+        task would wait forever for the caller's transaction to end.)"""
+        if self.db.holds(asyncio.current_task()):
+            await self._mark_done(platform, [event_id])
+            return
         done = asyncio.get_running_loop().create_future()
         self._waiting.append((platform, event_id, done))
         if self._writing is None:
