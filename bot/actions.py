@@ -55,6 +55,21 @@ class DirectMessage(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class SendFile(Action):
+    """A file only `user_id` receives (a data export), with a short text beside it.
+
+    Adapters that can't attach files privately return an "unsupported" receipt and the
+    runtime performs `if_unsupported` instead (a DM with the text, say).
+    """
+
+    user_id: str
+    filename: str
+    data: bytes
+    text: Text
+    if_unsupported: tuple[Action, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
 class GrantRole(Action):
     """Give a member a role; `if_failed` runs when the platform refuses or can't."""
 

@@ -25,6 +25,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.clock import Clock
@@ -422,7 +423,7 @@ class Runtime:
                                     receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
-        if isinstance(action, Timeout) and receipt.reason == "unsupported":
+        if isinstance(action, Timeout | SendFile) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
         elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
             # The platform refused: whoever asked for it hears so, in the feature's words.

@@ -42,7 +42,7 @@ class Harness:
                                          rng=random.Random(self.seed), database=self.database)
         self.runtime = self.app.runtime
         self.session = ConsoleSession(self.runtime, self.app.scheduler, self.lines.append,
-                                      self.config.hearth.name)
+                                      self.config.hearth.name, self.database.parent / "files")
         self.runtime.add_sink("console", self.session)
         await self.runtime.start()
         return self

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from adapters.console.render import render
@@ -33,6 +34,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.commands import CommandKind, CommandSpec
@@ -84,8 +86,10 @@ class ConsoleSession:
     """Turns console lines into events and renders the runtime's actions as lines."""
 
     def __init__(self, runtime: Runtime, scheduler: Scheduler, write: Callable[[str], None],
-                 bot_name: str | None = None) -> None:
+                 bot_name: str | None = None, files: Path | None = None) -> None:
         self.runtime = runtime
+        # Where files sent to members (data exports) are written; each is shown by its path.
+        self.files = files if files is not None else Path("data") / "files"
         self.scheduler = scheduler
         self.write = write
         self._bot_name = bot_name
@@ -255,6 +259,15 @@ class ConsoleSession:
         self.write(f"[role] {action.user_id} {sign}{action.role}")
         return Receipt(True)
 
+    def _file(self, action: SendFile) -> Receipt:
+        # A console "sends" a file by writing it where the operator can open it.
+        path = self.files / action.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(action.data)
+        self.write(f"[file to {action.user_id} only] {path} ({len(action.data):,} bytes) "
+                   f"{self._show(action, action.text)}")
+        return Receipt(True)
+
     def _timeout(self, action: Timeout) -> Receipt:
         if action.duration:
             self.write(f"[timeout] {action.user_id} {short_duration(action.duration)}")
@@ -270,5 +283,6 @@ class ConsoleSession:
         DirectMessage: _dm,
         GrantRole: _role,
         RemoveRole: _role,
+        SendFile: _file,
         Timeout: _timeout,
     }

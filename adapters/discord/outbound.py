@@ -7,6 +7,7 @@ once per (guild, target, kind) with what to change, and come back as a Receipt, 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -23,6 +24,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.events import Community
@@ -129,6 +131,10 @@ class DiscordSink:
     async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
         return await self._post(guild, action.channel, action.text)
 
+    async def _file(self, guild: discord.Guild, action: SendFile) -> Receipt:
+        # Outside an interaction a member's file can only be private as a DM attachment.
+        return await self._dm(guild, action.user_id, action.text, as_file(action))
+
     async def _private(self, guild: discord.Guild, action: DirectMessage | Respond) -> Receipt:
         # A Respond outside an interaction (e.g. from scheduled work) can only be private as a
         # DM; inside one, the InteractionSink answers it.
@@ -180,14 +186,18 @@ class DiscordSink:
                 await channel.get_partial_message(int(surplus)).delete()
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
-    async def _dm(self, guild: discord.Guild, user_id: str, text: Text) -> Receipt:
+    async def _dm(self, guild: discord.Guild, user_id: str, text: Text,
+                  file: discord.File | None = None) -> Receipt:
         if not user_id.isdigit():
             return Receipt(False, reason="not_found")
         rendered = self.render(guild, text)
         try:
             channel = await self.client.create_dm(discord.Object(int(user_id)))
-            for part in chunks(rendered.content):
-                await channel.send(part, allowed_mentions=rendered.allowed_mentions)
+            parts = list(chunks(rendered.content))
+            for i, part in enumerate(parts):
+                last = file if i == len(parts) - 1 else None
+                await channel.send(part, allowed_mentions=rendered.allowed_mentions,
+                                   **({"file": last} if last else {}))
         except discord.Forbidden as exc:
             if exc.code != CANNOT_DM:
                 raise
@@ -286,7 +296,13 @@ class DiscordSink:
         EditPost: _edit,
         Respond: _private,
         DirectMessage: _private,
+        SendFile: _file,
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
     }
+
+
+def as_file(action: SendFile) -> discord.File:
+    """A data export as a Discord attachment."""
+    return discord.File(io.BytesIO(action.data), filename=action.filename)
