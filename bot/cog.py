@@ -86,6 +86,17 @@ class Measures:
     reaching: Callable[[Community, str, int, datetime], Awaitable[list[str]]]
 
 
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Community-wide numbers one feature keeps (feedback: received, done, ...), declared so
+    another feature (community health) can ask for them over a span without reading tables."""
+
+    names: tuple[str, ...]
+    # The figures for a community over [since, until): {name: value}, None where nothing
+    # could be measured yet (a median of no reviews).
+    of: Callable[[Community, datetime, datetime], Awaitable[dict[str, float | None]]]
+
+
 # Template fields a feature adds to a member's /profile (badges: "badges" and "next").
 ProfileFields = Callable[["Context[Any]", str, str], Awaitable[dict[str, Any]]]
 
@@ -108,6 +119,8 @@ class Services:
     # Numbers features declare about members (introductions' "introduced", ...).
     measures: list[Measures] = field(default_factory=list)
     profile_fields: list[ProfileFields] = field(default_factory=list)
+    # Community-wide figures features declare (feedback's counts, for community health).
+    figures: list[Figures] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
     member_level: Callable[[Community, str], Level] = field(
@@ -141,6 +154,14 @@ class Services:
         for answer in answers:
             for uid, values in answer.items():
                 out.setdefault(uid, {}).update(values)
+        return out
+
+    async def figures_of(self, community: Community, since: datetime, until: datetime
+                         ) -> dict[str, float | None]:
+        """Every declared community figure over [since, until), from each declaring feature."""
+        out: dict[str, float | None] = {}
+        for source in self.figures:
+            out.update(await source.of(community, since, until))
         return out
 
     def context(self, community: Community, now: datetime | None = None) -> Context[Any]:

@@ -8,11 +8,12 @@ from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
+from cogs.insights.cog import InsightsCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
-                             ContestsCog, ModerationCog, AdminCog]
+                             ContestsCog, ModerationCog, InsightsCog, AdminCog]
 
 __all__ = ["ALL_COGS"]

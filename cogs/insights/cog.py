@@ -1,0 +1,345 @@
+"""Community health: counts what Hearth already sees (joins, messages, thanks, contests,
+moderation, the newcomer funnel, the mood per channel) into daily counters, and shows them as
+/insights for moderators and a weekly digest to the team. No message text is stored, and
+sentiment is never kept or shown per member."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+
+from bot.actions import Action, Post, Respond, SendFile
+from bot.cog import Cog, CommunityConfig, Context, Listener, Services
+from bot.commands import CommandSpec, Option, OptionType, command
+from bot.events import (
+    CommandInvoked,
+    Community,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    Recognition,
+    Tally,
+)
+from bot.permissions import Level
+from bot.ports import Job
+from bot.scheduler import JobHandler
+from bot.text import Text
+from cogs.insights import chart
+from cogs.insights.counters import Counters, Days, Newcomer
+from cogs.insights.report import Report, build, definitions, lines, worded
+from cogs.insights.settings import DAYS, InsightsSettings
+from cogs.insights.store import InsightsStore
+from cogs.insights.weather import Analyser, sudden_dip
+
+
+class InsightsConfig(CommunityConfig, Protocol):
+    insights: InsightsSettings
+
+
+Ctx = Context[InsightsConfig]
+
+FLUSH = "insights.flush"
+DIGEST = "insights.digest"
+PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+# Who posted and who was thanked are kept this many days (week two and the weekly rate).
+KEEP_DAYS = 35
+TALLIED = frozenset({"thanks", "contest_entry", "contest_vote", "warning", "appeal", "pardon"})
+_NOTHING: list[Action] = []
+
+INSIGHTS = CommandSpec(
+    "insights", "See the community's health: growth, engagement, newcomers and mood.",
+    (Option("period", OptionType.CHOICE, "7d, 30d or 90d (7d if left out)", required=False,
+            choices=tuple(PERIODS)),),
+    level=Level.MODERATOR)
+
+
+class InsightsCog(Cog[InsightsStore]):
+    name = "insights"
+    settings = InsightsSettings
+    store_class = InsightsStore
+
+    def __init__(self, services: Services, store: InsightsStore) -> None:
+        super().__init__(services, store)
+        self._counters: dict[Community, Counters] = {}
+        self._flush_armed = False
+        self._analyser: Analyser | None = None
+
+    def listeners(self) -> dict[type[Event], Listener]:
+        return {MessagePosted: self.on_message, MemberJoined: self.on_join,
+                MemberLeft: self.on_leave, Tally: self.on_tally, Recognition: self.on_recognition}
+
+    def jobs(self) -> dict[str, JobHandler]:
+        return {FLUSH: self.flush_job, DIGEST: self.digest_job}
+
+    async def start(self) -> list[Action]:
+        for community in await self.services.members.communities():
+            await self._arm_digest(community)
+        return []
+
+    async def stop(self) -> list[Action]:
+        await self.flush()
+        return []
+
+    # -- counting (the message path) -----------------------------------------------------
+
+    def _state(self, community: Community, cfg: InsightsSettings) -> Counters:
+        state = self._counters.get(community)
+        if state is None:
+            zone = self.services.config.for_community(community).community.timezone
+            state = self._counters[community] = Counters(Days(zone))
+        return state
+
+    async def _loaded(self, community: Community, ctx: Ctx) -> Counters:
+        """The community's counters, with its newcomers loaded and its digest armed the first
+        time it is seen by this process."""
+        state = self._counters.get(community)
+        if state is not None:
+            return state
+        state = self._state(community, ctx.settings.insights)
+        for user_id, joined, posted, replied, week2 in await self.store.newcomers_since(
+                community, ctx.now - timedelta(days=14)):
+            newcomer = state.newcomers.setdefault(user_id, Newcomer(joined))
+            newcomer.posted, newcomer.replied, newcomer.week2 = posted, replied, week2
+        await self._arm_digest(community)
+        return state
+
+    async def on_message(self, event: MessagePosted, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.insights
+        if not cfg.enabled or event.author.is_bot:
+            return _NOTHING
+        state = self._counters.get(event.community) or await self._loaded(event.community, ctx)
+        now = ctx.now
+        channel = event.channel_name or event.channel  # the name people know it by
+        day = state.message(event.author.user_id, channel, now, cfg.reply_window)
+        if cfg.sentiment and state.due_for_weather(channel, cfg.sentiment_sample):
+            if self._analyser is None:
+                self._analyser = Analyser()
+            state.weigh(day, channel, self._analyser.score(event.content))
+        if not self._flush_armed:
+            await self._arm_flush(event.community, now, cfg)
+        return _NOTHING
+
+    async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.insights
+        if not cfg.enabled or event.member.is_bot:
+            return _NOTHING
+        state = await self._loaded(event.community, ctx)
+        state.add(state.days.of(ctx.now), "joins")
+        state.joined_now(event.member.user_id, ctx.now)
+        await self._arm_flush(event.community, ctx.now, cfg)
+        return _NOTHING
+
+    async def on_leave(self, event: MemberLeft, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.insights
+        if not cfg.enabled or event.member.is_bot:
+            return _NOTHING
+        state = await self._loaded(event.community, ctx)
+        state.add(state.days.of(ctx.now), "leaves")
+        state.newcomers.pop(event.member.user_id, None)
+        await self._arm_flush(event.community, ctx.now, cfg)
+        return _NOTHING
+
+    async def on_tally(self, event: Tally, ctx: Ctx) -> list[Action]:
+        cfg = ctx.settings.insights
+        if not cfg.enabled or event.kind not in TALLIED:
+            return _NOTHING
+        state = await self._loaded(event.community, ctx)
+        day = state.days.of(ctx.now)
+        state.add(day, event.kind)
+        if event.kind == "thanks" and event.target_id:
+            state.thanks(day, event.target_id)
+            state.replied(event.target_id, ctx.now)  # thanks counts as being answered
+        await self._arm_flush(event.community, ctx.now, cfg)
+        return _NOTHING
+
+    async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
+        if not ctx.settings.insights.enabled or event.source != "introduction":
+            return _NOTHING
+        state = await self._loaded(event.community, ctx)
+        state.step(event.user_id, "introduced", ctx.now)
+        await self._arm_flush(event.community, ctx.now, ctx.settings.insights)
+        return _NOTHING
+
+    async def _arm_flush(self, community: Community, now: datetime, cfg: InsightsSettings
+                         ) -> None:
+        if self._flush_armed:
+            return
+        self._flush_armed = True
+        await self.services.scheduler.schedule(FLUSH, FLUSH, community, now + cfg.flush_every)
+
+    async def flush_job(self, job: Job) -> list[Action]:
+        return await self.flush()
+
+    async def flush(self) -> list[Action]:
+        """Write what is held, one transaction per community; then look for a dip in mood."""
+        self._flush_armed = False
+        actions: list[Action] = []
+        now = self.services.clock.now()
+        for community, state in list(self._counters.items()):
+            if not state.pending():
+                continue
+            today = state.days.of(now)
+            batch = state.take(today)
+            try:
+                await self.store.write(community, batch)
+            except Exception:
+                state.give_back(batch)
+                raise
+            if batch.active:
+                cutoff = (date.fromisoformat(today) - timedelta(days=KEEP_DAYS)).isoformat()
+                await self.store.prune(community, cutoff)
+            if batch.weather:
+                actions.extend(await self._dips(community, today,
+                                                {ch for d, ch in batch.weather if d == today}))
+        return actions
+
+    async def _dips(self, community: Community, today: str, channels: set[str]
+                    ) -> list[Action]:
+        ctx: Ctx = self.services.context(community)
+        cfg = ctx.settings.insights
+        week_ago = (date.fromisoformat(today) - timedelta(days=7)).isoformat()
+        weather = await self.store.weather(community, week_ago, today)
+        out: list[Action] = []
+        for channel in sorted(channels):
+            days = weather.get(channel, {})
+            if today not in days:
+                continue
+            before = [v for d, v in days.items() if d != today]
+            if not sudden_dip(days[today], before, cfg.dip_drop, cfg.dip_min_scored):
+                continue
+            if not await self.store.raise_once(community, today, channel):
+                continue
+            weight = sum(n for _, n in before)
+            baseline = sum(a * n for a, n in before) / weight
+            out.append(Post(community, ctx.channel(cfg.team_channel), self.say(
+                ctx, cfg.messages.dip, where=f"#{channel}", before=f"{baseline:+.2f}",
+                today=f"{days[today][0]:+.2f}")))
+        return out
+
+    # -- /insights -----------------------------------------------------------------------
+
+    @command(INSIGHTS)
+    async def insights(self, event: CommandInvoked, ctx: Ctx, period: str | None
+                       ) -> list[Action]:
+        cfg = ctx.settings.insights
+        period = period or "7d"
+        await self.flush()
+        report = await self.report(event.community, ctx, PERIODS[period])
+        worded_period = f"{PERIODS[period]} days"
+        text = self.say(ctx, cfg.messages.summary, period=worded_period,
+                        lines="\n".join(lines(report, cfg.min_group, SUMMARY)),
+                        definitions="\n".join(definitions(report)))
+        png = chart.draw(report, cfg.min_group)
+        fallback = Respond(event.community, event.actor.user_id,
+                           self.say(ctx, cfg.messages.no_chart, period=worded_period))
+        return [Respond(event.community, event.actor.user_id, text),
+                SendFile(event.community, event.actor.user_id,
+                         f"insights-{report.end.isoformat()}-{period}.png", png,
+                         self.say(ctx, cfg.messages.chart, period=worded_period),
+                         if_unsupported=(fallback,))]
+
+    async def report(self, community: Community, ctx: Ctx, days: int,
+                     end: date | None = None) -> Report:
+        zone = ctx.settings.community.timezone
+        end = end or ctx.now.astimezone(zone).date()
+        names = {n for source in self.services.figures for n in source.names}
+        return await build(self.store, community, zone, end, days, ctx.now,
+                           self.services.figures_of, names)
+
+    # -- the weekly digest ---------------------------------------------------------------
+
+    def next_digest(self, ctx: Ctx, after: datetime) -> datetime:
+        """The next configured weekday and time after `after`, in the community's zone."""
+        cfg = ctx.settings.insights
+        zone = ctx.settings.community.timezone
+        hour, minute = (int(x) for x in cfg.digest_time.split(":"))
+        local = after.astimezone(zone)
+        ahead = (DAYS.index(cfg.digest_day) - local.weekday()) % 7
+        due = datetime.combine(local.date() + timedelta(days=ahead), time(hour, minute), zone)
+        if due <= local:
+            due = datetime.combine(due.date() + timedelta(days=7), time(hour, minute), zone)
+        return due
+
+    async def _arm_digest(self, community: Community) -> None:
+        ctx: Ctx = self.services.context(community)
+        cfg = ctx.settings.insights
+        key = f"{DIGEST}:{community.key}"
+        if not cfg.enabled or not cfg.digest or await self.services.scheduler.pending(key):
+            return
+        await self.services.scheduler.schedule(DIGEST, key, community,
+                                               self.next_digest(ctx, ctx.now))
+
+    async def digest_job(self, job: Job) -> list[Action]:
+        ctx: Ctx = self.services.context(job.community, job.due_at)
+        cfg = ctx.settings.insights
+        await self.flush()
+        key = f"{DIGEST}:{job.community.key}"
+        if not cfg.enabled or not cfg.digest:
+            return []
+        await self.services.scheduler.schedule(DIGEST, key, job.community,
+                                               self.next_digest(ctx, job.due_at))
+        return [Post(job.community, ctx.channel(cfg.team_channel),
+                     await self.digest(job.community, ctx))]
+
+    async def digest(self, community: Community, ctx: Ctx) -> Text:
+        """The week that ended yesterday, as a calm colleague tells it."""
+        cfg = ctx.settings.insights
+        m = cfg.messages
+        yesterday = ctx.now.astimezone(ctx.settings.community.timezone).date() - timedelta(1)
+        report = await self.report(community, ctx, 7, yesterday)
+        grew, attention = growth_and_attention(report, cfg.min_group)
+        names = []
+        for user_id, _ in await self.store.most_thanked(
+                community, report.start.isoformat(), report.end.isoformat(), cfg.thank_count):
+            record = await self.services.members.get(community, user_id)
+            if record is not None and record.left_at is None:
+                names.append(record.name)
+        thanks = (self.say(ctx, m.digest_thanks, names=" and ".join(names)) if names
+                  else self.say(ctx, m.digest_no_thanks))
+        return self.say(
+            ctx, m.digest, community=ctx.settings.community.name,
+            grew=grew or self.say(ctx, m.nothing_grew),
+            attention=attention or self.say(ctx, m.nothing_needs_attention),
+            thanks=thanks, lines="\n".join(lines(report, cfg.min_group, DIGEST_LINES)))
+
+
+SUMMARY = ("members", "joins", "leaves", "net", "messages", "active", "engagement", "thanks",
+           "contest_entry", "contest_vote", "warning", "appeal", "pardon", "funnel_joined",
+           "funnel_introduced", "funnel_first_message", "funnel_replied", "funnel_week2",
+           "retention", "questions_median_first_answer_seconds", "questions_unanswered",
+           "feedback_reviewed_in_time", "inbox_median_reply_seconds")
+DIGEST_LINES = ("members", "joins", "leaves", "messages", "active", "engagement", "thanks",
+                "warning", "appeal", "pardon", "funnel_joined", "funnel_replied", "retention",
+                "questions_unanswered", "feedback_reviewed_in_time",
+                "inbox_median_reply_seconds")
+
+
+def growth_and_attention(report: Report, min_group: int) -> tuple[str, str]:
+    """What grew and what needs a look, in a sentence each (empty when nothing does)."""
+    grew, attention = [], []
+    for key in ("joins", "messages", "active", "thanks"):
+        figure = report.get(key)
+        if figure is None or figure.value is None or not figure.before:
+            continue
+        if figure.people is not None and 0 < figure.people < min_group:
+            continue
+        change = (float(figure.value) - figure.before) / figure.before
+        if change >= 0.1:
+            grew.append(f"{figure.label} up {round(change * 100)}%")
+        elif change <= -0.2:
+            attention.append(f"{figure.label} down {round(-change * 100)}%")
+    joined, replied = report.get("funnel_joined"), report.get("funnel_replied")
+    if joined and replied and joined.value and joined.value >= min_group \
+            and replied.value is not None and replied.value / joined.value < 0.5:
+        attention.append(f"only {worded(replied, min_group)} of {worded(joined, min_group)} "
+                         "newcomers got a reply or thanks")
+    unanswered = report.get("questions_unanswered")
+    if unanswered and unanswered.measured and unanswered.value:
+        attention.append(f"{worded(unanswered, min_group)} questions still unanswered")
+    for figure in report.weather:
+        if figure.value is not None and figure.value <= -0.2 and \
+                (figure.people or 0) >= min_group:
+            attention.append(f"the mood in #{figure.label} reads low")
+    return "; ".join(grew) + ("." if grew else ""), "; ".join(attention) + (
+        "." if attention else "")
