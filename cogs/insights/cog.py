@@ -112,7 +112,7 @@ class InsightsCog(Cog[InsightsStore]):
         now = ctx.now
         channel = event.channel_name or event.channel  # the name people know it by
         day = state.message(event.author.user_id, channel, now, cfg.reply_window)
-        if cfg.sentiment and state.due_for_weather(channel, cfg.sentiment_sample):
+        if cfg.sentiment and state.due_for_weather(channel, now, cfg.sentiment_every):
             if self._analyser is None:
                 self._analyser = Analyser()
             state.weigh(day, channel, self._analyser.score(event.content))

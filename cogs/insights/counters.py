@@ -4,7 +4,7 @@ here; the cog writes what `take` hands it with the activity flush). No text is k
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # (day, figure, channel) -> how many; channel is "" for community-wide figures.
@@ -20,6 +20,14 @@ class Newcomer:
     posted: bool = False
     replied: bool = False
     week2: bool = False
+
+
+@dataclass(slots=True)
+class Channel:
+    """One channel's day: messages since the last flush, and everyone who posted that day."""
+
+    messages: int = 0
+    posters: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -46,13 +54,15 @@ class Days:
     _day: str = ""
 
     def of(self, now: datetime) -> str:
-        if self._start is not None and self._end is not None and self._start <= now < self._end:
+        start, end = self._start, self._end
+        if start is not None and end is not None and start <= now < end:
             return self._day
         local = now.astimezone(self.zone)
-        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        self._start, self._end = start, (start + timedelta(days=1)).replace(
-            hour=0, minute=0, second=0, microsecond=0)
-        self._day = start.date().isoformat()
+        first = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        following = datetime.combine(first.date() + timedelta(days=1), time(0), self.zone)
+        # Kept in the clock's zone: comparing datetimes of one tzinfo is the fast path.
+        self._start, self._end = first.astimezone(now.tzinfo), following.astimezone(now.tzinfo)
+        self._day = first.date().isoformat()
         return self._day
 
 
@@ -64,8 +74,14 @@ class Counters:
     counts: dict[CountKey, int] = field(default_factory=dict)
     # day -> members who posted since the last flush (the store de-duplicates across flushes)
     active: dict[str, set[str]] = field(default_factory=dict)
-    # (day, channel) -> members who posted there today: only its size is written
-    posters: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # (day, channel) -> its messages since the last flush and the day's posters
+    channels: dict[tuple[str, str], Channel] = field(default_factory=dict)
+    # The active set for the day being counted (the hot path skips the day lookup).
+    _today: str = ""
+    _seen: set[str] = field(default_factory=set)
+    # day -> members already written as active that day (today's only, after a flush), so a
+    # flush writes each member once a day rather than once per flush
+    written: dict[str, set[str]] = field(default_factory=dict)
     thanked: dict[tuple[str, str], int] = field(default_factory=dict)
     weather: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     # Newcomers within their first two weeks, loaded at start and added to on joins.
@@ -74,8 +90,8 @@ class Counters:
     joined: dict[str, datetime] = field(default_factory=dict)
     # channel -> newcomers whose first message there waits for a reply, with its deadline
     awaiting: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)
-    # channel -> messages since the last one scored for weather
-    since_scored: dict[str, int] = field(default_factory=dict)
+    # channel -> when its next message may be scored for weather
+    next_scored: dict[str, datetime] = field(default_factory=dict)
 
     def add(self, day: str, figure: str, channel: str = "", n: int = 1) -> None:
         key = (day, figure, channel)
@@ -85,20 +101,14 @@ class Counters:
                 ) -> str:
         """Count one message by a member; returns its day."""
         day = self.days.of(now)
-        counts = self.counts
-        key = (day, "messages", "")
-        counts[key] = counts.get(key, 0) + 1
-        key = (day, "channel_messages", channel)
-        counts[key] = counts.get(key, 0) + 1
-        seen = self.active.get(day)
-        if seen is None:
-            seen = self.active[day] = set()
-        seen.add(user_id)
-        posters = self.posters.get((day, channel))
-        if posters is None:
-            # A new day: yesterday's sets are only needed until they are flushed.
-            posters = self.posters[(day, channel)] = set()
-        posters.add(user_id)
+        here = self.channels.get((day, channel))
+        if here is None:
+            here = self.channels[(day, channel)] = Channel()
+        here.messages += 1
+        here.posters.add(user_id)
+        if day != self._today:
+            self._today, self._seen = day, self.active.setdefault(day, set())
+        self._seen.add(user_id)
         if self.awaiting:
             self._answered(channel, user_id, now)
         if self.newcomers:
@@ -162,15 +172,14 @@ class Counters:
         key = (day, target)
         self.thanked[key] = self.thanked.get(key, 0) + 1
 
-    def due_for_weather(self, channel: str, every: int) -> bool:
-        """Score one message in `every` per channel: weather is an average, and a sample of
-        it keeps the analyser off most of the hot path."""
-        n = self.since_scored.get(channel, every - 1) + 1
-        if n >= every:
-            self.since_scored[channel] = 0
-            return True
-        self.since_scored[channel] = n
-        return False
+    def due_for_weather(self, channel: str, now: datetime, every: timedelta) -> bool:
+        """Score at most one message per channel every `every`: weather is an average, and
+        a sample bounded in time keeps the analyser's cost flat however busy a channel is."""
+        due = self.next_scored.get(channel)
+        if due is not None and now < due:
+            return False
+        self.next_scored[channel] = now + every
+        return True
 
     def weigh(self, day: str, channel: str, score: float) -> None:
         cell = self.weather.get((day, channel))
@@ -181,14 +190,30 @@ class Counters:
             cell[1] += 1
 
     def pending(self) -> bool:
-        return bool(self.counts or self.active or self.steps or self.joined or self.weather)
+        return bool(self.counts or self.active or self.steps or self.joined or self.weather
+                    or any(c.messages for c in self.channels.values()))
 
     def take(self, today: str) -> Batch:
         """What is waiting to be written, leaving nothing behind (today's poster sets stay,
         so a channel's poster count is of the whole day)."""
-        for (day, channel), users in self.posters.items():
-            self.counts[(day, "channel_posters", channel)] = len(users)
-        self.posters = {k: v for k, v in self.posters.items() if k[0] >= today}
+        for (day, channel), here in self.channels.items():
+            if here.messages:
+                self.add(day, "messages", "", here.messages)
+                self.add(day, "channel_messages", channel, here.messages)
+                self.counts[(day, "channel_posters", channel)] = len(here.posters)
+                here.messages = 0
+        # Yesterday's poster sets are done with once written.
+        self.channels = {k: v for k, v in self.channels.items() if k[0] >= today}
+        self._today = ""
+        fresh: dict[str, set[str]] = {}
+        for day, users in self.active.items():
+            done = self.written.setdefault(day, set())
+            new = users - done
+            if new:
+                fresh[day] = new
+                done |= new
+        self.written = {d: s for d, s in self.written.items() if d >= today}
+        self.active = fresh
         batch = Batch(self.counts, self.active, self.thanked,
                       {k: (v[0], int(v[1])) for k, v in self.weather.items()},
                       self.steps, self.joined)
@@ -203,6 +228,7 @@ class Counters:
                 self.add(*key, n=n)
         for day, users in batch.active.items():
             self.active.setdefault(day, set()).update(users)
+            self.written.get(day, set()).difference_update(users)
         for tk, n in batch.thanked.items():
             self.thanked[tk] = self.thanked.get(tk, 0) + n
         for wk, (total, scored) in batch.weather.items():

@@ -57,9 +57,10 @@ class InsightsSettings(Section):
     within this time (or someone thanks them within their first two weeks)."""
     sentiment: bool = True
     """Read the mood per channel and day (VADER, offline, tuned for chat)."""
-    sentiment_sample: int = Field(default=10, ge=1)
-    """Score one message in this many per channel: the weather is an average, and a sample
-    keeps the analyser off most of the message path."""
+    sentiment_every: Duration = default("10s")
+    """Score at most one message per channel in this time: the weather is an average, and a
+    sample keeps the analyser off most of the message path however busy a channel is.
+    """
     dip_drop: float = Field(default=0.3, gt=0, le=2)
     """How far a channel's day must fall below its previous seven days' average (on the
     -1..1 scale) to be raised to the team, once per channel and day."""
