@@ -51,5 +51,27 @@ def draw(report: Report, min_group: int) -> bytes:
     return buffer.getvalue()
 
 
+def draw_funnel(report: Report) -> bytes:
+    """The newcomer funnel as horizontal bars, for the admins' HTML report."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    steps = [f for f in report.figures if f.key.startswith("funnel_")]
+    fig = Figure(figsize=(WIDTH_IN, 3.0), dpi=DPI)
+    axes = fig.subplots()
+    labels = [f.label for f in steps][::-1]
+    values = [float(f.value or 0) for f in steps][::-1]
+    axes.barh(labels, values, color="#5a9e6f")
+    for y, value in enumerate(values):
+        axes.text(value, y, f" {int(value):,}", va="center")
+    axes.set_title("Newcomers who joined in the span")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
 def _day(d: date) -> str:
     return f"{d.day} {d.strftime('%B %Y')}"
