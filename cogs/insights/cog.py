@@ -279,10 +279,10 @@ class InsightsCog(Cog[InsightsStore]):
             return []
         await self.services.scheduler.schedule(DIGEST, key, job.community,
                                                self.next_digest(ctx, job.due_at))
-        return [Post(job.community, ctx.channel(cfg.team_channel),
-                     await self.digest(job.community, ctx))]
+        text, _ = await self.digest(job.community, ctx)
+        return [Post(job.community, ctx.channel(cfg.team_channel), text)]
 
-    async def digest(self, community: Community, ctx: Ctx) -> Text:
+    async def digest(self, community: Community, ctx: Ctx) -> tuple[Text, Report]:
         """The week that ended yesterday, as a calm colleague tells it."""
         cfg = ctx.settings.insights
         m = cfg.messages
@@ -301,7 +301,8 @@ class InsightsCog(Cog[InsightsStore]):
             ctx, m.digest, community=ctx.settings.community.name,
             grew=grew or self.say(ctx, m.nothing_grew),
             attention=attention or self.say(ctx, m.nothing_needs_attention),
-            thanks=thanks, lines="\n".join(lines(report, cfg.min_group, DIGEST_LINES)))
+            thanks=thanks, lines="\n".join(lines(report, cfg.min_group, DIGEST_LINES,
+                                                  places=3))), report
 
 
 SUMMARY = ("members", "joins", "leaves", "net", "messages", "active", "engagement", "thanks",

@@ -140,7 +140,7 @@ async def build(store: InsightsStore, community: Community, zone: ZoneInfo, end:
         report.figures[report.figures.index(messages)] = Figure(
             messages.key, messages.label, messages.value, messages.definition, messages.before,
             people=active)
-    last_week = await store.distinct_active(community, *span(end, 7))
+    last_week = active if days == 7 else await store.distinct_active(community, *span(end, 7))
     add(Figure("engagement", "engagement rate", last_week / members if members else None,
                "Members who posted in the last 7 days, divided by members here now.",
                kind="percent", people=last_week))
@@ -162,11 +162,15 @@ async def build(store: InsightsStore, community: Community, zone: ZoneInfo, end:
     add(Figure("funnel_week2", "active in week 2", cohort.week2,
                "Of those newcomers whose second week has ended, how many posted in it.",
                people=cohort.week2))
+    # Retention needs a finished second week: the newcomers of the span two weeks earlier.
+    earlier = await store.cohort(community, midnight(report.start, zone) - timedelta(days=14),
+                                 midnight(end + timedelta(days=1), zone) - timedelta(days=14),
+                                 now - timedelta(days=14))
     add(Figure("retention", "week-1 retention",
-               cohort.week2 / cohort.week2_due if cohort.week2_due else None,
-               "Newcomers who posted again in their second week (days 8 to 14 after joining), "
-               "out of those whose second week has ended.", kind="percent",
-               people=cohort.week2_due))
+               earlier.week2 / earlier.week2_due if earlier.week2_due else None,
+               "Newcomers who joined in the span two weeks earlier and posted again in their "
+               "second week (days 8 to 14 after joining), out of those whose second week has "
+               "ended.", kind="percent", people=earlier.week2_due))
     found = await declared(community, midnight(report.start, zone),
                            midnight(end + timedelta(days=1), zone))
     for key, (label, source, definition, kind) in LISTENING.items():
@@ -242,17 +246,20 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds / 86400):,} days"
 
 
-def lines(report: Report, min_group: int, keys: tuple[str, ...] | None = None) -> list[str]:
-    """One line per figure: '- messages: 1,204, up 8% on the span before'."""
+def lines(report: Report, min_group: int, keys: tuple[str, ...] | None = None,
+          places: int | None = None) -> list[str]:
+    """One line per figure: '- messages: 1,204, up 8% on the span before'; `places` keeps
+    only the busiest channels and the lowest moods."""
     out = []
     for figure in report.figures:
         if keys is not None and figure.key not in keys:
             continue
         out.append(f"- {figure.label}: {worded(figure, min_group)}"
                    f"{change(figure, min_group)}")
-    for figure in report.channels:
+    for figure in report.channels[:places]:
         out.append(f"- #{figure.label}: {worded(figure, min_group)} messages")
-    for figure in report.weather:
+    moods = sorted(report.weather, key=lambda f: f.value if f.value is not None else 0)
+    for figure in moods[:places]:
         out.append(f"- mood in #{figure.label}: {worded(figure, min_group)}")
     return out
 

@@ -23,7 +23,7 @@ class InsightsMessages(Section):
         "I couldn't attach the chart here, so the figures above are the whole picture for the "
         "last {period}.")
     digest: message("grew", "attention", "thanks", "lines", "community") = default(
-        "Good morning, team. Here's {community}'s week.\n"
+        "Hello, team. Here's {community}'s week.\n"
         "What grew: {grew}\n"
         "What needs a look: {attention}\n"
         "{thanks}\n"

@@ -67,3 +67,7 @@ CREATE TABLE insight_newcomers (
     PRIMARY KEY (platform, community, user_id)
 );
 CREATE INDEX insight_newcomers_joined ON insight_newcomers (platform, community, joined_at);
+
+-- "Members here now" is counted from the core's record for every report: an index that
+-- answers it alone, so a community of a million counts in a fraction of a second.
+CREATE INDEX insight_members_here ON members (platform, community, left_at, is_bot);
