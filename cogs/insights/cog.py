@@ -279,7 +279,10 @@ class InsightsCog(Cog[InsightsStore]):
             return []
         await self.services.scheduler.schedule(DIGEST, key, job.community,
                                                self.next_digest(ctx, job.due_at))
-        text, _ = await self.digest(job.community, ctx)
+        text, report = await self.digest(job.community, ctx)
+        if not any(report.series.get(day, {}).get(key) for day in report.series
+                   for key in ("messages", "joins", "leaves")):
+            return []  # a silent week: nothing to tell the team
         return [Post(job.community, ctx.channel(cfg.team_channel), text)]
 
     async def digest(self, community: Community, ctx: Ctx) -> tuple[Text, Report]:
