@@ -37,6 +37,11 @@ class CommunityConfig(Protocol):
 C = TypeVar("C", bound=CommunityConfig)
 
 
+async def _member_level(community: Community, user_id: str) -> Level:
+    """Until the composition root wires the runtime in: everyone is a member."""
+    return Level.MEMBER
+
+
 @dataclass(frozen=True, slots=True)
 class Context(Generic[C]):
     """Everything a handler needs about the community an event came from. One object per
@@ -123,8 +128,8 @@ class Services:
     figures: list[Figures] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
     # last Actor the runtime saw for them. Filled by the composition root from the runtime.
-    member_level: Callable[[Community, str], Level] = field(
-        default=lambda community, user_id: Level.MEMBER)
+    member_level: Callable[[Community, str], Awaitable[Level]] = field(
+        default=lambda community, user_id: _member_level(community, user_id))
     # What Hearth counts for monitoring (bot/metrics.py); the composition root shares one.
     metrics: Metrics = field(default_factory=Metrics)
     # Re-read the config file and apply it (admin /reload); filled by the composition root.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.durations import parse_duration
 from bot.events import MemberRef, MessageRef
 from bot.permissions import Level
-from bot.text import clean
+from bot.text import Text, clean
 
 if TYPE_CHECKING:
     from bot.actions import Action
@@ -43,7 +43,27 @@ class CommandKind(enum.Enum):
 
 
 class UsageError(ValueError):
-    """A member's input did not fit the command; the text is shown to them."""
+    """A member's input did not fit the command: `key` names the message in [messages] that
+    tells them (with `fields`), so every word of it is the admin's to change."""
+
+    def __init__(self, key: str, **fields: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.fields = fields
+        # How the command is typed, when the command is known (the parser fills it in).
+        self.usage: str | None = None
+
+    def render(self, messages: Any) -> Text:
+        """The message, from the community's core messages; an option is named the way
+        `option_label` says."""
+        fields = {k: messages.option_label.render(None, name=v.name,
+                                                   description=v.description.rstrip("."))
+                  if isinstance(v, Option) else v for k, v in self.fields.items()}
+        return getattr(messages, self.key).render(None, **fields)  # type: ignore[no-any-return]
+
+    def __str__(self) -> str:
+        from bot.settings import CoreMessages  # the defaults, for logs and tests
+        return self.render(CoreMessages()).plain()
 
 
 class Refused(Exception):
@@ -59,10 +79,12 @@ class Refused(Exception):
 class UnknownCommand(UsageError):
     """No command by that name; `subcommands` lists the choices when it names a group."""
 
-    def __init__(self, name: str, subcommands: tuple[str, ...] = ()) -> None:
-        super().__init__(name)
+    def __init__(self, name: str, subcommands: tuple[str, ...] = (), typed: str = "") -> None:
+        super().__init__("unknown_command", command=name)
         self.name = name
         self.subcommands = subcommands
+        # The word typed after a group's name that isn't one of its subcommands.
+        self.typed = typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +115,8 @@ class CommandSpec:
     # What a person reads in a menu where the platform shows one (a message action's name:
     # "Warn about this message"); the command's name otherwise.
     label: str | None = None
+    # A form's main field: text typed without a `field:` goes there (`/introduce Hello!`).
+    main: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -175,7 +199,8 @@ def bind(
     """Check and convert raw arguments against the spec; raises UsageError."""
     unknown = set(raw) - {o.name for o in spec.options}
     if unknown:
-        raise UsageError(f"`/{spec.name}` has no option called {', '.join(sorted(unknown))}.")
+        raise UsageError("no_such_option", command=spec.name, options=", ".join(sorted(unknown)),
+                         known=", ".join(o.name for o in spec.options))
     out: dict[str, Any] = {}
     for opt in spec.options:
         value = raw.get(opt.name)
@@ -186,16 +211,15 @@ def bind(
         if isinstance(value, str):
             value = value.strip()
         if value is None or value == "":
-            if opt.required:
-                raise UsageError(f"Please include {_label(opt)}.")
+            # A typed form may leave fields out to keep their answers; its handler checks
+            # what a first answer needs (the platforms' forms require them already).
+            if opt.required and spec.kind is not CommandKind.FORM:
+                raise UsageError("missing_option", option=opt)
             out[opt.name] = None
             continue
         out[opt.name] = _convert(opt, value, now=now, tz=tz)
     return out
 
-
-def _label(opt: Option) -> str:
-    return f"**{opt.name}** ({opt.description.rstrip('.')})"
 
 
 def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
@@ -203,21 +227,20 @@ def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
     if t is OptionType.MEMBER:
         if isinstance(value, MemberRef):
             return value
-        raise UsageError(f"{_label(opt)} should be a member, like @name.")
+        raise UsageError("not_a_member", option=opt)
     if opt.name == "message" and isinstance(value, MessageRef):
         return value
     if t is OptionType.MESSAGE:
-        raise UsageError(f"{_label(opt)} is the message the command acts on: use the command "
-                         "from that message's menu.")
+        raise UsageError("message_target", option=opt)
     if t is OptionType.INTEGER:
         try:
             number = int(str(value).lstrip("#"))
         except ValueError:
-            raise UsageError(f"{_label(opt)} should be a whole number, not '{value}'.") from None
+            raise UsageError("not_a_number", option=opt, value=str(value)) from None
         if opt.min_value is not None and number < opt.min_value:
-            raise UsageError(f"{_label(opt)} should be at least {opt.min_value}.")
+            raise UsageError("at_least", option=opt, limit=opt.min_value)
         if opt.max_value is not None and number > opt.max_value:
-            raise UsageError(f"{_label(opt)} should be at most {opt.max_value}.")
+            raise UsageError("at_most", option=opt, limit=opt.max_value)
         return number
     if t is OptionType.DURATION:
         if isinstance(value, timedelta):
@@ -225,20 +248,19 @@ def _convert(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> Any:
         try:
             return parse_duration(str(value))
         except ValueError as exc:
-            raise UsageError(f"{_label(opt)}: {exc}.") from None
+            key = ("empty_duration" if "zero" in str(exc) else
+                   "long_duration" if "years" in str(exc) else "not_a_duration")
+            raise UsageError(key, option=opt, value=str(value)) from None
     if t is OptionType.DATETIME:
         return _parse_moment(opt, value, now=now, tz=tz)
     text = str(value)
     if t is OptionType.CHOICE:
         lowered = {c.lower(): c for c in opt.choices}
         if text.lower() not in lowered:
-            raise UsageError(f"{_label(opt)} should be one of: {', '.join(opt.choices)}.")
+            raise UsageError("not_a_choice", option=opt, choices=", ".join(opt.choices))
         return lowered[text.lower()]
     if len(text) > opt.max_length:
-        raise UsageError(
-            f"{_label(opt)} is {len(text):,} characters; "
-            f"please keep it to {opt.max_length:,} or fewer."
-        )
+        raise UsageError("too_long", option=opt, length=len(text), limit=opt.max_length)
     return text
 
 
@@ -263,11 +285,8 @@ def _parse_moment(opt: Option, value: Any, *, now: datetime, tz: tzinfo) -> date
             try:
                 moment = now + parse_duration(text)
             except ValueError:
-                raise UsageError(
-                    f"{_label(opt)}: I couldn't read '{text}' as a time. Try a duration like 3d, "
-                    "or a date like 2026-12-24 18:00."
-                ) from None
+                raise UsageError("not_a_time", option=opt, value=text) from None
     if moment <= now:
-        raise UsageError(f"{_label(opt)}: that time has already passed.")
+        raise UsageError("time_passed", option=opt)
     return moment
 

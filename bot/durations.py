@@ -26,18 +26,35 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """`3 days`, `1 hour 30 minutes`: the two largest units, for messages."""
+    """A duration as a person says it: exact while short ("1 hour 30 minutes", "3 days"),
+    whole days up to about three months ("90 days"), then "about 4 months", "about a year"."""
     seconds = int(value.total_seconds())
     if seconds <= 0:
         return "now"
+    days = seconds / 86400
+    if days >= 330:
+        years = round(days / 365.25)
+        return "about a year" if years <= 1 else f"about {years} years"
+    if days >= 100:
+        return f"about {round(days / 30.44)} months"
+    if days >= 14:
+        return _count(round(days), "day")
+    if days >= 2:
+        whole, hours = divmod(round(days * 24), 24)
+        # "3 days" from 3 days 4 hours; half a day or more rounds up, as people say it.
+        return _count(whole + (hours >= 12), "day")
     parts = []
-    for name, size in _NAMES:
+    for name, size in _NAMES[1:]:
         count, seconds = divmod(seconds, size)
         if count:
-            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+            parts.append(_count(count, name))
         if len(parts) == 2:
             break
     return " ".join(parts)
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def short_duration(value: timedelta) -> str:

@@ -122,6 +122,29 @@ class Progressed(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Withdrawn(Event):
+    """Internal: something a member was given (a Recognition) is taken back, like a contest
+    win after a redraw. `source` and `reason` name that Recognition; features that recorded it
+    reverse it, saying why (`why`) and who did (`by`)."""
+
+    user_id: str
+    name: str
+    source: str
+    reason: str
+    why: str = ""
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receded(Event):
+    """Internal: what a feature measures about a member went down (an award taken back), so
+    features that reward it (badges) look again at what the member still earns."""
+
+    user_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityCounted(Event):
     """Internal: activity points were written; per member (user id, points, messages) gained.
     Features that reward crossing a threshold (badges) compare before and after."""

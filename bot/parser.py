@@ -12,12 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.commands import CommandSpec, OptionType, UnknownCommand, UsageError
+from bot.commands import CommandKind, CommandSpec, OptionType, UnknownCommand, UsageError
 from bot.events import MemberRef
 
 _PLATFORM_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$")
 _QUOTES = {'"': '"', "“": "”", "”": "”"}
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?=\S)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,11 @@ def parse(line: str, specs: Sequence[CommandSpec]) -> Parsed:
     if not tokens:
         raise UnknownCommand("")
     spec = _match(tokens, specs)
-    return Parsed(spec, _assign(spec, tokens[len(spec.words) :]))
+    try:
+        return Parsed(spec, _assign(spec, tokens[len(spec.words) :]))
+    except UsageError as exc:
+        exc.usage = spec.usage()
+        raise
 
 
 def _match(tokens: list[Token], specs: Sequence[CommandSpec]) -> CommandSpec:
@@ -83,7 +89,7 @@ def _match(tokens: list[Token], specs: Sequence[CommandSpec]) -> CommandSpec:
         return best
     first = words[0].lower() if words else tokens[0].text
     subs = tuple(sorted(s.words[1] for s in specs if s.words[0] == first and len(s.words) > 1))
-    raise UnknownCommand(first, subs)
+    raise UnknownCommand(first, subs, words[1].lower() if subs and len(words) > 1 else "")
 
 
 def longest_match(words: Sequence[str], specs: Iterable[CommandSpec]) -> CommandSpec | None:
@@ -100,9 +106,11 @@ def longest_match(words: Sequence[str], specs: Iterable[CommandSpec]) -> Command
 
 def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
     names = {o.name.lower(): o.name for o in spec.options}
+    if spec.kind is CommandKind.FORM:
+        return _form(spec, names, tokens)
     args: dict[str, Any] = {}
     positional: list[Token] = []
-    for tok in tokens:
+    for tok in _dates_joined(spec, tokens):
         if tok.key is not None and tok.key.lower() in names:
             args[names[tok.key.lower()]] = tok
         elif tok.key is not None:
@@ -121,13 +129,51 @@ def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
             args[opt.name] = positional.pop(0)
     if positional:
         extra = " ".join(t.text for t in positional)
-        raise UsageError(f"I wasn't sure what to do with '{extra}'.")
+        raise UsageError("leftover", extra=extra)
     out: dict[str, Any] = {}
     for name, tok in args.items():
         option = spec.option(name)
         assert option is not None
         out[name] = _member(tok) if option.type is OptionType.MEMBER else tok.text
     return out
+
+
+def _dates_joined(spec: CommandSpec, tokens: list[Token]) -> list[Token]:
+    """`2026-12-24 18:00` typed without quotes is one moment, when the command takes one."""
+    if not any(o.type is OptionType.DATETIME for o in spec.options):
+        return tokens
+    out: list[Token] = []
+    for tok in tokens:
+        if out and _TIME.match(tok.text) and tok.key is None and not tok.quoted \
+                and _DATE.match(out[-1].text):
+            out[-1] = Token(f"{out[-1].text} {tok.text}", out[-1].key, out[-1].quoted)
+        else:
+            out.append(tok)
+    return out
+
+
+def _form(spec: CommandSpec, names: dict[str, str], tokens: list[Token]) -> dict[str, Any]:
+    """A form typed as text: `field:"answer"` for each field given; text without a field goes
+    to the main one, and a field the form doesn't have is named back with the ones it has."""
+    args: dict[str, Any] = {}
+    free: list[str] = []
+    unknown: list[str] = []
+    for tok in tokens:
+        if tok.key is not None and tok.key.lower() in names:
+            args[names[tok.key.lower()]] = tok.text
+        elif tok.key is not None and tok.quoted:
+            unknown.append(tok.key)
+        else:
+            free.append(tok.text if tok.key is None else f"{tok.key}:{tok.text}")
+    known = ", ".join(o.name for o in spec.options)
+    if unknown:
+        raise UsageError("no_such_field", command=spec.name, fields=", ".join(unknown),
+                         known=known)
+    if free:
+        if spec.main is None or spec.main in args:
+            raise UsageError("free_text", command=spec.name, known=known)
+        args[spec.main] = " ".join(free)
+    return args
 
 
 def _member(tok: Token) -> MemberRef:
@@ -137,5 +183,5 @@ def _member(tok: Token) -> MemberRef:
         return MemberRef(user_id=m.group(1), name=m.group(2) or None)
     name = text.removeprefix("@").strip()
     if not name:
-        raise UsageError("Please name a member, like @name.")
+        raise UsageError("name_a_member")
     return MemberRef(user_id="", name=name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.actions import Action
 from bot.events import Actor, Community, MemberRef
@@ -45,6 +45,15 @@ class Sink(Protocol):
     async def perform(self, action: Action) -> Receipt: ...
 
 
+@runtime_checkable
+class MemberLookup(Protocol):
+    """What the platform says of a member right now (roles, moderator and admin flags), for
+    the guards that ask about someone other than the invoker. An adapter's sink implements it
+    where the platform can answer; None when it can't or the member is unknown."""
+
+    async def look_up_member(self, community: Community, user_id: str) -> Actor | None: ...
+
+
 class ClaimStore(Protocol):
     async def claim(self, platform: str, event_id: str, now: datetime) -> bool: ...
     async def finish(self, platform: str, event_id: str) -> None: ...
@@ -78,7 +87,9 @@ class PostStore(PostLookup, Protocol):
 class Directory(Protocol):
     """Members the core has seen, to resolve `@name` and keep names fresh."""
 
-    async def by_name(self, community: Community, name: str) -> MemberRef | None: ...
+    async def by_name(self, community: Community, name: str, *, include_left: bool = False
+                      ) -> MemberRef | None:
+        """A member by name; `include_left` also finds one who left (for moderators)."""
     async def by_id(self, community: Community, user_id: str) -> MemberRef | None: ...
     async def seen(self, community: Community, member: Actor, at: datetime) -> None: ...
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import logging
 import time
 from collections import defaultdict
@@ -47,7 +48,15 @@ from bot.metrics import Metrics
 from bot.parser import longest_match, parse
 from bot.permissions import Level, level_of
 from bot.plan import Plan, plan
-from bot.ports import ClaimStore, Directory, PostStore, Receipt, Sink, StorageUnavailable
+from bot.ports import (
+    ClaimStore,
+    Directory,
+    MemberLookup,
+    PostStore,
+    Receipt,
+    Sink,
+    StorageUnavailable,
+)
 from bot.scheduler import Scheduler
 from bot.settings import CoreMessages
 from bot.text import CommandRef, Literal, Text
@@ -157,10 +166,22 @@ class Runtime:
             self._members.clear()
         self._members[key] = (actor, stored)
 
-    def member_level(self, community: Community, user_id: str) -> Level:
-        """A member's level by id: config users always; roles and platform flags as last seen
-        (in memory only, so a moderator not seen since a restart counts by config alone)."""
+    async def member_level(self, community: Community, user_id: str) -> Level:
+        """A member's level by id: config users always; roles and platform flags as last seen,
+        or, for a member not seen since start-up, as the platform says now (where the adapter
+        can answer: `MemberLookup`)."""
         known = self._members.get((community, user_id))
+        if known is None:
+            sink = self._sinks.get(community.platform)
+            if isinstance(sink, MemberLookup):
+                try:
+                    found = await sink.look_up_member(community, user_id)
+                except Exception as exc:  # the platform couldn't say: config alone decides
+                    log.warning("looking up %s in %s failed: %r", user_id, community.key, exc)
+                    found = None
+                if found is not None:
+                    self.saw(community, found)
+                    return self.level(community, found)
         actor = known[0] if known is not None else Actor(user_id, user_id)
         return self.level(community, actor)
 
@@ -314,7 +335,8 @@ class Runtime:
             except UnknownCommand as exc:
                 return respond(self._unknown(messages, exc))
             except UsageError as exc:
-                return respond(messages.usage.render(None, problem=str(exc), usage="/help"))
+                return respond(messages.usage.render(None, problem=exc.render(messages),
+                                                     usage=exc.usage or "/help"))
             # Adapters may pass arguments the text can't carry (a message action's target).
             command, raw = self.commands[parsed.spec.name], {**parsed.args, **event.args}
         else:
@@ -327,15 +349,17 @@ class Runtime:
             return respond(messages.not_allowed.render(
                 None, command=CommandRef(spec.name), level=spec.level.label))
         try:
-            raw = await self._resolve_members(event.community, raw)
+            # Moderators still find members who left (/warnings @bob after bob went).
+            raw = await self._resolve_members(event.community, raw,
+                                              include_left=spec.level >= Level.MODERATOR)
             args = bind(spec, raw, now=ctx.now, tz=ctx.settings.community.timezone)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc),
+            return respond(messages.usage.render(None, problem=exc.render(messages),
                                                  usage=Literal(spec.usage())))
         try:
             return await command.handler(event, ctx, args)
         except UsageError as exc:
-            return respond(messages.usage.render(None, problem=str(exc),
+            return respond(messages.usage.render(None, problem=exc.render(messages),
                                                  usage=Literal(spec.usage())))
         except Refused as refused:
             return refused.actions
@@ -346,26 +370,40 @@ class Runtime:
             log.debug("command failure", exc_info=True)
             return self.failed(event.community, event.actor.user_id, spec.name)
 
-    @staticmethod
-    def _unknown(messages: CoreMessages, exc: UnknownCommand) -> Text:
+    def _unknown(self, messages: CoreMessages, exc: UnknownCommand) -> Text:
+        """No such command: the nearest one by spelling where there is one ("/hlep")."""
         if exc.subcommands:
-            text: Text = messages.incomplete_command.render(
+            near = difflib.get_close_matches(exc.typed, exc.subcommands, n=1, cutoff=0.6) \
+                if exc.typed else []
+            if near:
+                text: Text = messages.did_you_mean_sub.render(
+                    None, command=CommandRef(exc.name), word=f"'{exc.typed}'", suggestion=near[0],
+                    choices=", ".join(exc.subcommands))
+                return text
+            text = messages.incomplete_command.render(
                 None, command=CommandRef(exc.name), choices=", ".join(exc.subcommands))
-        else:
-            text = messages.unknown_command.render(None, command=exc.name)
+            return text
+        names = sorted({spec.words[0] for spec in self.specs()})
+        near = difflib.get_close_matches(exc.name.lower(), names, n=1, cutoff=0.6)
+        if near:
+            text = messages.did_you_mean.render(None, command=exc.name,
+                                                suggestion=f"/{near[0]}")
+            return text
+        text = messages.unknown_command.render(None, command=exc.name)
         return text
 
-    async def _resolve_members(self, community: Community, raw: dict[str, object]
-                               ) -> dict[str, object]:
+    async def _resolve_members(self, community: Community, raw: dict[str, object], *,
+                               include_left: bool = False) -> dict[str, object]:
         """Fill in who `@name` is, and what we know of members the platform named by id."""
         out = dict(raw)
         for name, value in raw.items():
             if not isinstance(value, MemberRef):
                 continue
             if not value.user_id:
-                found = await self.directory.by_name(community, value.name or "")
+                found = await self.directory.by_name(community, value.name or "",
+                                                     include_left=include_left)
                 if found is None:
-                    raise UsageError(f"I couldn't find a member called '{value.name}'.")
+                    raise UsageError("member_not_found", name=value.name or "")
                 out[name] = found
             elif value.name is None or value.is_bot is None:
                 known = await self.directory.by_id(community, value.user_id)

@@ -335,6 +335,48 @@ class CoreMessages(Section):
     not_allowed: message("command", "level") = default(
         "Sorry, {command} is for the {level} team. If you think you need it, ask a moderator.")
     usage: message("problem", "usage") = default("{problem}\nUsage: `{usage}`")
+    """A command that couldn't run as typed: the problem (one of the messages below), then how
+    to type it."""
+    did_you_mean: message("command", "suggestion") = default(
+        "I don't know a command called /{command}. Did you mean {suggestion}? /help shows "
+        "everything I can do.")
+    did_you_mean_sub: message("command", "word", "suggestion", "choices") = default(
+        "{command} has no {word}. Did you mean {suggestion}? It can be one of: {choices}.")
+    option_label: message("name", "description") = default("**{name}** ({description})")
+    """How the messages below name a command's option ({option})."""
+    missing_option: message("option") = default("Please include {option}.")
+    no_such_option: message("command", "options", "known") = default(
+        "/{command} has no option called {options}. Its options are: {known}.")
+    no_such_field: message("command", "fields", "known") = default(
+        "/{command} has no field called {fields}. Its fields are: {known}. Write them like "
+        "about:\"a few words\".")
+    free_text: message("command", "known") = default(
+        "Please say which field each answer is for, like about:\"a few words\". The fields "
+        "are: {known}.")
+    leftover: message("extra") = default("I wasn't sure what to do with '{extra}'.")
+    not_a_member: message("option") = default("{option} should be a member, like @name.")
+    name_a_member: message() = default("Please name a member, like @name.")
+    member_not_found: message("name") = default("I couldn't find a member called '{name}'.")
+    message_target: message("option") = default(
+        "{option} is the message the command acts on: use the command from that message's "
+        "menu.")
+    not_a_number: message("option", "value") = default(
+        "{option} should be a whole number, not '{value}'.")
+    at_least: message("option", "limit") = default("{option} should be at least {limit}.")
+    at_most: message("option", "limit") = default("{option} should be at most {limit}.")
+    not_a_duration: message("option", "value") = default(
+        "{option}: '{value}' is not a duration (try 90m, 3d or 1w2d).")
+    empty_duration: message("option") = default(
+        "{option}: a duration must be longer than zero.")
+    long_duration: message("option") = default(
+        "{option}: that duration is longer than ten years.")
+    not_a_time: message("option", "value") = default(
+        "{option}: I couldn't read '{value}' as a time. Try a duration like 3d, or a date like "
+        "2026-12-24 18:00.")
+    time_passed: message("option") = default("{option}: that time has already passed.")
+    not_a_choice: message("option", "choices") = default("{option} should be one of: {choices}.")
+    too_long: message("option", "length", "limit") = default(
+        "{option} is {length} characters; please keep it to {limit} or fewer.")
     failed: message("command") = default(
         "Sorry, something went wrong on my side and {command} didn't go through. Nothing was "
         "changed; please try again in a moment.")

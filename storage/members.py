@@ -31,18 +31,23 @@ class MemberRepository:
         )
         return _record(row) if row else None
 
-    async def find_by_name(self, community: Community, name: str) -> MemberRecord | None:
-        """A present member by exact name, then case-insensitively."""
+    async def find_by_name(self, community: Community, name: str, *,
+                           include_left: bool = False) -> MemberRecord | None:
+        """A present member by exact name, then case-insensitively; with `include_left`, one
+        who left is found too (present members first, then the most recent to leave)."""
+        present = "" if include_left else "AND left_at IS NULL "
         row = await self.db.fetchone(
             # lower(name) matches the exact name too, and uses members_by_lower_name.
-            "SELECT * FROM members WHERE platform=? AND community=? AND left_at IS NULL "
-            "AND lower(name)=lower(?) ORDER BY name=? DESC LIMIT 1",
+            f"SELECT * FROM members WHERE platform=? AND community=? {present}"
+            "AND lower(name)=lower(?) ORDER BY left_at IS NOT NULL, name=? DESC, "
+            "left_at DESC LIMIT 1",
             (community.platform, community.id, name, name),
         )
         return _record(row) if row else None
 
-    async def by_name(self, community: Community, name: str) -> MemberRef | None:
-        found = await self.find_by_name(community, name)
+    async def by_name(self, community: Community, name: str, *, include_left: bool = False
+                      ) -> MemberRef | None:
+        found = await self.find_by_name(community, name, include_left=include_left)
         return MemberRef(found.user_id, found.name, found.is_bot) if found else None
 
     async def by_id(self, community: Community, user_id: str) -> MemberRef | None:

@@ -248,7 +248,8 @@ async def test_counts_in_contest_messages_read_naturally(hearth: Harness) -> Non
     await members(h, "alice")
     await create(h, "2d draw")
     await h.command("alice", "/contest enter #1 my only entry")
-    assert "(random draw; 1 entry so far)" in private(await h.command("bob", "/contest list"))[0]
+    listing = private(await h.command("bob", "/contest list"))[0]
+    assert "random draw, 1 entry so far; closes" in listing
     closed = public(await h.command("maya", "/contest close #1", mod=True))[0]
     assert "took part: 1 entry from 1 member!" in closed
 
@@ -365,7 +366,7 @@ async def test_moderators_pick_winners_after_the_deadline(hearth: Harness) -> No
     assert any(line.startswith("[#mod-log]") and "/contest pick #1" in line for line in lines)
     seen = probe(h)
     first = await h.command("maya", "/contest pick #1 3", mod=True)
-    assert "1 more to choose" in private(first)[0] and public(first) == []
+    assert "1 winner still to choose" in private(first)[0] and public(first) == []
     same = await h.command("maya", "/contest pick #1 3", mod=True)
     assert "already a winner" in private(same)[0]
     second = await h.command("maya", "/contest pick #1 1", mod=True)
@@ -603,7 +604,8 @@ async def test_autocomplete_offers_open_contests(hearth: Harness) -> None:
     after = await h.runtime.autocomplete(h.community, actor, "contest enter", "contest", "")
     assert [v for _, v in after] == ["2"]
     listing = private(await h.command("alice", "/contest list"))[0]
-    assert "#2 **Winter stories**: closes 2026-11-26T09:00:00+00:00" in listing
+    assert ("#2 **Winter stories**: random draw, 0 entries so far; closes "
+            "2026-11-26T09:00:00+00:00") in listing
     assert "Autumn" not in listing
 
 

@@ -90,3 +90,15 @@ async def test_raid_dms_survive_a_restart_and_skip_leavers(
         "[DM to b", "[DM to c"]
     assert any("all 2 of you: b, c" in line for line in out)
     await h.close()
+
+
+async def test_a_raid_that_leaves_one_newcomer_welcomes_them_by_name(
+        make_harness: Callable[..., Harness]) -> None:
+    h = await make_harness('[greetings.raid]\nburst = 1\ndm_pace = "10s"').start()
+    for name in ("a", "b", "c"):
+        await h.join(name)
+    await h.leave("c")
+    out = await h.wait(timedelta(minutes=5))
+    summary = [line for line in out if "newcomer" in line]
+    assert summary and "welcome, b!" in summary[0] and "of you" not in summary[0]
+    await h.close()

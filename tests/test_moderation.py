@@ -87,6 +87,10 @@ async def test_the_ladder_escalates_to_a_timeout_then_an_admin_review(h: Harness
     fourth = await warn(h, "/warn @bob spam")
     review = [p for p in posts(fourth) if "admins, please review bob" in text_of(p)]
     assert len(review) == 1 and "4 active warnings" in text_of(review[0])
+    # The top of the ladder says what it is, with no "next step" after it.
+    told = text_of(of(fourth, DirectMessage)[0])
+    assert "This is a review by the admins. It's the top of our ladder" in told
+    assert "next step" not in told
     assert not of(fourth, Timeout)
     # Hearth never bans: nothing but messages and (at step 3) a timeout ever went out.
     for actions in (second, third, fourth):
@@ -425,3 +429,27 @@ async def test_undelivered_follow_up_is_an_internal_event(h: Harness) -> None:
     [dm] = of(actions, DirectMessage, "bob")
     [fallback] = dm.if_undelivered  # type: ignore[attr-defined]
     assert isinstance(fallback, Emit)
+
+
+async def test_a_member_who_left_is_still_found_by_name_for_moderators(h: Harness) -> None:
+    await warn(h, "/warn @bob spam")
+    await h.leave("bob")
+    record = texts(await warn(h, "/warnings @bob"))[0]
+    assert "couldn't find" not in record and "spam" in record
+    # Members still don't find someone who left.
+    assert "couldn't find a member called 'bob'" in texts(
+        await h.command("carol", "/thanks @bob"))[0]
+
+
+async def test_a_moderator_not_seen_since_start_up_is_asked_about_before_a_warning(
+        h: Harness) -> None:
+    # lee was given the console's moderator role, and Hearth restarted since it last saw
+    # them: the guard asks the adapter (MemberLookup) instead of trusting an empty memory.
+    await h.join("lee")
+    await h.restart()
+    h.session.state.moderators.add("lee")
+    refused = texts(await warn(h, "/warn @lee spam"))
+    assert refused == ["lee is on the moderation team, so Hearth won't warn them. Please talk "
+                       "it over with the admins instead."]
+    # A member the platform knows as a member is warned as before.
+    assert any("Case #1" in t for t in texts(await warn(h, "/warn @bob spam")))

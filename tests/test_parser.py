@@ -101,3 +101,17 @@ def test_durations_datetimes_and_choices() -> None:
 def test_text_over_max_length_is_refused() -> None:
     with pytest.raises(UsageError, match="is 51 characters; please keep it to 50 or fewer"):
         bind(THANKS, {"member": MemberRef("b", "b"), "reason": "x" * 51}, now=NOW, tz=UTC)
+
+
+def test_a_date_and_time_typed_without_quotes_is_one_moment() -> None:
+    # Slack and the console both parse typed text here: the README's own form.
+    parsed = parse('/contest create "Lucky draw" 2026-12-24 18:00 draw', SPECS)
+    args = bind(parsed.spec, parsed.args, now=NOW, tz=UTC)
+    assert args["closes"] == datetime(2026, 12, 24, 18, 0, tzinfo=UTC)
+    assert args["mode"] == "draw"
+
+
+def test_a_mistyped_subcommand_keeps_what_was_typed() -> None:
+    with pytest.raises(UnknownCommand) as exc:
+        parse("/contest creat x", SPECS)
+    assert exc.value.typed == "creat" and exc.value.subcommands == ("create", "enter")

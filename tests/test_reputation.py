@@ -32,7 +32,7 @@ async def members(h: Harness, *names: str) -> None:
 async def test_thanks_gives_a_point_and_says_so_publicly(hearth: Harness) -> None:
     await members(hearth, "alice", "bob")
     lines = await hearth.feed("alice> /thanks @bob for fixing my kiln settings")
-    assert lines == ["[#general] Hearth: alice thanked @bob: “for fixing my kiln settings” 💛"]
+    assert lines == ["[#general] Hearth: alice thanked @bob for “fixing my kiln settings” 💛"]
     assert await points(hearth, "bob") == 1
     assert await ledger(hearth) == [("bob", "alice", 1, "thanks")]
 
@@ -368,3 +368,36 @@ async def test_a_bot_using_thanks_changes_nothing(hearth: Harness) -> None:
     await members(hearth, "bob")
     assert await hearth.command("robo", "/thanks @bob", bot=True) == []
     assert await ledger(hearth) == []
+
+
+async def test_messages_that_only_mention_thanks_give_nothing(hearth: Harness) -> None:
+    await members(hearth, "alice", "bob")
+    for line in ("no thanks @bob", "@bob thanks for nothing, that broke everything",
+                 "I told @bob thanks already"):
+        assert await hearth.feed(f"alice> {line}") == []
+    assert await ledger(hearth) == []
+    await hearth.feed("alice> @bob thank you!")
+    assert await ledger(hearth) == [("bob", "alice", 1, "thanks_message")]
+
+
+async def test_one_message_thanking_two_on_cooldown_sends_one_private_note(
+        hearth: Harness) -> None:
+    await members(hearth, "maya", "alice", "bob")
+    await hearth.feed("maya> cheers @alice and @bob")
+    assert [r[:2] for r in await ledger(hearth)] == [("alice", "maya"), ("bob", "maya")]
+    actions = await hearth.say("maya", "cheers @alice and @bob")
+    notes = [a for a in actions if isinstance(a, DirectMessage)]
+    assert len(notes) == 1
+    assert "@alice" in texts(notes)[0] and "@bob" in texts(notes)[0]
+    assert len(await ledger(hearth)) == 2
+
+
+async def test_leaderboard_ties_sort_by_name_as_people_count(hearth: Harness) -> None:
+    await members(hearth, "giver", "m10", "m2", "m1", "zed")
+    for name in ("m10", "m2", "m1"):
+        await hearth.command("giver", f"/thanks @{name}")
+    await hearth.command("giver", "/thanks @zed")
+    await hearth.wait(timedelta(hours=2))
+    await hearth.command("m1", "/thanks @zed")
+    board = texts(await hearth.command("giver", "/leaderboard"))[0]
+    assert board.index("zed") < board.index("m1") < board.index("m2") < board.index("m10")

@@ -153,3 +153,16 @@ async def test_timeout_where_unsupported_runs_the_fallback(hearth: Harness) -> N
     await hearth.runtime.deliver([Timeout(hearth.community, "bob", timedelta(hours=1), "x",
                                           if_unsupported=(ask,))], ConsoleWithoutTimeouts(hearth))
     assert hearth.lines == ["[#mod-log] Hearth: please review"]
+
+
+async def test_usage_problems_are_templates_an_admin_can_change(
+        make_harness: Callable[..., Harness]) -> None:
+    h = await make_harness(
+        '[messages]\nmissing_option = "Almost! {option} is missing."\n'
+        'option_label = "<{name}>"\nleftover = "Not sure about {extra}."').start()
+    await h.join("alice")
+    said = texts(await h.command("alice", "/thanks"))[0]
+    assert said.startswith("Almost! <member> is missing.") and "Usage: `/thanks" in said
+    said = texts(await h.command("alice", "/leaderboard all extra"))[0]
+    assert said.startswith("Not sure about extra.")
+    await h.close()

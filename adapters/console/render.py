@@ -30,4 +30,6 @@ def when(at: datetime, now: datetime, tz: tzinfo) -> str:
     relative = (f"in {format_duration(delta)}" if delta.total_seconds() > 0
                 else f"{format_duration(-delta)} ago" if delta.total_seconds() < 0 else "now")
     local = at.astimezone(tz)
-    return f"{relative} ({local:%Y-%m-%d %H:%M} {local.tzname()})"
+    # "in about a year (on 2027-12-01 ...)": a rounded span says which day it means.
+    on = "on " if "about" in relative else ""
+    return f"{relative} ({on}{local:%Y-%m-%d %H:%M} {local.tzname()})"

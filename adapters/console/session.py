@@ -13,6 +13,7 @@
                              a message action (a command whose kind is MESSAGE_ACTION) on bob's
                              latest message in the current channel: the first word after the
                              command names the message's author, the rest are the options
+    :help                    what you can type
 Lines starting with `#!` and blank lines are ignored.
 """
 
@@ -57,7 +58,17 @@ from bot.scheduler import Scheduler
 from bot.text import Text
 
 COMMUNITY = Community("console", "local")
-_NAME = r"[A-Za-z0-9_.-]{1,32}"
+HELP = """\
+  +alice          alice joins                 -alice        alice leaves
+  alice> hello    alice says hello here       #general      switch channel
+  alice> /help    alice runs a command        :wait 3d      let three days pass
+  alice> :react bob ⭐   react to bob's last message here
+  :mod alice      alice becomes a moderator   :admin alice  alice becomes an admin
+  :closedms alice DMs to alice fail           :bot robo     robo is a bot account
+  :help           this list                   Ctrl-D        quit
+  Up and down arrows bring back earlier lines."""
+# Any letters (émile, zoë, 美咲), digits, _ . and -.
+_NAME = r"[\w.-]{1,32}"
 _SAYS = re.compile(rf"^({_NAME})>\s?(.*)$")
 _JOIN = re.compile(rf"^([+-])({_NAME})$")
 _CHANNEL = re.compile(r"^#([A-Za-z0-9_-]{1,64})$")
@@ -102,7 +113,10 @@ class ConsoleSession:
         line = line.rstrip("\n").strip()
         if not line or line.startswith("#!"):
             return
-        if m := _JOIN.match(line):
+        if line == ":help":
+            for help_line in HELP.splitlines():
+                self.write(help_line)
+        elif m := _JOIN.match(line):
             event_type = MemberJoined if m.group(1) == "+" else MemberLeft
             await self._send(event_type(COMMUNITY, self._now(), member=self.actor(m.group(2))))
         elif m := _CHANNEL.match(line):
@@ -120,7 +134,7 @@ class ConsoleSession:
             await self._says(m.group(1), m.group(2))
         else:
             self.note(f"I didn't understand {line!r}. Try +name, -name, name> text, "
-                      "name> /command, #channel, :wait 1h or :mod name.")
+                      "name> /command, #channel, :wait 1h or :mod name (:help lists them all).")
 
     async def _says(self, name: str, text: str) -> None:
         actor = self.actor(name)
@@ -188,6 +202,10 @@ class ConsoleSession:
         except Exception as exc:
             # The runtime has logged the cause; the console keeps going, like a platform would.
             self.note(f"That didn't go through ({type(exc).__name__}); nothing was saved.")
+
+    async def look_up_member(self, community: Community, user_id: str) -> Actor | None:
+        """What the console says of a member now (MemberLookup): user ids are names here."""
+        return self.actor(user_id)
 
     def actor(self, name: str) -> Actor:
         s = self.state

@@ -8,8 +8,9 @@ errors and dropped connections are retried by the Web API client itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
+from typing import ClassVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -124,20 +125,21 @@ class Outbound:
             return Receipt(False, reason=_reason(exc))
 
     async def _perform(self, action: Action) -> Receipt:
-        if isinstance(action, Post):
-            return await self.post(action.community, action.channel, action.text)
-        if isinstance(action, EditPost):
-            return await self.edit(action)
-        if isinstance(action, Respond):
-            # No interaction to answer through (scheduled work): privately in a DM.
-            return await self.dm(action.community, action.user_id, action.text)
-        if isinstance(action, DirectMessage):
-            return await self.dm(action.community, action.user_id, action.text)
-        if isinstance(action, GrantRole | RemoveRole):
-            return await self.role(action)
-        if isinstance(action, Timeout):
-            return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
-        return Receipt(False, reason="unsupported")
+        handler = self.HANDLERS.get(type(action))
+        if handler is None:
+            log.error("no Slack handler for %s", type(action).__name__)
+            return Receipt(False, reason="unsupported")
+        return await handler(self, action)
+
+    async def _on_post(self, action: Post) -> Receipt:
+        return await self.post(action.community, action.channel, action.text)
+
+    async def _private(self, action: Respond | DirectMessage) -> Receipt:
+        # A Respond outside an interaction (scheduled work) can only be private as a DM.
+        return await self.dm(action.community, action.user_id, action.text)
+
+    async def _timeout(self, action: Timeout) -> Receipt:
+        return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
     async def post(self, community: Community, channel: str, text: Text) -> Receipt:
         await self.channels.ensure_loaded()  # so channel links in the text render as links
@@ -220,6 +222,17 @@ class Outbound:
         await self.client.usergroups_users_update(usergroup=group, users=members)
         self.people.forget_group(group)
         return Receipt(True)
+
+    # Every action the core can ask for, by type (a contract test checks none is missing).
+    HANDLERS: ClassVar[dict[type[Action], Callable[..., Awaitable[Receipt]]]] = {
+        Post: _on_post,
+        EditPost: edit,
+        Respond: _private,
+        DirectMessage: _private,
+        GrantRole: role,
+        RemoveRole: role,
+        Timeout: _timeout,
+    }
 
 
 class InteractionSink:

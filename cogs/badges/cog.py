@@ -23,6 +23,7 @@ from bot.events import (
     MemberJoined,
     MemberRef,
     Progressed,
+    Receded,
     Recognition,
 )
 from bot.permissions import Level
@@ -105,6 +106,14 @@ class BadgesCommunityConfig(CommunityConfig, Protocol):
 Ctx = Context[BadgesCommunityConfig]
 
 
+def closeness(value: int, threshold: int) -> tuple[float, float, int]:
+    """How close a member is to a badge, in relative terms: where one more step would take
+    them (1 of 1 is the whole way; 1 of 365 hardly a start), then where they are now, then the
+    smaller goal. A newcomer's next badge is introducing themselves, not a year's membership."""
+    done = min(value, threshold)
+    return min(done + 1, threshold) / threshold, done / threshold, -threshold
+
+
 def _cfg(ctx: Ctx) -> BadgeConfig:
     return ctx.settings.reputation
 
@@ -123,6 +132,7 @@ class BadgesCog(Cog[BadgeStore]):
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {Recognition: self.on_recognition, Progressed: self.on_progress,
+                Receded: self.on_receded,
                 ActivityCounted: self.on_activity, MemberJoined: self.on_join}
 
     def jobs(self) -> dict[str, JobHandler]:
@@ -155,6 +165,32 @@ class BadgesCog(Cog[BadgeStore]):
     async def on_progress(self, event: Progressed, ctx: Ctx) -> list[Action]:
         await self._arm(event.community)
         return await self._check(ctx, event.user_id, event.name)
+
+    async def on_receded(self, event: Receded, ctx: Ctx) -> list[Action]:
+        """A member's numbers went down (an award taken back): badges they earned and no
+        longer earn are taken back too, kindly, and can be earned again. A moderator's grant
+        stays."""
+        cfg = _cfg(ctx)
+        by_name = {b.name: b for b in cfg.badges}
+        earned = [by_name[h.badge] for h in await self.store.held(ctx.community, event.user_id)
+                  if h.awarded_by is None and h.badge in by_name
+                  and by_name[h.badge].criterion != MEMBERSHIP_DAYS]
+        if not earned:
+            return _NOTHING
+        values = await self._values(ctx, event.user_id, {b.criterion for b in earned})
+        name = event.name or event.user_id
+        actions: list[Action] = []
+        for badge in earned:
+            if values.get(badge.criterion, 0) >= badge.threshold or \
+                    not await self.store.forget(ctx.community, event.user_id, badge.name):
+                continue
+            actions.append(DirectMessage(ctx.community, event.user_id, self.say(
+                ctx, cfg.messages.badge_withdrawn_dm, name=name, badge=badge.name,
+                emoji=badge.emoji, description=badge.description,
+                community=ctx.settings.community.name, member=Mention(event.user_id, name))))
+            if badge.role:
+                actions.append(RemoveRole(ctx.community, event.user_id, badge.role))
+        return actions
 
     async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
         await self._arm(event.community)
@@ -322,8 +358,7 @@ class BadgesCog(Cog[BadgeStore]):
         todo = [b for b in cfg.badges if b.name not in known]
         if todo:
             values = await self._values(ctx, user_id, {b.criterion for b in todo})
-            best = max(todo, key=lambda b: (min(values.get(b.criterion, 0), b.threshold)
-                                            / b.threshold, -b.threshold))
+            best = max(todo, key=lambda b: closeness(values.get(b.criterion, 0), b.threshold))
             next_text = self.say(ctx, m.profile_next, badge=best.name, emoji=best.emoji,
                                  how=self._how(ctx, cfg, best),
                                  progress=min(values.get(best.criterion, 0), best.threshold),

@@ -67,6 +67,14 @@ class BadgeStore(Store):
             " AND badge=? AND revoked_at IS NULL",
             (to_ts(at), community.platform, community.id, user_id, badge)) > 0
 
+    async def forget(self, community: Community, user_id: str, badge: str) -> bool:
+        """Take back a badge earned (not granted) that is no longer earned; unlike a revoke it
+        leaves no mark, so earning it again awards it again."""
+        return await self.db.execute(
+            "DELETE FROM badges_held WHERE platform=? AND community=? AND user_id=? AND badge=?"
+            " AND awarded_by IS NULL AND revoked_at IS NULL",
+            (community.platform, community.id, user_id, badge)) > 0
+
     async def holders(self, community: Community) -> dict[str, int]:
         rows = await self.db.fetchall(
             "SELECT badge, COUNT(*) FROM badges_held WHERE platform=? AND community=?"

@@ -16,7 +16,7 @@ from bot.actions import Action, DirectMessage, Emit, Respond
 from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
-from bot.events import CommandInvoked, Community, MemberRef, Recognition, Tally
+from bot.events import CommandInvoked, Community, MemberRef, Recognition, Tally, Withdrawn
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
@@ -41,6 +41,13 @@ REMIND = "contests.remind"
 METHODS = ("votes", "draw", "pick")
 YES_NO = ("yes", "no")
 MOD = Level.MODERATOR
+# The Recognition a win gives, and what names it so a redraw can take it back.
+WIN = "contest_win"
+
+
+def _won(contest: ContestRecord) -> str:
+    return f"won contest {label(contest.number)}"
+
 
 CONTEST = Option("contest", OptionType.INTEGER, "The contest number, like #3", min_value=1,
                  autocomplete=True)
@@ -201,6 +208,53 @@ class ContestsCog(Cog[ContestStore]):
         ]
 
 
+    @command(CommandSpec(
+        "contest edit", "Fix an open contest: its deadline, title or description.", (
+            CONTEST,
+            Option("closes", OptionType.DATETIME,
+                   "A new deadline: a duration like 3d or a date like 2026-12-24 18:00",
+                   required=False),
+            Option("title", OptionType.TEXT, "A new title", required=False, max_length=100),
+            Option("description", OptionType.TEXT, "A new description", required=False,
+                   max_length=1500, long=True),
+        ), MOD), suggest="suggest_open")
+    async def edit(self, event: CommandInvoked, ctx: Ctx, contest: ContestRecord,
+                   closes: datetime | None, title: str | None, description: str | None
+                   ) -> list[Action]:
+        c, cfg = self.texts.fields(contest), self._cfg(ctx)
+        if closes is None and title is None and description is None:
+            return self.texts.reply(event, ctx, "edit_nothing", **c)
+        key = f"{ctx.community.key}:{contest.number}"
+        async with self.store.transaction():
+            if not accepting(contest, ctx.now) or not await self.store.edit(
+                    ctx.community, contest.number, title=title, description=description,
+                    closes_at=closes):
+                return self.texts.reply(event, ctx, "contest_not_open", **c)
+            if closes is not None:
+                await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
+                                                       closes, {"contest": contest.number})
+                await self.services.scheduler.cancel(f"{REMIND}:{key}")
+                if cfg.remind and closes - cfg.remind_before > ctx.now:
+                    await self.services.scheduler.schedule(
+                        REMIND, f"{REMIND}:{key}", ctx.community, closes - cfg.remind_before,
+                        {"contest": contest.number})
+        edited = await self.store.get(ctx.community, contest.number)
+        assert edited is not None
+        e = self.texts.fields(edited)
+        actions: list[Action] = [self.texts.post(ctx, cfg.channel, self.texts.say(
+            ctx, "edited", **e, was=contest.title, description=edited.description,
+            closes=edited.closes_at))]
+        if closes is not None and closes != contest.closes_at:
+            # Everyone who entered hears of the new deadline from us, not by surprise.
+            entries = await self.store.entries(ctx.community, contest.number, "approved",
+                                               "pending")
+            authors = {e.user_id: e.name for e in entries}
+            actions.extend(DirectMessage(ctx.community, uid, self.texts.say(
+                ctx, "deadline_changed", **e, name=name, closes=closes,
+                was=contest.closes_at)) for uid, name in authors.items())
+        return [*actions, *self.texts.reply(event, ctx, "edited_ack", **e,
+                                            closes=edited.closes_at)]
+
     # -- looking ------------------------------------------------------------------------------
 
     @command(CommandSpec("contest list", "See the open contests and how long they have left."))
@@ -289,7 +343,7 @@ class ContestsCog(Cog[ContestStore]):
             number = await self.store.add_entry(community, contest.number, actor.user_id,
                                                actor.name, entry, ctx.now, status)
         cfg = self._cfg(ctx)
-        counted = Emit(community, Tally(community, ctx.now, "contest_entry", actor.user_id))
+        tallied = Emit(community, Tally(community, ctx.now, "contest_entry", actor.user_id))
         if status == "pending":
             return [
                 *self.texts.reply(event, ctx, "entered_pending", **c, entry=number,
@@ -297,11 +351,11 @@ class ContestsCog(Cog[ContestStore]):
                 self.texts.post(ctx, cfg.mod_channel, self.texts.say(
                     ctx, "review_needed", **c, entry=number, name=actor.name,
                     content=entry)),
-                counted,
+                tallied,
             ]
         return [*self.texts.reply(event, ctx, "entered", **c, entry=number, name=actor.name,
                              closes=contest.closes_at),
-                *self.texts.entry_post(ctx, contest, number, actor.name, entry), counted]
+                *self.texts.entry_post(ctx, contest, number, actor.name, entry), tallied]
 
 
     async def _requirement_refusal(self, event: CommandInvoked, ctx: Ctx,
@@ -430,6 +484,10 @@ class ContestsCog(Cog[ContestStore]):
             # Entries stopped at the deadline, even if Hearth was down and closes it later.
             at = min(ctx.now, contest.closes_at)
             entries = await self.store.entries(community, number, "approved")
+            # Entries nobody reviewed in time don't enter; their authors are told kindly below.
+            unreviewed = [e for e in await self.store.entries(community, number, "pending")
+                          if await self.store.set_entry_status(community, number, e.number,
+                                                               "pending", "declined")]
             seed_input = draw.seed_input(community.key, number, at,
                                          [e.number for e in entries], contest.secret)
             judging = contest.method == "pick" and bool(entries)
@@ -449,16 +507,33 @@ class ContestsCog(Cog[ContestStore]):
             await self.services.scheduler.cancel(f"{REMIND}:{key}")
         contest = await self.store.get(community, number)
         assert contest is not None
+        waited = self._unreviewed(ctx, contest, unreviewed)
         if judging:
-            return self.texts.judging(ctx, contest, entries)
-        return await self._announce(ctx, contest, entries)
+            return [*self.texts.judging(ctx, contest, entries), *waited]
+        return [*await self._announce(ctx, contest, entries, len(unreviewed)), *waited]
+
+    def _unreviewed(self, ctx: Ctx, contest: ContestRecord, entries: list[EntryRecord]
+                    ) -> list[Action]:
+        """What still waited for review at the close: the moderators hear which, and each
+        author is told kindly that it closed before anyone could look."""
+        if not entries:
+            return []
+        c, cfg = self.texts.fields(contest), self._cfg(ctx)
+        listed = Text.join([self.texts.say(ctx, "unreviewed_line", entry=e.number, name=e.name,
+                                           content=e.content) for e in entries])
+        actions: list[Action] = [self.texts.post(ctx, cfg.mod_channel, self.texts.say(
+            ctx, "unreviewed_at_close", **c,
+            count=counted(len(entries), "entry was", "entries were"), entries=listed))]
+        actions.extend(DirectMessage(ctx.community, e.user_id, self.texts.say(
+            ctx, "unreviewed_author", **c, entry=e.number, name=e.name)) for e in entries)
+        return actions
 
 
     async def _announce(self, ctx: Ctx, contest: ContestRecord,
-                        entries: list[EntryRecord]) -> list[Action]:
+                        entries: list[EntryRecord], unreviewed: int = 0) -> list[Action]:
         """The winners' announcement and their awards."""
         winners = await self.store.winners(ctx.community, contest.number)
-        return [self.texts.announcement(ctx, contest, entries, winners),
+        return [self.texts.announcement(ctx, contest, entries, winners, unreviewed),
                 *(self._recognise(ctx, contest, w) for w in winners)]
 
 
@@ -467,8 +542,20 @@ class ContestsCog(Cog[ContestStore]):
     def _recognise(self, ctx: Ctx, contest: ContestRecord, winner: WinnerRecord) -> Emit:
         return Emit(ctx.community, Recognition(
             ctx.community, ctx.now, user_id=winner.user_id, name=winner.name,
-            source="contest_win", points=self._cfg(ctx).award,
-            reason=f"won contest {label(contest.number)}", once=True))
+            source=WIN, points=self._cfg(ctx).award, reason=_won(contest), once=True))
+
+    def _take_back(self, event: CommandInvoked, ctx: Ctx, contest: ContestRecord,
+                   user_id: str, name: str) -> list[Action]:
+        """A win redrawn: what it gave is taken back (reputation reverses the points, badges
+        what no longer holds), and the member hears it kindly from us first."""
+        return [
+            DirectMessage(ctx.community, user_id, self.texts.say(
+                ctx, "win_withdrawn", **self.texts.fields(contest), name=name,
+                award=self._cfg(ctx).award)),
+            Emit(ctx.community, Withdrawn(
+                ctx.community, ctx.now, user_id=user_id, name=name, source=WIN,
+                reason=_won(contest), why="redrawn", by=event.actor.user_id)),
+        ]
 
     @command(CommandSpec("contest cancel", "Cancel a contest, telling members why.", (
         CONTEST, Option("reason", OptionType.TEXT, "Why, in a few words members will see",
@@ -509,11 +596,16 @@ class ContestsCog(Cog[ContestStore]):
             current = await self.store.winners(community, contest.number)
             if who.user_id not in {w.user_id for w in current}:
                 return self.texts.reply(event, ctx, "not_a_winner", **c, name=name)
-            if contest.method == "pick":
-                await self.store.replace_winner(community, contest.number, who.user_id, ctx.now)
-                return self.texts.reply(event, ctx, "redraw_pick", **c, name=name)
             every = await self.store.winners(community, contest.number, include_replaced=True)
             entries = await self.store.entries(community, contest.number, "approved")
+            if contest.method == "pick":
+                # The place is freed only if someone else can take it: never no winner and
+                # no way to choose one.
+                if not {e.user_id for e in entries} - {w.user_id for w in every}:
+                    return self.texts.reply(event, ctx, "nobody_left", **c)
+                await self.store.replace_winner(community, contest.number, who.user_id, ctx.now)
+                return [*self.texts.reply(event, ctx, "redraw_pick", **c, name=name),
+                        *self._take_back(event, ctx, contest, who.user_id, name)]
             # Ranked exactly as at closing: the same seed and the votes as they stood then.
             order = ranked(contest, entries, await self.store.vote_counts(
                 community, contest.number), contest.seed_input or "")
@@ -530,6 +622,7 @@ class ContestsCog(Cog[ContestStore]):
                          rule=self.texts.say(ctx, "rule_redraw"),
                          audit=self.texts.audit(ctx, contest))
         return [self.texts.post(ctx, self._cfg(ctx).channel, trim(text)),
+                *self._take_back(event, ctx, contest, who.user_id, name),
                 self._recognise(ctx, contest, drawn),
                 *self.texts.reply(event, ctx, "redrawn_ack", **c,
                              where=ChannelLink(ctx.channel(self._cfg(ctx).channel)))]
@@ -560,8 +653,11 @@ class ContestsCog(Cog[ContestStore]):
             finished = contest.state == "judging" and remaining == 0 and \
                 await self.store.transition(community, contest.number, "judging", "closed",
                                            ctx.now)
-        ack = self.texts.reply(event, ctx, "picked_ack", **c, entry=chosen.number, name=chosen.name,
-                          remaining=remaining)
+        ack = self.texts.reply(
+            event, ctx, "picked_ack", **c, entry=chosen.number, name=chosen.name,
+            remaining=self.texts.say(ctx, "picked_remaining",
+                                     count=counted(remaining, "winner", "winners"))
+            if remaining else self.texts.say(ctx, "picked_complete"))
         if finished:
             closed = await self.store.get(community, contest.number)
             assert closed is not None
@@ -575,6 +671,33 @@ class ContestsCog(Cog[ContestStore]):
             return [self.texts.post(ctx, self._cfg(ctx).channel, text),
                     self._recognise(ctx, contest, winner), *ack]
         return ack
+
+    @command(CommandSpec("contest remove", "Take an entry out of a contest, telling its "
+                         "author why.", (
+        CONTEST, ENTRY, Option("reason", OptionType.TEXT, "Why; sent to them privately",
+                               max_length=500)), MOD), suggest="suggest_visible")
+    async def remove(self, event: CommandInvoked, ctx: Ctx, contest: ContestRecord,
+                     entry: int, reason: str) -> list[Action]:
+        c, community = self.texts.fields(contest), ctx.community
+        if contest.state not in ("open", "judging"):
+            return self.texts.reply(event, ctx, "contest_not_open", **c)
+        found = await self.store.entry(community, contest.number, entry)
+        if found is None or found.status not in ("approved", "pending"):
+            return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
+        winners = await self.store.winners(community, contest.number)
+        if any(w.entry == found.number for w in winners):
+            return self.texts.reply(event, ctx, "remove_winner", **c, entry=found.number,
+                                    name=found.name)
+        if not await self.store.set_entry_status(community, contest.number, found.number,
+                                                 found.status, "declined"):
+            return self.texts.reply(event, ctx, "unknown_entry", **c, entry=entry)
+        undelivered = Respond(community, event.actor.user_id,
+                              self.texts.say(ctx, "declined_undelivered", name=found.name))
+        dm = DirectMessage(community, found.user_id, self.texts.say(
+            ctx, "removed", **c, entry=found.number, name=found.name, reason=reason),
+            if_undelivered=(undelivered,))
+        return [*self.texts.reply(event, ctx, "removed_ack", **c, entry=found.number,
+                                  name=found.name), dm]
 
     # -- review -------------------------------------------------------------------------------
 

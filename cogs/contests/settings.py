@@ -27,13 +27,18 @@ class ContestMessages(Section):
     reminder: message(*C, "closes", "entries", "take_part") = default(
         "Just a friendly reminder: **{title}** ({contest}) closes {closes}, with {entries} "
         "so far. There's still time to take part! {take_part}")
-    closed: message(*C, "entries", "entrants", "winners", "award", "rule", "audit") = default(
+    closed: message(*C, "entries", "entrants", "winners", "award", "rule", "audit",
+                    "unreviewed") = default(
         "**{title}** ({contest}) has closed. Thank you to everyone who took part: {entries} "
-        "from {entrants}!\nCongratulations to {winners}! Each winner receives "
+        "from {entrants}!{unreviewed}\nCongratulations to {winners}! Each winner receives "
         "{award} reputation, with our thanks.\n{rule}\n{audit}")
     closed_no_entries: message(*C) = default(
         "**{title}** ({contest}) has closed. There were no entries this time; thank you all the "
         "same, and maybe next time!")
+    closed_only_unreviewed: message(*C, "unreviewed") = default(
+        "**{title}** ({contest}) has closed. {unreviewed} still waiting for review when it "
+        "closed, so there are no winners this time. Thank you for taking part, and we're sorry "
+        "they didn't make it in.")
     judging: message(*C, "entries") = default(
         "**{title}** ({contest}) is now closed to entries. Thank you to everyone who entered "
         "({entries} in all)! "
@@ -50,7 +55,14 @@ class ContestMessages(Section):
         "{member} (entry {entry}). Congratulations! You receive {award} reputation, with our "
         "thanks.")
 
+    edited: message(*C, "was", "description", "closes") = default(
+        "An update to **{title}** ({contest}): it now closes {closes}.\n{description}")
+    """Posted when a moderator edits an open contest; {was} is the title before."""
+
     # -- pieces of the posts above ----------------------------------------------------------
+    closed_unreviewed: message("unreviewed") = default(
+        " ({unreviewed} still waiting for review when it closed couldn't be counted.)")
+    """In the closing post, when some entries were never reviewed; empty otherwise."""
     take_part: message("contest") = default("Enter with `/contest enter {contest} ...`.")
     take_part_votes: message("contest") = default(
         "Enter with `/contest enter {contest} ...`, and vote for your favourite with "
@@ -78,6 +90,12 @@ class ContestMessages(Section):
     requirement_badge: message("badge") = default("the {badge} badge")
 
     # -- moderators' channel ------------------------------------------------------------------
+    unreviewed_at_close: message(*C, "count", "entries") = default(
+        "**{title}** ({contest}) has closed, and {count} still waiting for review:\n{entries}\n"
+        "They didn't enter the contest, and I've let each author know kindly. Nothing more to "
+        "do, but next time `/contest show {contest}` lists what waits.")
+    unreviewed_line: message("entry", "name", "content") = default(
+        "• entry {entry} by {name}: {content}")
     review_needed: message(*C, "entry", "name", "content") = default(
         "{name} sent entry {entry} for **{title}** ({contest}): {content}\nApprove it with "
         "`/contest approve {contest} {entry}` or decline it with `/contest decline {contest} "
@@ -96,6 +114,18 @@ class ContestMessages(Section):
         "Done: **{title}** ({contest}) is cancelled and members have been told why.")
     redrawn_ack: message(*C, "where") = default(
         "Done: the new winner of **{title}** ({contest}) is announced in {where}.")
+    edited_ack: message(*C, "closes") = default(
+        "Done: **{title}** ({contest}) is updated and the change is announced. It closes "
+        "{closes}; anyone who entered has been told if the deadline moved.")
+    edit_nothing: message(*C) = default(
+        "Tell me what to change in **{title}** ({contest}): closes:, title: or description:. "
+        "Nothing changed.")
+    removed_ack: message(*C, "entry", "name") = default(
+        "Removed entry {entry} by {name} from **{title}** ({contest}); I've sent them your "
+        "reason privately.")
+    remove_winner: message(*C, "entry", "name") = default(
+        "Entry {entry} by {name} is already a winner of **{title}** ({contest}); "
+        "`/contest reroll` frees a winner's place. Nothing changed.")
     approved_ack: message(*C, "entry", "name") = default(
         "Approved: entry {entry} by {name} is now in **{title}** ({contest}).")
     declined_ack: message(*C, "entry", "name") = default(
@@ -104,8 +134,9 @@ class ContestMessages(Section):
         "I couldn't send {name} a DM (their DMs are closed), so they haven't seen the reason. "
         "You may want to tell them another way.")
     picked_ack: message(*C, "entry", "name", "remaining") = default(
-        "Noted: entry {entry} by {name} is a winner of **{title}** ({contest}). {remaining} "
-        "more to choose.")
+        "Noted: entry {entry} by {name} is a winner of **{title}** ({contest}). {remaining}")
+    picked_remaining: message("count") = default("{count} still to choose.")
+    picked_complete: message() = default("That's every place filled.")
     redraw_pick: message(*C, "name") = default(
         "{name}'s win in **{title}** ({contest}) is withdrawn. Please choose who takes the "
         "place with `/contest pick {contest} <entry>`.")
@@ -126,9 +157,25 @@ class ContestMessages(Section):
         "**{title}** ({contest}) hasn't closed yet; winners can be redrawn once it has.")
 
     # -- replies to members ------------------------------------------------------------------
+    removed: message(*C, "entry", "name", "reason") = default(
+        "Hi {name}, a moderator has taken your entry {entry} out of **{title}** ({contest}): "
+        "{reason}\nIf you think that's a mistake, reply to a moderator and they'll look again. "
+        "Thank you for taking part.")
+    deadline_changed: message(*C, "name", "closes", "was") = default(
+        "Hi {name}, a change to **{title}** ({contest}), which you entered: it now closes "
+        "{closes} instead of {was}.")
+    win_withdrawn: message(*C, "name", "award") = default(
+        "Hi {name}, our moderators have redrawn your place among the winners of **{title}** "
+        "({contest}), so the {award} reputation it gave (and anything that came only with it) "
+        "goes back. We're sorry for the change, and thank you warmly for taking part.")
+    """To a winner whose place is redrawn."""
+    unreviewed_author: message(*C, "entry", "name") = default(
+        "Hi {name}, **{title}** ({contest}) has closed before our moderators could review your "
+        "entry {entry}, so it couldn't take part this time. That's on us, not you, and we're "
+        "sorry. Thank you for entering; we'd love to see you in the next one.")
     listing: message("contests") = default("Open contests:\n{contests}")
     listing_item: message(*C, "closes", "entries", "method") = default(
-        "• {contest} **{title}**: closes {closes} ({method}; {entries} so far)")
+        "• {contest} **{title}**: {method}, {entries} so far; closes {closes}")
     listing_empty: message("where") = default(
         "There are no open contests right now. Keep an eye on {where} for the next one!")
     method_votes: message() = default("members vote")

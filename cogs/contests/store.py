@@ -144,6 +144,18 @@ class ContestStore(Store):
              community.id, number, from_state))
         return changed == 1
 
+    async def edit(self, community: Community, number: int, *, title: str | None,
+                   description: str | None, closes_at: datetime | None) -> bool:
+        """Change an open contest's title, description or deadline (None keeps each); True
+        if it was still open."""
+        changed = await self.db.execute(
+            "UPDATE contests SET title=COALESCE(?, title), description=COALESCE(?, description),"
+            " closes_at=COALESCE(?, closes_at) WHERE platform=? AND community=? AND number=?"
+            " AND state='open'",
+            (title, description, to_ts(closes_at) if closes_at else None, community.platform,
+             community.id, number))
+        return changed == 1
+
     async def pending_announcements(self) -> list[tuple[Community, ContestRecord]]:
         """Contests, in every community, whose last announcement may not have gone out."""
         rows = await self.db.fetchall(

@@ -11,7 +11,7 @@ from bot.events import CommandInvoked
 from bot.templates import counted
 from bot.text import Literal, Mention, Text, UserText
 from cogs.contests import draw
-from cogs.contests.rules import announcement_key, label
+from cogs.contests.rules import announcement_key, label, places_to_fill
 from cogs.contests.settings import ContestsSettings
 from cogs.contests.store import ContestRecord, EntryRecord, WinnerRecord
 
@@ -93,16 +93,23 @@ class ContestTexts:
                        key=announcement_key(contest)),
             self.post(ctx, cfg.mod_channel, self.say(
                 ctx, "pick_needed", **c, entries=count,
-                winners=counted(contest.winners, "winner", "winners"))),
+                winners=counted(places_to_fill(contest, entries), "winner", "winners"))),
         ]
 
     def announcement(self, ctx: Ctx, contest: ContestRecord, entries: list[EntryRecord],
-                      winners: list[WinnerRecord]) -> Post:
+                      winners: list[WinnerRecord], unreviewed: int = 0) -> Post:
         cfg, c, key = _cfg(ctx), self.fields(contest), announcement_key(contest)
+        waiting = counted(unreviewed, "entry", "entries")
+        if not winners and unreviewed:
+            return self.post(ctx, cfg.channel, self.say(
+                ctx, "closed_only_unreviewed", **c,
+                unreviewed=counted(unreviewed, "entry was", "entries were")), key)
         if not winners:
             return self.post(ctx, cfg.channel, self.say(ctx, "closed_no_entries", **c), key)
         text = self.say(
             ctx, "closed", **c, entries=counted(len(entries), "entry", "entries"),
+            unreviewed=self.say(ctx, "closed_unreviewed", unreviewed=waiting)
+            if unreviewed else Text(),
             entrants=counted(len({e.user_id for e in entries}), "member", "members"),
             winners=self.winner_list(ctx, contest, winners, mention=True), award=cfg.award,
             rule=self.rule(ctx, contest.method), audit=self.audit(ctx, contest))
@@ -119,7 +126,7 @@ class ContestTexts:
         parts = []
         for w in winners:
             who = Mention(w.user_id, w.name) if mention else UserText(w.name)
-            if contest.method == "votes":
+            if contest.method == "votes" and w.votes:
                 parts.append(self.say(ctx, "winner_votes", member=who, entry=w.entry,
                                        votes=w.votes or 0))
             else:

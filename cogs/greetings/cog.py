@@ -108,8 +108,9 @@ class GreetingsCog(Cog[None]):
         await self.services.members.welcomed(community, [m.user_id for m in waiting], ctx.now)
         if not cfg.channel:
             return []
-        text = self.say(ctx, cfg.messages.raid_summary, names=names, count=len(waiting),
-                        community=ctx.settings.community.name)
+        one = len(waiting) == 1  # "Welcome, all 1 of you" reads oddly
+        text = self.say(ctx, cfg.messages.raid_summary_one if one else cfg.messages.raid_summary,
+                        names=names, count=len(waiting), community=ctx.settings.community.name)
         return [Post(community, ctx.channel(cfg.channel), text)]
 
     async def paced_dm(self, job: Job) -> list[Action]:

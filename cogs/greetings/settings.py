@@ -47,6 +47,10 @@ class GreetingsMessages(Section):
         "A big wave of newcomers just arrived! Welcome, all {count} of you: {names}. "
         "We're glad you're here; say hello in {channel:introductions} when you're ready."
     )
+    raid_summary_one: message("names", "community", "channel") = default(
+        "A newcomer just arrived: welcome, {names}! We're glad you're here; say hello in "
+        "{channel:introductions} when you're ready.")
+    """The same summary when only one newcomer is still waiting for a welcome."""
     goodbye: message("name", "community") = default(
         "{name} has moved on from {community}. Thank you for the time you spent with us."
     )

@@ -8,7 +8,15 @@ from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, EditPost, Emit, Post, Respond
 from bot.cog import Cog, CommunityConfig, Context, Listener, Measures, Services
-from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType, command
+from bot.commands import (
+    Command,
+    CommandKind,
+    CommandSpec,
+    Option,
+    OptionType,
+    UsageError,
+    command,
+)
 from bot.config import Config
 from bot.events import (
     Actor,
@@ -66,14 +74,18 @@ def post_key(user_id: str) -> str:
 
 
 def _introduce(config: Config) -> CommandSpec:
-    """/introduce: a form whose options are the configured fields."""
+    """/introduce: a form whose options are the configured fields; text typed without a field
+    name goes to the main one (the first paragraph field, else the first required one)."""
+    fields = config.settings.introductions.fields
+    main = next((f.name for f in fields if f.long),
+                next((f.name for f in fields if f.required), None))
     return CommandSpec(
         "introduce", "Tell the community a little about yourself.",
         tuple(Option(f.name, OptionType.TEXT, f.description or f.label, required=f.required,
                      max_length=f.max_length, long=f.long, label=f.label,
                      placeholder=f.description or None)
               for f in config.settings.introductions.fields),
-        kind=CommandKind.FORM,
+        kind=CommandKind.FORM, main=main,
     )
 
 
@@ -128,6 +140,12 @@ class IntroductionsCog(Cog[IntroductionStore]):
         if before is not None:
             # An update changes the fields given and keeps the rest (a modal starts empty).
             given = {name: value or before.value(name) for name, value in given.items()}
+        for field in self.fields:
+            # A first introduction needs its required answers; an update keeps the old ones.
+            if field.required and not given.get(field.name):
+                option = self.introduce.option(field.name)
+                assert option is not None
+                raise UsageError("missing_option", option=option)
         answers = list(given.items())
         first = await self.store.save(community, actor.user_id, answers,
                                                       ctx.now, "form")

@@ -203,7 +203,7 @@ class ModerationCog(Cog[ModerationStore]):
             return self.reply(event, ctx, m.not_self, name=moderator.name)
         if target.is_bot:
             return self.reply(event, ctx, m.not_bot, name=name)
-        if self.services.member_level(community, target.user_id) >= Level.MODERATOR:
+        if await self.services.member_level(community, target.user_id) >= Level.MODERATOR:
             return self.reply(event, ctx, m.not_staff, name=name)
         note = (note or "").strip() or None
         if note is not None and len(note) > cfg.note_max_length:
@@ -258,7 +258,10 @@ class ModerationCog(Cog[ModerationStore]):
                 ctx, m.warning, name=name, member=Mention(target.user_id, name),
                 community=ctx.settings.community.name,
                 case=case.number, rule=rule.id, rule_title=rule.title, rule_text=rule.text,
-                step=label, next_step=self._step_label(ctx, count + 1), expires=case.expires_at,
+                step=label, next_step=self._step_label(ctx, count + 1),
+                then=(self.say(ctx, m.warning_then, next_step=self._step_label(ctx, count + 1))
+                      if count < len(cfg.ladder) else self.say(ctx, m.warning_last, step=label)),
+                expires=case.expires_at,
                 quote=member_quote, note=member_note), case.number, moderator.user_id,
                 warning=True),
         ]

@@ -15,7 +15,7 @@ _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 # Fields every member-facing warning message may use.
 WARNING_FIELDS = ("name", "member", "community", "case", "rule", "rule_title", "rule_text",
-                  "step", "next_step", "expires", "quote", "note")
+                  "step", "next_step", "then", "expires", "quote", "note")
 LOG_FIELDS = ("case", "name", "moderator", "rule", "rule_title", "step", "step_number",
               "steps", "expires", "quote", "note")
 
@@ -118,12 +118,18 @@ class ModerationMessages(Section):
     warning: message(*WARNING_FIELDS) = default(
         "Hi {name}. This is a private message from the moderators of {community} about our "
         "rule \"{rule_title}\": {rule_text}{quote}{note}\n"
-        "This is {step}. If it continues, the next step is {next_step}.\n"
+        "This is {step}. {then}\n"
         "This warning (case #{case}) expires {expires}. If you think we've got it wrong, you can "
         "appeal with `/appeal {case}` followed by a few words, and a moderator will read it. "
         "Thank you for taking this on board.")
     """The warning the member receives privately. {quote} and {note} are filled from
-    `warning_quote` and `warning_note` (or left empty); {expires} is a time."""
+    `warning_quote` and `warning_note` (or left empty), {then} from `warning_then` or, at the
+    top of the ladder, `warning_last`; {expires} is a time."""
+    warning_then: message("next_step") = default(
+        "If it continues, the next step is {next_step}.")
+    warning_last: message("step") = default(
+        "It's the top of our ladder: if it continues, the team will decide together what "
+        "happens next, and talk with you first.")
     warning_quote: message("content", "place") = default(
         "\nThe message this is about, in {place}: \"{content}\"")
     warning_note: message("note") = default("\nA note from the moderator: {note}")
@@ -220,8 +226,8 @@ class ModerationMessages(Section):
         "• #{case} **{rule}**, by {moderator} {created}; expired {expires}")
     record_pardoned: message("case", "rule", "moderator", "created", "by", "reason") = default(
         "• #{case} **{rule}**, by {moderator} {created}; pardoned by {by}: {reason}")
-    record_undelivered: message() = default(" (private message not delivered)")
-    record_appeal_open: message() = default(" (appeal open)")
+    record_undelivered: message() = default("; private message not delivered")
+    record_appeal_open: message() = default("; appeal open")
     # -- /mywarnings (any member)
     mine_none: message("name", "community") = default(
         "You have no active warnings, {name}. Thank you for helping keep {community} a good "

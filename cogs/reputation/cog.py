@@ -4,6 +4,7 @@ ActivityCounted) and declares its numbers as measures they can ask for."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -22,23 +23,20 @@ from bot.events import (
     MessagePosted,
     Progressed,
     ReactionAdded,
+    Receded,
     Recognition,
     Tally,
+    Withdrawn,
 )
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
 from cogs.reputation.activity import Activity
+from cogs.reputation.ranking import places
 from cogs.reputation.settings import ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
-from cogs.reputation.thanks import (
-    History,
-    Thanker,
-    mentions,
-    passed_over,
-    refusal,
-    thanks_words,
-)
+from cogs.reputation.thanked import thanked
+from cogs.reputation.thanks import History, Thanker, passed_over, refusal
 
 
 class ReputationConfig(CommunityConfig, Protocol):
@@ -96,7 +94,7 @@ class ReputationCog(Cog[ReputationStore]):
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction,
-                Recognition: self.on_recognition}
+                Recognition: self.on_recognition, Withdrawn: self.on_withdrawn}
 
     def jobs(self) -> dict[str, JobHandler]:
         return {FLUSH: self.flush_job, WINDOWS: self.refresh_windows}
@@ -113,7 +111,8 @@ class ReputationCog(Cog[ReputationStore]):
         cfg = ctx.settings.reputation
         actor, target = event.actor, member
         giver = Thanker(actor.user_id, actor.name, actor.is_bot)
-        reason = (reason or "").strip()
+        # "/thanks @bob for the tips": the template says "for", so the quote starts after it.
+        reason = re.sub(r"^for\s+", "", (reason or "").strip(), flags=re.IGNORECASE)
         if giver.is_bot and not cfg.bots_take_part:
             return []
         refusal = await self._refusal(ctx, giver, target)
@@ -148,32 +147,42 @@ class ReputationCog(Cog[ReputationStore]):
     async def _thanks_in_message(self, event: MessagePosted, ctx: Ctx,
                                  cfg: ReputationSettings) -> list[Action]:
         content = event.content
-        if not thanks_words(tuple(cfg.thanks_words)).search(content):
+        said = thanked(content, tuple(cfg.thanks_words))
+        if not said:
             return _NOTHING
         community = event.community
         targets: dict[str, MemberRef] = {}
-        ids, names = mentions(content)
-        for user_id in ids:
+        for user_id in said.user_ids:
             found = await self.services.members.by_id(community, user_id)
             if found is not None:
                 targets.setdefault(found.user_id, found)
-        for name in names:
-            found = (await self.services.members.by_name(community, name)
-                     or await self.services.members.by_name(community, name.rstrip(".-_")))
+        for name in said.names:
+            found = await self.services.members.by_name(community, name)
             if found is not None:
                 targets.setdefault(found.user_id, found)
         author = event.author
         giver = Thanker(author.user_id, author.name, author.is_bot)
         actions: list[Action] = []
+        refusals: list[Text] = []
         for target in targets.values():
-            actions.extend(await self._passive_thanks(ctx, giver, target, "thanks_message",
-                                                      content[:300]))
+            if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
+                continue
+            refused = await self._refusal(ctx, giver, target)
+            if refused is not None:
+                if refused not in refusals:
+                    refusals.append(refused)
+                continue
+            actions.extend(await self._record_thanks(ctx, giver, target, "thanks_message",
+                                                     content[:300]))
+        if refusals:
+            # One message thanking several people is answered with one private note.
+            actions.append(DirectMessage(community, giver.user_id, Text.join(refusals)))
         return actions
 
     async def _passive_thanks(self, ctx: Ctx, giver: Thanker, target: MemberRef,
                               source: str, reason: str) -> list[Action]:
-        """Thanks said with a reaction or in a message: refusals are explained privately,
-        except for ones nobody meant (thanking yourself or a bot in passing)."""
+        """Thanks said with a reaction: refusals are explained privately, except for ones
+        nobody meant (thanking yourself or a bot in passing)."""
         cfg = ctx.settings.reputation
         if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
             return _NOTHING
@@ -321,6 +330,16 @@ class ReputationCog(Cog[ReputationStore]):
             await self._points_changed(event.community)
         return []
 
+    async def on_withdrawn(self, event: Withdrawn, ctx: Ctx) -> list[Action]:
+        """An award taken back: its points are reversed in the ledger (once), and features
+        rewarding the numbers hear they went down."""
+        if not await self.store.reverse(event.community, event.user_id, event.source,
+                                        event.reason, event.at, event.by):
+            return []
+        await self._points_changed(event.community)
+        return [Emit(event.community, Receded(event.community, event.at, event.user_id,
+                                              event.name))]
+
     async def standing(self, community: Community, user_id: str) -> Standing:
         return Standing(await self._points(community, user_id))
 
@@ -425,8 +444,8 @@ class ReputationCog(Cog[ReputationStore]):
             # Normally the periodic job keeps it fresh; compute now if it hasn't run lately.
             if last is None or ctx.now - last > 2 * cfg.leaderboard_refresh:
                 await self._refresh_window(ctx, period)
-            rows = await self.store.window_top(event.community, period,
-                                                            cfg.leaderboard_size)
+            rows = await self.store.window_top(event.community, period, WINDOW_KEEP)
+        rows = places(rows, cfg.leaderboard_size)
         if not rows:
             text = self.say(ctx, m.leaderboard_empty, period=period_text)
         else:

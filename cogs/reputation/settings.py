@@ -104,7 +104,7 @@ class BadgeSettings(Section):
 
 DEFAULT_BADGES: list[dict[str, Any]] = [
     {"name": "Hello There", "emoji": "👋", "criterion": "introduced", "threshold": 1,
-     "description": "introduced themselves to the community"},
+     "description": "shared an introduction with the community"},
     {"name": "Helping Hand", "emoji": "🤝", "criterion": "thanks_from_members", "threshold": 3,
      "description": "thanked by 3 different members"},
     {"name": "Helper", "emoji": "🌟", "criterion": "thanks_from_members", "threshold": 10,
@@ -136,7 +136,8 @@ class ReputationMessages(Section):
         "{giver} just thanked {member}. 💛",
     ])
     thanked_for: message("giver", "member", "name", "reason") = default(
-        "{giver} thanked {member}: “{reason}” 💛")
+        "{giver} thanked {member} for “{reason}” 💛")
+    """A /thanks with a reason; {reason} is what they wrote, without a leading "for"."""
     thanks_noted: message("name", "member") = default(
         "Thank you for recognising {member}! I've added a point to their reputation.")
     refused_self: message("name") = default(
@@ -156,14 +157,16 @@ class ReputationMessages(Section):
         "things fair I can't add more from you for now. Thanking others who helped is always "
         "welcome.")
     badge_earned: message(*BADGE_FIELDS) = default([
-        "{emoji} Congratulations {member}! You've earned the **{badge}** badge: {description}. "
-        "Thank you for all you bring to {community}.",
+        "{emoji} {member} has earned the **{badge}** badge: {description}. Congratulations, "
+        "{name}, and thank you for all you bring to {community}.",
         "{emoji} {member} has earned the **{badge}** badge ({description}). Well done, {name}, "
         "and thank you!",
     ])
     badge_earned_dm: message(*BADGE_FIELDS) = default(
         "Congratulations {name}! You've earned the {emoji} **{badge}** badge in {community}: "
         "{description}. Thank you!")
+    """A badge earned, told privately (when `badge_channel` is ""). Write badge descriptions
+    so they read with "you" and "they" alike ("shared an introduction", "won a contest")."""
     badge_granted: message(*BADGE_FIELDS, "reason") = default(
         "{emoji} {member} has been awarded the **{badge}** badge by the moderators: {reason}. "
         "Thank you, {name}!")
@@ -178,6 +181,11 @@ class ReputationMessages(Section):
     """To the moderator who granted a badge when its role couldn't be given."""
     badge_already: message("name", "badge") = default(
         "{name} already holds the {badge} badge, so nothing changed.")
+    badge_withdrawn_dm: message(*BADGE_FIELDS) = default(
+        "Hi {name}, a change in {community}: the {emoji} **{badge}** badge ({description}) came "
+        "with something that has since been taken back, so I've removed it for now. It's no "
+        "reflection on you, and it comes back by itself as soon as you earn it again.")
+    """To a member whose earned badge went with an award taken back (a redrawn contest win)."""
     badge_revoke_done: message("name", "badge") = default(
         "Done: I've removed the {badge} badge from {name}. It won't be awarded to them "
         "automatically again; /badge grant gives it back.")
@@ -235,8 +243,9 @@ class ReputationSettings(Section):
     Write the emoji or its short name ("🙏" or "pray"): either matches on Discord and on Slack,
     whatever the skin tone."""
     thank_by_message: bool = True
-    """A message containing one of `thanks_words` and a mention (@name, <@id>) thanks who it
-    names."""
+    """A message thanks the members it mentions (@name, <@id>) when one of `thanks_words` is
+    said to them ("thanks @bob", "@bob thank you!"); negated ("no thanks", "thanks for
+    nothing"), reported ("I told @bob thanks"), quoted or sarcastic thanks don't count."""
     thanks_words: list[str] = Field(
         default_factory=lambda: ["thanks", "thank you", "thank u", "thx", "ty", "cheers"])
     """The words that make a message with a mention a thank-you (any case)."""

@@ -60,6 +60,11 @@ class Ranked:
     points: int
 
 
+def reversed_source(source: str) -> str:
+    """The ledger source of an entry that takes back one of `source`."""
+    return f"{source}_reversed"
+
+
 class ReputationStore(Store):
 
     # -- writing ------------------------------------------------------------------------
@@ -162,10 +167,34 @@ class ReputationStore(Store):
             return True
 
     async def count_source(self, community: Community, user_id: str, source: str) -> int:
+        """How many of this member's entries have this source, less those reversed."""
         return int(await self.db.scalar(
-            "SELECT COUNT(*) FROM rep_ledger WHERE platform=? AND community=? AND user_id=?"
-            " AND source=? AND source <> 'activity'",
-            (community.platform, community.id, user_id, source)) or 0)
+            "SELECT COALESCE(SUM(CASE WHEN source=? THEN 1 ELSE -1 END), 0) FROM rep_ledger"
+            " WHERE platform=? AND community=? AND user_id=? AND source IN (?, ?)"
+            " AND source <> 'activity'",
+            (source, community.platform, community.id, user_id, source,
+             reversed_source(source))) or 0)
+
+    async def reverse(self, community: Community, user_id: str, source: str, reason: str,
+                      at: datetime, by: str | None) -> int:
+        """Reverse this member's entries with this source and reason, once: a row of the
+        opposite points under `<source>_reversed`, same reason. Returns the points taken back
+        (0 if there was nothing, or it was already reversed)."""
+        c = (community.platform, community.id)
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "SELECT COALESCE(SUM(CASE WHEN source=? THEN points ELSE 0 END), 0),"
+                " COUNT(CASE WHEN source=? THEN 1 END) FROM rep_ledger"
+                " WHERE platform=? AND community=? AND user_id=? AND source IN (?, ?)"
+                " AND source <> 'activity' AND reason=?",
+                (source, reversed_source(source), *c, user_id, source, reversed_source(source),
+                 reason))
+            points, done = (int(row[0]), int(row[1])) if row else (0, 0)
+            if not points or done:
+                return 0
+            await self.record(community, [LedgerEntry(user_id, -points,
+                                                      reversed_source(source), at, by, reason)])
+            return points
 
     async def points_from(self, community: Community, user_id: str, giver_id: str) -> int:
         """Points `user_id` received from `giver_id` by thanks."""
@@ -195,14 +224,19 @@ class ReputationStore(Store):
 
     # -- reading many -------------------------------------------------------------------
 
-    async def top(self, community: Community, limit: int) -> list[Ranked]:
-        """The all-time leaderboard of present members, from the totals' points index."""
+    async def top(self, community: Community, limit: int, ties: int = 200) -> list[Ranked]:
+        """The all-time leaderboard of present members, from the totals' points index: the
+        best `limit`, and up to `ties` more tied with the last, so names can break ties."""
+        present = ("FROM rep_totals t JOIN members m ON m.platform=t.platform"
+                   " AND m.community=t.community AND m.user_id=t.user_id"
+                   " WHERE t.platform=? AND t.community=? AND t.points>0 AND m.left_at IS NULL"
+                   " AND m.is_bot=0")
+        c = (community.platform, community.id)
         rows = await self.db.fetchall(
-            "SELECT t.user_id, m.name, t.points FROM rep_totals t JOIN members m"
-            " ON m.platform=t.platform AND m.community=t.community AND m.user_id=t.user_id"
-            " WHERE t.platform=? AND t.community=? AND t.points>0 AND m.left_at IS NULL"
-            " AND m.is_bot=0 ORDER BY t.points DESC, t.user_id LIMIT ?",
-            (community.platform, community.id, limit))
+            f"SELECT t.user_id, m.name, t.points {present} AND t.points >= COALESCE(("
+            f"SELECT t.points {present} ORDER BY t.points DESC LIMIT 1 OFFSET ?), 0)"
+            " ORDER BY t.points DESC, t.user_id LIMIT ?",
+            (*c, *c, limit - 1, limit + ties))
         return [Ranked(r[0], r[1], int(r[2])) for r in rows]
 
     async def refresh_window(self, community: Community, period: str, since: datetime,

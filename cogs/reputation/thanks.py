@@ -1,18 +1,13 @@
-"""Rules for thanks that need no storage: who a message thanks, and whether a thanks may count
-(the fairness rules), decided from what the cog loaded."""
+"""Rules for thanks that need no storage: whether a thanks may count (the fairness rules),
+decided from what the cog loaded. Who a message thanks is read in thanked.py."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from cogs.reputation.settings import ReputationSettings
-
-_ID_MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
-_NAME_MENTION = re.compile(r"(?<![\w<@])@([A-Za-z0-9_.-]{1,32})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +29,6 @@ class History:
     # The receiver's points (with unflushed activity), and how many came from this giver.
     receiver_points: int = 0
     from_giver: int = 0
-
-
-@lru_cache(maxsize=32)
-def thanks_words(words: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern finding any of the configured thanks words as whole words, any case."""
-    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
-def mentions(content: str) -> tuple[list[str], list[str]]:
-    """The user ids (`<@123>`) and names (`@bob`) a message mentions, in order."""
-    return _ID_MENTION.findall(content), _NAME_MENTION.findall(content)
 
 
 def passed_over(cfg: ReputationSettings, giver: Thanker, target_id: str, target_is_bot: bool
