@@ -31,6 +31,7 @@ from bot.actions import (
     Post,
     RemoveRole,
     Respond,
+    SendFile,
     Timeout,
 )
 from bot.events import Community
@@ -138,6 +139,10 @@ class Outbound:
         # A Respond outside an interaction (scheduled work) can only be private as a DM.
         return await self.dm(action.community, action.user_id, action.text)
 
+    async def _file(self, action: SendFile) -> Receipt:
+        # No private file upload wired here yet: the runtime performs `if_unsupported`.
+        return Receipt(False, reason="unsupported")
+
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
@@ -231,6 +236,7 @@ class Outbound:
         DirectMessage: _private,
         GrantRole: role,
         RemoveRole: role,
+        SendFile: _file,
         Timeout: _timeout,
     }
 
