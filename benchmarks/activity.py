@@ -14,8 +14,11 @@ enough to earn; with the default 2,000 members each posts every 10 s, so the 60 
 holds most back (as in real chat). `--members 20000` is the worst case: every long message
 earns, each from a different member, so every one becomes a row in the next flush.
 Targets: batched >= 50,000 events/s on one core and >= half the idle-cogs rate.
+With `--database postgresql://...` the batched and per-message runs are repeated on a fresh
+database on that server, and their rates printed beside SQLite's from the same run.
 
     .venv/bin/python benchmarks/activity.py [--events 200000] [--members 2000]
+                                            [--database postgresql://hearth@127.0.0.1/postgres]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.scratch import create_database, drop_database
 from bot import bootstrap
 from bot.actions import Action
 from bot.clock import ManualClock
@@ -80,12 +84,23 @@ def make_events(count: int, members: int) -> list[MessagePosted]:
 
 
 async def run(mode: str, events: list[MessagePosted], members: int, folder: Path,
-              profile: bool = False) -> tuple[float, int]:
+              profile: bool = False, server: str | None = None) -> tuple[float, int]:
+    """One mode's rate and points; on a fresh PostgreSQL database when `server` is given."""
+    if server is not None:
+        url = await create_database(server)
+        try:
+            return await _run(mode, events, members, url, profile)
+        finally:
+            await drop_database(server, url)
+    return await _run(mode, events, members, folder / f"{mode}.sqlite3", profile)
+
+
+async def _run(mode: str, events: list[MessagePosted], members: int, database: str | Path,
+               profile: bool) -> tuple[float, int]:
     toml = {"per-message": "[reputation]\nbatch_activity = false\n",
             "batched-no-insights": "[insights]\nenabled = false\n"}.get(mode, "")
     config = parse_config(toml, bootstrap.config_sections())
     clock = ManualClock(START)
-    database = folder / f"{mode}.sqlite3"
     storage: Storage
     if mode in ("no-cogs", "idle-cogs"):
         storage = await Storage.open(database)
@@ -134,6 +149,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=2_000)
+    parser.add_argument("--database", help="also run on a fresh database on this PostgreSQL "
+                                           "server (postgresql://...)")
     parser.add_argument("--profile", choices=("batched", "batched-no-insights", "per-message",
                                               "no-cogs", "idle-cogs"),
                         help="profile one mode's timed loop instead of comparing")
@@ -159,6 +176,14 @@ async def main() -> None:
     print(f"batched / no-cogs = {batched / rates['no-cogs']:.2f} (the bare core, for reference)")
     print(f"batched / per-message = {batched / rates['per-message']:.1f}x")
     print(f"batched >= 50,000 events/s: {'yes' if batched >= 50_000 else 'NO'}")
+    if args.database:
+        print("PostgreSQL (loopback), same events:")
+        for mode in ("batched", "per-message"):
+            with tempfile.TemporaryDirectory() as tmp:
+                rate, points = await run(mode, events, args.members, Path(tmp),
+                                         server=args.database)
+            print(f"  {mode:<12} {rate:>10,.0f} events/s, {points:,} points recorded; "
+                  f"{rate / rates[mode]:.2f} of SQLite's {rates[mode]:,.0f}")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,20 @@ includes the badge backfill), and times commands end to end through `runtime.han
 `@name` lookup, the cog and SQLite. Reports p50/p99 per command (target p99 < 20 ms) and peak
 memory of the measuring process (resource.getrusage).
 
+With `--database postgresql://...` the same community is also loaded into a fresh database on
+that server (COPY, indexes built after, CREATE DATABASE/DROP DATABASE around the run) and
+measured the same way, after SQLite, so both figures come from one run.
+
     .venv/bin/python benchmarks/profile_leaderboard.py            # full size, a few minutes
     .venv/bin/python benchmarks/profile_leaderboard.py --scale 0.01   # quick: 10k members
+    .venv/bin/python benchmarks/profile_leaderboard.py --database postgresql://hearth@127.0.0.1/postgres
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import resource
 import sqlite3
@@ -21,11 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.scratch import create_database, drop_database
 from bot import bootstrap
 from bot.actions import Action
 from bot.clock import ManualClock
@@ -109,8 +118,73 @@ def load(path: str, members: int, rows: int, seed: int = 1) -> None:
 
 
 async def _migrate(path: str) -> None:
-    storage = await Storage.open(path)
+    storage = await Storage.open(path, schemas=bootstrap.schemas())
     await storage.close()
+
+
+def ledger_rows(members: int, rows: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+    """The same skewed two-year ledger the SQLite load writes, as rows for COPY."""
+    now = NOW.timestamp()
+    start = now - HISTORY_DAYS * 86400
+    sources = ["activity"] * 85 + ["thanks"] * 10 + ["thanks_reaction"] * 3 + ["thanks_message"] * 2
+    p, c = COMMUNITY.platform, COMMUNITY.id
+    for i in range(rows):
+        user = int(members * rng.random() ** 3)
+        source = rng.choice(sources)
+        giver = None if source == "activity" else f"u{rng.randrange(members)}"
+        at = start + (now - start) * (i + rng.random()) / rows
+        yield (p, c, f"u{user}", giver, 1, source, at)
+
+
+async def load_postgres(url: str, members: int, rows: int, seed: int = 1) -> None:
+    """Fill a PostgreSQL database with the same community: COPY, indexes built afterwards,
+    totals and the points histogram computed in SQL (triggers paused for the bulk insert)."""
+    import asyncpg
+
+    storage = await Storage.open(url, schemas=bootstrap.schemas())
+    await storage.close()
+    rng = random.Random(seed)
+    now = NOW.timestamp()
+    start = now - HISTORY_DAYS * 86400
+    p, c = COMMUNITY.platform, COMMUNITY.id
+    began = time.perf_counter()
+    conn = await asyncpg.connect(url)
+    await conn.copy_records_to_table(
+        "members", columns=["platform", "community", "user_id", "name", "is_bot",
+                            "first_joined", "joined_at"],
+        records=[(p, c, f"u{i}", f"member{i}", 0, t, t) for i in range(members)
+                 for t in (start + rng.random() * (now - start),)])
+    indexes = await conn.fetch("SELECT indexname, indexdef FROM pg_indexes WHERE"
+                               " tablename='rep_ledger' AND indexname NOT LIKE '%pkey'")
+    for index in indexes:
+        await conn.execute(f"DROP INDEX {index['indexname']}")
+    source = ledger_rows(members, rows, rng)
+    done = 0
+    while done < rows:
+        batch = [row for _, row in zip(range(BATCH), source, strict=False)]
+        await conn.copy_records_to_table(
+            "rep_ledger", columns=["platform", "community", "user_id", "giver_id", "points",
+                                   "source", "at"], records=batch)
+        done += len(batch)
+        print(f"  loaded {done:,} ledger rows", file=sys.stderr)
+    for index in indexes:
+        await conn.execute(index["indexdef"])
+    print(f"  indexes rebuilt after {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    await conn.execute("ALTER TABLE rep_totals DISABLE TRIGGER USER")
+    await conn.execute(
+        "INSERT INTO rep_totals (platform, community, user_id, points, messages,"
+        " thanks_received) SELECT platform, community, user_id, SUM(points),"
+        " SUM(CASE WHEN source='activity' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN source<>'activity' THEN 1 ELSE 0 END) FROM rep_ledger"
+        " GROUP BY platform, community, user_id")
+    await conn.execute("ALTER TABLE rep_totals ENABLE TRIGGER USER")
+    await conn.execute(
+        "INSERT INTO rep_points_histogram (platform, community, points, members)"
+        " SELECT platform, community, points, COUNT(*) FROM rep_totals"
+        " GROUP BY platform, community, points")
+    await conn.execute("VACUUM ANALYZE")
+    await conn.close()
+    print(f"  load took {time.perf_counter() - began:.0f} s", file=sys.stderr)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -174,21 +248,43 @@ def main() -> None:
                         help="fraction of the full size (1.0 = 1M members, 10M rows)")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--load", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help="also measure on a fresh database on this "
+                                           "PostgreSQL server (postgresql://...)")
+    parser.add_argument("--skip-sqlite", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     members, rows = int(1_000_000 * args.scale), int(10_000_000 * args.scale)
     if args.load:
-        load(args.load, members, rows)
+        if args.load.startswith("postgresql://"):
+            asyncio.run(load_postgres(args.load, members, rows))
+        else:
+            load(args.load, members, rows)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = str(Path(tmp) / "big.sqlite3")
-        print(f"{members:,} members, {rows:,} ledger rows over {HISTORY_DAYS} days")
-        t = time.perf_counter()
-        # Loading runs in a child so its memory doesn't count as the bot's.
-        subprocess.run([sys.executable, __file__, "--load", path, "--scale", str(args.scale)],
-                       check=True)
-        print(f"bulk load: {time.perf_counter() - t:.0f} s")
-        asyncio.run(measure(path, members, args.samples))
+    print(f"{members:,} members, {rows:,} ledger rows over {HISTORY_DAYS} days")
+    targets = [] if args.skip_sqlite else ["sqlite"]
+    targets += ["postgresql"] if args.database else []
+    for target in targets:
+        print(f"-- {target}")
+        with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database, target,
+                                                                    Path(tmp)) as path:
+            t = time.perf_counter()
+            # Loading runs in a child so its memory doesn't count as the bot's.
+            subprocess.run([sys.executable, __file__, "--load", path, "--scale",
+                            str(args.scale)], check=True)
+            print(f"bulk load: {time.perf_counter() - t:.0f} s")
+            asyncio.run(measure(path, members, args.samples))
 
+
+@contextlib.contextmanager
+def scratch_database(server: str | None, target: str, folder: Path) -> Iterator[str]:
+    """A SQLite file in `folder`, or a new database on the PostgreSQL server, dropped after."""
+    if target == "sqlite" or server is None:
+        yield str(folder / "big.sqlite3")
+        return
+    url = asyncio.run(create_database(server))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_database(server, url))
 
 if __name__ == "__main__":
     main()

@@ -22,6 +22,15 @@ class Post(Action):
     text: Text
     # Lets a later EditPost find this message again (e.g. an introduction re-posted on edit).
     key: str | None = None
+    # Start a thread under this message, with this name, where the platform names threads
+    # (an incident's running updates). Platforms whose replies thread on their own ignore it.
+    opens_thread: str | None = None
+    # The key of an earlier post: this one goes in that post's thread (or plainly in its
+    # channel where the platform has no threads).
+    thread_of: str | None = None
+    # Filled by the runtime from what it recorded for `thread_of`: that message's id (its
+    # channel replaces `channel`). None if it was never posted: then this is a plain post.
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

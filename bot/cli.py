@@ -1,5 +1,6 @@
 """The `hearth` command: run, console, check-config, slack-manifest, config, reload, backup,
-restore.
+restore, data,
+migrate-db.
 
 A mistake on the command line is one line on stderr and exit code 2, never a traceback.
 """
@@ -14,6 +15,7 @@ import logging
 import os
 import random
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,12 +25,15 @@ from typing import NoReturn
 
 from bot import bootstrap
 from bot.clock import ManualClock
-from bot.config import GLOBAL_SECTIONS, Config, ConfigError, build_schema
+from bot.config import GLOBAL_SECTIONS, PLATFORMS, Config, ConfigError, build_schema
 from bot.config_docs import example_toml, schema_json
+from bot.durations import format_duration
+from bot.events import Community
 from bot.logs import LOG_FORMATS, configure
 from bot.templates import counted
 from bot.tokens import file_warnings
 from storage.database import DatabaseError
+from storage.dialect import display, with_password
 from storage.lease import running_pid
 
 log = logging.getLogger("hearth")
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     path, fallback = _config_path(getattr(args, "config", None) or getattr(args, "file", None))
     if args.command == "check-config":
         return check_config(path)
+    if args.command == "migrate-db":
+        return asyncio.run(_migrate_db(args.source, args.target))
     try:
         config = bootstrap.load(path)
     except ConfigError as exc:
@@ -101,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_console(config, args))
         if args.command == "slack-manifest":
             return asyncio.run(_slack_manifest(config, args.url))
+        if args.command == "data":
+            from bot.data_cli import run_data
+
+            return asyncio.run(run_data(config, args))
         return asyncio.run(_run(config, args))
     except (DatabaseError, CantStart) as exc:
         _stopped(args, f"Hearth did not start: {exc}")
@@ -149,6 +160,14 @@ def _parser() -> argparse.ArgumentParser:
                           "2026-12-24T18:00 (UTC unless it names an offset like +01:00)")
     con.add_argument("--no-echo", action="store_true",
                      help="don't repeat script lines in the output")
+    run.add_argument("--shards", metavar="IDS",
+                     help="serve only these Discord shards, e.g. 0-3 or 4,5 (needs "
+                          "--shard-count; other workers serve the rest)")
+    run.add_argument("--shard-count", type=int, metavar="N",
+                     help="how many Discord shards there are in all")
+    run.add_argument("--worker", metavar="NAME",
+                     help="this process's name in the database's claims (default: host and "
+                          "process id with --shards)")
     chk = sub.add_parser("check-config", help="check a config file and list every problem",
                          description="Check a config file and list every problem at once, "
                                      "each with its key path. Exit code 1 when there are any.")
@@ -196,7 +215,44 @@ def _parser() -> argparse.ArgumentParser:
         offline.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
         offline.add_argument("--database", metavar="FILE",
                              help="SQLite file (default: [hearth] database from the config)")
+    data = sub.add_parser("data", help="export or forget one member's data (requests by email)",
+                          description="Answer a member's data request from the command line: "
+                                      "the same export and forget as /mydata.")
+    actions = data.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                  help="export or forget (each has its own --help)")
+    for name, about in (("export", "write everything Hearth keeps about a member as JSON"),
+                        ("forget", "show what forgetting a member would do; --yes does it")):
+        act = actions.add_parser(name, help=about, description=about[0].upper() + about[1:] + ".")
+        act.add_argument("--community", required=True, type=_community, metavar="PLATFORM:ID",
+                         help='the community, like "discord:GUILD_ID" or "slack:TEAM_ID"')
+        act.add_argument("--member", required=True, metavar="ID",
+                         help="the member's platform user id")
+        act.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
+        act.add_argument("--database", metavar="FILE",
+                         help="SQLite file (default: [hearth] database from the config)")
+        if name == "export":
+            act.add_argument("--out", metavar="FILE",
+                             help="write the JSON here (default: standard output)")
+        else:
+            act.add_argument("--yes", action="store_true",
+                             help="forget them (without it, only the preview is shown)")
+    mig = sub.add_parser("migrate-db", help="copy a whole Hearth database into an empty one "
+                                            "(SQLite to PostgreSQL) and check the row counts",
+                         description="Copy a whole Hearth database into an empty one (SQLite "
+                                     "to PostgreSQL) and check every table's row count.")
+    mig.add_argument("--from", dest="source", required=True, metavar="SOURCE",
+                     help="sqlite:PATH (or a URL)")
+    mig.add_argument("--to", dest="target", required=True, metavar="URL",
+                     help="postgresql://user@host/db (the password from PGPASSWORD)")
     return p
+
+
+def _community(text: str) -> Community:
+    platform, _, ident = text.partition(":")
+    if platform not in PLATFORMS or not ident:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} should look like "discord:GUILD_ID", "slack:TEAM_ID" or "console:local"')
+    return Community(platform, ident)
 
 
 def _version() -> str:
@@ -278,7 +334,8 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
         start = start.replace(tzinfo=UTC)
     seed = args.seed if getattr(args, "seed", None) is not None else settings.seed
     app = await bootstrap.build(config, clock=ManualClock(start.replace(microsecond=0)),
-                                rng=random.Random(seed), database=_database(config, args))
+                                rng=random.Random(seed), database=_database(config, args),
+                                serve=True)
     script = getattr(args, "script_text", None)
     source = io.StringIO(script) if script is not None else sys.stdin
     interactive = script is None and sys.stdin.isatty()
@@ -288,12 +345,17 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
         async with _status(app):
             await run_console(app.runtime, app.scheduler, source, interactive=interactive,
                               echo=not interactive and not getattr(args, "no_echo", False),
-                              stop=stop)
+                              stop=stop, files=_files_beside(app.storage.db.path))
     finally:
         await app.close()  # flushes what cogs hold in memory
     if stop.is_set():
         log.info("stopped; everything is saved")
     return 0
+
+
+def _files_beside(database: str) -> Path:
+    """Files the console sends members (data exports) go in `files/` beside the database."""
+    return (Path(".") if database == ":memory:" else Path(database).parent) / "files"
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -417,11 +479,103 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
         return 2
     from adapters.serve import serve
 
-    app = await bootstrap.build(config, database=_database(config, args))
+    try:
+        shards = shard_slice(getattr(args, "shards", None), getattr(args, "shard_count", None))
+    except ValueError as exc:
+        _stopped(args, f"Hearth did not start: {exc}")
+        return 2
+    if shards and "discord" not in platforms:
+        _stopped(args, "Hearth did not start: --shards splits Discord's shards, and Discord "
+                 "isn't enabled here (set DISCORD_TOKEN).")
+        return 2
+    worker = getattr(args, "worker", None) or os.environ.get("HEARTH_WORKER") or (
+        f"{socket.gethostname()}-{os.getpid()}" if shards else "hearth")
+    app = await bootstrap.build(config, database=_database(config, args), worker=worker,
+                                serve=True)
+    app.shards = shards
     stop = _stop_on_signals()
     try:
         _prepare(app, args)
-        async with _status(app):
-            return await serve(app, platforms, os.environ, stop)
+        async with _own_shards(app, worker) as refusal:
+            if refusal:
+                _stopped(args, f"Hearth did not start: {refusal}")
+                return 2
+            async with _status(app):
+                return await serve(app, platforms, os.environ, stop)
     finally:
         await app.close()
+
+
+def shard_slice(spec: str | None, count: int | None) -> tuple[list[int], int] | None:
+    """`--shards 0-3 --shard-count 8` as ([0, 1, 2, 3], 8); ValueError says what's wrong."""
+    if spec is None and count is None:
+        return None
+    if spec is None or count is None:
+        raise ValueError("--shards and --shard-count go together (e.g. --shards 0-3 "
+                         "--shard-count 8).")
+    if count < 1:
+        raise ValueError(f"--shard-count must be at least 1, got {count}.")
+    ids: set[int] = set()
+    for part in spec.split(","):
+        first, _, last = part.strip().partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"--shards takes numbers and ranges like 0-3 or 4,5; got {spec!r}.")
+        ids.update(range(int(first), int(last or first) + 1))
+    if not ids or max(ids) >= count:
+        raise ValueError(f"--shards {spec} must lie within 0-{count - 1} "
+                         f"(--shard-count {count}).")
+    return sorted(ids), count
+
+
+@contextlib.asynccontextmanager
+async def _own_shards(app: bootstrap.App, worker: str) -> AsyncIterator[str | None]:
+    """Hold this worker's shards in the database while it runs (renewed every third of the
+    lease), or yield why not: another live worker already serves one of them."""
+    if app.shards is None:
+        yield None
+        return
+    ids, count = app.shards
+    scopes = [f"discord-shard:{i}/{count}" for i in ids]
+    lease = app.config.hearth.job_lease
+    now = app.clock.now()
+    held = await app.storage.leases.acquire(scopes, worker, now, now + lease)
+    if held:
+        taken = ", ".join(sorted({h.scope.split(":")[1].split("/")[0] for h in held}, key=int))
+        others = ", ".join(sorted({repr(h.worker) for h in held}))
+        yield (f"shard{'s' if len(held) > 1 else ''} {taken} of {count} "
+               f"{'are' if len(held) > 1 else 'is'} already served by worker {others}. Start "
+               "this worker with other --shards, or stop that one first (if it died, its claim "
+               f"runs out within {format_duration(lease)}).")
+        return
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            with contextlib.suppress(Exception):
+                await app.storage.leases.renew(scopes, worker, app.clock.now() + lease)
+
+    renewing = asyncio.create_task(renew())
+    log.info("serving Discord shards %s of %d as worker %s", ",".join(map(str, ids)), count,
+             worker)
+    try:
+        yield None
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(Exception):
+            await app.storage.leases.release(scopes, worker)
+
+
+async def _migrate_db(source: str, target: str) -> int:
+    from storage.transfer import TransferError, copy_database
+
+    try:
+        counts = await copy_database(source, with_password(target), bootstrap.schemas())
+    except (TransferError, DatabaseError) as exc:
+        print(f"Nothing was copied: {exc}", file=sys.stderr)
+        return 2
+    for table, rows in counts:
+        print(f"{table}: {counted(rows, 'row', 'rows')}, the same on both sides")
+    total = sum(rows for _, rows in counts)
+    print(f"Copied {counted(total, 'row', 'rows')} in {counted(len(counts), 'table', 'tables')} to "
+          f"{display(target)}; every count matches.")
+    return 0

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.commands import Command, CommandSpec, Handler, declared
 from bot.config import Config
 from bot.events import CommandInvoked, Community, Event
+from bot.memberdata import DataRights, MemberData
 from bot.metrics import Metrics
 from bot.permissions import Level
 from bot.ports import Members, PostLookup
@@ -76,6 +77,9 @@ class Standing:
 
 
 StandingSource = Callable[[Community, str], Awaitable[Standing]]
+# Something every member should know right now (an open incident), for /help and the like:
+# features that have one add a source; the texts come back ready to show.
+NoticeSource = Callable[["Context[Any]"], Awaitable[list[Text]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,8 @@ class Services:
     # Numbers features declare about members (introductions' "introduced", ...).
     measures: list[Measures] = field(default_factory=list)
     profile_fields: list[ProfileFields] = field(default_factory=list)
+    # Features with something every member should know now add a source here at start-up.
+    notice_sources: list[NoticeSource] = field(default_factory=list)
     # Community-wide figures features declare (feedback's counts, for community health).
     figures: list[Figures] = field(default_factory=list)
     # Any member's level by id (not only the invoker's): config roles and users, applied to the
@@ -134,6 +140,13 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     # Re-read the config file and apply it (admin /reload); filled by the composition root.
     reload: Callable[[], Awaitable[Any]] | None = None
+    # Every feature's data declaration, run together; filled by the composition root once
+    # every cog is registered (for /mydata and the daily retention job).
+    data_rights: DataRights | None = None
+
+    async def notices(self, ctx: Context[Any]) -> list[Text]:
+        """What every notice source has to say in this community now."""
+        return [text for source in self.notice_sources for text in await source(ctx)]
 
     async def standing(self, community: Community, user_id: str) -> Standing:
         """What every source knows of a member: points added up (reputation is the one source
@@ -245,6 +258,11 @@ class Cog(Generic[StoreT]):
 
     def jobs(self) -> dict[str, JobHandler]:
         return {}
+
+    def member_data(self) -> MemberData | Sequence[MemberData] | None:
+        """What this feature keeps about members (see bot/memberdata.py); None if nothing. A
+        feature whose tables fall into parts may declare each."""
+        return None
 
     async def start(self) -> list[Action]:
         """Run once at start-up, after storage is ready; may return actions to deliver."""

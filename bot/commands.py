@@ -20,7 +20,7 @@ from bot.text import Text, clean
 if TYPE_CHECKING:
     from bot.actions import Action
     from bot.cog import Context
-    from bot.events import CommandInvoked
+    from bot.events import Actor, CommandInvoked
 
 
 class OptionType(enum.Enum):
@@ -139,6 +139,9 @@ class CommandSpec:
 Handler = Callable[["CommandInvoked", "Context[Any]", dict[str, Any]],
                    Awaitable[list["Action"]]]
 Autocomplete = Callable[["Context[Any]", str, str], Awaitable[list[tuple[str, str]]]]
+# Whether a member below the spec's level may use it all the same (a role the feature's config
+# names, like announcements' announcer roles).
+Admits = Callable[["Actor", "Context[Any]"], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,7 @@ class Command:
     spec: CommandSpec
     handler: Handler
     autocomplete: Autocomplete | None = field(default=None)
+    admits: Admits | None = field(default=None)
 
 
 _DECLARED = "__hearth_command__"

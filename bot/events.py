@@ -78,6 +78,14 @@ class MemberLeft(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberDeleted(Event):
+    """The platform says this account was deleted (Discord's deleted-user signal): Hearth
+    treats it as the member's request to be forgotten."""
+
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class MessagePosted(Event):
     author: Actor
     channel: str
@@ -85,6 +93,9 @@ class MessagePosted(Event):
     content: str
     # The channel's configured name, when the adapter knows it (for per-channel features).
     channel_name: str | None = None
+    # The message this one answers: the one it replies to, or the first message of the thread
+    # it is in (a Discord thread started from a message, a Slack thread_ts).
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

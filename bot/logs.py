@@ -17,8 +17,10 @@ import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
+                    "HEARTH_FEEDBACK_KEY", "PGPASSWORD", "HEARTH_DATABASE_URL")
 # Token shapes, caught even when they arrive from somewhere other than our variables.
 _TOKEN_SHAPES = re.compile(
     r"xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}"
@@ -29,17 +31,33 @@ _TOKEN_SHAPES = re.compile(
 # The event being handled in this task, for JSON logs (event id, community). The runtime sets
 # it only when JSON logs asked for it, so text logging costs the hot path nothing.
 CURRENT_EVENT: ContextVar[Any] = ContextVar("hearth_current_event", default=None)
+# The password in a URL (postgresql://user:PASSWORD@host/db), wherever the URL came from.
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
     for secret in secrets if secrets is not None else _secrets():
         text = text.replace(secret, "[redacted]")
-    return _TOKEN_SHAPES.sub("[redacted]", text)
+    return _TOKEN_SHAPES.sub("[redacted]", url_without_password(text))
+
+
+def url_without_password(text: str) -> str:
+    """`text` with the password of any URL in it replaced."""
+    return _URL_PASSWORD.sub(r"\1[redacted]@", text)
 
 
 def _secrets() -> list[str]:
-    # Short values would redact ordinary words; real tokens are long.
-    return [v for k in SECRET_VARIABLES if len(v := os.environ.get(k, "")) >= 8]
+    """Every form each secret takes on its way out: as set (an env file may leave a trailing
+    newline), stripped (as clients send it) and URL-encoded (in a query or a form body);
+    longest first, so a raw value is replaced whole before its stripped part."""
+    forms: set[str] = set()
+    for name in SECRET_VARIABLES:
+        raw = os.environ.get(name, "")
+        for value in (raw, raw.strip()):
+            # Short values would redact ordinary words; real tokens are long.
+            if len(value) >= 8:
+                forms.update((value, quote(value, safe=""), quote_plus(value), quote(value)))
+    return sorted(forms, key=len, reverse=True)
 
 
 def scrub(record: logging.LogRecord) -> None:

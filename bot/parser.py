@@ -106,7 +106,8 @@ def longest_match(words: Sequence[str], specs: Iterable[CommandSpec]) -> Command
 
 def _assign(spec: CommandSpec, tokens: list[Token]) -> dict[str, Any]:
     names = {o.name.lower(): o.name for o in spec.options}
-    if spec.kind is CommandKind.FORM:
+    if spec.kind is CommandKind.FORM and spec.main is not None:
+        # A form of free answers (/introduce): only `field:` text, the rest to its main field.
         return _form(spec, names, tokens)
     args: dict[str, Any] = {}
     positional: list[Token] = []

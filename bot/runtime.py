@@ -13,8 +13,7 @@ import difflib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.actions import (
@@ -44,6 +43,7 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.logs import CURRENT_EVENT
+from bot.memberdata import MemberData
 from bot.metrics import Metrics
 from bot.parser import longest_match, parse
 from bot.permissions import Level, level_of
@@ -63,7 +63,6 @@ from bot.text import CommandRef, Literal, Text
 
 log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
-CLAIM_RETENTION = timedelta(days=2)
 # Internal events may trigger more internal events; past this depth something is looping.
 MAX_EMIT_DEPTH = 4
 # Members seen posting are remembered in memory so the hot path writes once per member.
@@ -75,6 +74,9 @@ class Runtime:
                  posts: PostStore, directory: Directory, metrics: Metrics | None = None) -> None:
         self.config = config
         self.metrics = metrics or Metrics()
+        # One failing disk fails every write alike: logged once with a count (bot/repeats.py),
+        # shared with the scheduler's jobs.
+        self.storage_failures = scheduler.storage_failures
         # JSON logs name the event being handled; only then is it noted per event (bot/logs.py).
         self.tag_logs = False
         self.clock = clock
@@ -89,6 +91,7 @@ class Runtime:
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
+        self.member_data: list[MemberData] = []
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -102,6 +105,9 @@ class Runtime:
             self._listeners[event_type].append((cog.name, listener))
         for kind, handler in cog.jobs().items():
             self.scheduler.register(kind, handler)
+        declared = cog.member_data()
+        if declared is not None:
+            self.member_data.extend(declared if isinstance(declared, Sequence) else [declared])
         self.cogs.append(cog)
 
     def specs(self) -> list[CommandSpec]:
@@ -112,7 +118,7 @@ class Runtime:
         self._sinks[platform] = sink
 
     async def start(self) -> None:
-        await self.claims.prune(self.clock.now() - CLAIM_RETENTION)
+        await self.claims.prune(self.clock.now() - self.config.hearth.processed_events_kept)
         for cog in self.cogs:
             await self.deliver(await cog.start())
         await self.scheduler.start(self.deliver)
@@ -165,6 +171,10 @@ class Runtime:
         if len(self._members) >= SEEN_CACHE and key not in self._members:
             self._members.clear()
         self._members[key] = (actor, stored)
+
+    async def forgotten(self, community: Community, user_id: str) -> None:
+        """A member was forgotten: let go of what memory holds about them too."""
+        self._members.pop((community, user_id), None)
 
     async def member_level(self, community: Community, user_id: str) -> Level:
         """A member's level by id: config users always; roles and platform flags as last seen,
@@ -234,15 +244,18 @@ class Runtime:
 
     async def _handle_kindly(self, event: Event) -> list[Action]:
         try:
-            return await self._handle(event)
+            actions = await self._handle(event)
         except StorageUnavailable as exc:
-            log.error("couldn't store %s: %s", type(event).__name__, exc)
+            self.storage_failures.failed(str(exc), "couldn't store %s: %s", type(event).__name__,
+                                         exc)
             if not isinstance(event, CommandInvoked):
                 raise
             messages = self.config.for_community(event.community).messages
             name = event.command or (event.line or "").split(" ", 1)[0]
             return [Respond(event.community, event.actor.user_id,
                             messages.not_saved.render(None, command=CommandRef(name)))]
+        self.storage_failures.succeeded()
+        return actions
 
     async def _handle(self, event: Event) -> list[Action]:
         platform = event.community.platform
@@ -345,7 +358,7 @@ class Runtime:
                 return respond(self._unknown(messages, UnknownCommand(event.command)))
             command = found
         spec = command.spec
-        if ctx.level < spec.level:
+        if ctx.level < spec.level and not (command.admits and command.admits(event.actor, ctx)):
             return respond(messages.not_allowed.render(
                 None, command=CommandRef(spec.name), level=spec.level.label))
         try:
@@ -444,6 +457,10 @@ class Runtime:
             if found is not None:
                 action = dataclasses.replace(action, channel=found[0], message_id=found[1],
                                              more_ids=found[2])
+        if isinstance(action, Post) and action.thread_of and action.thread_id is None:
+            found = await self.posts.find(action.community, action.thread_of)
+            if found is not None:
+                action = dataclasses.replace(action, channel=found[0], thread_id=found[1])
         try:
             receipt = await sink.perform(action)
         except Exception as exc:

@@ -72,6 +72,22 @@ DURATION_SCHEMA = {"type": "string", "pattern": r"^\s*(\d+\s*[smhdwSMHDW]\s*)+$"
 
 Duration = Annotated[timedelta, PlainValidator(_duration), PlainSerializer(written_duration),
                      WithJsonSchema(DURATION_SCHEMA)]
+
+
+def _retention(value: Any) -> timedelta | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "forever"):
+        return None
+    try:
+        return _duration(value)
+    except ValueError:
+        raise ValueError(f"must be \"forever\" or a duration like \"365d\", got {value!r}"
+                         ) from None
+
+
+# How long something is kept: a duration, or "forever" (None).
+Retention = Annotated[timedelta | None, PlainValidator(_retention),
+                      PlainSerializer(lambda v: "forever" if v is None else written_duration(v)),
+                      WithJsonSchema({"anyOf": [DURATION_SCHEMA, {"const": "forever"}]})]
 Timezone = Annotated[ZoneInfo, PlainValidator(_timezone),
                      PlainSerializer(lambda v: v if isinstance(v, str) else v.key),
                      WithJsonSchema({"type": "string", "description":
@@ -193,15 +209,25 @@ class HearthSettings(Section):
     """The name Hearth signs its posts with in the console, and the Slack app's name in its
     manifest (Slack allows at most 35 characters; checked when Slack is enabled)."""
     database: str = "data/hearth.sqlite3"
-    """SQLite database file; its folder is created if needed. A relative path is under
-    $STATE_DIRECTORY when that is set (systemd's StateDirectory=, see deploy/hearth.service),
-    else under the directory Hearth starts in."""
+    """SQLite database file, or "postgresql://user@host/db" (the password comes from
+    PGPASSWORD; HEARTH_DATABASE_URL in the environment overrides this key). A file's folder is
+    created if needed; a relative path is under $STATE_DIRECTORY when that is set (systemd's
+    StateDirectory=, see deploy/hearth.service), else under the directory Hearth starts in."""
     database_busy_timeout: Duration = default("5s")
     """How long a write waits for a lock another process holds, before the member is told it
     didn't save and to try again."""
+    job_lease: Duration = default("5m")
+    """How long a worker's claim on a due job lasts; if it dies mid-job, another worker takes
+    the job over then."""
+    job_poll: Duration = default("30s")
+    """How often a worker looks in the database for due work it has no timer for."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much Hearth logs: DEBUG, INFO, WARNING or ERROR. The --log-level flag overrides it
     when given."""
+    processed_events_kept: Duration = default("2d")
+    """How long the ids of platform deliveries already handled are kept, so a retried delivery
+    is never acted on twice (platforms stop retrying within minutes). They hold no names or
+    text; the retention job (see [mydata]) deletes older ones."""
     http: HttpSettings = Field(default_factory=HttpSettings)
 
 
@@ -212,6 +238,9 @@ DEFAULT_CHANNELS = {
     "help": "help",
     "mod_log": "mod-log",
     "announcements": "announcements",
+    # Feedback: ideas members can support, and where the team sees every item.
+    "feedback": "feedback",
+    "feedback_team": "mod-log",
 }
 
 

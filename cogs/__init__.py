@@ -4,16 +4,20 @@ from typing import Any
 
 from bot.cog import Cog
 from cogs.admin.cog import AdminCog
+from cogs.announcements.cog import AnnouncementsCog
 from cogs.badges.cog import BadgesCog
 from cogs.contests.cog import ContestsCog
+from cogs.feedback.cog import FeedbackCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
 from cogs.insights.cog import InsightsCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
+from cogs.mydata.cog import MydataCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
-                             ContestsCog, ModerationCog, InsightsCog, AdminCog]
+                             ContestsCog, ModerationCog, AdminCog, AnnouncementsCog,
+                             FeedbackCog, MydataCog, InsightsCog]
 
 __all__ = ["ALL_COGS"]

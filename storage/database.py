@@ -41,6 +41,10 @@ class DatabaseError(Exception):
 
 
 class Database:
+    dialect = "sqlite"
+    # One writer at a time already: nothing to skip when claiming due work.
+    skip_locked = ""
+
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
@@ -72,6 +76,13 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             await db._migrate(steps)
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and _passing(exc):
+                raise
+            raise DatabaseError(f"{target} can't be used as a Hearth database ({exc}); restore "
+                                "it from a backup (hearth restore FILE) or point [hearth] "
+                                "database elsewhere") from None
         except BaseException:
             await conn.close()
             raise
@@ -131,6 +142,12 @@ class Database:
                 return  # inside our own transaction: we hold the lock already
             await self._run("BEGIN IMMEDIATE")
             await self._conn.rollback()
+
+    async def lock(self, *key: object) -> None:
+        """Serialise check-then-writes on `key` across workers. SQLite's BEGIN IMMEDIATE
+        already lets one transaction write at a time, so there is nothing more to hold."""
+        if not self._held_here():
+            raise RuntimeError("lock() belongs inside a transaction")
 
     def _held_here(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()

@@ -19,8 +19,15 @@ class Store:
         self.db = db
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    async def transaction(self, *hold: object) -> AsyncIterator[None]:
         """One write transaction around this store's calls and the scheduler's, which share
-        the database: all of it commits, or none."""
+        the database: all of it commits, or none.
+
+        `hold` names what a check-then-write inside decides about (a community's contests, a
+        giver's thanks): no other transaction holding the same name, in any worker, runs
+        between its check and its write. SQLite's single writer gives that to every
+        transaction; on PostgreSQL it is an advisory lock held until the commit."""
         async with self.db.transaction():
+            if hold:
+                await self.db.lock(type(self).__name__, *hold)
             yield

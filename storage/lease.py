@@ -5,6 +5,11 @@ holds the process id of the one that opened it last. The lock, not the file, is 
 kernel drops it when the process ends, however it ends, so a stale file after a crash means
 nothing. `hearth restore` takes the lock exclusively (so it refuses while any Hearth runs, and
 no Hearth starts during a restore); `hearth reload` signals the process id when the lock is held.
+
+`<database>.serving` is the serving lease: locked exclusively by the one process that serves
+platforms from a SQLite file (`hearth run`, `hearth console`). A second one is refused at start
+with a clear line, so two overlapping processes can never both close a contest and post its
+winners. (On PostgreSQL several workers are allowed: jobs are claimed with leases there.)
 """
 
 from __future__ import annotations
@@ -51,6 +56,29 @@ class Lease:
         if not exclusive:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return cls(fd, path)
+
+    @classmethod
+    def serve(cls, database: str | Path) -> Lease:
+        """Take the serving lease: only one process serves a SQLite database at a time.
+        Raises DatabaseError naming the process that serves it."""
+        path = Path(f"{database}.serving")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _read_pid(fd)
+            os.close(fd)
+            raise DatabaseError(
+                f"{database} is already served by another Hearth"
+                f"{f' (process {pid})' if pid else ''}; stop it first (one process serves a "
+                "SQLite database; several workers need PostgreSQL)") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         return cls(fd, path)
 
     def release(self) -> None:

@@ -74,7 +74,7 @@ class MemberRepository:
         await self.db.execute(
             "INSERT INTO members (platform, community, user_id, name, is_bot, first_joined,"
             " joined_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (platform, community, user_id)"
-            " DO UPDATE SET name=excluded.name WHERE name IS NOT excluded.name",
+            " DO UPDATE SET name=excluded.name WHERE members.name<>excluded.name",
             (community.platform, community.id, member.user_id, member.name,
              int(member.is_bot), to_ts(at), to_ts(at)),
         )

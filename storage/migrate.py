@@ -1,6 +1,9 @@
 """The migration runner: the core's schema and every feature's, each numbered on its own.
 
-A feature keeps its SQL in `<its package>/migrations/NNNN_<name>.sql`, numbered from 0001. The
+A feature keeps its SQL in `<its package>/migrations/NNNN_<name>.sql`, numbered from 0001; where
+PostgreSQL needs more than the mechanical respelling of `storage.dialect.postgresql_ddl` (trigger
+functions), `migrations/postgresql/NNNN_<name>.sql` replaces the shared file of that number on
+PostgreSQL, so both are tracked as one step. The
 runner applies what is missing, core first and then features in the order given, and records
 each step as a (feature, version) row in `schema_migrations`, so features built in parallel never
 fight over one global number.
@@ -16,8 +19,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
+from typing import Any
+
+from storage.dialect import POSTGRESQL, postgresql_ddl
 
 CORE = "core"
 # PRAGMA user_version of a file whose schema is tracked per feature in schema_migrations.
@@ -61,9 +67,10 @@ class Schema:
     package: str
 
 
-def collect(schemas: Iterable[Schema]) -> list[Migration]:
+def collect(schemas: Iterable[Schema], dialect: str = "sqlite") -> list[Migration]:
     """Every migration of the given schemas, each feature's in order, features in the order
-    given. Two files with one number in one feature are always a mistake."""
+    given; a file in `migrations/<dialect>/` replaces the shared one with its number. Two files
+    with one number in one folder are always a mistake."""
     out: list[Migration] = []
     for schema in schemas:
         try:
@@ -72,12 +79,14 @@ def collect(schemas: Iterable[Schema]) -> list[Migration]:
             raise MigrationError(f"{schema.feature}: no package {schema.package}") from exc
         if not folder.is_dir():
             continue
-        found = []
-        for entry in folder.iterdir():
-            m = _FILE.match(entry.name)
-            if m:
-                found.append(Migration(schema.feature, int(m.group(1)), entry.name,
-                                       entry.read_text(encoding="utf-8")))
+        found = _files(schema.feature, folder)
+        if dialect == POSTGRESQL:
+            found = [replace(step, sql=postgresql_ddl(step.sql)) for step in found]
+        own = folder.joinpath(dialect)
+        if own.is_dir():
+            overrides = {step.version: step for step in _files(schema.feature, own)}
+            found = [overrides.pop(step.version, step) for step in found]
+            found += overrides.values()
         found.sort(key=lambda step: step.version)
         for before, step in itertools.pairwise(found):
             if before.version == step.version:
@@ -85,6 +94,16 @@ def collect(schemas: Iterable[Schema]) -> list[Migration]:
                                      f"{step.name} share the number {step.version:04d}")
         out.extend(found)
     return out
+
+
+def _files(feature: str, folder: Any) -> list[Migration]:
+    found = []
+    for entry in folder.iterdir():
+        m = _FILE.match(entry.name)
+        if m:
+            found.append(Migration(feature, int(m.group(1)), entry.name,
+                                   entry.read_text(encoding="utf-8")))
+    return found
 
 
 def newest(steps: Sequence[Migration]) -> dict[str, int]:

@@ -54,6 +54,14 @@ class PostedMessages:
         later = sorted((r for r in rows if r["key"] != key), key=lambda r: _number(r["key"]))
         return first["channel"], first["message_id"], tuple(r["message_id"] for r in later)
 
+    async def forget(self, community: Community, key: str) -> int:
+        """Forget a post's record, every piece (its key names a member who asked to be
+        forgotten)."""
+        return await self.db.execute(
+            "DELETE FROM posted_messages WHERE platform=? AND community=? AND"
+            " (key=? OR (key>? AND key<?))",
+            (community.platform, community.id, key, f"{key}{_PIECE}", f"{key}\x20"))
+
 
 def _number(stored_key: str) -> int:
     tail = stored_key.rpartition(_PIECE)[2]

@@ -24,7 +24,7 @@ class EventClaims:
         changed = await self.db.execute(
             "INSERT INTO processed_events (platform, event_id, claimed_at) VALUES (?,?,?)"
             " ON CONFLICT (platform, event_id) DO UPDATE SET claimed_at=excluded.claimed_at"
-            " WHERE done=0 AND claimed_at<=?",
+            " WHERE processed_events.done=0 AND processed_events.claimed_at<=?",
             (platform, event_id, to_ts(now), to_ts(now - STALE_CLAIM)),
         )
         return changed == 1

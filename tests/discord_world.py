@@ -18,7 +18,7 @@ from bot.bootstrap import App
 from bot.clock import ManualClock
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandKind, CommandSpec, Option, OptionType
-from bot.events import CommandInvoked, Event, MessagePosted, ReactionAdded
+from bot.events import CommandInvoked, Event, MemberDeleted, MessagePosted, ReactionAdded
 from bot.permissions import Level
 from bot.text import Mention, Text, UserText
 from tests.fakes.discord_server import FakeDiscord, FakeGuild
@@ -72,6 +72,7 @@ class ProbeCog(Cog):
         self.invoked: list[tuple[CommandInvoked, dict[str, Any]]] = []
         self.reactions: list[ReactionAdded] = []
         self.messages: list[MessagePosted] = []
+        self.deleted: list[MemberDeleted] = []
         self.changed = asyncio.Event()
 
     def commands(self) -> list[Command]:
@@ -80,7 +81,8 @@ class ProbeCog(Cog):
                           PICK_FORM)]
 
     def listeners(self) -> dict[type[Event], Listener]:
-        return {ReactionAdded: self.on_reaction, MessagePosted: self.on_message}
+        return {ReactionAdded: self.on_reaction, MessagePosted: self.on_message,
+                MemberDeleted: self.on_deleted}
 
     async def run(self, event: CommandInvoked, ctx: Context, args: dict[str, Any]
                   ) -> list[Action]:
@@ -106,6 +108,12 @@ class ProbeCog(Cog):
 
     async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
         self.messages.append(event)
+        self.changed.set()
+        return []
+
+    async def on_deleted(self, event: MemberDeleted, ctx: Context) -> list[Action]:
+        # Runs after the real features' listeners (the probe is wired last).
+        self.deleted.append(event)
         self.changed.set()
         return []
 
@@ -146,8 +154,14 @@ async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> No
     return None  # discord.py waits 5 s before a re-IDENTIFY; not in tests
 
 
+
+def _target(database: str | Path) -> str | Path:
+    """A database path or URL; a folder (a test's tmp_path) gets a SQLite file inside it."""
+    return database / "hearth.sqlite3" if isinstance(database, Path) and database.is_dir() \
+        else database
+
 @contextlib.asynccontextmanager
-async def running(tmp_path: Path, toml: str = "", *, sync_to_guild: bool = True,
+async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool = True,
                   **fake_options: Any) -> AsyncIterator[World]:
     """FakeDiscord with a guild (#welcome, #introductions, #general, #mod-log, a Moderator and
     a Helper role below Hearth's), and Hearth started on it through DiscordService."""
@@ -167,7 +181,7 @@ async def running(tmp_path: Path, toml: str = "", *, sync_to_guild: bool = True,
         config = config_from(guilds + toml)
         clock = ManualClock(START)
         app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
-                                    database=tmp_path / "hearth.sqlite3")
+                                    database=_target(database))
         try:
             probe = ProbeCog(app.runtime.cogs[0].services)
             app.runtime.add_cog(probe)

@@ -1,4 +1,5 @@
-"""A Hearth under test: the real runtime, cogs and SQLite, with the console session as its sink.
+"""A Hearth under test: the real runtime, cogs and database (SQLite or PostgreSQL), with the
+console session as its sink.
 
 Tests feed events (or console lines) and read back actions (or console lines). Nothing of ours
 is replaced: the sink is the real console adapter, writing into a list.
@@ -7,8 +8,12 @@ is replaced: the sink is the real console adapter, writing into a list.
 from __future__ import annotations
 
 import random
+import sqlite3
+import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from adapters.console.session import COMMUNITY, ConsoleSession
 from bot import bootstrap
@@ -21,6 +26,9 @@ from bot.text import Text
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
 START = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+# Tables that legitimately change on any delivered event: the runtime claims each delivered
+# event id before it looks at the command, so a platform retry is not handled twice.
+BOOKKEEPING = {"processed_events"}
 
 
 def config_from(toml: str = "") -> Config:
@@ -29,20 +37,35 @@ def config_from(toml: str = "") -> Config:
 
 
 class Harness:
-    def __init__(self, database: Path, config: Config, seed: int = 7) -> None:
+    def __init__(self, database: str | Path | Callable[[], Awaitable[str]], config: Config,
+                 seed: int = 7, worker: str = "hearth") -> None:
+        # A path or URL, or a maker of a fresh database, called when the harness first starts.
         self.database = database
+        self.worker = worker
         self.config = config
         self.seed = seed
         self.clock = ManualClock(START)
         self.lines: list[str] = []
         self.community = COMMUNITY
+        self._files: Path | None = None
+
+    def files_dir(self) -> Path:
+        """Where sent files land: beside a SQLite file, or a scratch folder for a server URL."""
+        if "://" in str(self.database):
+            if self._files is None:
+                self._files = Path(tempfile.mkdtemp(prefix="hearth-")) / "files"
+            return self._files
+        return Path(str(self.database)).parent / "files"
 
     async def start(self) -> Harness:
+        if callable(self.database):
+            self.database = await self.database()
         self.app = await bootstrap.build(self.config, clock=self.clock,
-                                         rng=random.Random(self.seed), database=self.database)
+                                         rng=random.Random(self.seed), database=self.database,
+                                         worker=self.worker)
         self.runtime = self.app.runtime
         self.session = ConsoleSession(self.runtime, self.app.scheduler, self.lines.append,
-                                      self.config.hearth.name, self.database.parent / "files")
+                                      self.config.hearth.name, self.files_dir())
         self.runtime.add_sink("console", self.session)
         await self.runtime.start()
         return self
@@ -106,3 +129,13 @@ def texts(actions: list[Action]) -> list[str]:
         if isinstance(text, Text):
             out.append(text.plain())
     return out
+
+
+def snapshot(database: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the bookkeeping ones, in a stable order: a command that
+    must change nothing leaves this equal."""
+    with sqlite3.connect(database) as db:
+        tables = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+                for t in tables if t not in BOOKKEEPING}

@@ -59,15 +59,21 @@ def seed(fake: FakeSlack) -> None:
         fake.add_channel(channel_id, name)
 
 
+
+def _target(database: str | Path) -> str | Path:
+    """A database path or URL; a folder (a test's tmp_path) gets a SQLite file inside it."""
+    return database / "hearth.sqlite3" if isinstance(database, Path) and database.is_dir() \
+        else database
+
 @asynccontextmanager
-async def slack_rig(tmp_path: Path, slack_toml: str = "", toml: str = "",
+async def slack_rig(database: str | Path, slack_toml: str = "", toml: str = "",
                     cogs: Iterable[type[Cog]] = ()) -> AsyncIterator[Rig]:
     config = config_from(f"[platforms.slack]\nport = 0\n{slack_toml}\n{toml}")
     async with FakeSlack(team_id=TEAM) as fake:
         seed(fake)
         clock = ManualClock(START)
         app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
-                                    database=tmp_path / "hearth.sqlite3")
+                                    database=_target(database))
         services = app.runtime.cogs[0].services
         for cog in cogs:
             app.runtime.add_cog(cog(services))

@@ -10,10 +10,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.events import MessagePosted
 from tests.harness import ROOT, Harness
 
 PREFILL = 3000
+
+# hearth backup and restore are SQLite's own; PostgreSQL uses pg_dump (see the README).
+pytestmark = pytest.mark.sqlite_only
 
 
 async def hearth_cli(*args: str) -> tuple[int, str]:
@@ -112,7 +117,8 @@ async def test_restore_refuses_a_running_database_then_restores_it(
         await hearth.close()
     code, said = await hearth_cli("restore", str(backup), "--database", str(hearth.database))
     assert code == 0, said
-    kept = next(hearth.database.parent.glob(f"{hearth.database.name}.before-restore-*"))
+    database = Path(hearth.database)
+    kept = next(database.parent.glob(f"{database.name}.before-restore-*"))
     assert str(kept) in said
 
     def names(path: Path) -> list[str]:
@@ -122,7 +128,7 @@ async def test_restore_refuses_a_running_database_then_restores_it(
         finally:
             conn.close()
 
-    assert names(hearth.database) == ["alice"]
+    assert names(database) == ["alice"]
     assert names(kept) == ["alice", "bob"]  # what was replaced is kept, not lost
     # Hearth starts on the restored database.
     await hearth.start()

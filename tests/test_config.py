@@ -223,7 +223,8 @@ badge_channel = "anouncements"
 [moderation]
 log_channel = "mod-log"
 """)
-    known = "announcements, help, introductions, lobby, mod_log, rules, welcome"
+    known = ("announcements, feedback, feedback_team, help, introductions, lobby, mod_log, rules, "
+             "welcome")
     assert sorted(found) == sorted([
         'greetings.goodbye_channel: no channel key "lobbby" in [community.channels]; did you '
         'mean "lobby"?',

@@ -21,8 +21,8 @@ def by_name(commands: list[dict]) -> dict[str, dict]:
     return {c["name"]: c for c in commands}
 
 
-async def test_startup_syncs_every_spec_to_the_guild(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_startup_syncs_every_spec_to_the_guild(database: str) -> None:
+    async with running(database) as w:
         put = w.fake.calls_matching(
             "PUT", rf"/applications/{w.fake.app_id}/guilds/{w.guild.id}/commands")
         assert len(put) == 1
@@ -65,14 +65,14 @@ async def test_startup_syncs_every_spec_to_the_guild(tmp_path: Path) -> None:
         assert not w.fake.calls_matching("PUT", rf"/applications/{w.fake.app_id}/commands")
 
 
-async def test_global_sync_without_configured_guilds(tmp_path: Path) -> None:
-    async with running(tmp_path, sync_to_guild=False) as w:
+async def test_global_sync_without_configured_guilds(database: str) -> None:
+    async with running(database, sync_to_guild=False) as w:
         put = await w.fake.wait_for_call("PUT", rf"/applications/{w.fake.app_id}/commands")
         assert "help" in by_name(put.json)
 
 
-async def test_member_join_posts_welcome_and_sends_dm(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_member_join_posts_welcome_and_sends_dm(database: str) -> None:
+    async with running(database) as w:
         carol = w.fake.add_user("carol")
         await w.fake.member_join(w.guild, carol)
         post = await w.fake.wait_for_call("POST", rf"/channels/{w.channels['welcome']}/messages")
@@ -87,9 +87,9 @@ async def test_member_join_posts_welcome_and_sends_dm(tmp_path: Path) -> None:
         assert f"<#{intro}>" in post.json["content"] + dm.json["content"]
 
 
-async def test_member_called_everyone_pings_only_themselves(tmp_path: Path) -> None:
+async def test_member_called_everyone_pings_only_themselves(database: str) -> None:
     toml = '[greetings.messages]\nwelcome = "Welcome {member}! {name}, hello @here."\n'
-    async with running(tmp_path, toml) as w:
+    async with running(database, toml) as w:
         sneaky = w.fake.add_user("@everyone")
         await w.fake.member_join(w.guild, sneaky)
         post = await w.fake.wait_for_call("POST", rf"/channels/{w.channels['welcome']}/messages")
@@ -102,8 +102,8 @@ async def test_member_called_everyone_pings_only_themselves(tmp_path: Path) -> N
         assert "@\u200beveryone" in content and "@\u200bhere" in content
 
 
-async def test_help_answers_with_an_ephemeral_deferral_then_edit(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_help_answers_with_an_ephemeral_deferral_then_edit(database: str) -> None:
+    async with running(database) as w:
         interaction = await w.fake.slash_command(
             w.guild, w.channels["general"], w.alice, "help", guild_command=True)
         callback = await w.fake.wait_for_response(interaction)
@@ -117,8 +117,8 @@ async def test_help_answers_with_an_ephemeral_deferral_then_edit(tmp_path: Path)
         assert not w.fake.calls_matching("POST", r"/channels/\d+/messages")
 
 
-async def test_member_option_reaches_the_core_as_a_member_ref(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_member_option_reaches_the_core_as_a_member_ref(database: str) -> None:
+    async with running(database) as w:
         interaction = await w.fake.slash_command(
             w.guild, w.channels["general"], w.alice, "probe",
             [subcommand("member", user_option("who", w.bob), option("note", "@everyone *hi*"))],
@@ -134,8 +134,8 @@ async def test_member_option_reaches_the_core_as_a_member_ref(tmp_path: Path) ->
         assert edit.json["allowed_mentions"] == {**NO_PINGS, "users": [int(w.bob)]}
 
 
-async def test_typed_options_and_autocomplete(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_typed_options_and_autocomplete(database: str) -> None:
+    async with running(database) as w:
         suggest = await w.fake.autocomplete(
             w.guild, w.channels["general"], w.alice, "probe",
             [subcommand("types", option("topic", "te", focused=True))], guild_command=True)
@@ -156,8 +156,8 @@ async def test_typed_options_and_autocomplete(tmp_path: Path) -> None:
         assert (args["until"] - w.clock.now()).days == 3 and args["topic"] is None
 
 
-async def test_moderator_command_is_checked_by_the_core_too(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_moderator_command_is_checked_by_the_core_too(database: str) -> None:
+    async with running(database) as w:
         # Someone the server let see the command anyway (e.g. a permissions override).
         sneaky = await w.fake.slash_command(
             w.guild, w.channels["general"], w.alice, "modprobe", guild_command=True)
@@ -173,8 +173,8 @@ async def test_moderator_command_is_checked_by_the_core_too(tmp_path: Path) -> N
         assert ok.json["content"] == "ok"
 
 
-async def test_form_opens_a_modal_and_the_submit_runs_the_command(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_form_opens_a_modal_and_the_submit_runs_the_command(database: str) -> None:
+    async with running(database) as w:
         opened = await w.fake.slash_command(
             w.guild, w.channels["general"], w.alice, "probeform", guild_command=True)
         modal = (await w.fake.wait_for_response(opened)).json
@@ -200,8 +200,8 @@ async def test_form_opens_a_modal_and_the_submit_runs_the_command(tmp_path: Path
             "DELETE", rf"/webhooks/{w.fake.app_id}/{submit.token}/messages/@original")
 
 
-async def test_big_form_takes_extra_fields_as_slash_options(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_big_form_takes_extra_fields_as_slash_options(database: str) -> None:
+    async with running(database) as w:
         opened = await w.fake.slash_command(
             w.guild, w.channels["general"], w.alice, "bigform",
             [option("f6", "six")], guild_command=True)
@@ -216,8 +216,8 @@ async def test_big_form_takes_extra_fields_as_slash_options(tmp_path: Path) -> N
         assert (args["f0"], args["f4"], args["f5"], args["f6"]) == ("zero", "four", None, "six")
 
 
-async def test_message_action_opens_a_modal_and_passes_the_message(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_message_action_opens_a_modal_and_passes_the_message(database: str) -> None:
+    async with running(database) as w:
         mid = await w.fake.message_create(w.channels["general"], w.bob, "wise words")
         menu = await w.fake.message_command(
             w.guild, w.channels["general"], w.alice, "Quote", mid, guild_command=True)
@@ -235,8 +235,8 @@ async def test_message_action_opens_a_modal_and_passes_the_message(tmp_path: Pat
         assert args["comment"] == "so true"
 
 
-async def test_reaction_reaches_the_core_with_the_message_author(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_reaction_reaches_the_core_with_the_message_author(database: str) -> None:
+    async with running(database) as w:
         mid = await w.fake.message_create(w.channels["general"], w.bob, "a helpful answer")
         await w.fake.reaction_add(w.channels["general"], mid, w.alice, "🙏")
         await w.probe.wait(lambda: bool(w.probe.reactions))
@@ -246,9 +246,9 @@ async def test_reaction_reaches_the_core_with_the_message_author(tmp_path: Path)
         assert (event.channel, event.message_id) == (w.channels["general"], mid)
 
 
-async def test_closed_dms_fall_back_once_logged(tmp_path: Path, caplog) -> None:
+async def test_closed_dms_fall_back_once_logged(database: str, caplog) -> None:
     caplog.set_level(logging.INFO, logger="adapters.discord")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         w.fake.close_dms(w.bob)
         community = Community("discord", w.guild.id)
         dm = DirectMessage(community, w.bob, Text.of("psst"),
@@ -266,9 +266,9 @@ async def test_closed_dms_fall_back_once_logged(tmp_path: Path, caplog) -> None:
 
 
 async def test_missing_post_permission_is_logged_once_and_nothing_breaks(
-        tmp_path: Path, caplog) -> None:
+        database: str, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="adapters.discord")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         welcome = w.channels["welcome"]
         w.fake.fail_route("POST", rf"/channels/{welcome}/messages", 403, 50013,
                           "Missing Permissions", times=2)
@@ -284,9 +284,9 @@ async def test_missing_post_permission_is_logged_once_and_nothing_breaks(
     assert len(lines) == 1 and "Send Messages" in lines[0]
 
 
-async def test_roles_by_name_and_hierarchy_problems(tmp_path: Path, caplog) -> None:
+async def test_roles_by_name_and_hierarchy_problems(database: str, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="adapters.discord")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         community = Community("discord", w.guild.id)
         sink = w.service.sink
         assert (await sink.perform(GrantRole(community, w.bob, "Helper"))).delivered
@@ -304,8 +304,8 @@ async def test_roles_by_name_and_hierarchy_problems(tmp_path: Path, caplog) -> N
     assert any("no role 'Nope'" in r.getMessage() for r in caplog.records)
 
 
-async def test_timeout_patches_the_member(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_timeout_patches_the_member(database: str) -> None:
+    async with running(database) as w:
         community = Community("discord", w.guild.id)
         before = discord.utils.utcnow()
         receipt = await w.service.sink.perform(
@@ -317,8 +317,8 @@ async def test_timeout_patches_the_member(tmp_path: Path) -> None:
         assert 3590 < (until - before).total_seconds() < 3700
 
 
-async def test_gateway_drop_resumes_and_events_still_flow(tmp_path: Path) -> None:
-    async with running(tmp_path) as w:
+async def test_gateway_drop_resumes_and_events_still_flow(database: str) -> None:
+    async with running(database) as w:
         resumed = asyncio.ensure_future(w.service.client.wait_for("resumed", timeout=TIMEOUT))
         await w.fake.drop_connection()
         fay = w.fake.add_user("fay")
@@ -347,3 +347,15 @@ async def test_messages_reach_the_core_but_not_bots_or_our_own(tmp_path: Path) -
         assert (event.author.user_id, event.content, event.message_id) == (w.alice, "hello", mid)
         assert (event.channel, event.channel_name) == (general, "general")
         assert event.author.name == "Alice" and not event.author.platform_moderator
+
+
+async def test_a_moderator_hearth_has_not_seen_is_known_by_asking_discord(database: str) -> None:
+    # The "can't warn a moderator" guard asks about members the runtime hasn't seen since
+    # start-up; Discord (not an empty memory) says mia holds the Moderator role.
+    from bot.permissions import Level
+
+    async with running(database) as w:
+        community = Community("discord", w.guild.id)
+        assert await w.app.runtime.member_level(community, w.mod) >= Level.MODERATOR
+        assert await w.app.runtime.member_level(community, w.bob) == Level.MEMBER
+        assert await w.service.sink.look_up_member(community, "42") is None  # not a member

@@ -17,9 +17,9 @@ def webhook(w, token: str) -> str:
     return rf"/webhooks/{w.fake.app_id}/{token}/messages/@original"
 
 
-async def test_thanks_with_a_member_option(tmp_path: Path) -> None:
+async def test_thanks_with_a_member_option(database: str) -> None:
     pytest.importorskip("cogs.reputation")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         general = w.channels["general"]
         interaction = await w.fake.slash_command(
             w.guild, general, w.alice, "thanks",
@@ -31,9 +31,9 @@ async def test_thanks_with_a_member_option(tmp_path: Path) -> None:
         assert post.json["allowed_mentions"] == {"parse": [], "users": [int(w.bob)]}
 
 
-async def test_thank_you_reaction_awards_reputation(tmp_path: Path) -> None:
+async def test_thank_you_reaction_awards_reputation(database: str) -> None:
     pytest.importorskip("cogs.reputation")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         general = w.channels["general"]
         mid = await w.fake.message_create(general, w.bob, "try restarting it")
         await w.probe.wait(lambda: bool(w.probe.messages))  # bob is now known to Hearth
@@ -44,9 +44,9 @@ async def test_thank_you_reaction_awards_reputation(tmp_path: Path) -> None:
         assert totals.points >= 1
 
 
-async def test_badge_grant_gives_the_role(tmp_path: Path) -> None:
+async def test_badge_grant_gives_the_role(database: str) -> None:
     pytest.importorskip("cogs.reputation")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         interaction = await w.fake.slash_command(
             w.guild, w.channels["general"], w.mod, "badge",
             [subcommand("grant", user_option("member", w.bob), option("badge", "Helper"))],
@@ -56,9 +56,9 @@ async def test_badge_grant_gives_the_role(tmp_path: Path) -> None:
         await w.fake.wait_for_call("PUT", rf"/guilds/{w.guild.id}/members/{w.bob}/roles/{helper}")
 
 
-async def test_introduce_opens_a_modal_and_posts_the_introduction(tmp_path: Path) -> None:
+async def test_introduce_opens_a_modal_and_posts_the_introduction(database: str) -> None:
     pytest.importorskip("cogs.introductions")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         opened = await w.fake.slash_command(
             w.guild, w.channels["general"], w.alice, "introduce", guild_command=True)
         modal = (await w.fake.wait_for_response(opened)).json
@@ -76,9 +76,9 @@ async def test_introduce_opens_a_modal_and_posts_the_introduction(tmp_path: Path
         assert f"<#{intro}>" in thanks.json["content"]
 
 
-async def test_warnings_dm_the_member_and_the_ladder_times_out(tmp_path: Path) -> None:
+async def test_warnings_dm_the_member_and_the_ladder_times_out(database: str) -> None:
     pytest.importorskip("cogs.moderation")
-    async with running(tmp_path) as w:
+    async with running(database) as w:
         for n in range(1, 4):
             interaction = await w.fake.slash_command(
                 w.guild, w.channels["general"], w.mod, "warn",

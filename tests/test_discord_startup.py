@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,9 @@ from tests.harness import START, config_from
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.fake-token-that-must-never-be-logged-xyz"
 
 
-async def run_serve(tmp_path: Path, fake: FakeDiscord) -> int:
+async def run_serve(database: str, fake: FakeDiscord) -> int:
     app = await bootstrap.build(config_from(), clock=ManualClock(START), rng=random.Random(1),
-                                database=tmp_path / "h.sqlite3")
+                                database=database)
     try:
         with fake.patch_discord():
             return await serve(app, ["discord"], {"DISCORD_TOKEN": TOKEN}, asyncio.Event())
@@ -29,11 +28,11 @@ async def run_serve(tmp_path: Path, fake: FakeDiscord) -> int:
 
 
 async def test_refused_privileged_intents_exit_non_zero_with_what_to_fix(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        database: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     async with FakeDiscord(refuse_privileged_intents=True) as fake:
         fake.add_guild("g")
-        assert await run_serve(tmp_path, fake) == 1
+        assert await run_serve(database, fake) == 1
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("SERVER MEMBERS INTENT" in r.getMessage()
                and "MESSAGE CONTENT INTENT" in r.getMessage() for r in errors)
@@ -41,12 +40,12 @@ async def test_refused_privileged_intents_exit_non_zero_with_what_to_fix(
     assert TOKEN not in caplog.text
 
 
-async def test_rejected_token_exits_non_zero(tmp_path: Path,
+async def test_rejected_token_exits_non_zero(database: str,
                                              caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     async with FakeDiscord() as fake:
         fake.add_guild("g")
         fake.fail_route("GET", r"/users/@me", 401, 0, "401: Unauthorized")
-        assert await run_serve(tmp_path, fake) == 1
+        assert await run_serve(database, fake) == 1
     assert "Discord rejected DISCORD_TOKEN" in caplog.text
     assert TOKEN not in caplog.text

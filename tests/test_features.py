@@ -88,10 +88,10 @@ def test_the_rule_allows_the_core_its_own_folder_and_storage_exports() -> None:
 
 
 async def test_a_new_feature_is_its_folder_and_one_line_in_the_list(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # The one line in cogs/__init__.py, made here rather than in the shipped list.
     monkeypatch.setattr(bootstrap, "ALL_COGS", [*ALL_COGS, JarCog])
-    h = Harness(tmp_path / "hearth.sqlite3",
+    h = Harness(database,
                 config_from('[jar.messages]\ndropped = "Ta, {name}: {count} now."'))
     await h.start()
     assert await h.feed("alice> /jar") == ["[to alice only] Ta, alice: 1 now."]

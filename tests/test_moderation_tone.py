@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cogs.moderation import tone
-from cogs.moderation.tone import ToneRules, check, is_calm
+from bot import tone
+from bot.tone import ToneRules, check, is_calm
 
 
 def kinds(text: str, rules: ToneRules | None = None) -> list[str]:

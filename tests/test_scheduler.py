@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 from bot.actions import Action, Post
 from bot.clock import SystemClock
@@ -20,8 +19,8 @@ from tests.harness import Harness
 COMMUNITY = Community("console", "local")
 
 
-async def test_real_clock_fires_through_apscheduler(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+async def test_real_clock_fires_through_apscheduler(database: str) -> None:
+    storage = await Storage.open(database)
     clock = SystemClock()
     scheduler = Scheduler(storage.jobs, clock)
     fired = asyncio.Event()
@@ -45,8 +44,8 @@ async def test_real_clock_fires_through_apscheduler(tmp_path: Path) -> None:
     await storage.close()
 
 
-async def test_overdue_work_runs_at_start_up(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+async def test_overdue_work_runs_at_start_up(database: str) -> None:
+    storage = await Storage.open(database)
     clock = SystemClock()
     ran: list[str] = []
 

@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -112,10 +113,10 @@ def test_a_short_variable_is_not_used_to_redact(logs: Captured,
 
 
 async def test_discord_refusing_the_token_says_what_to_fix_without_it(
-        logs: Captured, tmp_path: Path) -> None:
+        logs: Captured, database: str) -> None:
     async with FakeDiscord() as fake:
         fake.fail_route("GET", r"/users/@me", 401, 0, "401: Unauthorized")
-        app = await bootstrap.build(config_from(), database=tmp_path / "h.sqlite3")
+        app = await bootstrap.build(config_from(), database=database)
         try:
             with fake.patch_discord():
                 code = await serve(app, ["discord"], {"DISCORD_TOKEN": TOKENS["DISCORD_TOKEN"]},
@@ -128,10 +129,10 @@ async def test_discord_refusing_the_token_says_what_to_fix_without_it(
 
 
 async def test_discord_unreachable_is_a_clear_error_not_a_traceback(
-        logs: Captured, tmp_path: Path) -> None:
+        logs: Captured, database: str) -> None:
     async with FakeDiscord() as gone:
         pass  # its port is closed now: nothing answers there
-    app = await bootstrap.build(config_from(), database=tmp_path / "h.sqlite3")
+    app = await bootstrap.build(config_from(), database=database)
     try:
         with gone.patch_discord():
             code = await serve(app, ["discord"], {"DISCORD_TOKEN": TOKENS["DISCORD_TOKEN"]},
@@ -145,12 +146,12 @@ async def test_discord_unreachable_is_a_clear_error_not_a_traceback(
 
 
 async def test_slack_api_errors_and_bad_requests_log_no_token(logs: Captured,
-                                                               tmp_path: Path) -> None:
+                                                               database: str) -> None:
     config = config_from("[platforms.slack]\nport = 0\n")
     async with FakeSlack(team_id=TEAM) as fake:
         seed(fake)
         app = await bootstrap.build(config, clock=ManualClock(START), rng=random.Random(7),
-                                    database=tmp_path / "h.sqlite3")
+                                    database=database)
         env = {k: TOKENS[k] for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")}
         service = create_slack(app, env, base_url=fake.api_url)
         await service.start()
@@ -266,3 +267,22 @@ def test_hearth_run_warns_and_fails_to_start_without_printing_tokens(tmp_path: P
     assert "greetings.messages.welcome looks like a Slack bot or user token" in output
     for token in (*TOKENS.values(), SLACK_BOT):
         assert token not in output
+
+
+def test_a_token_with_a_trailing_newline_is_scrubbed_in_every_form(
+        logs: Captured, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As an env file gives it; the clients strip it, and a URL or form body encodes it.
+    raw = "plain-discord-secret/with+odd=chars 0123456789\n"
+    monkeypatch.setenv("DISCORD_TOKEN", raw)
+    stripped = raw.strip()
+    forms = {"raw": raw, "stripped": stripped, "url-encoded": quote(stripped, safe=""),
+             "form-encoded": quote_plus(stripped), "raw url-encoded": quote(raw, safe=""),
+             "path-encoded": quote(stripped)}
+    log = logging.getLogger("hearth.test")
+    for name, form in forms.items():
+        log.error("request failed (%s): Authorization: Bot %s; url=/gateway?token=%s", name,
+                  form, form)
+    text = logs.text()
+    for name, form in forms.items():
+        assert form not in text, f"the {name} form leaked:\n{text}"
+    assert text.count("[redacted]") >= 2 * len(forms)

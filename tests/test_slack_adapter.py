@@ -4,7 +4,6 @@ real Hearth behind it, every Web API call recorded by FakeSlack."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from adapters.slack import forms
@@ -74,9 +73,9 @@ async def test_the_same_event_three_times_welcomes_once(rig: Rig) -> None:
     assert [p["text"] for p in rig.posts("C0GENERAL")] == ["⭐ for bob from ada"]
 
 
-async def test_retry_after_a_real_failure_still_does_the_work(tmp_path: Path) -> None:
+async def test_retry_after_a_real_failure_still_does_the_work(database: str) -> None:
     toml = 'join_event = "member_joined_channel"\njoin_channel = "general"'
-    async with slack_rig(tmp_path, slack_toml=toml) as rig:
+    async with slack_rig(database, slack_toml=toml) as rig:
         body = sr.event_callback(sr.member_joined_channel("U456", "C0GENERAL"), "T0001",
                                  event_id="Ev0FLAKY")
         # Slack can't say who joined: nothing is decided, and Slack hears it didn't work.
@@ -160,8 +159,8 @@ async def test_command_with_a_mention_names_the_member(rig: Rig) -> None:
     assert rig.posts()[1]["text"].startswith("Kudos to <@U456> (cara) from bob")
 
 
-async def test_group_command_and_prefix_command(tmp_path: Path) -> None:
-    async with slack_rig(tmp_path, slack_toml='commands = "prefix"', cogs=[ProbeCog]) as rig:
+async def test_group_command_and_prefix_command(database: str) -> None:
+    async with slack_rig(database, slack_toml='commands = "prefix"', cogs=[ProbeCog]) as rig:
         await rig.command("/raffle", "enter 3 My best photo")
         await rig.command("/hearth", "raffle vote 2", name="prefix")
         await rig.command("/hearth", "", name="empty")
@@ -183,8 +182,8 @@ async def test_unknown_command_and_usage_problems_are_explained(rig: Rig) -> Non
     assert "Usage: `/kudos &lt;member&gt; [reason]`" in answers["usage"]
 
 
-async def test_moderators_from_a_user_group_and_workspace_admins(tmp_path: Path) -> None:
-    async with slack_rig(tmp_path, slack_toml='moderator_usergroup = "S0MODS"',
+async def test_moderators_from_a_user_group_and_workspace_admins(database: str) -> None:
+    async with slack_rig(database, slack_toml='moderator_usergroup = "S0MODS"',
                          cogs=[ProbeCog]) as rig:
         rig.fake.add_usergroup("S0MODS", "mods", ["U456"])
         await rig.command("/caution", "<@U123> please keep it kind", user_id="U123",
@@ -308,3 +307,17 @@ def test_modal_for_every_option_type_and_back() -> None:
     # A long message still fits Slack's private_metadata limit.
     packed = forms.pack({"c": FLAG.name, "t": "x" * 5000})
     assert len(packed) <= forms.METADATA_MAX and json.loads(packed)["t"].endswith("…")
+
+
+async def test_a_moderator_hearth_has_not_seen_is_known_by_asking_slack(database: str) -> None:
+    # The "can't warn a moderator" guard asks about members the runtime hasn't seen since
+    # start-up: Slack's moderator user group and admin flag answer, not an empty memory.
+    from bot.events import Community
+    from bot.permissions import Level
+
+    async with slack_rig(database, slack_toml='moderator_usergroup = "S0MODS"') as rig:
+        rig.fake.add_usergroup("S0MODS", "mods", ["U456"])
+        team = Community("slack", "T0001")
+        assert await rig.app.runtime.member_level(team, "U456") == Level.MODERATOR
+        assert await rig.app.runtime.member_level(team, "UADMIN") == Level.ADMIN
+        assert await rig.app.runtime.member_level(team, "U123") == Level.MEMBER

@@ -47,18 +47,18 @@ async def _run(rig: Rig, name: str, member: str, user_id: str) -> None:
     await rig.service.drain()
 
 
-async def test_thanks_over_slack(tmp_path: Path) -> None:
+async def test_thanks_over_slack(database: str) -> None:
     pytest.importorskip("cogs.reputation")
-    async with slack_rig(tmp_path) as rig:
+    async with slack_rig(database) as rig:
         await _run(rig, "thanks", "U456", "U123")
         said = [c["text"] for c in rig.fake.calls_to("chat.postMessage")]
         said += [c["text"] for c in rig.fake.calls_to("response_url")]
         assert any("<@U456>" in t or "cara" in t for t in said), said
 
 
-async def test_introduce_opens_a_modal_and_posts_the_introduction(tmp_path: Path) -> None:
+async def test_introduce_opens_a_modal_and_posts_the_introduction(database: str) -> None:
     pytest.importorskip("cogs.introductions")
-    async with slack_rig(tmp_path) as rig:
+    async with slack_rig(database) as rig:
         spec = _spec(rig, "introduce")
         assert spec.kind is CommandKind.FORM
         await rig.command("/introduce", "")

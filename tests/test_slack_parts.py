@@ -109,8 +109,8 @@ def test_http_mode_needs_the_signing_secret(monkeypatch: pytest.MonkeyPatch,
     assert "SLACK_SIGNING_SECRET is not set" in err and "xoxb-secret-value" not in err
 
 
-async def test_socket_mode_is_chosen_by_the_app_token(tmp_path: Path) -> None:
-    app = await bootstrap.build(config_from(), database=tmp_path / "h.sqlite3")
+async def test_socket_mode_is_chosen_by_the_app_token(database: str) -> None:
+    app = await bootstrap.build(config_from(), database=database)
     try:
         with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
             create(app, {"SLACK_BOT_TOKEN": "xoxb-1"})

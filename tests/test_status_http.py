@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.status import StatusServer
@@ -23,6 +24,8 @@ async def get(url: str) -> tuple[int, str]:
         return response.status, await response.text()
 
 
+# Holds SQLite's write lock from another connection.
+@pytest.mark.sqlite_only
 async def test_healthz_is_503_while_storage_is_locked_and_200_after(
         make_harness: Callable[..., Harness], tmp_path: Path) -> None:
     hearth = await make_harness('[hearth]\ndatabase_busy_timeout = "1s"\n').start()

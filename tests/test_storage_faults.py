@@ -9,7 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
+# Locked files and a full page limit are SQLite's own faults; PostgreSQL's passing failures map
+# to the same StorageUnavailable in storage/postgres.py.
 from tests.harness import Harness, texts
+
+pytestmark = pytest.mark.sqlite_only
 
 CREATE = '/contest create "Winter stories" "Tell us a winter story" 3d draw'
 
@@ -53,19 +57,28 @@ async def test_a_failed_write_during_a_join_can_be_retried(
     await h.close()
 
 
-async def test_a_full_disk_loses_nothing_reported_as_saved(hearth: Harness) -> None:
-    """SQLite's page limit makes the disk "full" for real; every introduction either says
-    thank you and is stored, or says sorry and isn't, and Hearth serves on once there's room."""
-    h = hearth
-    names = [f"m{i}" for i in range(60)]
+ABOUT = "I make pottery and like long walks by the sea. " * 8
+
+
+async def full_disk(h: Harness, members: int) -> list[str]:
+    """Members who have joined, then the disk "full": SQLite's page limit set to what is used."""
+    names = [f"m{i}" for i in range(members)]
     for name in names:
         await h.join(name)
     db = h.app.storage.db
     await db.execute(f"PRAGMA max_page_count = {await db.scalar('PRAGMA page_count')}")
-    about = "I make pottery and like long walks by the sea. " * 8
+    return names
+
+
+async def test_a_full_disk_loses_nothing_reported_as_saved(hearth: Harness) -> None:
+    """SQLite's page limit makes the disk "full" for real; every introduction either says
+    thank you and is stored, or says sorry and isn't, and Hearth serves on once there's room."""
+    h = hearth
+    names = await full_disk(h, 60)
+    db = h.app.storage.db
     thanked, sorry = [], []
     for name in names:
-        reply = texts(await h.command(name, f'/introduce name:"{name}" about:"{about}"'))
+        reply = texts(await h.command(name, f'/introduce name:"{name}" about:"{ABOUT}"'))
         if reply and reply[0].startswith("Sorry, I couldn't save that"):
             sorry.append(name)
         else:
@@ -78,5 +91,26 @@ async def test_a_full_disk_loses_nothing_reported_as_saved(hearth: Harness) -> N
     stored = {r[0] for r in rows}
     assert stored == set(thanked)
     # With room again, the same member's retry goes through.
-    reply = texts(await h.command(sorry[0], f'/introduce name:"{sorry[0]}" about:"{about}"'))
+    reply = texts(await h.command(sorry[0], f'/introduce name:"{sorry[0]}" about:"{ABOUT}"'))
     assert any(line.startswith(f"Thank you, {sorry[0]}!") for line in reply)
+
+
+async def test_a_full_disk_is_logged_once_with_a_count_and_again_when_it_recovers(
+        hearth: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    h = hearth
+    names = await full_disk(h, 40)
+    db = h.app.storage.db
+    with caplog.at_level(logging.WARNING):
+        sorry = 0
+        for name in names:
+            reply = texts(await h.command(name, f'/introduce name:"{name}" about:"{ABOUT}"'))
+            sorry += bool(reply and reply[0].startswith("Sorry, I couldn't save that"))
+        await db.execute("PRAGMA max_page_count = 1073741823")
+        await h.command("m0", "/help")  # storage works again
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"
+             or r.name == "bot.scheduler"]
+    assert sorry > 5
+    assert lines == [
+        "couldn't store CommandInvoked: database or disk is full",
+        f"storage failed {sorry} times in all with: database or disk is full; then recovered",
+        "storage works again"], lines

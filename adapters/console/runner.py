@@ -7,6 +7,7 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.session import HELP, ConsoleSession
@@ -39,10 +40,11 @@ def _prompt_line(prompt: str, loop: asyncio.AbstractEventLoop,
 async def run_console(runtime: Runtime, scheduler: Scheduler, source: TextIO, *,
                       interactive: bool, echo: bool,
                       write: Callable[[str], None] | None = None,
-                      stop: asyncio.Event | None = None) -> None:
-    """Feed lines to a console session until the input ends or `stop` is set."""
+                      stop: asyncio.Event | None = None, files: Path | None = None) -> None:
+    """Feed lines to a console session until the input ends or `stop` is set; files sent to
+    members are written under `files`."""
     out = write or (lambda line: print(line, flush=True))
-    session = ConsoleSession(runtime, scheduler, out)
+    session = ConsoleSession(runtime, scheduler, out, files=files)
     runtime.add_sink("console", session)
     await runtime.start()
     if interactive:

@@ -4,6 +4,7 @@
     alice> hello             alice posts in the current channel
     alice> /thanks @bob ...  alice runs a command
     alice> :react bob ⭐      alice reacts to bob's latest message here
+    alice> :reply bob text   alice replies to bob's latest message here (in its thread)
     #introductions           switch the current channel
     :wait 3d                 advance the clock; scheduled work in that span runs in order
     :mod alice / :admin alice   make alice a moderator / admin for the rest of the run
@@ -75,6 +76,7 @@ _CHANNEL = re.compile(r"^#([A-Za-z0-9_-]{1,64})$")
 _META = re.compile(rf"^:(mod|admin|closedms|bot)\s+({_NAME})$")
 _WAIT = re.compile(r"^:wait\s+(\S+)$")
 _REACT = re.compile(rf"^:react\s+({_NAME})\s+(\S+)$")
+_REPLY = re.compile(rf"^:reply\s+({_NAME})\s+(.+)$")
 
 
 @dataclass
@@ -147,15 +149,25 @@ class ConsoleSession:
                                             channel=self.state.channel))
         elif m := _REACT.match(text):
             target, emoji = m.groups()
-            message_id = self.state.latest.get((self.state.channel, target))
+            message_id = self._latest_of(target)
             if message_id is None:
-                self.note(f"{target} hasn't posted in #{self.state.channel} yet.")
                 return
             await self._send(ReactionAdded(
                 COMMUNITY, self._now(), reactor=actor, channel=self.state.channel,
                 message_id=message_id, message_author=self._ref(target), emoji=emoji))
+        elif m := _REPLY.match(text):
+            target, reply = m.groups()
+            parent = self._latest_of(target)
+            if parent is None:
+                return
+            message_id = self._new_message(self.state.channel, name, reply, latest=False)
+            await self._send(MessagePosted(
+                COMMUNITY, self._now(), author=actor, channel=self.state.channel,
+                message_id=message_id, content=reply, channel_name=self.state.channel,
+                reply_to=parent))
         elif text.startswith(":"):
-            self.note(f"I didn't understand {text!r}. Did you mean :react name emoji?")
+            self.note(f"I didn't understand {text!r}. Did you mean :react name emoji or "
+                      ":reply name text?")
         else:
             message_id = self._new_message(self.state.channel, name, text)
             await self._send(MessagePosted(
@@ -178,9 +190,8 @@ class ConsoleSession:
         if not target:
             self.note(f"Whose message? Try /{spec.name} NAME, for NAME's latest message here.")
             return
-        message_id = self.state.latest.get((self.state.channel, target))
+        message_id = self._latest_of(target)
         if message_id is None:
-            self.note(f"{target} hasn't posted in #{self.state.channel} yet.")
             return
         ref = MessageRef(self.state.channel, message_id, self._ref(target),
                          self.state.contents.get(message_id, ""))
@@ -212,13 +223,25 @@ class ConsoleSession:
         return Actor(user_id=name, name=name, is_bot=name in s.bots,
                      platform_moderator=name in s.moderators, platform_admin=name in s.admins)
 
+    def _latest_of(self, author: str) -> str | None:
+        """The id of `author`'s latest message in the current channel, or a note saying
+        there is none."""
+        found = self.state.latest.get((self.state.channel, author))
+        if found is None:
+            self.note(f"{author} hasn't posted in #{self.state.channel} yet.")
+        return found
+
     def _ref(self, name: str) -> MemberRef:
         return MemberRef(name, name, name in self.state.bots)
 
-    def _new_message(self, channel: str, author: str, content: str = "") -> str:
+    def _new_message(self, channel: str, author: str, content: str = "", *,
+                     latest: bool = True) -> str:
+        """A message id; `latest` unless it is in a thread (:react and :reply aim at the
+        channel's own messages)."""
         message_id = str(self.state.next_message)
         self.state.next_message += 1
-        self.state.latest[(channel, author)] = message_id
+        if latest:
+            self.state.latest[(channel, author)] = message_id
         self.state.messages[message_id] = (channel, author)
         self.state.contents[message_id] = content
         return message_id
@@ -251,6 +274,10 @@ class ConsoleSession:
 
     def _post(self, action: Post) -> Receipt:
         channel = action.channel.lstrip("#")
+        if action.thread_id is not None:
+            self.write(f"[#{channel} thread] {self.bot_name}: {self._show(action, action.text)}")
+            return Receipt(True, self._new_message(channel, self.bot_name, latest=False),
+                           channel)
         self.write(f"[#{channel}] {self.bot_name}: {self._show(action, action.text)}")
         return Receipt(True, self._new_message(channel, self.bot_name), channel)
 
@@ -272,11 +299,6 @@ class ConsoleSession:
         self.write(f"[DM to {action.user_id}] {self._show(action, action.text)}")
         return Receipt(True)
 
-    def _role(self, action: GrantRole | RemoveRole) -> Receipt:
-        sign = "+" if isinstance(action, GrantRole) else "-"
-        self.write(f"[role] {action.user_id} {sign}{action.role}")
-        return Receipt(True)
-
     def _file(self, action: SendFile) -> Receipt:
         # A console "sends" a file by writing it where the operator can open it.
         path = self.files / action.filename
@@ -284,6 +306,11 @@ class ConsoleSession:
         path.write_bytes(action.data)
         self.write(f"[file to {action.user_id} only] {path} ({len(action.data):,} bytes) "
                    f"{self._show(action, action.text)}")
+        return Receipt(True)
+
+    def _role(self, action: GrantRole | RemoveRole) -> Receipt:
+        sign = "+" if isinstance(action, GrantRole) else "-"
+        self.write(f"[role] {action.user_id} {sign}{action.role}")
         return Receipt(True)
 
     def _timeout(self, action: Timeout) -> Receipt:
@@ -299,8 +326,8 @@ class ConsoleSession:
         EditPost: _edit,
         Respond: _respond,
         DirectMessage: _dm,
+        SendFile: _file,
         GrantRole: _role,
         RemoveRole: _role,
-        SendFile: _file,
         Timeout: _timeout,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 
 import discord
@@ -11,6 +12,7 @@ from bot.events import (
     Actor,
     Community,
     Event,
+    MemberDeleted,
     MemberJoined,
     MemberLeft,
     MemberRef,
@@ -39,7 +41,8 @@ def community_of(guild: discord.Guild | int) -> Community:
     return found
 
 
-def _build_actor(member: discord.Member) -> Actor:
+def build_actor(member: discord.Member) -> Actor:
+    """The core's view of a member: name, roles (names and ids), moderator/admin flags."""
     roles = member.roles[1:]  # [0] is @everyone
     names = frozenset([r.name for r in roles] + [str(r.id) for r in roles])
     perms = member.guild_permissions
@@ -68,7 +71,7 @@ class Actors:
                member.guild.owner_id)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = _build_actor(member)
+            found = self._cache[key] = build_actor(member)
             if len(self._cache) > ACTOR_CACHE:
                 self._cache.popitem(last=False)
         return found
@@ -118,8 +121,20 @@ class Inbound:
                                          member=self.actors.of(member)))
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
-        await self._process(MemberLeft(community_of(payload.guild_id), self.runtime.clock.now(),
-                                       member=self.actors.of(payload.user)))
+        community, now = community_of(payload.guild_id), self.runtime.clock.now()
+        await self._process(MemberLeft(community, now, member=self.actors.of(payload.user)))
+        if await self._deleted(payload.user):
+            await self._process(MemberDeleted(community, now, user_id=str(payload.user.id)))
+
+    async def _deleted(self, user: discord.abc.User) -> bool:
+        """Whether a departing user's account was deleted. discord.py hands back its cached
+        user (the old name), so the account is read afresh: one call per departure."""
+        if looks_deleted(user):
+            return True
+        try:
+            return looks_deleted(await self.client.fetch_user(user.id))
+        except discord.HTTPException:
+            return False
 
     # -- messages -----------------------------------------------------------------------
 
@@ -134,7 +149,7 @@ class Inbound:
         await self._process(MessagePosted(
             community, self.runtime.clock.now(), author=self.actors.of(author),
             channel=str(channel.id), message_id=str(message.id), content=message.content,
-            channel_name=getattr(channel, "name", None)))
+            channel_name=getattr(channel, "name", None), reply_to=_reply_to(message)))
 
     # -- reactions ----------------------------------------------------------------------
 
@@ -184,3 +199,25 @@ class Inbound:
 
     async def on_guild_role_delete(self, role: discord.Role) -> None:
         self.actors.clear()
+
+
+def _reply_to(message: discord.Message) -> str | None:
+    """The message this one answers: a reply's target, or the message a thread was started
+    from (such a thread has that message's id)."""
+    if message.reference is not None and message.reference.message_id is not None:
+        return str(message.reference.message_id)
+    if isinstance(message.channel, discord.Thread):
+        return str(message.channel.id)
+    return None
+
+
+# Discord has no deleted-account event or flag (discord-api-docs issues #2141, #2288): a deleted
+# account leaves every server and its user is renamed "deleted_user_" and 12 hex digits (before
+# unique usernames: "Deleted User" with discriminator 0000). That is the signal Hearth reads.
+_DELETED = re.compile(r"^deleted_user_[0-9a-f]{12}$")
+
+
+def looks_deleted(user: discord.abc.User) -> bool:
+    """Whether a departing user is a deleted account (the closest signal Discord gives)."""
+    return bool(_DELETED.match(user.name)) or (
+        user.name == "Deleted User" and user.discriminator == "0000")

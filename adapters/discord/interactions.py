@@ -22,9 +22,9 @@ from discord import app_commands
 from adapters.discord import forms
 from adapters.discord.commands import modal_fields
 from adapters.discord.inbound import Actors, community_of
-from adapters.discord.outbound import DiscordSink
+from adapters.discord.outbound import DiscordSink, as_file
 from adapters.discord.render import chunks
-from bot.actions import Action, Post, Respond
+from bot.actions import Action, Post, Respond, SendFile
 from bot.commands import CommandSpec, Option, OptionType
 from bot.events import CommandInvoked, Community, MemberRef, MessageRef
 from bot.plan import is_target
@@ -47,6 +47,10 @@ class InteractionSink:
         self.replied = False
 
     async def perform(self, action: Action) -> Receipt:
+        if isinstance(action, SendFile) and action.user_id == self.invoker:
+            # A file only the invoker sees: an ephemeral follow-up carrying the attachment.
+            await self.reply(action.text, action, file=as_file(action))
+            return Receipt(True)
         if isinstance(action, Post) and self._here(action):
             return await self._post_here(action)
         if not (isinstance(action, Respond) and action.user_id == self.invoker):
@@ -81,10 +85,17 @@ class InteractionSink:
         await self.reply(action.text, action)
         return Receipt(False, reason="forbidden")
 
-    async def reply(self, text: Text, action: Action | None = None) -> None:
+    async def reply(self, text: Text, action: Action | None = None,
+                    file: discord.File | None = None) -> None:
         guild = self.sink.guild(action.community) if action else self.interaction.guild
         rendered = self.sink.render(guild, text)
         for part in chunks(rendered.content):
+            if file is not None:
+                # Files go in a follow-up: editing the deferred reply can't add one portably.
+                await self.interaction.followup.send(
+                    part, ephemeral=True, allowed_mentions=rendered.allowed_mentions, file=file)
+                file = None
+                continue
             if not self.replied:
                 await self.interaction.edit_original_response(
                     content=part, allowed_mentions=rendered.allowed_mentions)

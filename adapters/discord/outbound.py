@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import discord
 
+from adapters.discord.inbound import build_actor
 from adapters.discord.render import Rendered, chunks, render
 from bot.actions import (
     Action,
@@ -27,7 +28,7 @@ from bot.actions import (
     SendFile,
     Timeout,
 )
-from bot.events import Community
+from bot.events import Actor, Community
 from bot.ports import Receipt
 from bot.text import Spelling, Text
 
@@ -99,6 +100,19 @@ class DiscordSink:
             return None
         return self.client.get_guild(int(community.id))
 
+    async def look_up_member(self, community: Community, user_id: str) -> Actor | None:
+        """MemberLookup: the member as Discord says now (cache first, then one REST call)."""
+        guild = self.guild(community)
+        if guild is None or not user_id.isdigit():
+            return None
+        member = guild.get_member(int(user_id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user_id))
+            except discord.NotFound:
+                return None
+        return build_actor(member)
+
     def render(self, guild: discord.Guild | None, text: Text) -> Rendered:
         if guild is None:
             return render(text, spell=self.spell)
@@ -129,7 +143,12 @@ class DiscordSink:
             return Receipt(False, reason="failed")
 
     async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
-        return await self._post(guild, action.channel, action.text)
+        if action.thread_id is not None:
+            return await self._in_thread(guild, action)
+        receipt = await self._post(guild, action.channel, action.text)
+        if action.opens_thread and receipt.delivered:
+            await self._open_thread(guild, receipt, action.opens_thread)
+        return receipt
 
     async def _file(self, guild: discord.Guild, action: SendFile) -> Receipt:
         # Outside an interaction a member's file can only be private as a DM attachment.
@@ -149,10 +168,43 @@ class DiscordSink:
                 f"create a text channel called #{ref.lstrip('#')} or point the config's "
                 "[community.channels] entry at an existing channel (name or id).")
             return Receipt(False, reason="not_found")
+        return await self._send(guild, channel, text)
+
+    async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text
+                    ) -> Receipt:
+        """Text in as many messages as it needs; the first one stands for the post."""
         rendered = self.render(guild, text)
         ids = [str((await channel.send(part, allowed_mentions=rendered.allowed_mentions)).id)
                for part in chunks(rendered.content)]
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
+
+    async def _open_thread(self, guild: discord.Guild, receipt: Receipt, name: str) -> None:
+        """A thread under the message just posted; it takes the message's id. The post stands
+        even if the thread can't be made (missing Create Public Threads): replies then go in
+        the channel."""
+        channel = guild.get_channel(int(receipt.channel or 0))
+        if not isinstance(channel, discord.TextChannel) or receipt.message_id is None:
+            return
+        try:
+            await channel.get_partial_message(int(receipt.message_id)).create_thread(
+                name=name[:100])
+        except discord.HTTPException as exc:
+            log.warning("couldn't open a thread in %s: %s %s", guild.id, exc.status, exc.text)
+
+    async def _in_thread(self, guild: discord.Guild, action: Post) -> Receipt:
+        """A post in the thread started from message `thread_id` (same id), or plainly in its
+        channel when there is no such thread."""
+        thread_id = int(action.thread_id or 0)
+        thread = guild.get_thread(thread_id)
+        if thread is None:
+            try:
+                found = await self.client.fetch_channel(thread_id)
+            except (discord.NotFound, discord.Forbidden):
+                found = None
+            thread = found if isinstance(found, discord.Thread) else None
+        if thread is None:
+            return await self._post(guild, action.channel, action.text)
+        return await self._send(guild, thread, action.text)
 
     async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
         """Every piece of the post edited to match the new text: pieces it no longer needs are

@@ -44,10 +44,14 @@ def intents() -> discord.Intents:
     return wanted
 
 
-def make_client(settings: DiscordSettings, **options: Any) -> discord.Client:
+def make_client(settings: DiscordSettings, shards: tuple[list[int], int] | None = None,
+                **options: Any) -> discord.Client:
     options.setdefault("intents", intents())
     # A backstop: anything sent without explicit mentions pings nobody.
     options.setdefault("allowed_mentions", allowed())
+    if shards:
+        # This worker's slice of the shards (`hearth run --shards`); others serve the rest.
+        return discord.AutoShardedClient(shard_ids=shards[0], shard_count=shards[1], **options)
     if settings.shards:
         return discord.AutoShardedClient(shard_count=settings.shards, **options)
     return discord.Client(**options)
@@ -60,7 +64,7 @@ class DiscordService:
         self.app = app
         self.settings: DiscordSettings = app.config.platforms.discord
         self._token = token
-        self.client = make_client(self.settings, **client_options)
+        self.client = make_client(self.settings, app.shards, **client_options)
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
             self.client)
         self.sink = DiscordSink(self.client)

@@ -128,7 +128,9 @@ class Inbound:
         return MessagePosted(
             where, at, author=await self.people.actor(event["user"]), channel=channel,
             message_id=event["ts"], content=self.text(event.get("text", "")),
-            channel_name=await self.channels.name_of(channel), event_id=event_id)
+            channel_name=await self.channels.name_of(channel), event_id=event_id,
+            # A reply in a thread carries the thread's first message as thread_ts.
+            reply_to=event.get("thread_ts") if event.get("thread_ts") != event["ts"] else None)
 
     def text(self, raw: str) -> str:
         """What a member wrote, as neutral text (Slack escapes it and wraps links and names)."""

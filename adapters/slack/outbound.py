@@ -34,7 +34,7 @@ from bot.actions import (
     SendFile,
     Timeout,
 )
-from bot.events import Community
+from bot.events import Actor, Community
 from bot.ports import Receipt
 from bot.settings import SlackSettings
 from bot.text import Spelling, Text
@@ -94,10 +94,12 @@ class Outbound:
         return render(text, self.tz_for(community), self.channels.known_id,
                       user_name=self.people.known_name, spell=self.spell)
 
-    async def send(self, channel: str, parts: list[str]) -> Receipt:
+    async def send(self, channel: str, parts: list[str], thread_ts: str | None = None
+                   ) -> Receipt:
         """chat.postMessage, one message per piece (see `pieces`); the receipt names the first
         (the one a later edit finds)."""
-        posted = [await self.client.chat_postMessage(channel=channel, text=piece)
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        posted = [await self.client.chat_postMessage(channel=channel, text=piece, **extra)
                   for piece in parts]
         return Receipt(True, posted[0]["ts"], posted[0]["channel"],
                        more_ids=tuple(r["ts"] for r in posted[1:]))
@@ -118,6 +120,10 @@ class Outbound:
                         "conversation it wasn't added to; posts from commands run there go "
                         "privately to whoever ran them", where, error)
 
+    async def look_up_member(self, community: Community, user_id: str) -> Actor | None:
+        """MemberLookup: the member as Slack says now (admin flag, moderator user group)."""
+        return await self.people.actor(user_id, with_level=True)
+
     async def perform(self, action: Action) -> Receipt:
         try:
             return await self._perform(action)
@@ -133,20 +139,23 @@ class Outbound:
         return await handler(self, action)
 
     async def _on_post(self, action: Post) -> Receipt:
-        return await self.post(action.community, action.channel, action.text)
+        # Replies thread under a message by its ts; a new thread needs no opening.
+        return await self.post(action.community, action.channel, action.text,
+                               thread_ts=action.thread_id)
 
     async def _private(self, action: Respond | DirectMessage) -> Receipt:
         # A Respond outside an interaction (scheduled work) can only be private as a DM.
         return await self.dm(action.community, action.user_id, action.text)
 
-    async def _file(self, action: SendFile) -> Receipt:
-        # No private file upload wired here yet: the runtime performs `if_unsupported`.
-        return Receipt(False, reason="unsupported")
-
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
-    async def post(self, community: Community, channel: str, text: Text) -> Receipt:
+    async def _file(self, action: SendFile) -> Receipt:
+        # Not wired to files_upload_v2 yet: the runtime sends the fallback (a DM with the data).
+        return Receipt(False, reason="unsupported")
+
+    async def post(self, community: Community, channel: str, text: Text,
+                   thread_ts: str | None = None) -> Receipt:
         await self.channels.ensure_loaded()  # so channel links in the text render as links
         channel_id = await self.channels.id_for(channel)
         if channel_id is None:
@@ -154,7 +163,7 @@ class Outbound:
                         channel.lstrip("#"))
             return Receipt(False, reason="not_found")
         try:
-            return await self.send(channel_id, pieces(self.mrkdwn(community, text)))
+            return await self.send(channel_id, pieces(self.mrkdwn(community, text)), thread_ts)
         except SlackApiError as exc:
             if _error(exc) in NOT_INVITED:
                 self.not_invited(channel_id, _error(exc))
@@ -236,8 +245,8 @@ class Outbound:
         DirectMessage: _private,
         GrantRole: role,
         RemoveRole: role,
-        SendFile: _file,
         Timeout: _timeout,
+        SendFile: _file,
     }
 
 

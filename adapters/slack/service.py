@@ -39,7 +39,6 @@ from bot.commands import CommandKind, CommandSpec
 from bot.events import Actor, Community, MemberRef, MessageRef
 from bot.permissions import Level
 from bot.ports import Sink
-from bot.runtime import CLAIM_RETENTION
 from bot.text import CommandRef
 
 log = logging.getLogger(__name__)
@@ -215,7 +214,8 @@ class SlackService:
         while True:
             await asyncio.sleep(PRUNE_EVERY)
             try:
-                await self.runtime.claims.prune(self.runtime.clock.now() - CLAIM_RETENTION)
+                await self.runtime.claims.prune(
+                    self.runtime.clock.now() - self.runtime.config.hearth.processed_events_kept)
             except Exception as exc:
                 log.warning("slack: pruning old event claims failed: %r", exc)
 

@@ -26,11 +26,13 @@ from bot.events import (
     Receded,
     Recognition,
 )
+from bot.memberdata import is_former
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.templates import counted
 from bot.text import Mention, Text
+from cogs.badges.member_data import BadgesData
 from cogs.badges.store import BadgeStore
 
 # The job kind keeps its old name, so daily checks already scheduled carry on.
@@ -130,6 +132,9 @@ class BadgesCog(Cog[BadgeStore]):
         services.standing_sources.append(self.standing)
         services.profile_fields.append(self.profile_fields)
 
+    def member_data(self) -> BadgesData:
+        return BadgesData(self.store.db, lambda settings: settings.reputation.badges)
+
     def listeners(self) -> dict[type[Event], Listener]:
         return {Recognition: self.on_recognition, Progressed: self.on_progress,
                 Receded: self.on_receded,
@@ -159,6 +164,8 @@ class BadgesCog(Cog[BadgeStore]):
     # would put badges on the hot path for nothing).
 
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
+        if is_former(event.user_id):
+            return []  # a forgotten member's old win re-sent at start-up: nobody to award
         await self._arm(event.community)
         return await self._check(ctx, event.user_id, event.name)
 
@@ -286,6 +293,8 @@ class BadgesCog(Cog[BadgeStore]):
         if source is None:
             return []
         among = await source.reaching(ctx.community, badge.criterion, badge.threshold, ctx.now)
+        # A forgotten member's wins and thanks stay counted under a pseudonym: nobody to award.
+        among = [user_id for user_id in among if not is_former(user_id)]
         return await self.store.qualifying(ctx.community, badge.name, among)
 
     async def _backfill(self, community: Community, criteria: tuple[str, ...] | None = None,

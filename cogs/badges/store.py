@@ -48,9 +48,10 @@ class BadgeStore(Store):
                 " VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING", (*c, to_ts(at), reason)) > 0
         return await self.db.execute(
             "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at,"
-            " awarded_by, reason) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+            " awarded_by, reason) VALUES (?,?,?,?,?,?,?)"
+            " ON CONFLICT (platform, community, user_id, badge) DO UPDATE SET"
             " awarded_at=excluded.awarded_at, awarded_by=excluded.awarded_by,"
-            " reason=excluded.reason, revoked_at=NULL WHERE revoked_at IS NOT NULL",
+            " reason=excluded.reason, revoked_at=NULL WHERE badges_held.revoked_at IS NOT NULL",
             (*c, to_ts(at), by, reason)) > 0
 
     async def award_many(self, community: Community, user_ids: list[str], badge: str,

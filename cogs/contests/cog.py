@@ -17,12 +17,14 @@ from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, MemberRef, Recognition, Tally, Withdrawn
+from bot.memberdata import is_former
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.templates import counted
 from bot.text import ChannelLink, Mention, Text
 from cogs.contests import draw
+from cogs.contests.member_data import ContestsData
 from cogs.contests.rules import (
     accepting,
     announcement_key,
@@ -63,6 +65,9 @@ class ContestsCog(Cog[ContestStore]):
         super().__init__(services, store)
         self.texts = ContestTexts(self.say)
 
+    def member_data(self) -> ContestsData:
+        return ContestsData(self.store.db)
+
     def jobs(self) -> dict[str, JobHandler]:
         return {CLOSE: self.close_job, REMIND: self.remind_job}
 
@@ -74,7 +79,9 @@ class ContestsCog(Cog[ContestStore]):
         for community, contest in await self.store.pending_announcements():
             ctx = self.services.context(community)
             winners = await self.store.winners(community, contest.number)
-            actions.extend(self._recognise(ctx, contest, w) for w in winners)
+            # A forgotten winner's place stays in the results, but there's nobody to award.
+            actions.extend(self._recognise(ctx, contest, w) for w in winners
+                           if not is_former(w.user_id))
             if await self.services.posts.find(community, announcement_key(contest)):
                 await self.store.announced(community, contest.number)
                 continue
@@ -184,7 +191,7 @@ class ContestsCog(Cog[ContestStore]):
             # Sealed now, revealed at close: nobody can steer the draw by timing or entries.
             secret=f"{self.services.rng.getrandbits(128):032x}",
         )
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             number = await self.store.create(ctx.community, new)
             key = f"{ctx.community.key}:{number}"
             await self.services.scheduler.schedule(CLOSE, f"{CLOSE}:{key}", ctx.community,
@@ -331,7 +338,7 @@ class ContestsCog(Cog[ContestStore]):
         if refusal:
             return refusal
         status = "pending" if contest.review else "approved"
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             # Checked again inside the write, so a racing close or a double send can't slip by.
             current = await self.store.get(community, contest.number)
             if current is None or not accepting(current, ctx.now):
@@ -425,7 +432,7 @@ class ContestsCog(Cog[ContestStore]):
                 return self.texts.reply(event, ctx, "vote_too_new", **c, name=actor.name,
                                    days=counted(need, "day", "days"),
                                    when=since + timedelta(days=need))
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             current = await self.store.get(community, contest.number)
             still = await self.store.entry(community, contest.number, found.number)
             if current is None or not accepting(current, ctx.now):
@@ -477,7 +484,7 @@ class ContestsCog(Cog[ContestStore]):
         """Close a contest; the announcement for the one caller that closed it, else None."""
         community = ctx.community
         key = f"{community.key}:{number}"
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             contest = await self.store.get(community, number)
             if contest is None or contest.state != "open":
                 return None
@@ -563,7 +570,7 @@ class ContestsCog(Cog[ContestStore]):
     async def cancel(self, event: CommandInvoked, ctx: Ctx,
                      contest: ContestRecord, reason: str) -> list[Action]:
         c, key = self.texts.fields(contest), f"{ctx.community.key}:{contest.number}"
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             moved = False
             for state in ("open", "judging"):
                 moved = moved or await self.store.transition(
@@ -587,7 +594,7 @@ class ContestsCog(Cog[ContestStore]):
         c, community, who = self.texts.fields(contest), ctx.community, winner
         assert isinstance(who, MemberRef)
         name = who.name or who.user_id
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             fresh = await self.store.get(community, contest.number)
             assert fresh is not None
             contest = fresh
@@ -632,7 +639,7 @@ class ContestsCog(Cog[ContestStore]):
     async def pick(self, event: CommandInvoked, ctx: Ctx,
                    contest: ContestRecord, entry: int) -> list[Action]:
         c, community = self.texts.fields(contest), ctx.community
-        async with self.store.transaction():
+        async with self.store.transaction(ctx.community.key):
             fresh = await self.store.get(community, contest.number)
             assert fresh is not None
             contest = fresh

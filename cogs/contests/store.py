@@ -97,7 +97,7 @@ class ContestStore(Store):
     async def create(self, community: Community, new: NewContest) -> int:
         """Store a contest under the community's next number and return that number."""
         c = community
-        async with self.db.transaction():
+        async with self.transaction(community.key):
             number = int(await self.db.scalar(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM contests WHERE platform=? AND"
                 " community=?", (c.platform, c.id)))
@@ -138,7 +138,7 @@ class ContestStore(Store):
         changed = await self.db.execute(
             "UPDATE contests SET state=?, closed_at=COALESCE(closed_at, ?),"
             " seed_input=COALESCE(?, seed_input), cancel_reason=COALESCE(?, cancel_reason),"
-            " announce_pending=(? IN ('closed', 'judging'))"
+            " announce_pending=CASE WHEN ? IN ('closed', 'judging') THEN 1 ELSE 0 END"
             " WHERE platform=? AND community=? AND number=? AND state=?",
             (to_state, to_ts(at), seed_input, reason, to_state, community.platform,
              community.id, number, from_state))
@@ -172,7 +172,7 @@ class ContestStore(Store):
     async def add_entry(self, community: Community, contest: int, user_id: str, name: str,
                         content: str, at: datetime, status: str) -> int:
         c = community
-        async with self.db.transaction():
+        async with self.transaction(community.key):
             number = int(await self.db.scalar(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM contest_entries WHERE platform=?"
                 " AND community=? AND contest=?", (c.platform, c.id, contest)))
@@ -191,12 +191,13 @@ class ContestStore(Store):
 
     async def entries(self, community: Community, contest: int, *statuses: str
                       ) -> list[EntryRecord]:
-        """Entries in these statuses, in the order they were sent."""
-        marks = ",".join("?" * len(statuses))
+        """Entries in these statuses (every entry when none is named), in the order they were
+        sent."""
+        # `IN ()` is SQLite's spelling of "nothing"; PostgreSQL refuses it.
+        wanted = f" AND status IN ({','.join('?' * len(statuses))})" if statuses else ""
         rows = await self.db.fetchall(
-            f"SELECT * FROM contest_entries WHERE platform=? AND community=? AND contest=?"
-            f" AND status IN ({marks}) ORDER BY number",
-            (community.platform, community.id, contest, *statuses))
+            "SELECT * FROM contest_entries WHERE platform=? AND community=? AND contest=?"
+            f"{wanted} ORDER BY number", (community.platform, community.id, contest, *statuses))
         return [_entry(r) for r in rows]
 
     async def entries_by(self, community: Community, contest: int, user_id: str
@@ -212,7 +213,7 @@ class ContestStore(Store):
                                from_status: str, to_status: str) -> bool:
         """Change an entry's status; votes for an entry leaving the contest go with it."""
         c = community
-        async with self.db.transaction():
+        async with self.transaction(community.key):
             changed = await self.db.execute(
                 "UPDATE contest_entries SET status=? WHERE platform=? AND community=?"
                 " AND contest=? AND number=? AND status=?",
@@ -229,7 +230,7 @@ class ContestStore(Store):
                    at: datetime) -> int | None:
         """Record a member's vote; returns the entry they voted for before, if any."""
         c = community
-        async with self.db.transaction():
+        async with self.transaction(community.key):
             before = await self.db.scalar(
                 "SELECT entry FROM contest_votes WHERE platform=? AND community=? AND contest=?"
                 " AND user_id=?", (c.platform, c.id, contest, user_id))
@@ -257,7 +258,7 @@ class ContestStore(Store):
     async def add_winner(self, community: Community, contest: int, entry: EntryRecord,
                          votes: int | None, at: datetime) -> int:
         c = community
-        async with self.db.transaction():
+        async with self.transaction(community.key):
             place = int(await self.db.scalar(
                 "SELECT COALESCE(MAX(place), 0) + 1 FROM contest_winners WHERE platform=?"
                 " AND community=? AND contest=?", (c.platform, c.id, contest)))

@@ -12,6 +12,7 @@ from bot.events import Community, Event, MemberJoined, MemberLeft
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
+from cogs.greetings.member_data import GreetingsData
 from cogs.greetings.settings import GreetingsSettings
 
 
@@ -37,6 +38,12 @@ class GreetingsCog(Cog[None]):
         # When the last paced DM is due, per community.
         self._next_dm_slot: dict[Community, datetime] = {}
 
+    def member_data(self) -> GreetingsData:
+        return GreetingsData(self._cancel_welcome)
+
+    async def _cancel_welcome(self, community: Community, user_id: str) -> None:
+        await self.services.scheduler.cancel(f"{PACED_DM}:{community.key}:{user_id}")
+
     def listeners(self) -> dict[type[Event], Listener]:
         return {MemberJoined: self.on_join, MemberLeft: self.on_leave}
 
@@ -57,7 +64,7 @@ class GreetingsCog(Cog[None]):
                             **self._fields(member.user_id, member.name, ctx))
             actions.append(Post(event.community, ctx.channel(cfg.channel), text))
         if cfg.send_dm:
-            actions.append(self._dm(event.community, member.user_id, member.name, ctx))
+            actions.append(await self._dm(event.community, member.user_id, member.name, ctx))
         await self.services.members.welcomed(event.community, [member.user_id], ctx.now)
         return actions
 
@@ -121,7 +128,7 @@ class GreetingsCog(Cog[None]):
         now = self.services.clock.now()
         if now - job.due_at >= ctx.settings.greetings.raid.dm_pace:
             await self._repace(job, now, ctx.settings.greetings.raid.dm_pace)
-        return [self._dm(job.community, record.user_id, record.name, ctx)]
+        return [await self._dm(job.community, record.user_id, record.name, ctx)]
 
     async def _repace(self, late: Job, now: datetime, pace: timedelta) -> None:
         """After downtime the waiting DMs are overdue all at once: this one goes now, and every
@@ -139,19 +146,20 @@ class GreetingsCog(Cog[None]):
     async def on_leave(self, event: MemberLeft, ctx: Ctx) -> list[Action]:
         cfg = ctx.settings.greetings
         await self.services.members.left(event.community, event.member.user_id, ctx.now)
-        await self.services.scheduler.cancel(
-            f"{PACED_DM}:{event.community.key}:{event.member.user_id}")
+        await self._cancel_welcome(event.community, event.member.user_id)
         if not (cfg.enabled and cfg.goodbye and cfg.goodbye_channel) or event.member.is_bot:
             return []
         text = self.say(ctx, cfg.messages.goodbye, name=event.member.name,
                         community=ctx.settings.community.name)
         return [Post(event.community, ctx.channel(cfg.goodbye_channel), text)]
 
-    def _dm(self, community: Community, user_id: str, name: str, ctx: Ctx) -> DirectMessage:
+    async def _dm(self, community: Community, user_id: str, name: str, ctx: Ctx
+                  ) -> DirectMessage:
         cfg = ctx.settings.greetings
-        text = self.say(ctx, cfg.messages.dm,
-                                      **self._fields(user_id, name, ctx))
-        return DirectMessage(community, user_id, text)
+        text = self.say(ctx, cfg.messages.dm, **self._fields(user_id, name, ctx))
+        # A newcomer arriving during an incident hears about it (other features' notices).
+        notices = await self.services.notices(ctx)
+        return DirectMessage(community, user_id, Text.join([text, *notices], "\n"))
 
     @staticmethod
     def _fields(user_id: str, name: str, ctx: Ctx) -> dict[str, Any]:

@@ -53,6 +53,9 @@ class HelpCog(Cog[None]):
             self.say(ctx, cfg.messages.commands, name=event.actor.name),
             Text.of("\n".join(f"• {s.help_line()}" for s in specs)),
         ]
+        # What other features say every member should know now (an open incident) comes
+        # right after the greeting, where it is seen.
+        parts[1:1] = await self.services.notices(ctx)
         if cfg.guides:
             parts.append(self.say(ctx, cfg.messages.guides, topics=topics))
         return [Respond(event.community, event.actor.user_id, Text.join(parts, "\n"))]

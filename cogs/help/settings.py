@@ -29,6 +29,18 @@ def _default_guides() -> list[Guide]:
               text="When someone helps you, say thanks with /thanks @name and a few words about "
                    "what they did. Each thanks adds to their reputation and can earn them badges. "
                    "See yours with /profile."),
+        Guide(topic="feedback", title="Feedback, and sending it anonymously",
+              text="Run /feedback to send the team an idea, a problem, praise or a question. "
+                   "You get a number, and the team reviews every item. Ideas are shown in "
+                   "{channel:feedback} so others can /feedback support them; the rest stay with "
+                   "the team. Each time an item's status changes, I message its author and "
+                   "everyone supporting it.\n"
+                   "Anonymous means anonymous: an anonymous item is stored without your name or "
+                   "id, only a scrambled key that the team can't read and no command shows. It "
+                   "still counts toward the sending limit, and you can follow it with "
+                   "/feedback mine. The trade-off: since nobody, me included, keeps who sent it, "
+                   "I can't message you when its status changes; check /feedback mine "
+                   "instead."),
     ]
 
 

@@ -32,6 +32,7 @@ from bot.events import (
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText, clean
+from cogs.introductions.member_data import IntroductionsData
 from cogs.introductions.settings import IntroductionsSettings
 from cogs.introductions.store import Introduction, IntroductionStore
 
@@ -121,6 +122,9 @@ class IntroductionsCog(Cog[IntroductionStore]):
     def commands(self) -> list[Command]:
         # /introduce's options are the configured fields, so it keeps the dict of answers.
         return [Command(self.introduce, self.on_introduce), *super().commands()]
+
+    def member_data(self) -> IntroductionsData:
+        return IntroductionsData(self.store.db, self.services.posts, post_key)
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MemberJoined: self.on_join, MemberLeft: self.on_leave,

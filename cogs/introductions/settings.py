@@ -56,6 +56,9 @@ class IntroductionsMessages(Section):
     field_line: message("label", "value") = default("**{label}:** {value}")
     """One line of an introduction post; {label} is from the config, {value} the member's
     answer."""
+    removed: message() = default("(This introduction was removed at the member's request.)")
+    """What Hearth's introduction post is edited to say once its member asked to be
+    forgotten."""
     welcome: message("member", "name", "community") = default([
         "Thank you for introducing yourself, {name}! It's lovely to meet you, and we're so glad "
         "you're part of {community}.",

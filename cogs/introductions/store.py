@@ -55,7 +55,7 @@ class IntroductionStore(Store):
                    at: datetime, source: str) -> bool:
         """Create or replace a member's introduction; True if it is their first."""
         key = (community.platform, community.id, user_id)
-        async with self.db.transaction():
+        async with self.transaction(community.key, user_id):
             first = not await self.exists(community, user_id)
             await self.db.execute(
                 "INSERT INTO introductions (platform, community, user_id, source, created_at,"

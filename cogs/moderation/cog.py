@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from bot import tone
 from bot.actions import Action, DirectMessage, Emit, Post, Respond, Timeout
 from bot.cog import Cog, CommunityConfig, Context, Listener, Resolver
 from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
 from bot.events import CommandInvoked, Event, MemberRef, MessageRef, Tally
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
-from cogs.moderation import tone
+from cogs.moderation.member_data import ModerationData
 from cogs.moderation.settings import ModerationMessages, ModerationSettings
 from cogs.moderation.store import Case, ModerationStore, NewCase, Note
 
@@ -87,6 +88,9 @@ class ModerationCog(Cog[ModerationStore]):
     name = "moderation"
     settings = ModerationSettings
     store_class = ModerationStore
+
+    def member_data(self) -> ModerationData:
+        return ModerationData(self.store.db)
 
     def resolvers(self) -> dict[str, Resolver]:
         return {"case": self._known_case}
@@ -458,17 +462,19 @@ class ModerationCog(Cog[ModerationStore]):
         member = event.actor
         if case.pardoned_at is not None:
             return self.reply(event, ctx, m.appeal_pardoned, case=number)
-        if await self.store.open_appeal(event.community, number):
-            return self.reply(event, ctx, m.appeal_open, case=number)
-        last = await self.store.last_appeal_by(event.community, member.user_id)
-        if last is not None and ctx.now - last.created_at < cfg.appeal_cooloff:
-            return self.reply(event, ctx, m.appeal_cooloff,
-                               until=last.created_at + cfg.appeal_cooloff)
         if len(text) > cfg.appeal_max_length:
             return self.reply(event, ctx, m.appeal_too_long, length=f"{len(text):,}",
                                limit=f"{cfg.appeal_max_length:,}")
-        await self.store.add_appeal(event.community, number, member.user_id, text,
-                                                 ctx.now)
+        # Checked and written in one transaction held on the community's appeals, so appeals
+        # sent at once (in any worker) find the first one open instead of failing.
+        async with self.store.transaction(event.community.key, "appeals"):
+            if await self.store.open_appeal(event.community, number):
+                return self.reply(event, ctx, m.appeal_open, case=number)
+            last = await self.store.last_appeal_by(event.community, member.user_id)
+            if last is not None and ctx.now - last.created_at < cfg.appeal_cooloff:
+                return self.reply(event, ctx, m.appeal_cooloff,
+                                   until=last.created_at + cfg.appeal_cooloff)
+            await self.store.add_appeal(event.community, number, member.user_id, text, ctx.now)
         return [
             *self.reply(event, ctx, m.appeal_sent, name=member.name, case=number),
             self._log(ctx, self.say(ctx, m.log_appeal, case=number, name=member.name,

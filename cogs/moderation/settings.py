@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.settings import ChannelKey, Duration, Names, Section, default, message
-from cogs.moderation import tone
+from bot import tone
+from bot.settings import ChannelKey, Duration, Names, Retention, Section, default, message
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -328,6 +328,11 @@ class ModerationSettings(Section):
     expire_after: Duration = default("90d")
     """A warning leaves the active count this long after it was given (it stays on the
     record)."""
+    keep_after_expiry: Retention = default("365d")
+    """Retention: a case (with its notes and appeals) is kept this long after its warning
+    expires, even if the member asks to be forgotten (so a warning can't be erased by asking;
+    /mydata forget tells them until when); then the retention job deletes it. "forever" keeps
+    every case."""
     warn_cooloff: Duration = default("10m")
     """The same member can't be warned again within this time, so moderators don't pile on."""
     appeal_cooloff: Duration = default("1d")

@@ -105,7 +105,7 @@ class ModerationStore(Store):
     async def add_case(self, community: Community, case: NewCase,
                        note: Note | None = None) -> Case:
         """Record a warning (and the moderator's note) under the community's next number."""
-        async with self.db.transaction():
+        async with self.transaction(community.key):  # numbers cases one at a time
             last = await self.db.scalar(
                 "SELECT MAX(case_number) FROM moderation_cases WHERE platform=? AND community=?",
                 (community.platform, community.id),

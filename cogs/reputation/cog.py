@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -28,10 +29,12 @@ from bot.events import (
     Tally,
     Withdrawn,
 )
+from bot.memberdata import is_former
 from bot.ports import Job
 from bot.scheduler import JobHandler
 from bot.text import Mention, Text, UserText
 from cogs.reputation.activity import Activity
+from cogs.reputation.member_data import ReputationData
 from cogs.reputation.ranking import places
 from cogs.reputation.settings import ReputationSettings
 from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
@@ -92,6 +95,15 @@ class ReputationCog(Cog[ReputationStore]):
         services.standing_sources.append(self.standing)
         services.measures.append(Measures(MEASURES, self.measure, self.reaching))
 
+    def member_data(self) -> ReputationData:
+        return ReputationData(self.store.db, self._drop_held)
+
+    def _drop_held(self, community: Community, user_id: str) -> None:
+        state = self._activity.get(community)
+        if state is not None:
+            state.pending.pop(user_id, None)
+            state.next_at.pop(user_id, None)
+
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction,
                 Recognition: self.on_recognition, Withdrawn: self.on_withdrawn}
@@ -115,10 +127,11 @@ class ReputationCog(Cog[ReputationStore]):
         reason = re.sub(r"^for\s+", "", (reason or "").strip(), flags=re.IGNORECASE)
         if giver.is_bot and not cfg.bots_take_part:
             return []
-        refusal = await self._refusal(ctx, giver, target)
-        if refusal is not None:
-            return [Respond(event.community, actor.user_id, refusal)]
-        actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
+        async with self._limits(ctx, giver):
+            refusal = await self._refusal(ctx, giver, target)
+            if refusal is not None:
+                return [Respond(event.community, actor.user_id, refusal)]
+            actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
         mention = Mention(target.user_id, target.name or target.user_id)
         if cfg.announce_thanks and event.channel:
             if reason:
@@ -186,10 +199,17 @@ class ReputationCog(Cog[ReputationStore]):
         cfg = ctx.settings.reputation
         if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
             return _NOTHING
-        refusal = await self._refusal(ctx, giver, target)
-        if refusal is not None:
-            return [DirectMessage(ctx.community, giver.user_id, refusal)]
-        return await self._record_thanks(ctx, giver, target, source, reason)
+        async with self._limits(ctx, giver):
+            refusal = await self._refusal(ctx, giver, target)
+            if refusal is not None:
+                return [DirectMessage(ctx.community, giver.user_id, refusal)]
+            return await self._record_thanks(ctx, giver, target, source, reason)
+
+    def _limits(self, ctx: Ctx, giver: Thanker) -> AbstractAsyncContextManager[None]:
+        """The giver's limits are checked and their thanks written in one transaction that no
+        other thanks from them (in any worker) can interleave with, so two at once can't both
+        slip under the daily limit or the pair cooldown."""
+        return self.store.transaction(ctx.community.key, giver.user_id)
 
     async def _refusal(self, ctx: Ctx, giver: Thanker, target: MemberRef
                        ) -> Text | None:
@@ -267,8 +287,10 @@ class ReputationCog(Cog[ReputationStore]):
             return [*actions, *await self._flush_community(event.community, state)]
         if not self._flush_armed:
             self._flush_armed = True
-            await self.services.scheduler.schedule(FLUSH, FLUSH, event.community,
-                                                   now + cfg.flush_every)
+            # Held points live in this process, so the flush is this worker's own job.
+            await self.services.scheduler.schedule(
+                FLUSH, f"{FLUSH}:{self.services.scheduler.worker}", event.community,
+                now + cfg.flush_every)
         return actions
 
     async def flush_job(self, job: Job) -> list[Action]:
@@ -320,6 +342,8 @@ class ReputationCog(Cog[ReputationStore]):
     # -- recognition from other cogs -----------------------------------------------------
 
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
+        if is_former(event.user_id):
+            return []  # a forgotten member's old win re-sent at start-up: nobody to give it to
         if event.points:
             entry = LedgerEntry(event.user_id, event.points, event.source, event.at,
                                 event.giver_id, event.reason)

@@ -14,6 +14,7 @@ from bot.settings import (
     Names,
     NotOneOf,
     OptionalChannelKey,
+    Retention,
     Section,
     default,
     message,
@@ -294,6 +295,11 @@ class ReputationSettings(Section):
     leaderboard_refresh: Duration = default("5m")
     """The 7d / 30d leaderboards are recomputed from the ledger this often (so they can lag by
     up to this much); the all-time one is always current."""
+    ledger_kept: Retention = default("forever")
+    """Retention: how long each ledger row (who gave whom a point, why and when) is kept:
+    "forever" or a duration like "730d". The retention job deletes older rows; totals, ranks
+    and badges already earned stay, but badges counted from the ledger (thanks from distinct
+    members) then count only what is kept."""
     messages: ReputationMessages = Field(default_factory=ReputationMessages)
 
     @field_validator("badges")

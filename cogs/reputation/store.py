@@ -90,9 +90,11 @@ class ReputationStore(Store):
             "INSERT INTO rep_totals (platform, community, user_id, points, messages,"
             " thanks_received, thanks_given) VALUES (?,?,?,?,?,?,?)"
             " ON CONFLICT (platform, community, user_id) DO UPDATE SET"
-            " points=points+excluded.points, messages=messages+excluded.messages,"
-            " thanks_received=thanks_received+excluded.thanks_received,"
-            " thanks_given=thanks_given+excluded.thanks_given",
+            # Qualified: PostgreSQL reads a bare `points` here as ambiguous with excluded's.
+            " points=rep_totals.points+excluded.points,"
+            " messages=rep_totals.messages+excluded.messages,"
+            " thanks_received=rep_totals.thanks_received+excluded.thanks_received,"
+            " thanks_given=rep_totals.thanks_given+excluded.thanks_given",
             (*c, user_id, points, messages, received, given))
 
     async def add_activity(self, community: Community, items: Iterable[tuple[str, int, int]],
@@ -113,7 +115,8 @@ class ReputationStore(Store):
             await self.db.executemany(
                 "INSERT INTO rep_totals (platform, community, user_id, points, messages)"
                 " VALUES (?,?,?,?,?) ON CONFLICT (platform, community, user_id) DO UPDATE SET"
-                " points=points+excluded.points, messages=messages+excluded.messages",
+                " points=rep_totals.points+excluded.points,"
+                " messages=rep_totals.messages+excluded.messages",
                 [(*c, uid, points, messages) for uid, points, messages in rows])
 
     # -- reading one member -------------------------------------------------------------
@@ -156,7 +159,7 @@ class ReputationStore(Store):
 
     async def record_once(self, community: Community, entry: LedgerEntry) -> bool:
         """Record `entry` unless this member already has one with its source and reason."""
-        async with self.db.transaction():
+        async with self.transaction(community.key, entry.user_id):
             if await self.db.scalar(
                     "SELECT 1 FROM rep_ledger WHERE platform=? AND community=? AND user_id=?"
                     " AND source=? AND source <> 'activity' AND reason=?",
@@ -253,7 +256,7 @@ class ReputationStore(Store):
                 " (ORDER BY points DESC, user_id), user_id, points, ? FROM (SELECT user_id,"
                 " SUM(points) AS points FROM rep_ledger WHERE platform=? AND community=?"
                 " AND at>=? GROUP BY user_id HAVING SUM(points)>0"
-                " ORDER BY points DESC, user_id LIMIT ?)",
+                " ORDER BY points DESC, user_id LIMIT ?) AS best",
                 (*c, period, to_ts(at), *c, to_ts(since), keep))
 
     async def window_computed(self, community: Community, period: str) -> datetime | None:

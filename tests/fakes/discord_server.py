@@ -1268,6 +1268,7 @@ class FakeDiscord:
         g, u, c, m, r = (snow.format(n) for n in ("guild", "user", "channel", "message", "role"))
         table: list[tuple[str, str, Handler]] = [
             ("GET", r"/users/@me", self._get_me),
+            ("GET", rf"/users/{u}", self._get_user),
             ("GET", r"/oauth2/applications/@me", self._get_application),
             ("GET", r"/applications/@me", self._get_application),
             ("GET", r"/gateway", self._get_gateway),
@@ -1366,6 +1367,11 @@ class FakeDiscord:
             return json.loads(raw), []
         except ValueError:
             return raw.decode(errors="replace"), []
+
+    async def _get_user(self, call: Call, user: str) -> tuple[int, Any]:
+        """GET /users/{id}: any user by id; 404 with code 10013 (Unknown User) otherwise."""
+        found = self.users.get(user)
+        return (200, found) if found is not None else (404, _error(10013, "Unknown User"))
 
     async def _get_me(self, call: Call) -> tuple[int, Any]:
         return 200, {

@@ -1,4 +1,5 @@
-"""A tone check for what a moderator writes to a member: signs of heat, found before sending.
+"""A tone check for text: signs of heat. Moderation holds back a heated note to a member; feedback
+flags a heated member item for the team (and still accepts it).
 
 Pure functions, no I/O. `check(text, rules)` returns the signals found, each with the words that
 gave it away, so the moderator can be told exactly why a note was held back. A note with no
@@ -11,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from bot import wording
 
 # Signal kinds, in the order they are reported.
 SHOUTING = "shouting"
@@ -47,7 +50,6 @@ DEFAULT_ANGRY_EMOJI = ("😡", "🤬", "😠", "🙄", "🖕", "💢", "😤", "
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s"})
 _EDGES = ".,;:!?\"'()[]{}<>-‘’“”…"
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +85,11 @@ def check(text: str, rules: ToneRules | None = None) -> list[Signal]:
     found: list[Signal] = []
     detectors: tuple[tuple[str, Callable[[], tuple[str, ...]]], ...] = (
         (SHOUTING, lambda: shouting(text, rules)),
-        (PUNCTUATION, lambda: punctuation_runs(text, rules.punctuation_run)),
+        (PUNCTUATION, lambda: wording.punctuation_runs(text, rules.punctuation_run)),
         (INSULT, lambda: listed_words(text, rules.words)),
-        (BLAME, lambda: phrases(text, rules.blame)),
-        (SARCASM, lambda: phrases(text, rules.sarcasm)),
-        (THREAT, lambda: phrases(text, rules.threats)),
+        (BLAME, lambda: wording.phrases(text, rules.blame)),
+        (SARCASM, lambda: wording.phrases(text, rules.sarcasm)),
+        (THREAT, lambda: wording.phrases(text, rules.threats)),
         (ANGRY_EMOJI, lambda: tuple(e for e in rules.angry_emoji if e and e in text)),
     )
     for kind, detect in detectors:
@@ -103,34 +105,8 @@ def is_calm(text: str, rules: ToneRules | None = None) -> bool:
 
 def shouting(text: str, rules: ToneRules) -> tuple[str, ...]:
     """The shouted words, when the note is mostly capitals or has a run of capital words."""
-    letters = [c for c in text if c.isalpha() and (c.isupper() or c.islower())]
-    if len(letters) >= rules.caps_min_letters:
-        upper = sum(1 for c in letters if c.isupper())
-        if upper / len(letters) >= rules.caps_ratio:
-            return tuple(w for w in _WORD.findall(text) if _is_caps(w)) or ("(capitals)",)
-    run: list[str] = []
-    best: list[str] = []
-    for word in _WORD.findall(text):
-        if _is_caps(word):
-            run.append(word)
-            if len(run) > len(best):
-                best = list(run)
-        elif any(c.isalpha() for c in word):
-            run = []
-    return tuple(best) if rules.caps_run and len(best) >= rules.caps_run else ()
-
-
-def _is_caps(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
-
-
-def punctuation_runs(text: str, length: int) -> tuple[str, ...]:
-    """Runs of ! and ? at least `length` long, as written ("!!!", "?!?")."""
-    if length < 2:
-        return ()
-    pattern = re.compile(rf"[!?！？‼⁉]{{{length},}}")
-    return _unique(m.group(0) for m in pattern.finditer(text))
+    return wording.shouting(text, ratio=rules.caps_ratio, min_letters=rules.caps_min_letters,
+                            run=rules.caps_run)
 
 
 def listed_words(text: str, words: Iterable[str]) -> tuple[str, ...]:
@@ -143,27 +119,9 @@ def listed_words(text: str, words: Iterable[str]) -> tuple[str, ...]:
         pattern = [_fold(w) for w in entry.split()]
         if not pattern or not all(pattern):
             continue
-        if _contains(tokens, pattern) or _contains(squeezed, pattern):
+        if wording.contains(tokens, pattern) or wording.contains(squeezed, pattern):
             hits.append(entry)
-    return _unique(hits)
-
-
-def phrases(text: str, listed: Iterable[str]) -> tuple[str, ...]:
-    """Listed phrases found as whole words, ignoring case and punctuation between words."""
-    words = [_plain(w) for w in _WORD.findall(text.replace("’", "'"))]
-    lowered = text.lower()
-    hits = []
-    for phrase in listed:
-        parts = [_plain(w) for w in _WORD.findall(phrase.replace("’", "'"))]
-        if not parts:
-            # A phrase of symbols only ("/s"): match it standing alone.
-            token = phrase.strip().lower()
-            if token and re.search(rf"(?<!\S){re.escape(token)}(?!\S)", lowered):
-                hits.append(phrase)
-            continue
-        if _contains(words, parts):
-            hits.append(phrase)
-    return _unique(hits)
+    return wording.unique(hits)
 
 
 def _spaced_words(text: str) -> list[str]:
@@ -177,26 +135,6 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if c.isalnum() or c == "*")
 
 
-def _plain(word: str) -> str:
-    return unicodedata.normalize("NFKC", word.lower())
-
-
 def _squeeze(word: str) -> str:
     """Collapse stretched letters: "stuuupiiid" -> "stupid" (doubles stay: "jerk" is safe)."""
     return re.sub(r"(.)\1{2,}", r"\1", word)
-
-
-def _contains(tokens: list[str], pattern: list[str]) -> bool:
-    n = len(pattern)
-    return any(all(_matches(tokens[i + j], pattern[j]) for j in range(n))
-               for i in range(len(tokens) - n + 1))
-
-
-def _matches(token: str, pattern: str) -> bool:
-    if pattern.endswith("*"):
-        return token.startswith(pattern[:-1])
-    return token == pattern
-
-
-def _unique(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))

@@ -1,0 +1,72 @@
+"""/mydata on the platforms: the export arrives as a private file on Discord (through the real
+discord.py against the loopback fake), and a deleted Discord account is forgotten."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.events import Community
+from tests.discord_world import running
+from tests.fakes.discord_server import EPHEMERAL, subcommand
+from tests.slack_rig import slack_rig
+
+
+async def test_discord_export_is_an_ephemeral_file(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        interaction = await w.fake.slash_command(
+            w.guild, w.channels["general"], w.alice, "mydata", [subcommand("export")],
+            guild_command=True)
+        await w.fake.wait_for_response(interaction)
+        sent = await w.fake.wait_for_call("POST", rf"/webhooks/{w.fake.app_id}/"
+                                                  rf"{interaction.token}$")
+        assert sent.json["flags"] & EPHEMERAL
+        [name] = sent.files
+        assert name.startswith("hearth-data-discord-") and name.endswith(".json")
+        assert "everything Hearth keeps about you" in sent.json["content"]
+        data = await w.app.rights.export(Community("discord", w.guild.id), w.alice,
+                                         w.clock.now())
+        assert json.loads(json.dumps(data))["features"]["core"]["member"]
+
+
+async def test_discord_deleted_account_is_forgotten(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        community = Community("discord", w.guild.id)
+        await w.fake.message_create(w.channels["general"], w.bob, "hello, lovely people")
+        await w.probe.wait(lambda: bool(w.probe.messages))
+        assert (await w.app.rights.export(community, w.bob, w.clock.now()))["features"]
+        # What Discord does to a deleted account: renamed, then removed from every server.
+        w.fake.users[w.bob]["username"] = "deleted_user_0123456789ab"
+        await w.fake.member_remove(w.guild, w.bob)
+        await w.probe.wait(lambda: bool(w.probe.deleted))
+        assert w.probe.deleted[0].user_id == w.bob
+        assert await w.app.storage.members.get(community, w.bob) is None
+        assert not (await w.app.rights.export(community, w.bob, w.clock.now()))["features"]
+
+
+async def test_discord_member_who_just_leaves_is_not_forgotten(tmp_path: Path) -> None:
+    async with running(tmp_path) as w:
+        community = Community("discord", w.guild.id)
+        await w.fake.message_create(w.channels["general"], w.bob, "hello, lovely people")
+        await w.probe.wait(lambda: bool(w.probe.messages))
+        await w.fake.member_remove(w.guild, w.bob)
+        await w.fake.message_create(w.channels["general"], w.alice, "bye bob")
+        await w.probe.wait(lambda: len(w.probe.messages) == 2)  # the leave was handled first
+        assert not w.probe.deleted
+        assert await w.app.storage.members.get(community, w.bob) is not None
+
+
+async def test_slack_export_arrives_as_a_private_message_with_the_data(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("/mydata", "export", user_id="U123", name="ann")
+        await rig.service.drain()
+        dms = [c for c in rig.fake.calls_to("chat.postMessage")
+               if "The full copy" in c.get("text", "")]
+        assert dms, rig.fake.calls_to("chat.postMessage")
+        text = dms[0]["text"]
+        body = text.split("The full copy:\n", 1)[1]
+        # Slack escapes &, < and > in message text; the JSON itself is intact otherwise.
+        body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        assert json.loads(body)["member"] == "U123"
+        replies = [c.get("text", "") for c in rig.fake.calls_to("response_url")]
+        assert any("privately" in r for r in replies), replies
