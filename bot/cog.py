@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import random
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -104,6 +104,12 @@ class Figures:
     # The figures for a community over [since, until): {name: value}, None where nothing
     # could be measured yet (a median of no reviews).
     of: Callable[[Community, datetime, datetime], Awaitable[dict[str, float | None]]]
+    # What each figure means, in a sentence a community manager reads beside it.
+    definitions: Mapping[str, str] = field(default_factory=dict)
+    # Members ranked by what the feature counts over a span (questions: top helpers), as
+    # (name, count), best first, at most `limit`.
+    leaders: Callable[[Community, datetime, datetime, int],
+                      Awaitable[list[tuple[str, int]]]] | None = None
 
 
 # Template fields a feature adds to a member's /profile (badges: "badges" and "next").

@@ -23,6 +23,7 @@ from bot.actions import (
     Emit,
     GrantRole,
     Post,
+    PostFile,
     RemoveRole,
     Respond,
     SendFile,
@@ -478,7 +479,7 @@ class Runtime:
                                     receipt.message_id, self.clock.now(), receipt.more_ids)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
-        if isinstance(action, Timeout | SendFile) and receipt.reason == "unsupported":
+        if isinstance(action, Timeout | SendFile | PostFile) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
         elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
             # The platform refused: whoever asked for it hears so, in the feature's words.

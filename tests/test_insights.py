@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.actions import Post, Respond, SendFile
-from bot.events import MessagePosted
+from bot.actions import Post, PostFile, Respond, SendFile
+from bot.cog import Figures
+from bot.events import Community, MessagePosted
 from cogs.insights.chart import SIZE
 from cogs.insights.cog import InsightsCog
 from tests.harness import Harness, texts
@@ -127,9 +128,10 @@ async def test_insights_for_moderators_with_its_chart(hearth: Harness) -> None:
     # Four members are too few to show in anything posted.
     assert "- active in week 2: fewer than 5" in body
     assert "- week-1 retention: 36%" in body
-    # Figures from features that aren't here yet say so instead of 0.
-    assert "- time to first answer: not measured yet" in body
-    assert "- team inbox reply time: not measured yet" in body
+    # Figures from features that aren't here yet say so instead of 0; feedback's are here.
+    assert "- questions figures: not measured yet" in body
+    assert "- team inbox figures: not measured yet" in body
+    assert "- feedback received: 0\n" in body
     # Every figure carries its definition.
     assert "How each figure is counted:" in body
     assert "- week-1 retention: Newcomers who joined in the span two weeks earlier" in body
@@ -151,7 +153,79 @@ async def test_members_cannot_ask_for_insights(hearth: Harness) -> None:
 
 
 def digest_posts(actions: list[Any]) -> list[str]:
-    return [a.text.plain() for a in actions if isinstance(a, Post) and a.channel == "mod-log"]
+    return [a.text.plain() for a in actions
+            if isinstance(a, Post | PostFile) and a.channel == "mod-log"]
+
+
+async def test_the_digest_carries_its_chart(hearth: Harness) -> None:
+    await newcomers_cohort(hearth)  # ends Monday 21 December, after that day's digest
+    await hearth.say("vera", "a quiet week ahead, I think")
+    lines = await hearth.wait(timedelta(days=7))
+    [digest] = [line for line in lines if "Here's our community's week" in line]
+    assert digest.startswith("[#mod-log] Hearth: Hello, team.")
+    # One post: the text, and the chart attached to it.
+    attached = digest.splitlines()[-1]
+    assert attached.startswith("  [attached] ")
+    path = Path(attached.split()[1])
+    assert path.name == "digest-2026-12-27.png"
+    assert png_size(await asyncio.to_thread(path.read_bytes)) == SIZE
+    print("digest chart written to", path)
+
+
+async def test_any_declared_figure_is_shown_with_its_definition(hearth: Harness) -> None:
+    """Figures another feature declares appear by name, value and definition, whatever they
+    are called: feedback's (declared on main) and ones no code here knows."""
+    await hearth.feed("+ann", "ann> /feedback kind:idea title:\"Dark mode\" "
+                              "text:\"A darker theme for late-night chats, please.\"")
+    asked: list[tuple[Community, datetime, datetime]] = []
+
+    async def widgets(community: Community, since: datetime, until: datetime
+                      ) -> dict[str, float | None]:
+        asked.append((community, since, until))
+        return {"widgets_made": 12, "widgets_wait_seconds": 5400, "widgets_happy_share": 0.25,
+                "widgets_ratio": 1.5, "widgets_unknown": None}
+
+    insights(hearth).services.figures.append(Figures(
+        ("widgets_made", "widgets_wait_seconds", "widgets_happy_share", "widgets_ratio",
+         "widgets_unknown"), widgets, {"widgets_made": "Widgets made in the span."}))
+    [summary, _] = await hearth.command("mo", "insights 7d", mod=True)
+    body = summary.text.plain()
+    assert "- feedback received: 1\n" in body
+    assert "- feedback received: Feedback items members sent in the span (anonymous ones " \
+           "included). (From feedback.)" in body
+    assert "- widgets made: 12\n" in body
+    assert "- widgets wait: 1.5 hours\n" in body
+    assert "- widgets happy share: 25%\n" in body
+    assert "- widgets ratio: 1.50\n" in body
+    assert "- widgets unknown: nothing to measure yet\n" in body
+    assert "- widgets made: Widgets made in the span. (From widgets.)" in body
+    assert "- widgets ratio: As the feature declares it. (From widgets.)" in body
+    # Asked for the week that ends today, in the community's days.
+    assert asked == [(hearth.community, datetime(2026, 11, 15, tzinfo=UTC),
+                      datetime(2026, 11, 22, tzinfo=UTC))]
+    # The weekly digest shows them too.
+    lines = await hearth.wait(timedelta(days=3))
+    digest = "\n".join(lines)
+    assert "Here's our community's week" in digest
+    assert "  - feedback received: 1\n" in digest and "  - widgets made: 12\n" in digest
+
+
+async def test_a_member_sees_and_can_have_forgotten_what_insights_keeps(
+        hearth: Harness) -> None:
+    await newcomers_cohort(hearth)
+    await hearth.command("n1", "thanks n0 for the glaze tips")
+    await hearth.say("n0", "happy to help")  # held in memory, not written yet
+    export = await hearth.app.rights.export(hearth.community, "n0", hearth.clock.now())
+    mine = export["features"]["insights"]
+    assert mine["days_you_posted"] and mine["as_a_newcomer"]["joined"]
+    preview = await hearth.app.rights.preview(hearth.community, "n0", hearth.clock.now())
+    assert "your first steps as a newcomer" in preview.plans["insights"].deleted
+    await hearth.app.rights.forget(hearth.community, "n0", hearth.clock.now())
+    await hearth.wait(timedelta(seconds=10))  # a flush: what was held about n0 is gone too
+    export = await hearth.app.rights.export(hearth.community, "n0", hearth.clock.now())
+    assert "insights" not in export["features"]
+    # The community's totals, which name nobody, stay.
+    assert (await daily(hearth, hearth.clock.now().date().isoformat()))["thanks"] == 1
 
 
 async def test_the_weekly_digest_keeps_its_day_across_a_restart(

@@ -23,6 +23,7 @@ from bot.actions import (
     EditPost,
     GrantRole,
     Post,
+    PostFile,
     RemoveRole,
     Respond,
     SendFile,
@@ -154,6 +155,12 @@ class DiscordSink:
         # Outside an interaction a member's file can only be private as a DM attachment.
         return await self._dm(guild, action.user_id, action.text, as_file(action))
 
+    async def _post_file(self, guild: discord.Guild, action: PostFile) -> Receipt:
+        channel = self.channels.resolve(guild, action.channel)
+        if channel is None or not isinstance(channel, discord.abc.Messageable):
+            return await self._post(guild, action.channel, action.text)  # says what's missing
+        return await self._send(guild, channel, action.text, as_file(action))
+
     async def _private(self, guild: discord.Guild, action: DirectMessage | Respond) -> Receipt:
         # A Respond outside an interaction (e.g. from scheduled work) can only be private as a
         # DM; inside one, the InteractionSink answers it.
@@ -170,12 +177,17 @@ class DiscordSink:
             return Receipt(False, reason="not_found")
         return await self._send(guild, channel, text)
 
-    async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text
-                    ) -> Receipt:
-        """Text in as many messages as it needs; the first one stands for the post."""
+    async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text,
+                    file: discord.File | None = None) -> Receipt:
+        """Text in as many messages as it needs, a file on the last; the first stands for the
+        post."""
         rendered = self.render(guild, text)
-        ids = [str((await channel.send(part, allowed_mentions=rendered.allowed_mentions)).id)
-               for part in chunks(rendered.content)]
+        parts = list(chunks(rendered.content))
+        ids = []
+        for i, part in enumerate(parts):
+            extra = {"file": file} if file is not None and i == len(parts) - 1 else {}
+            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions, **extra)
+            ids.append(str(sent.id))
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
     async def _open_thread(self, guild: discord.Guild, receipt: Receipt, name: str) -> None:
@@ -349,12 +361,13 @@ class DiscordSink:
         Respond: _private,
         DirectMessage: _private,
         SendFile: _file,
+        PostFile: _post_file,
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
     }
 
 
-def as_file(action: SendFile) -> discord.File:
-    """A data export as a Discord attachment."""
+def as_file(action: SendFile | PostFile) -> discord.File:
+    """A data export or a chart as a Discord attachment."""
     return discord.File(io.BytesIO(action.data), filename=action.filename)

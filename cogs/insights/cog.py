@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from bot.actions import Action, Post, Respond, SendFile
+from bot.actions import Action, Post, PostFile, Respond, SendFile
 from bot.cog import Cog, CommunityConfig, Context, Listener, Services
 from bot.commands import CommandSpec, Option, OptionType, command
 from bot.events import (
@@ -27,6 +27,7 @@ from bot.scheduler import JobHandler
 from bot.text import Text
 from cogs.insights import chart
 from cogs.insights.counters import Counters, Days, Newcomer
+from cogs.insights.member_data import KEEP_DAYS, InsightsData
 from cogs.insights.report import Report, build, definitions, lines, worded
 from cogs.insights.settings import DAYS, InsightsSettings
 from cogs.insights.store import InsightsStore
@@ -42,8 +43,6 @@ Ctx = Context[InsightsConfig]
 FLUSH = "insights.flush"
 DIGEST = "insights.digest"
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
-# Who posted and who was thanked are kept this many days (week two and the weekly rate).
-KEEP_DAYS = 35
 TALLIED = frozenset({"thanks", "contest_entry", "contest_vote", "warning", "appeal", "pardon"})
 _NOTHING: list[Action] = []
 
@@ -64,6 +63,14 @@ class InsightsCog(Cog[InsightsStore]):
         self._counters: dict[Community, Counters] = {}
         self._flush_armed = False
         self._analyser: Analyser | None = None
+
+    def member_data(self) -> InsightsData:
+        return InsightsData(self.store.db, self._drop_held)
+
+    def _drop_held(self, community: Community, user_id: str) -> None:
+        state = self._counters.get(community)
+        if state is not None:
+            state.forget(user_id)
 
     def listeners(self) -> dict[type[Event], Listener]:
         return {MessagePosted: self.on_message, MemberJoined: self.on_join,
@@ -166,7 +173,10 @@ class InsightsCog(Cog[InsightsStore]):
         if self._flush_armed:
             return
         self._flush_armed = True
-        await self.services.scheduler.schedule(FLUSH, FLUSH, community, now + cfg.flush_every)
+        # Counters live in this process, so the flush is this worker's own job.
+        worker = self.services.scheduler.worker
+        await self.services.scheduler.schedule(FLUSH, f"{FLUSH}:{worker}", community,
+                                               now + cfg.flush_every)
 
     async def flush_job(self, job: Job) -> list[Action]:
         return await self.flush()
@@ -243,7 +253,8 @@ class InsightsCog(Cog[InsightsStore]):
                      end: date | None = None) -> Report:
         zone = ctx.settings.community.timezone
         end = end or ctx.now.astimezone(zone).date()
-        names = {n for source in self.services.figures for n in source.names}
+        names = {n: source.definitions.get(n) for source in self.services.figures
+                 for n in source.names}
         return await build(self.store, community, zone, end, days, ctx.now,
                            self.services.figures_of, names)
 
@@ -283,7 +294,12 @@ class InsightsCog(Cog[InsightsStore]):
         if not any(report.series.get(day, {}).get(key) for day in report.series
                    for key in ("messages", "joins", "leaves")):
             return []  # a silent week: nothing to tell the team
-        return [Post(job.community, ctx.channel(cfg.team_channel), text)]
+        channel = ctx.channel(cfg.team_channel)
+        # Where the chart can't be attached (Slack for now), the digest goes out as text.
+        plain = Post(job.community, channel, Text.join(
+            [text, self.say(ctx, cfg.messages.digest_no_chart)], "\n"))
+        return [PostFile(job.community, channel, f"digest-{report.end.isoformat()}.png",
+                         chart.draw(report, cfg.min_group), text, if_unsupported=(plain,))]
 
     async def digest(self, community: Community, ctx: Ctx) -> tuple[Text, Report]:
         """The week that ended yesterday, as a calm colleague tells it."""
@@ -308,15 +324,14 @@ class InsightsCog(Cog[InsightsStore]):
                                                   places=3))), report
 
 
+# Community health's own figures in /insights and the digest; every figure other features
+# declare is shown in both as well, whatever its name.
 SUMMARY = ("members", "joins", "leaves", "net", "messages", "active", "engagement", "thanks",
            "contest_entry", "contest_vote", "warning", "appeal", "pardon", "funnel_joined",
            "funnel_introduced", "funnel_first_message", "funnel_replied", "funnel_week2",
-           "retention", "questions_median_first_answer_seconds", "questions_unanswered",
-           "feedback_reviewed_in_time", "inbox_median_reply_seconds")
+           "retention")
 DIGEST_LINES = ("members", "joins", "leaves", "messages", "active", "engagement", "thanks",
-                "warning", "appeal", "pardon", "funnel_joined", "funnel_replied", "retention",
-                "questions_unanswered", "feedback_reviewed_in_time",
-                "inbox_median_reply_seconds")
+                "warning", "appeal", "pardon", "funnel_joined", "funnel_replied", "retention")
 
 
 def growth_and_attention(report: Report, min_group: int) -> tuple[str, str]:

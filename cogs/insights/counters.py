@@ -189,6 +189,19 @@ class Counters:
             cell[0] += score
             cell[1] += 1
 
+    def forget(self, user_id: str) -> None:
+        """Let go of a forgotten member: nothing held may write them back (the day's totals
+        already counted stay, as they name nobody)."""
+        for users in (*self.active.values(), *self.written.values(), self._seen):
+            users.discard(user_id)
+        for here in self.channels.values():
+            here.posters.discard(user_id)
+        self.thanked = {k: n for k, n in self.thanked.items() if k[1] != user_id}
+        for held in (self.newcomers, self.steps, self.joined):
+            held.pop(user_id, None)
+        for channel, waiting in list(self.awaiting.items()):
+            self.awaiting[channel] = [w for w in waiting if w[0] != user_id]
+
     def pending(self) -> bool:
         return bool(self.counts or self.active or self.steps or self.joined or self.weather
                     or any(c.messages for c in self.channels.values()))

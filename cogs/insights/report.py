@@ -3,7 +3,7 @@ before it, worded the way a person says them. Shared by /insights, the digest an
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -26,27 +26,21 @@ SUMMED = {
     "appeal": ("appeals", "Appeals members sent against a warning."),
     "pardon": ("pardons", "Warnings moderators pardoned."),
 }
-# Figures other features declare, with what they mean; a missing one reads "not measured yet".
+# Features whose figures the report expects (the issue's "support and listening"): while one
+# declares none, the report says "not measured yet" for it rather than showing 0.
 LISTENING = {
-    "questions_median_first_answer_seconds": (
-        "time to first answer", "questions",
-        "Median time from a question being asked to its first answer.", "duration"),
-    "questions_deflected": ("questions answered by the community", "questions",
-                            "Questions answered by members before the team stepped in.",
-                            "count"),
-    "questions_unanswered": ("questions still unanswered", "questions",
-                             "Questions asked in the span with no answer yet.", "count"),
-    "feedback_received": ("feedback received", "feedback",
-                          "Feedback members sent with /feedback.", "count"),
-    "feedback_reviewed_in_time": ("feedback reviewed in time", "feedback",
-                                  "Feedback the team first reviewed within its promised "
-                                  "time.", "count"),
-    "feedback_median_first_review_seconds": ("time to first review", "feedback",
-                                             "Median time from feedback to the team's first "
-                                             "review.", "duration"),
-    "inbox_median_reply_seconds": ("team inbox reply time", "team inbox",
-                                   "Median time from a message to the team to its first "
-                                   "reply.", "duration"),
+    "questions": ("questions", "Time to first answer, deflection and unanswered questions."),
+    "feedback": ("feedback", "Feedback received and reviewed in time."),
+    "inbox": ("team inbox", "Reply times to messages sent to the team."),
+}
+# Friendlier labels for figures known by name; any other declared figure is shown by its name.
+LABELS = {
+    "questions_median_first_answer_seconds": "time to first answer",
+    "questions_deflected": "questions answered by the community",
+    "questions_unanswered": "questions still unanswered",
+    "feedback_received": "feedback received",
+    "feedback_reviewed_in_time": "feedback reviewed in time",
+    "feedback_median_first_review_seconds": "time to first review",
 }
 # Who posted is kept five weeks; longer spans use the average day instead.
 DISTINCT_DAYS = 28
@@ -59,12 +53,14 @@ class Figure:
     value: float | None
     definition: str
     before: float | None = None
-    kind: str = "count"  # count, percent, duration, score
+    kind: str = "count"  # count, number, percent, duration, score
     # How many members the figure is drawn from (None: not about members); under min_group
     # it is hidden wherever members might see it.
     people: float | None = None
     # False for a figure whose feature isn't there yet: "not measured yet", never 0.
     measured: bool = True
+    # "listening" for figures other features declare (shown wherever the report is).
+    group: str = ""
 
 
 @dataclass(slots=True)
@@ -96,9 +92,23 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
 Declared = Callable[[Community, datetime, datetime], Awaitable[dict[str, float | None]]]
 
 
+def declared_figure(name: str, value: float | None, definition: str | None) -> Figure:
+    """A figure another feature declares, shown by convention from its name: `..._seconds` is
+    a duration, `..._share` or `..._rate` a percentage, anything else a count (or a plain
+    number when it has a fraction). The feature is the name's first word."""
+    kind = "duration" if name.endswith("_seconds") else \
+        "percent" if name.endswith(("_share", "_rate")) else \
+        "count" if value is None or float(value).is_integer() else "number"
+    label = LABELS.get(name) or name.removesuffix("_seconds").replace("_", " ")
+    source = name.split("_", 1)[0]
+    return Figure(name, label, value,
+                  f"{definition or 'As the feature declares it.'} (From {source}.)",
+                  kind=kind, group="listening")
+
+
 async def build(store: InsightsStore, community: Community, zone: ZoneInfo, end: date,
-                days: int, now: datetime, declared: Declared, declared_names: set[str]
-                ) -> Report:
+                days: int, now: datetime, declared: Declared,
+                declared_names: Mapping[str, str | None]) -> Report:
     """Every figure for the `days` ending with `end` (inclusive), beside the span before."""
     report = Report(community, end - timedelta(days=days - 1), end, days, zone)
     since, until = span(end, days)
@@ -173,13 +183,13 @@ async def build(store: InsightsStore, community: Community, zone: ZoneInfo, end:
                "ended.", kind="percent", people=earlier.week2_due))
     found = await declared(community, midnight(report.start, zone),
                            midnight(end + timedelta(days=1), zone))
-    for key, (label, source, definition, kind) in LISTENING.items():
-        value = found.get(key) if key in declared_names else None
-        add(Figure(key, label, value, f"{definition} (From {source}.)", kind=kind,
-                   measured=key in declared_names))
-    for key in sorted(declared_names - set(LISTENING)):
-        add(Figure(key, key.replace("_", " "), found.get(key),
-                   "As its feature declares it.", kind="count"))
+    for name, meaning in declared_names.items():
+        add(declared_figure(name, found.get(name), meaning))
+    sources = {name.split("_", 1)[0] for name in declared_names}
+    for source, (label, what) in LISTENING.items():
+        if source not in sources:
+            add(Figure(source, f"{label} figures", None, f"{what} (From {label}.)",
+                       group="listening", measured=False))
     channels = await store.per_channel(community, since, until)
     busiest = sorted(channels.items(), key=lambda kv: -kv[1].get("channel_messages", 0))[:5]
     for channel, values in busiest:
@@ -216,6 +226,8 @@ def worded(figure: Figure, min_group: int) -> str:
         return _duration(value)
     if figure.kind == "score":
         return f"{value:+.2f}"
+    if figure.kind == "number":
+        return f"{value:,.2f}"
     return f"{int(value):,}"
 
 
@@ -252,7 +264,7 @@ def lines(report: Report, min_group: int, keys: tuple[str, ...] | None = None,
     only the busiest channels and the lowest moods."""
     out = []
     for figure in report.figures:
-        if keys is not None and figure.key not in keys:
+        if keys is not None and figure.key not in keys and figure.group != "listening":
             continue
         out.append(f"- {figure.label}: {worded(figure, min_group)}"
                    f"{change(figure, min_group)}")

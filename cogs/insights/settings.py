@@ -28,6 +28,8 @@ class InsightsMessages(Section):
         "What needs a look: {attention}\n"
         "{thanks}\n"
         "The numbers:\n{lines}")
+    digest_no_chart: message() = default(
+        "(The week's chart couldn't be attached here; /insights shows the same figures.)")
     digest_thanks: message("names") = default(
         "A word of thanks to {names}, who helped others most this week.")
     digest_no_thanks: message() = default(
