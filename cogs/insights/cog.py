@@ -45,6 +45,8 @@ DIGEST = "insights.digest"
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 TALLIED = frozenset({"thanks", "contest_entry", "contest_vote", "warning", "appeal", "pardon"})
 _NOTHING: list[Action] = []
+# Messages held for counting at most this many before they are counted anyway.
+HELD_MAX = 10_000
 
 INSIGHTS = CommandSpec(
     "insights", "See the community's health: growth, engagement, newcomers and mood.",
@@ -63,11 +65,16 @@ class InsightsCog(Cog[InsightsStore]):
         self._counters: dict[Community, Counters] = {}
         self._flush_armed = False
         self._analyser: Analyser | None = None
+        # Messages seen since they were last counted, with when they came, per community.
+        self._held: dict[Community, list[tuple[MessagePosted, datetime]]] = {}
 
     def member_data(self) -> InsightsData:
         return InsightsData(self.store.db, self._drop_held)
 
     def _drop_held(self, community: Community, user_id: str) -> None:
+        if community in self._held:
+            self._held[community] = [(e, at) for e, at in self._held[community]
+                                     if e.author.user_id != user_id]
         state = self._counters.get(community)
         if state is not None:
             state.forget(user_id)
@@ -112,25 +119,44 @@ class InsightsCog(Cog[InsightsStore]):
         return state
 
     async def on_message(self, event: MessagePosted, ctx: Ctx) -> list[Action]:
-        cfg = ctx.settings.insights
-        if not cfg.enabled or event.author.is_bot:
+        # The hot path only keeps the message (a reference, no copy); it is counted in bulk
+        # at the flush, in order, as reputation batches its activity points.
+        if event.author.is_bot or not ctx.settings.insights.enabled:
             return _NOTHING
-        state = self._counters.get(event.community) or await self._loaded(event.community, ctx)
-        now = ctx.now
-        channel = event.channel_name or event.channel  # the name people know it by
-        day = state.message(event.author.user_id, channel, now, cfg.reply_window)
-        if cfg.sentiment and state.due_for_weather(channel, now, cfg.sentiment_every):
-            if self._analyser is None:
-                self._analyser = Analyser()
-            state.weigh(day, channel, self._analyser.score(event.content))
+        held = self._held.get(event.community)
+        if held is None:
+            held = self._held[event.community] = []
+        held.append((event, ctx.now))
         if not self._flush_armed:
-            await self._arm_flush(event.community, now, cfg)
+            await self._arm_flush(event.community, ctx.now, ctx.settings.insights)
+        elif len(held) >= HELD_MAX:
+            await self._count_held()  # a flush running late: keep memory bounded
         return _NOTHING
+
+    async def _count_held(self) -> None:
+        """Count the messages held since the last time, in the order they came. Runs before
+        anything else changes the counters (a join, a thanks, a flush), so the funnel sees
+        events in their real order."""
+        held, self._held = self._held, {}
+        for community, messages in held.items():
+            if not messages:
+                continue  # all of them from a member since forgotten
+            ctx: Ctx = self.services.context(community, messages[0][1])
+            cfg = ctx.settings.insights
+            state = self._counters.get(community) or await self._loaded(community, ctx)
+            sampled = state.messages(messages, cfg.reply_window,
+                                     cfg.sentiment_every if cfg.sentiment else None)
+            if sampled and self._analyser is None:
+                self._analyser = Analyser()
+            for day, channel, text in sampled:
+                assert self._analyser is not None
+                state.weigh(day, channel, self._analyser.score(text))
 
     async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
         cfg = ctx.settings.insights
         if not cfg.enabled or event.member.is_bot:
             return _NOTHING
+        await self._count_held()
         state = await self._loaded(event.community, ctx)
         state.add(state.days.of(ctx.now), "joins")
         state.joined_now(event.member.user_id, ctx.now)
@@ -141,6 +167,7 @@ class InsightsCog(Cog[InsightsStore]):
         cfg = ctx.settings.insights
         if not cfg.enabled or event.member.is_bot:
             return _NOTHING
+        await self._count_held()
         state = await self._loaded(event.community, ctx)
         state.add(state.days.of(ctx.now), "leaves")
         state.newcomers.pop(event.member.user_id, None)
@@ -151,6 +178,7 @@ class InsightsCog(Cog[InsightsStore]):
         cfg = ctx.settings.insights
         if not cfg.enabled or event.kind not in TALLIED:
             return _NOTHING
+        await self._count_held()
         state = await self._loaded(event.community, ctx)
         day = state.days.of(ctx.now)
         state.add(day, event.kind)
@@ -163,6 +191,7 @@ class InsightsCog(Cog[InsightsStore]):
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
         if not ctx.settings.insights.enabled or event.source != "introduction":
             return _NOTHING
+        await self._count_held()
         state = await self._loaded(event.community, ctx)
         state.step(event.user_id, "introduced", ctx.now)
         await self._arm_flush(event.community, ctx.now, ctx.settings.insights)
@@ -184,6 +213,7 @@ class InsightsCog(Cog[InsightsStore]):
     async def flush(self) -> list[Action]:
         """Write what is held, one transaction per community; then look for a dip in mood."""
         self._flush_armed = False
+        await self._count_held()
         actions: list[Action] = []
         now = self.services.clock.now()
         for community, state in list(self._counters.items()):

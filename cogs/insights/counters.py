@@ -3,9 +3,12 @@ here; the cog writes what `take` hands it with the activity flush). No text is k
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.events import MessagePosted
 
 # (day, figure, channel) -> how many; channel is "" for community-wide figures.
 CountKey = tuple[str, str, str]
@@ -76,9 +79,6 @@ class Counters:
     active: dict[str, set[str]] = field(default_factory=dict)
     # (day, channel) -> its messages since the last flush and the day's posters
     channels: dict[tuple[str, str], Channel] = field(default_factory=dict)
-    # The active set for the day being counted (the hot path skips the day lookup).
-    _today: str = ""
-    _seen: set[str] = field(default_factory=set)
     # day -> members already written as active that day (today's only, after a flush), so a
     # flush writes each member once a day rather than once per flush
     written: dict[str, set[str]] = field(default_factory=dict)
@@ -97,25 +97,42 @@ class Counters:
         key = (day, figure, channel)
         self.counts[key] = self.counts.get(key, 0) + n
 
-    def message(self, user_id: str, channel: str, now: datetime, reply_window: timedelta
-                ) -> str:
-        """Count one message by a member; returns its day."""
-        day = self.days.of(now)
-        here = self.channels.get((day, channel))
-        if here is None:
-            here = self.channels[(day, channel)] = Channel()
-        here.messages += 1
-        here.posters.add(user_id)
-        if day != self._today:
-            self._today, self._seen = day, self.active.setdefault(day, set())
-        self._seen.add(user_id)
-        if self.awaiting:
-            self._answered(channel, user_id, now)
-        if self.newcomers:
-            newcomer = self.newcomers.get(user_id)
-            if newcomer is not None:
-                self._newcomer_posted(user_id, newcomer, channel, now, reply_window)
-        return day
+    def messages(self, held: Iterable[tuple[MessagePosted, datetime]],
+                 reply_window: timedelta, weather_every: timedelta | None
+                 ) -> list[tuple[str, str, str]]:
+        """Count messages in the order they came, in one pass with everything it touches
+        held locally (this runs for every message). Returns the (day, channel, text) of those
+        sampled for weather: at most one per channel every `weather_every` (None: none)."""
+        days, channels, active, next_scored = self.days, self.channels, self.active, \
+            self.next_scored
+        sampled: list[tuple[str, str, str]] = []
+        start = end = None
+        day, seen = "", set[str]()
+        for event, now in held:
+            if start is None or end is None or not start <= now < end:
+                day = days.of(now)
+                start, end = days._start, days._end
+                seen = active.setdefault(day, set())
+            user_id = event.author.user_id
+            channel = event.channel_name or event.channel  # the name people know it by
+            here = channels.get((day, channel))
+            if here is None:
+                here = channels[(day, channel)] = Channel()
+            here.messages += 1
+            here.posters.add(user_id)
+            seen.add(user_id)
+            if self.awaiting:
+                self._answered(channel, user_id, now)
+            if self.newcomers:
+                newcomer = self.newcomers.get(user_id)
+                if newcomer is not None:
+                    self._newcomer_posted(user_id, newcomer, channel, now, reply_window)
+            if weather_every is not None:
+                due = next_scored.get(channel)
+                if due is None or now >= due:
+                    next_scored[channel] = now + weather_every
+                    sampled.append((day, channel, event.content))
+        return sampled
 
     def _newcomer_posted(self, user_id: str, newcomer: Newcomer, channel: str, now: datetime,
                          reply_window: timedelta) -> None:
@@ -172,15 +189,6 @@ class Counters:
         key = (day, target)
         self.thanked[key] = self.thanked.get(key, 0) + 1
 
-    def due_for_weather(self, channel: str, now: datetime, every: timedelta) -> bool:
-        """Score at most one message per channel every `every`: weather is an average, and
-        a sample bounded in time keeps the analyser's cost flat however busy a channel is."""
-        due = self.next_scored.get(channel)
-        if due is not None and now < due:
-            return False
-        self.next_scored[channel] = now + every
-        return True
-
     def weigh(self, day: str, channel: str, score: float) -> None:
         cell = self.weather.get((day, channel))
         if cell is None:
@@ -192,7 +200,7 @@ class Counters:
     def forget(self, user_id: str) -> None:
         """Let go of a forgotten member: nothing held may write them back (the day's totals
         already counted stay, as they name nobody)."""
-        for users in (*self.active.values(), *self.written.values(), self._seen):
+        for users in (*self.active.values(), *self.written.values()):
             users.discard(user_id)
         for here in self.channels.values():
             here.posters.discard(user_id)
@@ -217,7 +225,6 @@ class Counters:
                 here.messages = 0
         # Yesterday's poster sets are done with once written.
         self.channels = {k: v for k, v in self.channels.items() if k[0] >= today}
-        self._today = ""
         fresh: dict[str, set[str]] = {}
         for day, users in self.active.items():
             done = self.written.setdefault(day, set())
