@@ -185,9 +185,13 @@ async def test_any_declared_figure_is_shown_with_its_definition(hearth: Harness)
         return {"widgets_made": 12, "widgets_wait_seconds": 5400, "widgets_happy_share": 0.25,
                 "widgets_ratio": 1.5, "widgets_unknown": None}
 
+    async def makers(community: Community, since: datetime, until: datetime, limit: int
+                     ) -> list[tuple[str, int]]:
+        return [("wren", 3), ("ann", 1)][:limit]
+
     insights(hearth).services.figures.append(Figures(
         ("widgets_made", "widgets_wait_seconds", "widgets_happy_share", "widgets_ratio",
-         "widgets_unknown"), widgets, {"widgets_made": "Widgets made in the span."}))
+         "widgets_unknown"), widgets, {"widgets_made": "Widgets made in the span."}, makers))
     [summary, _] = await hearth.command("mo", "insights 7d", mod=True)
     body = summary.text.plain()
     assert "- feedback received: 1\n" in body
@@ -208,6 +212,8 @@ async def test_any_declared_figure_is_shown_with_its_definition(hearth: Harness)
     digest = "\n".join(lines)
     assert "Here's our community's week" in digest
     assert "  - feedback received: 1\n" in digest and "  - widgets made: 12\n" in digest
+    # Who a feature ranks as helping most is thanked by name, beside who was thanked most.
+    assert "A word of thanks to wren and ann, who helped others most this week." in digest
 
 
 async def test_a_member_sees_and_can_have_forgotten_what_insights_keeps(

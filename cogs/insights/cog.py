@@ -28,7 +28,7 @@ from bot.text import Text
 from cogs.insights import chart
 from cogs.insights.counters import Counters, Days, Newcomer
 from cogs.insights.member_data import KEEP_DAYS, InsightsData
-from cogs.insights.report import Report, build, definitions, lines, worded
+from cogs.insights.report import Report, build, definitions, lines, midnight, worded
 from cogs.insights.settings import DAYS, InsightsSettings
 from cogs.insights.store import InsightsStore
 from cogs.insights.weather import Analyser, sudden_dip
@@ -331,6 +331,24 @@ class InsightsCog(Cog[InsightsStore]):
         return [PostFile(job.community, channel, f"digest-{report.end.isoformat()}.png",
                          chart.draw(report, cfg.min_group), text, if_unsupported=(plain,))]
 
+    async def helpers(self, community: Community, ctx: Ctx, report: Report, limit: int
+                      ) -> list[str]:
+        """Who helped others most over the report's span: thanks they received, plus what
+        features rank members by (questions: answers accepted), members who left set aside."""
+        score: dict[str, int] = {}
+        for user_id, n in await self.store.most_thanked(
+                community, report.start.isoformat(), report.end.isoformat(), limit * 4):
+            record = await self.services.members.get(community, user_id)
+            if record is not None and record.left_at is None:
+                score[record.name] = score.get(record.name, 0) + n
+        zone = ctx.settings.community.timezone
+        since, until = midnight(report.start, zone), midnight(report.end + timedelta(1), zone)
+        for source in self.services.figures:
+            if source.leaders is not None:
+                for name, n in await source.leaders(community, since, until, limit * 4):
+                    score[name] = score.get(name, 0) + n
+        return sorted(score, key=lambda name: (-score[name], name))[:limit]
+
     async def digest(self, community: Community, ctx: Ctx) -> tuple[Text, Report]:
         """The week that ended yesterday, as a calm colleague tells it."""
         cfg = ctx.settings.insights
@@ -338,12 +356,7 @@ class InsightsCog(Cog[InsightsStore]):
         yesterday = ctx.now.astimezone(ctx.settings.community.timezone).date() - timedelta(1)
         report = await self.report(community, ctx, 7, yesterday)
         grew, attention = growth_and_attention(report, cfg.min_group)
-        names = []
-        for user_id, _ in await self.store.most_thanked(
-                community, report.start.isoformat(), report.end.isoformat(), cfg.thank_count):
-            record = await self.services.members.get(community, user_id)
-            if record is not None and record.left_at is None:
-                names.append(record.name)
+        names = await self.helpers(community, ctx, report, cfg.thank_count)
         thanks = (self.say(ctx, m.digest_thanks, names=" and ".join(names)) if names
                   else self.say(ctx, m.digest_no_thanks))
         return self.say(
