@@ -121,16 +121,19 @@ class InsightsCog(Cog[InsightsStore]):
     async def on_message(self, event: MessagePosted, ctx: Ctx) -> list[Action]:
         # The hot path only keeps the message (a reference, no copy); it is counted in bulk
         # at the flush, in order, as reputation batches its activity points.
-        if event.author.is_bot or not ctx.settings.insights.enabled:
+        if event.author.is_bot:
             return _NOTHING
         held = self._held.get(event.community)
-        if held is None:
+        if held is None:  # the first since the last count: is counting on, is a flush due?
+            cfg = ctx.settings.insights
+            if not cfg.enabled:
+                return _NOTHING
             held = self._held[event.community] = []
-        held.append((event, ctx.now))
-        if not self._flush_armed:
-            await self._arm_flush(event.community, ctx.now, ctx.settings.insights)
+            await self._arm_flush(event.community, ctx.now, cfg)
         elif len(held) >= HELD_MAX:
             await self._count_held()  # a flush running late: keep memory bounded
+            return await self.on_message(event, ctx)
+        held.append((event, ctx.now))
         return _NOTHING
 
     async def _count_held(self) -> None:
@@ -143,6 +146,8 @@ class InsightsCog(Cog[InsightsStore]):
                 continue  # all of them from a member since forgotten
             ctx: Ctx = self.services.context(community, messages[0][1])
             cfg = ctx.settings.insights
+            if not cfg.enabled:
+                continue  # turned off by a reload since
             state = self._counters.get(community) or await self._loaded(community, ctx)
             sampled = state.messages(messages, cfg.reply_window,
                                      cfg.sentiment_every if cfg.sentiment else None)
