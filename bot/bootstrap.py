@@ -162,6 +162,7 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
                       metrics)
     services = Services(config=config, clock=clock, scheduler=scheduler,
                         rng=rng or random.Random(), command_specs=runtime.specs,
+                        usable_specs=runtime.usable_specs,
                         members=storage.members, posts=storage.posts,
                         member_level=runtime.member_level, metrics=metrics)
     stores: dict[str, Any] = {}

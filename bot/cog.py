@@ -13,7 +13,7 @@ from bot.actions import Action, Respond
 from bot.clock import Clock
 from bot.commands import Command, CommandSpec, Handler, declared
 from bot.config import Config
-from bot.events import CommandInvoked, Community, Event
+from bot.events import Actor, CommandInvoked, Community, Event
 from bot.memberdata import DataRights, MemberData
 from bot.metrics import Metrics
 from bot.permissions import Level
@@ -126,6 +126,8 @@ class Services:
     rng: random.Random
     # Filled by the runtime once every cog is registered (for /help).
     command_specs: Callable[[], list[CommandSpec]]
+    # The commands a member may run in a context (their level or a role a feature admits).
+    usable_specs: Callable[[Actor, Context[Any]], list[CommandSpec]]
     # The core's record of members and of messages Hearth posted under a key.
     members: Members
     posts: PostLookup

@@ -114,6 +114,17 @@ class Runtime:
     def specs(self) -> list[CommandSpec]:
         return [c.spec for c in self.commands.values()]
 
+    @staticmethod
+    def may_use(command: Command, actor: Actor, ctx: Context[Any]) -> bool:
+        """Whether this member may run this command: their level, or a role its feature admits
+        (announcements' announcer roles)."""
+        return ctx.level >= command.spec.level or bool(
+            command.admits and command.admits(actor, ctx))
+
+    def usable_specs(self, actor: Actor, ctx: Context[Any]) -> list[CommandSpec]:
+        """The commands this member may run here (what /help lists to them)."""
+        return [c.spec for c in self.commands.values() if self.may_use(c, actor, ctx)]
+
     def add_sink(self, platform: str, sink: Sink) -> None:
         """Where scheduled work for this platform's communities is delivered."""
         self._sinks[platform] = sink
@@ -359,7 +370,7 @@ class Runtime:
                 return respond(self._unknown(messages, UnknownCommand(event.command)))
             command = found
         spec = command.spec
-        if ctx.level < spec.level and not (command.admits and command.admits(event.actor, ctx)):
+        if not self.may_use(command, event.actor, ctx):
             return respond(messages.not_allowed.render(
                 None, command=CommandRef(spec.name), level=spec.level.label))
         try:

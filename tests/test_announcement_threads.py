@@ -2,8 +2,8 @@
 its Web API on FakeSlack. The update goes into the first post's thread (thread_ts), a member's
 reply in that thread counts as standing by, and the resolution thanks them in the channel.
 
-(Discord's side, a thread opened under the first post and updates sent into it, still needs
-the thread routes in tests/fakes/discord_server.py; see the issue's closing note.)
+Discord's side (a thread opened under the first post, updates sent into it) is in
+tests/test_discord_announcements.py.
 """
 
 from __future__ import annotations

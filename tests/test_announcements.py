@@ -323,6 +323,24 @@ async def test_a_configured_announcer_role_may_announce_and_a_member_may_not(
     await h.close()
 
 
+async def test_help_lists_the_announce_commands_to_an_announcer_and_not_to_a_member(
+        make_harness: MakeHarness) -> None:
+    h = await make_harness(ANNOUNCER).start()
+
+    async def help_for(actor: Actor) -> str:
+        shown = await h.handle(CommandInvoked(h.community, h.clock.now(), actor=actor,
+                                              command="help", args={}))
+        return texts(shown)[0]
+
+    ana = await help_for(Actor("ana", "ana", roles=frozenset({"Announcer"})))
+    for name in ("/announce ", "/announce update", "/announce resolve", "/announce list"):
+        assert name in ana, name
+    assert "/warn " not in ana  # the role admits announcing, not moderating
+    member = await help_for(Actor("max", "max"))
+    assert "/announce" not in member and "/help" in member
+    await h.close()
+
+
 async def test_bad_input_is_explained_and_saves_nothing(make_harness: MakeHarness) -> None:
     h = await make_harness().start()
     out = await mod(h, '/announce announcements "Hello" when:"every blursday 10:00"')

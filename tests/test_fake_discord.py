@@ -373,3 +373,54 @@ async def test_unresumable_drop_reidentifies(world: World) -> None:
         got = future_for(client, "message")
         await world.fake.message_create(world.general, world.alice, "back")
         assert (await got).content == "back"
+
+
+# --- threads, forum posts, DMs and history (refusals: tests/test_fake_discord_rules.py) --
+
+async def test_a_thread_under_a_post_is_cached_and_takes_messages(world: World) -> None:
+    client = make_client()
+    async with world.fake.connect(client):
+        guild = client.get_guild(int(world.guild.id))
+        post = await guild.get_channel(int(world.general)).send("Logins fail")
+        created = future_for(client, "thread_create")
+        thread = await post.create_thread(name="Logins: updates")
+        assert thread.id == post.id and (await created).id == post.id
+        assert guild.get_thread(post.id) is not None  # THREAD_CREATE reached the cache
+        received = future_for(client, "message")
+        await world.fake.message_create(str(thread.id), world.alice, "is my data safe?")
+        reply = await received
+        assert reply.channel.id == thread.id and isinstance(reply.channel, discord.Thread)
+        sent = await guild.get_thread(post.id).send("Update: found it")
+        assert sent.channel.id == thread.id
+    assert world.fake.threads[str(post.id)]["message_count"] == 1
+
+
+async def test_a_forum_post_through_discord_py(world: World) -> None:
+    forum_id = world.guild.add_forum_channel("questions", ["login", "billing"])
+    client = make_client()
+    async with world.fake.connect(client):
+        forum = client.get_guild(int(world.guild.id)).get_channel(int(forum_id))
+        assert isinstance(forum, discord.ForumChannel)
+        login = discord.utils.get(forum.available_tags, name="login")
+        made = await forum.create_thread(name="Can't log in", content="Since 09:00",
+                                         applied_tags=[login])
+        assert made.thread.id == made.message.id and made.thread.applied_tags == [login]
+    [call] = world.fake.calls_matching("POST", rf"/channels/{forum_id}/threads")
+    assert call.query == {"use_nested_fields": "1"}
+    assert call.json["message"]["content"] == "Since 09:00"
+
+
+async def test_dms_arrive_without_a_guild_and_history_finds_what_was_missed(
+        world: World) -> None:
+    missed = world.fake.dm_history(world.alice, "hello?", "anyone there?")
+    client = make_client()  # default intents include DMs
+    async with world.fake.connect(client):
+        received = future_for(client, "message")
+        await world.fake.member_dm(world.alice, "one more thing")
+        message = await received
+        assert message.guild is None and isinstance(message.channel, discord.DMChannel)
+        assert message.author.id == int(world.alice)
+        dm = await client.fetch_channel(int(world.fake.dm_channels[world.alice]["id"]))
+        since = [m.content async for m in dm.history(after=discord.Object(int(missed[0])),
+                                                      limit=None)]
+        assert since == ["anyone there?", "one more thing"]  # oldest first with after=

@@ -170,3 +170,118 @@ async def test_guild_create_carries_only_the_bot_and_members_come_by_chunk(fake)
     async with fake.connect(client):
         assert client.get_guild(int(guild.id)).get_member(int(alice)) is not None
     assert any(p.get("op") == 8 for p in fake.gateway_received)
+
+
+# --- threads, forum posts and history (rules listed in tests/fakes/discord_threads.py) ----
+
+HI = {"content": "hi", "allowed_mentions": NO_PINGS}
+
+
+async def answer(fake: FakeDiscord, method: str, path: str, body: Any = None
+                 ) -> tuple[int, int | None]:
+    """The status and Discord error code (None on success) a request gets."""
+    status, reply = await call(fake, method, path, body)
+    return status, reply.get("code") if isinstance(reply, dict) else None
+
+
+async def post(fake: FakeDiscord, channel: str, text: str = "hi") -> str:
+    status, body = await call(fake, "POST", f"/channels/{channel}/messages",
+                              {"content": text, "allowed_mentions": NO_PINGS})
+    assert status == 200, body
+    return body["id"]
+
+
+async def test_a_thread_from_a_message_takes_its_id_once(fake) -> None:
+    fake, _, general, _ = fake
+    mid = await post(fake, general)
+    path = f"/channels/{general}/messages/{mid}/threads"
+    for bad in ({"name": ""}, {"name": "x" * 101}, {"name": "ok", "auto_archive_duration": 30}):
+        assert await answer(fake, "POST", path, bad) == (400, 50035), bad
+    status, thread = await call(fake, "POST", path, {"name": "x" * 100,
+                                                     "auto_archive_duration": 4320})
+    assert status == 201 and thread["id"] == mid and thread["type"] == 11
+    assert thread["parent_id"] == general
+    assert thread["thread_metadata"]["auto_archive_duration"] == 4320
+    status, body = await call(fake, "POST", path, {"name": "again"})
+    assert (status, body["code"]) == (400, 160004)
+    assert body["message"] == "A thread has already been created for this message"
+    assert await answer(fake, "POST", f"/channels/{general}/messages/1/threads",
+                        {"name": "nope"}) == (404, 10008)
+
+
+async def test_starting_threads_needs_the_permissions_discord_names(fake) -> None:
+    fake, guild, general, _ = fake
+    mid = await post(fake, general)
+    guild.deny(general, guild.id, 1 << 35)  # Create Public Threads
+    assert await answer(fake, "POST", f"/channels/{general}/messages/{mid}/threads",
+                        {"name": "updates"}) == (403, 50013)
+    assert await answer(fake, "POST", f"/channels/{general}/threads",
+                        {"name": "updates", "type": 11}) == (403, 50013)
+    status, private = await call(fake, "POST", f"/channels/{general}/threads",
+                                 {"name": "team only", "type": 12})
+    assert status == 201 and private["type"] == 12
+    guild.deny(general, guild.id, 1 << 36)  # Create Private Threads
+    assert await answer(fake, "POST", f"/channels/{general}/threads",
+                        {"name": "team only", "type": 12}) == (403, 50013)
+    assert await answer(fake, "POST", f"/channels/{general}/threads",
+                        {"name": "odd", "type": 0}) == (400, 50035)
+    guild.deny(general, guild.id, 1 << 10)  # the bot can't see the channel at all
+    assert await answer(fake, "POST", f"/channels/{general}/messages/{mid}/threads",
+                        {"name": "updates"}) == (403, 50001)
+
+
+async def test_archived_and_locked_threads_refuse_posts_as_documented(fake) -> None:
+    fake, _, general, _ = fake
+    mid = await post(fake, general)
+    await call(fake, "POST", f"/channels/{general}/messages/{mid}/threads", {"name": "t"})
+    status, body = await call(fake, "PATCH", f"/channels/{mid}", {"archived": True})
+    assert status == 200 and body["thread_metadata"]["archived"] is True
+    await post(fake, mid, "sending unarchives it")
+    assert fake.threads[mid]["thread_metadata"]["archived"] is False
+    # Without Manage Threads the bot can neither lock nor post into a locked thread.
+    assert await answer(fake, "PATCH", f"/channels/{mid}", {"locked": True}) == (403, 50013)
+    fake.threads[mid]["thread_metadata"].update(locked=True, archived=True)  # a moderator did
+    assert await answer(fake, "POST", f"/channels/{mid}/messages", HI) == (400, 50083)
+    fake.threads[mid]["thread_metadata"]["archived"] = False
+    assert await answer(fake, "POST", f"/channels/{mid}/messages", HI) == (403, 50013)
+    assert await answer(fake, "PATCH", f"/channels/{mid}", {"name": "x" * 101}) == (400, 50035)
+
+
+async def test_sending_in_a_thread_needs_send_messages_in_threads(fake) -> None:
+    fake, guild, general, _ = fake
+    mid = await post(fake, general)
+    await call(fake, "POST", f"/channels/{general}/messages/{mid}/threads", {"name": "t"})
+    guild.deny(general, guild.id, 1 << 38)
+    assert await answer(fake, "POST", f"/channels/{mid}/messages", HI) == (403, 50013)
+
+
+async def test_forum_posts_need_a_message_and_known_tags(fake) -> None:
+    fake, guild, _, _ = fake
+    forum = guild.add_forum_channel("questions", ["billing", "login"], require_tag=True)
+    login = guild.tag_id(forum, "login")
+    path = f"/channels/{forum}/threads?use_nested_fields=1"
+    first = {"content": "How do I reset?", "allowed_mentions": NO_PINGS}
+    no_message = {"name": "Reset", "applied_tags": [login]}
+    assert await answer(fake, "POST", path, no_message) == (400, 50035)
+    unknown_tag = {"name": "Reset", "message": first, "applied_tags": ["123"]}
+    assert await answer(fake, "POST", path, unknown_tag) == (400, 50035)
+    # The forum requires a tag.
+    assert await answer(fake, "POST", path, {"name": "Reset", "message": first}) == (400, 40067)
+    status, body = await call(fake, "POST", path, {"name": "Reset", "message": first,
+                                                   "applied_tags": [login]})
+    assert status == 201 and body["type"] == 11 and body["applied_tags"] == [login]
+    assert body["message"]["id"] == body["id"] and body["message"]["channel_id"] == body["id"]
+    # A forum takes posts, not messages.
+    assert await answer(fake, "POST", f"/channels/{forum}/messages", HI) == (400, 50024)
+
+
+async def test_history_pages_newest_first_within_1_to_100(fake) -> None:
+    fake, _, _, alice = fake
+    ids = fake.dm_history(alice, "one", "two", "three")
+    dm = fake.dm_channels[alice]["id"]
+    status, body = await call(fake, "GET", f"/channels/{dm}/messages?after={ids[0]}&limit=100")
+    assert status == 200 and [m["content"] for m in body] == ["three", "two"]
+    status, body = await call(fake, "GET", f"/channels/{dm}/messages?limit=2")
+    assert [m["content"] for m in body] == ["three", "two"]
+    for limit in (0, 101):
+        assert await answer(fake, "GET", f"/channels/{dm}/messages?limit={limit}") == (400, 50035)

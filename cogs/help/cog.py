@@ -44,9 +44,7 @@ class HelpCog(Cog[None]):
                 text = Text.of(f"**{guide.title}**\n") + self.say(
                     ctx, guide.text, community=ctx.settings.community.name)
             return [Respond(event.community, event.actor.user_id, text)]
-        specs = sorted(
-            (s for s in self.services.command_specs() if s.level <= ctx.level),
-            key=lambda s: s.name)
+        specs = sorted(self.services.usable_specs(event.actor, ctx), key=lambda s: s.name)
         parts = [
             self.say(ctx, cfg.messages.intro, name=event.actor.name,
                                       community=ctx.settings.community.name),

@@ -18,6 +18,13 @@ Like Discord: the bot's own visible messages come back as MESSAGE_CREATE (``echo
 role/member edits are followed by GUILD_MEMBER_UPDATE, and guild state added after the client
 connected is not announced (add guilds, channels and members first; use ``add_user`` +
 ``member_join`` for newcomers).
+
+Threads, forum posts and history (rules in tests/fakes/discord_threads.py): ``fake.threads``
+(id -> thread, a thread under a message has the message's id), ``guild.add_forum_channel(name,
+tags)`` and ``guild.tag_id``, ``fake.member_dm(user, text)`` (MESSAGE_CREATE without
+``guild_id``), ``fake.dm_history(user, *texts)`` (messages sent while Hearth was away, found
+with ``GET /channels/{dm}/messages?after=``), ``fake.message_create(thread_id, ...)`` for a
+member's reply in a thread.
 """
 
 # The wait helpers take timeout= on purpose: tests read better than wrapping each call.
@@ -28,11 +35,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import itertools
 import json
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,10 +46,11 @@ import discord
 import yarl
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_shapes import _error, _invalid, _now_iso, snowflake
+from tests.fakes.discord_threads import GUILD_FORUM, REQUIRE_TAG, ThreadRoutes
+
 log = logging.getLogger(__name__)
 
-DISCORD_EPOCH_MS = 1420070400000
-_counter = itertools.count(1)
 
 # Intents Discord calls privileged: GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT.
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
@@ -95,6 +101,10 @@ DEFAULT_EVERYONE_PERMISSIONS = discord.Permissions(
     use_application_commands=True,
     change_nickname=True,
     create_instant_invite=True,
+    # Discord's defaults for @everyone include starting and talking in threads.
+    create_public_threads=True,
+    create_private_threads=True,
+    send_messages_in_threads=True,
     connect=True,
     speak=True,
 ).value
@@ -111,16 +121,6 @@ DEFAULT_BOT_PERMISSIONS = discord.Permissions(
     use_application_commands=True,
 ).value
 ALL_PERMISSIONS = discord.Permissions.all().value
-
-
-def snowflake() -> str:
-    """A unique, time-ordered snowflake-like id (as Discord sends them: a string)."""
-    ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
-    return str((ms << 22) | (next(_counter) & ((1 << 22) - 1)))
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
 
 
 # --- option builders for slash_command / autocomplete -------------------------------------
@@ -213,6 +213,7 @@ class FakeGuild:
         self.channels: dict[str, dict] = {}
         self.roles: dict[str, dict] = {}
         self.members: dict[str, dict] = {}
+        self.threads: dict[str, dict] = {}  # id -> thread (forum posts too)
         self._add_role_obj(self.id, "@everyone", DEFAULT_EVERYONE_PERMISSIONS, position=0)
         self.bot_role_id = self._add_role_obj(
             snowflake(), "Hearth", bot_permissions, position=1, tags={"bot_id": fake.bot_user_id}
@@ -264,6 +265,28 @@ class FakeGuild:
         }
         return channel_id
 
+    def add_forum_channel(self, name: str, tags: Iterable[str] = (), *,
+                          require_tag: bool = False) -> str:
+        """Add a GUILD_FORUM channel whose ``available_tags`` are ``tags`` (ids in
+        ``channels[id]["available_tags"]``); returns its id. Add before connecting."""
+        channel_id = self.add_text_channel(name)
+        self.channels[channel_id].update(
+            type=GUILD_FORUM,
+            flags=REQUIRE_TAG if require_tag else 0,
+            available_tags=[{"id": snowflake(), "name": tag, "moderated": False,
+                             "emoji_id": None, "emoji_name": None} for tag in tags],
+            default_reaction_emoji=None,
+            default_sort_order=None,
+            default_forum_layout=0,
+            default_thread_rate_limit_per_user=0,
+        )
+        return channel_id
+
+    def tag_id(self, forum_id: str, name: str) -> str:
+        """The id of a forum's available tag by name."""
+        return next(t["id"] for t in self.channels[forum_id]["available_tags"]
+                    if t["name"] == name)
+
     def deny(self, channel_id: str, target_id: str, permissions: int, *,
              member: bool = False) -> None:
         """A permission overwrite on a channel denying ``permissions`` to a role (the guild id
@@ -278,6 +301,8 @@ class FakeGuild:
         base = self.member_permissions(uid)
         if base & 0x8:
             return ALL_PERMISSIONS
+        if channel_id in self.threads:  # a thread has its parent's overwrites
+            channel_id = self.threads[channel_id]["parent_id"]
         overwrites = {o["id"]: o for o in self.channels[channel_id]["permission_overwrites"]}
         roles = self.members[uid]["roles"]
 
@@ -404,7 +429,8 @@ class FakeGuild:
             # come from the op 8 request as GUILD_MEMBERS_CHUNK (gateway-events.md).
             "members": [self.member_obj(self._fake.bot_user_id)],
             "channels": list(self.channels.values()),
-            "threads": [],
+            "threads": [t for t in self.threads.values()
+                        if not t["thread_metadata"]["archived"]],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
@@ -433,16 +459,6 @@ def _json(status: int, body: Any) -> web.Response:
     return web.Response(
         status=status, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
-
-
-def _error(code: int, message: str) -> dict:
-    return {"message": message, "code": code}
-
-
-def _invalid(field_name: str, code: str, message: str) -> dict:
-    """400 50035 Invalid Form Body, with Discord's nested ``errors`` naming the field."""
-    return {"message": "Invalid Form Body", "code": 50035,
-            "errors": {field_name: {"_errors": [{"code": code, "message": message}]}}}
 
 
 def message_problem(body: dict, *, edit: bool = False) -> tuple[int, dict] | None:
@@ -544,7 +560,7 @@ def command_problem(cmd: dict, *, top: bool = True) -> str | None:
 Handler = Callable[..., Awaitable[tuple[int, Any]]]
 
 
-class FakeDiscord:
+class FakeDiscord(ThreadRoutes):
     """Fake Discord REST API + gateway on 127.0.0.1 (random port).
 
     Args:
@@ -979,7 +995,8 @@ class FakeDiscord:
         return message
 
     def _guild_of_channel(self, channel_id: str) -> FakeGuild | None:
-        return next((g for g in self.guilds.values() if channel_id in g.channels), None)
+        return next((g for g in self.guilds.values()
+                     if channel_id in g.channels or channel_id in g.threads), None)
 
     async def message_create(
         self, channel_id: str, author_id: str, content: str, *, guild: FakeGuild | None = None
@@ -1311,6 +1328,7 @@ class FakeDiscord:
             ("GET", rf"/guilds/{g}/roles", self._get_roles),
             ("GET", rf"/users/{u}", self._get_user),
             ("PUT", rf"/channels/{c}/messages/{m}/reactions/(?P<emoji>[^/]+)/@me", self._react),
+            *self._thread_route_table(c, m),
         ]
         self._routes = [(meth, re.compile(p), h) for meth, p, h in table]
 
@@ -1593,7 +1611,7 @@ class FakeDiscord:
     def _channel(self, channel_id: str) -> dict | None:
         guild = self._guild_of_channel(channel_id)
         if guild is not None:
-            return guild.channels[channel_id]
+            return guild.channels.get(channel_id) or guild.threads[channel_id]
         return next((ch for ch in self.dm_channels.values() if ch["id"] == channel_id), None)
 
     async def _get_channel(self, call: Call, channel: str) -> tuple[int, Any]:
@@ -1607,7 +1625,12 @@ class FakeDiscord:
         if found["type"] == 1 and found["recipients"][0]["id"] in self.closed_dms:
             return 403, _error(50007, "Cannot send messages to this user")
         guild = self._guild_of_channel(channel)
-        if guild is not None:
+        if found["type"] == GUILD_FORUM:
+            return 400, _error(50024, "Cannot execute action on this channel type")
+        thread_problem = self.thread_send_problem(channel)
+        if thread_problem is not None:
+            return thread_problem
+        if guild is not None and channel not in guild.threads:
             allowed = guild.channel_permissions(self.bot_user_id, channel)
             if not allowed & VIEW_CHANNEL:
                 return 403, _error(50001, "Missing Access")
@@ -1636,6 +1659,7 @@ class FakeDiscord:
             body=body,
         )
         found["last_message_id"] = message["id"]
+        await self.after_thread_message(channel, message["id"])
         await self._echo(message)
         return 200, message
 
