@@ -157,49 +157,46 @@ class InsightsCog(Cog[InsightsStore]):
                 assert self._analyser is not None
                 state.weigh(day, channel, self._analyser.score(text))
 
-    async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
-        cfg = ctx.settings.insights
-        if not cfg.enabled or event.member.is_bot:
-            return _NOTHING
+    async def _counting(self, community: Community, ctx: Ctx) -> Counters:
+        """The community's counters with every held message counted first (so the funnel
+        sees events in order), and a flush armed for what is added next."""
         await self._count_held()
-        state = await self._loaded(event.community, ctx)
+        state = await self._loaded(community, ctx)
+        await self._arm_flush(community, ctx.now, ctx.settings.insights)
+        return state
+
+    async def on_join(self, event: MemberJoined, ctx: Ctx) -> list[Action]:
+        if not ctx.settings.insights.enabled or event.member.is_bot:
+            return _NOTHING
+        state = await self._counting(event.community, ctx)
         state.add(state.days.of(ctx.now), "joins")
         state.joined_now(event.member.user_id, ctx.now)
-        await self._arm_flush(event.community, ctx.now, cfg)
         return _NOTHING
 
     async def on_leave(self, event: MemberLeft, ctx: Ctx) -> list[Action]:
-        cfg = ctx.settings.insights
-        if not cfg.enabled or event.member.is_bot:
+        if not ctx.settings.insights.enabled or event.member.is_bot:
             return _NOTHING
-        await self._count_held()
-        state = await self._loaded(event.community, ctx)
+        state = await self._counting(event.community, ctx)
         state.add(state.days.of(ctx.now), "leaves")
         state.newcomers.pop(event.member.user_id, None)
-        await self._arm_flush(event.community, ctx.now, cfg)
         return _NOTHING
 
     async def on_tally(self, event: Tally, ctx: Ctx) -> list[Action]:
-        cfg = ctx.settings.insights
-        if not cfg.enabled or event.kind not in TALLIED:
+        if not ctx.settings.insights.enabled or event.kind not in TALLIED:
             return _NOTHING
-        await self._count_held()
-        state = await self._loaded(event.community, ctx)
+        state = await self._counting(event.community, ctx)
         day = state.days.of(ctx.now)
         state.add(day, event.kind)
         if event.kind == "thanks" and event.target_id:
             state.thanks(day, event.target_id)
             state.replied(event.target_id, ctx.now)  # thanks counts as being answered
-        await self._arm_flush(event.community, ctx.now, cfg)
         return _NOTHING
 
     async def on_recognition(self, event: Recognition, ctx: Ctx) -> list[Action]:
         if not ctx.settings.insights.enabled or event.source != "introduction":
             return _NOTHING
-        await self._count_held()
-        state = await self._loaded(event.community, ctx)
+        state = await self._counting(event.community, ctx)
         state.step(event.user_id, "introduced", ctx.now)
-        await self._arm_flush(event.community, ctx.now, ctx.settings.insights)
         return _NOTHING
 
     async def _arm_flush(self, community: Community, now: datetime, cfg: InsightsSettings
