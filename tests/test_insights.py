@@ -69,6 +69,18 @@ async def test_counters_per_day_through_the_runtime(hearth: Harness) -> None:
     assert channels["help"] == {"channel_messages": 1, "channel_posters": 1}
 
 
+async def test_engagement_counts_only_members_still_here(hearth: Harness) -> None:
+    for name in ("ann", "ben"):
+        await hearth.join(name)
+        await hearth.say(name, "hello everyone")
+    await hearth.leave("ben")
+    cog = insights(hearth)
+    await cog.flush()
+    report = await cog.report(hearth.community, cog.services.context(hearth.community), 7)
+    got = {f.key: f.value for f in report.figures}
+    assert (got["members"], got["active"], got["engagement"]) == (1, 2, 1.0)
+
+
 async def test_a_clean_stop_writes_what_is_held(make_harness: Callable[..., Harness]) -> None:
     h = await make_harness().start()
     await h.join("ann")

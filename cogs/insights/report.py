@@ -150,9 +150,10 @@ async def build(store: InsightsStore, community: Community, zone: ZoneInfo, end:
         report.figures[report.figures.index(messages)] = Figure(
             messages.key, messages.label, messages.value, messages.definition, messages.before,
             people=active)
-    last_week = active if days == 7 else await store.distinct_active(community, *span(end, 7))
+    # Members who have left since are set aside, so the rate can't pass 100%.
+    last_week = await store.distinct_active(community, *span(end, 7), here_only=True)
     add(Figure("engagement", "engagement rate", last_week / members if members else None,
-               "Members who posted in the last 7 days, divided by members here now.",
+               "Members here now who posted in the last 7 days, divided by members here now.",
                kind="percent", people=last_week))
     cohort = await store.cohort(community, midnight(report.start, zone),
                                 midnight(end + timedelta(days=1), zone),

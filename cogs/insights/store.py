@@ -150,12 +150,16 @@ class InsightsStore(Store):
             (community.platform, community.id, since_day))
         return [(r["day"], r["figure"], r["channel"], r["value"]) for r in rows]
 
-    async def distinct_active(self, community: Community, since_day: str, until_day: str
-                              ) -> int:
-        """Members who posted at least once in the span (within the five weeks kept)."""
+    async def distinct_active(self, community: Community, since_day: str, until_day: str,
+                              here_only: bool = False) -> int:
+        """Members who posted at least once in the span (within the five weeks kept); with
+        `here_only`, only those who haven't left since."""
+        still_here = (" AND EXISTS (SELECT 1 FROM members m WHERE m.platform = a.platform AND"
+                      " m.community = a.community AND m.user_id = a.user_id AND"
+                      " m.left_at IS NULL)") if here_only else ""
         return int(await self.db.scalar(
-            "SELECT COUNT(DISTINCT user_id) FROM insight_active WHERE platform=?"
-            " AND community=? AND day >= ? AND day <= ?",
+            "SELECT COUNT(DISTINCT user_id) FROM insight_active a WHERE platform=?"
+            " AND community=? AND day >= ? AND day <= ?" + still_here,
             (community.platform, community.id, since_day, until_day)) or 0)
 
     async def members(self, community: Community) -> int:
