@@ -151,7 +151,9 @@ async def build(store: InsightsStore, community: Community, zone: ZoneInfo, end:
             messages.key, messages.label, messages.value, messages.definition, messages.before,
             people=active)
     # Members who have left since are set aside, so the rate can't pass 100%.
-    last_week = await store.distinct_active(community, *span(end, 7), here_only=True)
+    week = span(end, 7)
+    last_week = (active if days == 7 else await store.distinct_active(community, *week)) - \
+        await store.active_since_left(community, *week, midnight(end - timedelta(days=6), zone))
     add(Figure("engagement", "engagement rate", last_week / members if members else None,
                "Members here now who posted in the last 7 days, divided by members here now.",
                kind="percent", people=last_week))
