@@ -34,6 +34,23 @@ class Post(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class KeepThread(Action):
+    """The thread of message `message_id` in `channel` (a member's question or Hearth's post).
+
+    Not `solved`: make sure it has one, opening it with `name` where the platform names
+    threads (Discord; a forum post already is one); platforms whose replies thread on their
+    own have nothing to do. `solved`: mark it so: rename it to `name` and add the forum tag
+    `tag` where the channel has it (Discord), or react with `mark` on the message (Slack)."""
+
+    channel: str
+    message_id: str
+    name: str
+    solved: bool = False
+    tag: str | None = None
+    mark: str = "white_check_mark"
+
+
+@dataclass(frozen=True, slots=True)
 class EditPost(Action):
     """Replace a message Hearth posted earlier under `key`; post anew if it is gone."""
 

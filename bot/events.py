@@ -96,6 +96,17 @@ class MessagePosted(Event):
     # The message this one answers: the one it replies to, or the first message of the thread
     # it is in (a Discord thread started from a message, a Slack thread_ts).
     reply_to: str | None = None
+    # The configured name of the channel the thread is in, for a message in a thread (a
+    # Discord forum post's thread, a thread under a message).
+    parent_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDeleted(Event):
+    """A message was deleted (by its author or a moderator)."""
+
+    channel: str
+    message_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +172,22 @@ class ActivityCounted(Event):
     Features that reward crossing a threshold (badges) compare before and after."""
 
     counts: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Thanked(Event):
+    """Internal: a member thanked another (by /thanks, a thank-you reaction or "thanks @x"),
+    whether or not reputation's fairness rules let it earn a point. Features that take thanks
+    as evidence (questions: "did @x's answer solve it?") listen for it."""
+
+    giver_id: str
+    giver_name: str
+    user_id: str
+    name: str
+    channel: str | None = None
+    # The message the thanks points at: the one reacted to, or the one a thanking message
+    # replies to (its thread); None for /thanks.
+    about: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

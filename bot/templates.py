@@ -20,6 +20,7 @@ from bot.text import (
     CommandRef,
     Literal,
     Mention,
+    MessageLink,
     Segment,
     Text,
     Timestamp,
@@ -66,7 +67,8 @@ def counted(n: int, one: str, many: str) -> str:
 def _segments(value: Any) -> tuple[Segment, ...]:
     if isinstance(value, Text):
         return value.segments
-    if isinstance(value, Literal | UserText | Mention | ChannelLink | Timestamp | CommandRef):
+    if isinstance(value, Literal | UserText | Mention | ChannelLink | MessageLink | Timestamp
+                  | CommandRef):
         return (value,)
     if isinstance(value, datetime):
         return (Timestamp(value),)

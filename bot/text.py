@@ -65,6 +65,16 @@ class ChannelLink:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageLink:
+    """A link to one message (a question waiting for an answer), by its channel (configured
+    name or platform id) and the platform's message id; where the platform has no link for a
+    message, its channel."""
+
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Timestamp:
     """A moment, shown relative ("in 3 days") where the platform can."""
 
@@ -79,7 +89,7 @@ class CommandRef:
     name: str
 
 
-Segment = Literal | UserText | Mention | ChannelLink | Timestamp | CommandRef
+Segment = Literal | UserText | Mention | ChannelLink | MessageLink | Timestamp | CommandRef
 
 # `/appeal resolve 12` in template or help text: a slash at the start of a word, then up to
 # three lowercase words (the longest that is a command wins; the rest stays as written).
@@ -126,8 +136,8 @@ class Text:
                 out.append(s.text)
             elif isinstance(s, Mention):
                 out.append(f"@{s.name}")
-            elif isinstance(s, ChannelLink):
-                out.append(f"#{s.channel}")
+            elif isinstance(s, ChannelLink | MessageLink):
+                out.append(f"#{s.channel.lstrip('#')}")
             elif isinstance(s, CommandRef):
                 out.append(f"/{s.name}")
             else:

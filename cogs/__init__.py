@@ -14,10 +14,11 @@ from cogs.insights.cog import InsightsCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.mydata.cog import MydataCog
+from cogs.questions.cog import QuestionsCog
 from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
                              ContestsCog, ModerationCog, AdminCog, AnnouncementsCog,
-                             FeedbackCog, MydataCog, InsightsCog]
+                             FeedbackCog, MydataCog, QuestionsCog, InsightsCog]
 
 __all__ = ["ALL_COGS"]

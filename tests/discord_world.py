@@ -162,15 +162,19 @@ def _target(database: str | Path) -> str | Path:
 
 @contextlib.asynccontextmanager
 async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool = True,
+                  channels: Callable[[FakeGuild], dict[str, str]] | None = None,
                   **fake_options: Any) -> AsyncIterator[World]:
     """FakeDiscord with a guild (#welcome, #introductions, #general, #mod-log, a Moderator and
-    a Helper role below Hearth's), and Hearth started on it through DiscordService."""
+    a Helper role below Hearth's), and Hearth started on it through DiscordService.
+    `channels` adds more before Hearth connects (a forum), returning them by name."""
     async with FakeDiscord(**fake_options) as fake:
         guild = fake.add_guild("Hearth HQ")
         # Hearth's role sits above the roles it hands out, as in a real set-up.
         guild.roles[guild.bot_role_id]["position"] = 50
-        channels = {n: guild.add_text_channel(n)
-                    for n in ("welcome", "introductions", "general", "mod-log", "rules")}
+        made = {n: guild.add_text_channel(n)
+                for n in ("welcome", "introductions", "general", "mod-log", "rules")}
+        if channels is not None:
+            made.update(channels(guild))
         roles = {"Moderator": guild.add_role("Moderator", MODERATE_MEMBERS),
                  "Helper": guild.add_role("Helper")}
         guild.add_member("owner")  # the fake makes the first member the owner (all permissions)
@@ -191,7 +195,7 @@ async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool =
                 await service.start()
                 try:
                     await app.runtime.start()
-                    yield World(fake, guild, channels, alice, bob, mod, app, service, probe,
+                    yield World(fake, guild, made, alice, bob, mod, app, service, probe,
                                 clock, roles)
                 finally:
                     await service.stop()

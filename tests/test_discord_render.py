@@ -56,3 +56,14 @@ def test_member_text_at_a_line_start_cannot_format_the_post() -> None:
     lines = out.split("\n")
     assert all(not re.match(r"\s*(>|#|-#|\d+\.)", line) for line in lines), out
     assert lines[0] == "\\>\\>\\> joined us!"
+
+
+def test_a_message_link_is_discords_message_url_in_its_guild() -> None:
+    from bot.text import MessageLink
+    text = Text.of("Waiting: ", MessageLink("help", "1300000000000000002"))
+    linked = render(text, lambda name: 1200000000000000001 if name == "help" else None,
+                    guild_id=1100000000000000000).content
+    assert linked == ("Waiting: https://discord.com/channels/1100000000000000000/"
+                      "1200000000000000001/1300000000000000002")
+    # Without the guild (or an unknown channel) it is the channel, never a broken URL.
+    assert render(text).content == "Waiting: #help"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from bot.durations import format_duration
-from bot.text import ChannelLink, CommandRef, Literal, Mention, Text, UserText
+from bot.text import ChannelLink, CommandRef, Literal, Mention, MessageLink, Text, UserText
 
 
 def render(text: Text, now: datetime, tz: tzinfo) -> str:
@@ -19,6 +19,8 @@ def render(text: Text, now: datetime, tz: tzinfo) -> str:
             out.append(f"/{seg.name}")  # the console types commands by their core names
         elif isinstance(seg, ChannelLink):
             out.append(seg.channel if seg.channel.startswith("#") else f"#{seg.channel}")
+        elif isinstance(seg, MessageLink):
+            out.append(f"#{seg.channel.lstrip('#')} (message {seg.message_id})")
         else:
             out.append(when(seg.at, now, tz))
     return "".join(out)

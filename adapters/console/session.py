@@ -5,6 +5,7 @@
     alice> /thanks @bob ...  alice runs a command
     alice> :react bob ⭐      alice reacts to bob's latest message here
     alice> :reply bob text   alice replies to bob's latest message here (in its thread)
+    :delete bob              bob's latest message here is deleted
     #introductions           switch the current channel
     :wait 3d                 advance the clock; scheduled work in that span runs in order
     :mod alice / :admin alice   make alice a moderator / admin for the rest of the run
@@ -33,6 +34,7 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
     PostFile,
     RemoveRole,
@@ -50,6 +52,7 @@ from bot.events import (
     MemberJoined,
     MemberLeft,
     MemberRef,
+    MessageDeleted,
     MessagePosted,
     MessageRef,
     ReactionAdded,
@@ -65,6 +68,7 @@ HELP = """\
   alice> hello    alice says hello here       #general      switch channel
   alice> /help    alice runs a command        :wait 3d      let three days pass
   alice> :react bob ⭐   react to bob's last message here
+  :delete bob     bob's last message here is deleted
   :mod alice      alice becomes a moderator   :admin alice  alice becomes an admin
   :closedms alice DMs to alice fail           :bot robo     robo is a bot account
   :help           this list                   Ctrl-D        quit
@@ -78,6 +82,7 @@ _META = re.compile(rf"^:(mod|admin|closedms|bot)\s+({_NAME})$")
 _WAIT = re.compile(r"^:wait\s+(\S+)$")
 _REACT = re.compile(rf"^:react\s+({_NAME})\s+(\S+)$")
 _REPLY = re.compile(rf"^:reply\s+({_NAME})\s+(.+)$")
+_DELETE = re.compile(rf"^:delete\s+({_NAME})$")
 
 
 @dataclass
@@ -124,6 +129,13 @@ class ConsoleSession:
             await self._send(event_type(COMMUNITY, self._now(), member=self.actor(m.group(2))))
         elif m := _CHANNEL.match(line):
             self.state.channel = m.group(1)
+        elif m := _DELETE.match(line):
+            message_id = self._latest_of(m.group(1))
+            if message_id is not None:
+                del self.state.latest[(self.state.channel, m.group(1))]
+                await self._send(MessageDeleted(COMMUNITY, self._now(),
+                                                channel=self.state.channel,
+                                                message_id=message_id))
         elif m := _WAIT.match(line):
             await self._wait(m.group(1))
         elif m := _META.match(line):
@@ -289,6 +301,16 @@ class ConsoleSession:
         self.write(f"[#{channel}] {self.bot_name} (edited): {self._show(action, action.text)}")
         return Receipt(True, action.message_id, channel)
 
+    def _thread(self, action: KeepThread) -> Receipt:
+        # The console's threads are the :reply lines under a message; this shows their name.
+        channel = action.channel.lstrip("#")
+        if action.solved:
+            tag = f" [{action.tag}]" if action.tag else ""
+            self.write(f"[#{channel} thread] renamed \"{action.name}\"{tag}")
+        else:
+            self.write(f"[#{channel} thread] opened \"{action.name}\"")
+        return Receipt(True, action.message_id, channel)
+
     def _respond(self, action: Respond) -> Receipt:
         self.write(f"[to {action.user_id} only] {self._show(action, action.text)}")
         return Receipt(True)
@@ -341,4 +363,5 @@ class ConsoleSession:
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
+        KeepThread: _thread,
     }

@@ -16,6 +16,7 @@ from bot.events import (
     MemberJoined,
     MemberLeft,
     MemberRef,
+    MessageDeleted,
     MessagePosted,
     ReactionAdded,
 )
@@ -92,7 +93,7 @@ class Inbound:
 
     def attach(self) -> None:
         for handler in (self.on_member_join, self.on_member_update, self.on_raw_member_remove,
-                        self.on_message,
+                        self.on_message, self.on_raw_message_delete,
                         self.on_raw_reaction_add, self.on_guild_role_update,
                         self.on_guild_role_delete):
             # discord.Client dispatches `on_<event>` by attribute (it has no add_listener).
@@ -149,7 +150,15 @@ class Inbound:
         await self._process(MessagePosted(
             community, self.runtime.clock.now(), author=self.actors.of(author),
             channel=str(channel.id), message_id=str(message.id), content=message.content,
-            channel_name=getattr(channel, "name", None), reply_to=_reply_to(message)))
+            channel_name=getattr(channel, "name", None), reply_to=_reply_to(message),
+            parent_name=_parent_name(channel)))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        await self._process(MessageDeleted(
+            community_of(payload.guild_id), self.runtime.clock.now(),
+            channel=str(payload.channel_id), message_id=str(payload.message_id)))
 
     # -- reactions ----------------------------------------------------------------------
 
@@ -208,6 +217,13 @@ def _reply_to(message: discord.Message) -> str | None:
         return str(message.reference.message_id)
     if isinstance(message.channel, discord.Thread):
         return str(message.channel.id)
+    return None
+
+
+def _parent_name(channel: object) -> str | None:
+    """The name of the channel a thread is in (a forum's, for a forum post)."""
+    if isinstance(channel, discord.Thread) and channel.parent is not None:
+        return channel.parent.name
     return None
 
 

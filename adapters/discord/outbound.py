@@ -22,6 +22,7 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
     PostFile,
     RemoveRole,
@@ -117,7 +118,8 @@ class DiscordSink:
     def render(self, guild: discord.Guild | None, text: Text) -> Rendered:
         if guild is None:
             return render(text, spell=self.spell)
-        return render(text, lambda name: self.channels.id_of(guild, name), self.spell)
+        return render(text, lambda name: self.channels.id_of(guild, name), self.spell,
+                      guild.id)
 
     # -- the Sink ------------------------------------------------------------------------
 
@@ -203,20 +205,51 @@ class DiscordSink:
         except discord.HTTPException as exc:
             log.warning("couldn't open a thread in %s: %s %s", guild.id, exc.status, exc.text)
 
+    async def _thread(self, guild: discord.Guild, action: KeepThread) -> Receipt:
+        """A question's thread: opened on its message in a text channel (a forum post already
+        is a thread, with the post's id); when solved, renamed, and tagged where its forum has
+        the tag."""
+        message_id = int(action.message_id)
+        thread = await self._thread_of(guild, message_id)
+        if thread is None:
+            channel = self.channels.resolve(guild, action.channel)
+            if action.solved or not isinstance(channel, discord.TextChannel):
+                return Receipt(False, reason="not_found")
+            opened = await channel.get_partial_message(message_id).create_thread(
+                name=action.name[:100])
+            return Receipt(True, str(opened.id), str(channel.id))
+        if action.solved:
+            parent = thread.parent
+            if isinstance(parent, discord.ForumChannel):
+                tags = list(thread.applied_tags)
+                tag = next((t for t in parent.available_tags
+                            if action.tag and t.name.lower() == action.tag.lower()), None)
+                if tag is not None and tag not in tags and len(tags) < 5:
+                    tags.append(tag)
+                await thread.edit(name=action.name[:100], applied_tags=tags)
+            else:
+                await thread.edit(name=action.name[:100])
+        return Receipt(True, str(thread.id), str(thread.parent_id))
+
     async def _in_thread(self, guild: discord.Guild, action: Post) -> Receipt:
         """A post in the thread started from message `thread_id` (same id), or plainly in its
         channel when there is no such thread."""
-        thread_id = int(action.thread_id or 0)
-        thread = guild.get_thread(thread_id)
-        if thread is None:
-            try:
-                found = await self.client.fetch_channel(thread_id)
-            except (discord.NotFound, discord.Forbidden):
-                found = None
-            thread = found if isinstance(found, discord.Thread) else None
+        thread = await self._thread_of(guild, int(action.thread_id or 0))
         if thread is None:
             return await self._post(guild, action.channel, action.text)
         return await self._send(guild, thread, action.text)
+
+    async def _thread_of(self, guild: discord.Guild, thread_id: int) -> discord.Thread | None:
+        """The thread with this id (a thread under a message has the message's id): from the
+        cache, else one REST call; None if there is none or Hearth can't see it."""
+        thread = guild.get_thread(thread_id)
+        if thread is not None:
+            return thread
+        try:
+            found = await self.client.fetch_channel(thread_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        return found if isinstance(found, discord.Thread) else None
 
     async def _edit(self, guild: discord.Guild, action: EditPost) -> Receipt:
         """Every piece of the post edited to match the new text: pieces it no longer needs are
@@ -341,6 +374,13 @@ class DiscordSink:
             role = self._role_named(guild, action.role)
             if role is not None:
                 return self._cant_manage_role(guild, role)
+        elif isinstance(action, KeepThread):
+            self.problems.once(
+                guild.id, action.channel, "forbidden_thread",
+                f"Hearth can't open or mark a question's thread in '{action.channel}' in server "
+                f"'{guild.name}' ({guild.id}): give Hearth's role Create Public Threads there, "
+                "and Manage Threads to rename and tag members' forum posts when they're solved "
+                f"(Discord said {exc.code}: {exc.text}).")
         elif isinstance(action, Timeout):
             self.problems.once(
                 guild.id, action.user_id, "forbidden_timeout",
@@ -365,6 +405,7 @@ class DiscordSink:
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
+        KeepThread: _thread,
     }
 
 

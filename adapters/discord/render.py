@@ -19,6 +19,7 @@ from bot.text import (
     CommandRef,
     Literal,
     Mention,
+    MessageLink,
     Spelling,
     Text,
     Timestamp,
@@ -94,9 +95,10 @@ def escape_user_text(text: str) -> str:
 
 
 def render(text: Text, channel_id: ChannelResolver | None = None,
-           spell: Spelling = lambda _: None) -> Rendered:
+           spell: Spelling = lambda _: None, guild_id: int | None = None) -> Rendered:
     """Render for one guild; `channel_id` turns configured channel names into ids, `spell`
-    core command names into Discord's (`appeal resolve` -> `/appeal-resolve`)."""
+    core command names into Discord's (`appeal resolve` -> `/appeal-resolve`), `guild_id`
+    makes message links."""
     out: list[str] = []
     # Where member-written text landed, so a mention formed across segments (a template's
     # "<@" before a member's "&123>", or "@" before "everyone") is broken as well.
@@ -128,11 +130,24 @@ def render(text: Text, channel_id: ChannelResolver | None = None,
                 add("@" + escape_user_text(seg.name), member=True)
         elif isinstance(seg, ChannelLink):
             add(_channel(seg.channel, channel_id), member=True)
+        elif isinstance(seg, MessageLink):
+            add(_message_link(seg, channel_id, guild_id), member=True)
         elif isinstance(seg, Timestamp):
             unix = int(seg.at.timestamp())
             add(f"<t:{unix}:R> (<t:{unix}:f>)")
     ids = tuple(users)
     return Rendered(_break_formed("".join(out), written), allowed(ids), ids)
+
+
+def _message_link(seg: MessageLink, channel_id: ChannelResolver | None,
+                  guild_id: int | None) -> str:
+    """Discord's message URL (a forum post's thread has the post's id); the channel when the
+    guild or channel isn't known."""
+    name = seg.channel.lstrip("#")
+    found = name if name.isdigit() else (channel_id(name) if channel_id else None)
+    if guild_id is None or found is None or not seg.message_id.isdigit():
+        return _channel(seg.channel, channel_id)
+    return f"https://discord.com/channels/{guild_id}/{found}/{seg.message_id}"
 
 
 # A user or role mention of any length (escape_mentions only breaks 17-20 digit ids).

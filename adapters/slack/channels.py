@@ -27,7 +27,9 @@ class Channels:
     def known_id(self, name: str) -> str | None:
         """Without a request: for rendering `<#C123>` links."""
         name = name.lstrip("#")
-        return name if is_channel_id(name) else self._ids.get(name.lower())
+        if is_channel_id(name) or name in self._names:  # an id (one the workspace listed)
+            return name
+        return self._ids.get(name.lower())
 
     def known_name(self, channel_id: str) -> str | None:
         return self._names.get(channel_id)

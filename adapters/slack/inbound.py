@@ -22,6 +22,7 @@ from bot.events import (
     MemberJoined,
     MemberLeft,
     MemberRef,
+    MessageDeleted,
     MessagePosted,
     MessageRef,
     ReactionAdded,
@@ -119,6 +120,9 @@ class Inbound:
 
     async def _message(self, where: Community, at: datetime, event: dict[str, Any],
                        event_id: str | None) -> Event | None:
+        if event.get("subtype") == "message_deleted" and event.get("deleted_ts"):
+            return MessageDeleted(where, at, channel=event["channel"],
+                                  message_id=event["deleted_ts"], event_id=event_id)
         # Bots (including Hearth: bolt drops its own first), edits, deletions, joins: not speech.
         if event.get("subtype") not in _SAID or event.get("bot_id") or not event.get("user"):
             return None

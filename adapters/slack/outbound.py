@@ -28,6 +28,7 @@ from bot.actions import (
     DirectMessage,
     EditPost,
     GrantRole,
+    KeepThread,
     Post,
     PostFile,
     RemoveRole,
@@ -148,6 +149,22 @@ class Outbound:
         # A Respond outside an interaction (scheduled work) can only be private as a DM.
         return await self.dm(action.community, action.user_id, action.text)
 
+    async def _thread(self, action: KeepThread) -> Receipt:
+        """Replies thread on their own and threads have no names: a solved question's message
+        gets the `mark` reaction instead."""
+        if not action.solved:
+            return Receipt(True, action.message_id, action.channel)
+        channel_id = await self.channels.id_for(action.channel)
+        if channel_id is None:
+            return Receipt(False, reason="not_found")
+        try:
+            await self.client.reactions_add(channel=channel_id, timestamp=action.message_id,
+                                            name=action.mark)
+        except SlackApiError as exc:
+            if _error(exc) != "already_reacted":
+                raise
+        return Receipt(True, action.message_id, channel_id)
+
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
@@ -250,6 +267,7 @@ class Outbound:
         Timeout: _timeout,
         SendFile: _file,
         PostFile: _file,
+        KeepThread: _thread,
     }
 
 

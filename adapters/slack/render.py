@@ -18,6 +18,7 @@ from bot.text import (
     CommandRef,
     Literal,
     Mention,
+    MessageLink,
     Spelling,
     Text,
     Timestamp,
@@ -79,7 +80,8 @@ def render(text: Text, tz: tzinfo, channel_id: Callable[[str], str | None] = lam
             out.append(escape(spell(seg.name) or f"/{seg.name}"))
         elif isinstance(seg, Mention):
             out.append(f"<@{seg.user_id}>" if seg.user_id else escape(f"@{seg.name}"))
-        elif isinstance(seg, ChannelLink):
+        elif isinstance(seg, ChannelLink | MessageLink):
+            # A message's permalink needs chat.getPermalink (not wired yet): its channel.
             name = seg.channel.lstrip("#")
             found = name if is_channel_id(name) else channel_id(name)
             out.append(f"<#{found}>" if found else escape(f"#{name}"))

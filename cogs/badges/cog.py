@@ -52,6 +52,7 @@ _THRESHOLD_NOUNS = {
     "messages": ("conversation", "conversations"),
     "contest_wins": ("contest", "contests"),
     "membership_days": ("day", "days"),
+    "solutions": ("question", "questions"),
 }
 _NOTHING: list[Action] = []
 

@@ -27,6 +27,7 @@ from bot.events import (
     Receded,
     Recognition,
     Tally,
+    Thanked,
     Withdrawn,
 )
 from bot.memberdata import is_former
@@ -127,11 +128,12 @@ class ReputationCog(Cog[ReputationStore]):
         reason = re.sub(r"^for\s+", "", (reason or "").strip(), flags=re.IGNORECASE)
         if giver.is_bot and not cfg.bots_take_part:
             return []
+        said = self._said(ctx, giver, target, event.channel, None)
         async with self._limits(ctx, giver):
             refusal = await self._refusal(ctx, giver, target)
             if refusal is not None:
-                return [Respond(event.community, actor.user_id, refusal)]
-            actions = await self._record_thanks(ctx, giver, target, "thanks", reason)
+                return [Respond(event.community, actor.user_id, refusal), *said]
+            actions = [*await self._record_thanks(ctx, giver, target, "thanks", reason), *said]
         mention = Mention(target.user_id, target.name or target.user_id)
         if cfg.announce_thanks and event.channel:
             if reason:
@@ -154,8 +156,9 @@ class ReputationCog(Cog[ReputationStore]):
             return _NOTHING
         target = await self._known(event.community, event.message_author)
         giver = Thanker(event.reactor.user_id, event.reactor.name, event.reactor.is_bot)
-        return await self._passive_thanks(ctx, giver, target, "thanks_reaction",
-                                          f"reacted {event.emoji}")
+        return [*await self._passive_thanks(ctx, giver, target, "thanks_reaction",
+                                            f"reacted {event.emoji}"),
+                *self._said(ctx, giver, target, event.channel, event.message_id)]
 
     async def _thanks_in_message(self, event: MessagePosted, ctx: Ctx,
                                  cfg: ReputationSettings) -> list[Action]:
@@ -180,6 +183,7 @@ class ReputationCog(Cog[ReputationStore]):
         for target in targets.values():
             if passed_over(cfg, giver, target.user_id, bool(target.is_bot)):
                 continue
+            actions.extend(self._said(ctx, giver, target, event.channel, event.reply_to))
             refused = await self._refusal(ctx, giver, target)
             if refused is not None:
                 if refused not in refusals:
@@ -204,6 +208,16 @@ class ReputationCog(Cog[ReputationStore]):
             if refusal is not None:
                 return [DirectMessage(ctx.community, giver.user_id, refusal)]
             return await self._record_thanks(ctx, giver, target, source, reason)
+
+    def _said(self, ctx: Ctx, giver: Thanker, target: MemberRef, channel: str | None,
+              about: str | None) -> list[Action]:
+        """Tell features that take thanks as evidence (questions) who thanked whom, where;
+        thanks nobody meant (yourself, a bot) are not said."""
+        if passed_over(ctx.settings.reputation, giver, target.user_id, bool(target.is_bot)):
+            return _NOTHING
+        return [Emit(ctx.community, Thanked(
+            ctx.community, ctx.now, giver.user_id, giver.name, target.user_id,
+            target.name or target.user_id, channel, about))]
 
     def _limits(self, ctx: Ctx, giver: Thanker) -> AbstractAsyncContextManager[None]:
         """The giver's limits are checked and their thanks written in one transaction that no

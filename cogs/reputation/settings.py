@@ -31,6 +31,7 @@ CRITERIA = (
     "introduced",           # introduced themselves (threshold 1)
     "contest_wins",         # contests won
     "membership_days",      # days since they first joined
+    "solutions",            # questions solved with their answer (the questions feature)
 )
 # Criteria that only change through activity points (checked when activity is flushed).
 ACTIVITY_CRITERIA = ("reputation", "messages")
@@ -70,8 +71,9 @@ class BadgeSettings(Section):
     criterion: str = Field(json_schema_extra={"enum": list(CRITERIA)})
     """What a member's number must reach: reputation (points), thanks_from_members (thanked by
     this many different members), thanks_received, thanks_given, messages (messages that earned
-    activity points), introduced (threshold 1), contest_wins or membership_days (checked
-    daily). Tiers are just badges with the same criterion and higher thresholds."""
+    activity points), introduced (threshold 1), contest_wins, solutions (questions solved
+    with their answer) or membership_days (checked daily). Tiers are just badges with the same
+    criterion and higher thresholds."""
     threshold: int = 1
     """The number to reach, a whole number of at least 1."""
     role: Annotated[str, Names("granted_role", "badge role"),
@@ -230,6 +232,7 @@ class ReputationMessages(Section):
     how_introduced: message("threshold") = default("introduce yourself with /introduce")
     how_contest_wins: message("threshold") = default("win {threshold}")
     how_membership_days: message("threshold") = default("be a member for {threshold}")
+    how_solutions: message("threshold") = default("solve {threshold} with your answers")
 
 
 class ReputationSettings(Section):

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -658,6 +659,17 @@ class FakeSlack:
         }
 
     def _reactions_add(self, args: Args) -> Args:
+        # As Slack documents it: a message is named by channel and ts, an emoji by its name
+        # without colons ("white_check_mark", not ":white_check_mark:").
+        if not args.get("channel") or not args.get("timestamp"):
+            return {"ok": False, "error": "no_item_specified"}
+        channel = self._resolve_channel(str(args["channel"]))
+        if channel not in self.channels and channel not in self._ims.values():
+            return {"ok": False, "error": "channel_not_found"}
+        if not re.fullmatch(r"\d+\.\d+", str(args["timestamp"])):
+            return {"ok": False, "error": "bad_timestamp"}
+        if not re.fullmatch(r"[a-z0-9_+'-]+(::skin-tone-[2-6])?", str(args.get("name", ""))):
+            return {"ok": False, "error": "invalid_name"}
         key = (
             str(args.get("channel", "")),
             str(args.get("timestamp", "")),

@@ -304,6 +304,29 @@ def message_changed(
     }
 
 
+def message_deleted(
+    user_id: str, channel_id: str, text: str, deleted_ts: str, team_id: str = "T0001",
+    *, thread_ts: str | None = None,
+) -> dict[str, Any]:
+    """``message_deleted``: a hidden event naming the deleted message by ``deleted_ts``."""
+    ts = _ts()
+    previous: dict[str, Any] = {"type": "message", "text": text, "user": user_id,
+                                "team": team_id, "ts": deleted_ts}
+    if thread_ts:
+        previous["thread_ts"] = thread_ts
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "deleted_ts": deleted_ts,
+        "previous_message": previous,
+        "channel": channel_id,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "channel",
+    }
+
+
 def reaction_added(
     user_id: str, reaction: str, channel_id: str, message_ts: str, item_user: str
 ) -> dict[str, Any]:
