@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+import statistics
+from collections.abc import Sequence
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -66,3 +69,16 @@ def short_duration(value: timedelta) -> str:
         if count:
             out.append(f"{count}{unit}")
     return "".join(out) or "0s"
+
+
+def usual_wait(waits: Sequence[timedelta], fallback: timedelta, min_count: int) -> timedelta:
+    """What members are told they usually wait (for a first review, a first reply): the
+    median, rounded up to how a person says it (whole hours under a day, whole days after);
+    the fallback until there are `min_count` waits to go on."""
+    if len(waits) < min_count:
+        return fallback
+    median = statistics.median(w.total_seconds() for w in waits)
+    hours = max(1, math.ceil(median / 3600))
+    if hours < 24:
+        return timedelta(hours=hours)
+    return timedelta(days=math.ceil(hours / 24))

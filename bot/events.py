@@ -110,6 +110,32 @@ class MessageDeleted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a member sent: its name and where the platform keeps it (never re-uploaded)."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMessaged(Event):
+    """A member wrote to Hearth privately (a Discord DM, a Slack App/IM message).
+
+    A DM belongs to no server, so the adapter names the communities Hearth serves that the
+    author is a member of (`shared`); `community` is the first of them, or the platform with an
+    empty id when there is none (a stranger). `event_id` is built from the platform's message
+    id, so a retry and a read of the history at start-up are the same delivery.
+    """
+
+    author: Actor
+    channel: str
+    message_id: str
+    content: str
+    attachments: tuple[Attachment, ...] = ()
+    shared: tuple[Community, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ReactionAdded(Event):
     reactor: Actor
     channel: str

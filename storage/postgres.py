@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
 from bot.ports import StorageUnavailable
-from storage.database import DatabaseError
+from storage.database import DatabaseError, Unit
 from storage.dialect import POSTGRESQL, display, to_numbered
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,19 @@ _PASSING: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.QueryCanceledError,
     asyncpg.exceptions.AdminShutdownError,
 )
+# Hearth's statements are short lookups and small writes. A plan that can't see how soon its
+# LIMIT stops (the all-time leaderboard's threshold is a subquery) may start parallel workers,
+# new server processes that cost 40-100 ms to launch for 1 ms of work; JIT compilation likewise
+# costs more than the statements it would speed up. Both are off for Hearth's connections.
+_SESSION = {"max_parallel_workers_per_gather": "0", "jit": "off"}
 # Key of the advisory lock that keeps two workers from migrating at once.
 _MIGRATION_LOCK = 0x4E4152544800
+# A batch this big can turn a table the planner believes empty into a big one (the first
+# badge backfill awards hundreds of thousands of rows). Until autovacuum's next round (up to a
+# minute) a per-member lookup may then take an index that scans the whole community (0.1 s
+# for each /profile with a million members), so the table's statistics are refreshed at once.
+_ANALYZE_AFTER = 10_000
+_WRITTEN_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.I)
 
 
 class PostgresError(DatabaseError):
@@ -77,8 +90,11 @@ class PostgresDatabase:
         self._pool = pool
         self.path = display(url)
         self._held: dict[asyncio.Task[Any], asyncpg.Connection] = {}
-        # Metrics' write timer (set by the composition root; timed on SQLite only for now).
-        self.observe_write: Any = None
+        # Tasks inside a `unit`, and the transaction of each that has begun writing.
+        self._units: set[asyncio.Task[Any]] = set()
+        self._unit_tx: dict[asyncio.Task[Any], Any] = {}
+        # Told how long each write took (a statement alone, or a whole transaction): metrics.
+        self.observe_write: Callable[[float], None] | None = None
 
     @classmethod
     async def open(cls, url: str, steps: Sequence[Any] = (), *, connect_timeout: float = 5.0,
@@ -87,7 +103,7 @@ class PostgresDatabase:
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
                                              timeout=connect_timeout, command_timeout=None,
-                                             reset=_reset)
+                                             reset=_reset, server_settings=_SESSION)
         except (*_PASSING, asyncpg.PostgresError) as exc:
             # asyncpg's messages may quote the DSN; the password never reaches a log.
             raise PostgresError(f"can't connect to {display(url)}: "
@@ -151,7 +167,10 @@ class PostgresDatabase:
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
         held = self._held.get(asyncio.current_task())  # type: ignore[arg-type]
         if held is not None:
-            yield held
+            try:
+                yield held
+            except _PASSING as exc:
+                raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
             return
         try:
             async with self._pool.acquire() as conn:
@@ -161,22 +180,117 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresDatabase]:
-        """A write transaction; commits on success, rolls back on any error. Nests."""
+        """A write transaction; commits on success, rolls back on any error. Nests; inside a
+        `unit` it is a savepoint of the unit's transaction."""
         task = asyncio.current_task()
         assert task is not None
+        if task in self._units:
+            await self._begin_unit()
         if task in self._held:
-            yield self
+            if task in self._units:
+                async with self.isolated():
+                    yield self
+            else:
+                yield self
             return
         try:
             async with self._pool.acquire() as conn:
                 self._held[task] = conn
+                started = time.perf_counter()
                 try:
                     async with conn.transaction():
                         yield self
                 finally:
                     del self._held[task]
+                if self.observe_write is not None:
+                    self.observe_write(time.perf_counter() - started)
         except _PASSING as exc:
             raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """Everything this task writes inside commits together when the block ends, or none
+        of it if the block raises; the transaction begins at the first write (see SQLite's)."""
+        task = asyncio.current_task()
+        assert task is not None
+        if task in self._held or task in self._units:
+            yield Unit(self, task, outer=False)
+            return
+        self._units.add(task)
+        try:
+            yield Unit(self, task)
+        except BaseException:
+            self._units.discard(task)
+            await self._end(task, commit=False)
+            raise
+        self._units.discard(task)
+        await self._end(task, commit=True)
+
+    @asynccontextmanager
+    async def isolated(self) -> AsyncIterator[None]:
+        """Inside a unit: a block that raises (but for a storage failure) has what it wrote
+        undone and the unit carries on, as a savepoint. Elsewhere: nothing."""
+        task = asyncio.current_task()
+        assert task is not None
+        if task not in self._units:
+            yield
+            return
+        conn = self._held.get(task)
+        if conn is None:
+            try:
+                yield
+            except StorageUnavailable:
+                raise
+            except BaseException:
+                await self._end(task, commit=False)  # it began the transaction: undo it all
+                raise
+            return
+        savepoint = conn.transaction()
+        await savepoint.start()
+        try:
+            yield
+        except StorageUnavailable:
+            raise
+        except BaseException:
+            await savepoint.rollback()
+            raise
+        await savepoint.commit()
+
+    def holds(self, task: Any) -> bool:
+        """Whether `task` holds a transaction."""
+        return task in self._held
+
+    async def _begin_unit(self) -> None:
+        task = asyncio.current_task()
+        if task not in self._units or task in self._held:
+            return
+        try:
+            conn = await self._pool.acquire()
+            try:
+                tx = conn.transaction()
+                await tx.start()
+            except BaseException:
+                await self._pool.release(conn)
+                raise
+        except _PASSING as exc:
+            raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
+        self._held[task] = conn
+        self._unit_tx[task] = tx
+
+    async def _end(self, task: asyncio.Task[Any], *, commit: bool) -> None:
+        conn = self._held.pop(task, None)
+        tx = self._unit_tx.pop(task, None)
+        if conn is None or tx is None:
+            return
+        try:
+            if commit:
+                await tx.commit()
+            else:
+                await tx.rollback()
+        except _PASSING as exc:
+            raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
+        finally:
+            await self._pool.release(conn)
 
     async def ping(self) -> None:
         """Check the server answers (raises StorageUnavailable if not); nothing is written."""
@@ -190,26 +304,48 @@ class PostgresDatabase:
             raise RuntimeError("lock() belongs inside a transaction")
         await self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(key),))
 
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for one write statement, timed for metrics when it commits alone (in a
+        transaction, the whole transaction is timed instead)."""
+        alone = asyncio.current_task() not in self._held
+        async with self._connection() as conn:
+            started = time.perf_counter()
+            yield conn
+            if alone and self.observe_write is not None:
+                self.observe_write(time.perf_counter() - started)
+
     # -- statements -----------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write; returns the affected row count. Outside a transaction, atomic alone."""
-        async with self._connection() as conn:
+        await self._begin_unit()
+        async with self._write() as conn:
             return _count(await conn.execute(to_numbered(sql), *params))
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run an INSERT and return the new row's `id`."""
+        await self._begin_unit()
         if " returning " not in sql.lower():
             sql += " RETURNING id"
-        async with self._connection() as conn:
+        async with self._write() as conn:
             return int(await conn.fetchval(to_numbered(sql), *params) or 0)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         batch = [tuple(r) for r in rows]
         if not batch:
             return
+        alone = asyncio.current_task() not in self._held
         async with self.transaction(), self._connection() as conn:
             await conn.executemany(to_numbered(sql), batch)
+        table = _WRITTEN_TABLE.match(sql)
+        if alone and table and len(batch) >= _ANALYZE_AFTER:
+            await self.analyze(table[1])
+
+    async def analyze(self, table: str | None = None) -> None:
+        """Refresh the planner's statistics (of one table, or all) after a bulk write."""
+        async with self._connection() as conn:
+            await conn.execute(f'ANALYZE "{table}"' if table else "ANALYZE")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> asyncpg.Record | None:
         async with self._connection() as conn:

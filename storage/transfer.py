@@ -40,6 +40,7 @@ async def copy_database(source: str, target: str, schemas: Sequence[Schema]
                                     "database, so nothing is overwritten.")
             for table in tables:
                 await _copy(src, dst, table)
+            await dst.analyze()  # type: ignore[attr-defined]  # planned for what it now holds
             counts = []
             for table in tables:
                 there = await src.scalar(f'SELECT COUNT(*) FROM "{table}"')

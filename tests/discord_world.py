@@ -144,6 +144,8 @@ class World:
     probe: ProbeCog
     clock: ManualClock
     roles: dict[str, str] = field(default_factory=dict)
+    # The config Hearth runs with here (the guild to sync commands to, and the test's own).
+    toml: str = ""
 
     @property
     def community_key(self) -> str:
@@ -167,6 +169,18 @@ async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool =
     """FakeDiscord with a guild (#welcome, #introductions, #general, #mod-log, a Moderator and
     a Helper role below Hearth's), and Hearth started on it through DiscordService.
     `channels` adds more before Hearth connects (a forum), returning them by name."""
+    async with discord(toml, sync_to_guild=sync_to_guild, channels=channels,
+                       **fake_options) as world:
+        async with started(world, database) as w:
+            yield w
+
+
+@contextlib.asynccontextmanager
+async def discord(toml: str = "", *, sync_to_guild: bool = True,
+                  channels: Callable[[FakeGuild], dict[str, str]] | None = None,
+                  **fake_options: Any) -> AsyncIterator[World]:
+    """The fake Discord of `running`, without Hearth: start it (and start it again, as after a
+    restart) with `started`."""
     async with FakeDiscord(**fake_options) as fake:
         guild = fake.add_guild("Hearth HQ")
         # Hearth's role sits above the roles it hands out, as in a real set-up.
@@ -182,22 +196,29 @@ async def running(database: str | Path, toml: str = "", *, sync_to_guild: bool =
         bob = guild.add_member("bob")
         mod = guild.add_member("mia", roles=[roles["Moderator"]])
         guilds = f'[platforms.discord]\nguilds = ["{guild.id}"]\n' if sync_to_guild else ""
-        config = config_from(guilds + toml)
-        clock = ManualClock(START)
-        app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
-                                    database=_target(database))
-        try:
-            probe = ProbeCog(app.runtime.cogs[0].services)
-            app.runtime.add_cog(probe)
-            service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
-            service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
-            with fake.patch_discord():
-                await service.start()
-                try:
-                    await app.runtime.start()
-                    yield World(fake, guild, made, alice, bob, mod, app, service, probe,
-                                clock, roles)
-                finally:
-                    await service.stop()
-        finally:
-            await app.close()
+        yield World(fake, guild, made, alice, bob, mod, None, None, None,  # type: ignore[arg-type]
+                    ManualClock(START), roles, guilds + toml)
+
+
+@contextlib.asynccontextmanager
+async def started(world: World, database: str | Path) -> AsyncIterator[World]:
+    """Hearth started on the world's fake Discord and database, with the world's clock; used
+    again on a world whose Hearth has stopped, it is a restart (the fake keeps what happened)."""
+    config = config_from(world.toml)
+    app = await bootstrap.build(config, clock=world.clock, rng=random.Random(7),
+                                database=_target(database))
+    try:
+        probe = ProbeCog(app.runtime.cogs[0].services)
+        app.runtime.add_cog(probe)
+        service = DiscordService(app, "fake-token", guild_ready_timeout=0.05)
+        service.client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
+        with world.fake.patch_discord():
+            await service.start()
+            try:
+                await app.runtime.start()
+                world.app, world.service, world.probe = app, service, probe
+                yield world
+            finally:
+                await service.stop()
+    finally:
+        await app.close()

@@ -22,7 +22,7 @@ PATIENCE = 60.0
 
 
 class LiveConsole:
-    def __init__(self, config: Path, database: Path, *flags: str,
+    def __init__(self, config: Path, database: Path | str, *flags: str,
                  env: dict[str, str] | None = None) -> None:
         self.args = [*flags, "console", "--config", str(config), "--database", str(database),
                      "--seed", "7", "--start", "2026-11-21T09:00:00+00:00"]

@@ -67,24 +67,31 @@ def _target(database: str | Path) -> str | Path:
 
 @asynccontextmanager
 async def slack_rig(database: str | Path, slack_toml: str = "", toml: str = "",
-                    cogs: Iterable[type[Cog]] = ()) -> AsyncIterator[Rig]:
+                    cogs: Iterable[type[Cog]] = (), fake: FakeSlack | None = None,
+                    clock: ManualClock | None = None) -> AsyncIterator[Rig]:
+    """Hearth on a loopback Slack. Passing the `fake` (and `clock`) of an earlier rig starts
+    Hearth again against the same Slack, as after a restart."""
+    if fake is None:
+        async with FakeSlack(team_id=TEAM) as new:
+            seed(new)
+            async with slack_rig(database, slack_toml, toml, cogs, new, clock) as rig:
+                yield rig
+        return
     config = config_from(f"[platforms.slack]\nport = 0\n{slack_toml}\n{toml}")
-    async with FakeSlack(team_id=TEAM) as fake:
-        seed(fake)
-        clock = ManualClock(START)
-        app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
-                                    database=_target(database))
-        services = app.runtime.cogs[0].services
-        for cog in cogs:
-            app.runtime.add_cog(cog(services))
-        service = create(app, {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET},
-                         base_url=fake.api_url)
-        await service.start()
-        await app.runtime.start()
-        assert service.url is not None
-        try:
-            async with SlackSender(service.url, SECRET) as sender:
-                yield Rig(fake, app, service, sender, clock)
-        finally:
-            await service.stop()
-            await app.close()
+    clock = clock or ManualClock(START)
+    app = await bootstrap.build(config, clock=clock, rng=random.Random(7),
+                                database=_target(database))
+    services = app.runtime.cogs[0].services
+    for cog in cogs:
+        app.runtime.add_cog(cog(services))
+    service = create(app, {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET},
+                     base_url=fake.api_url)
+    await service.start()
+    await app.runtime.start()
+    assert service.url is not None
+    try:
+        async with SlackSender(service.url, SECRET) as sender:
+            yield Rig(fake, app, service, sender, clock)
+    finally:
+        await service.stop()
+        await app.close()

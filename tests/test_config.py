@@ -224,7 +224,7 @@ badge_channel = "anouncements"
 log_channel = "mod-log"
 """)
     known = ("announcements, feedback, feedback_team, help, introductions, lobby, mod_log, rules, "
-             "welcome")
+             "team_inbox, welcome")
     assert sorted(found) == sorted([
         'greetings.goodbye_channel: no channel key "lobbby" in [community.channels]; did you '
         'mean "lobby"?',

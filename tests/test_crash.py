@@ -6,15 +6,17 @@ What it proves, across every kill:
 - activity points lost are within the documented bound (`reputation.flush_every`: what was
   earned since the last completed flush). With the manual console clock a flush runs inside a
   `:wait`, so "the last completed flush" is the last `:wait 10s` whose next line was echoed;
-- `PRAGMA integrity_check` is ok after every kill;
+- `PRAGMA integrity_check` is ok after every kill (SQLite);
 - a contest that fell due while Hearth was down closes exactly once (one closed row, one
   winners announcement across all runs' output).
 
+It runs on both backends: on PostgreSQL only Hearth is killed, never the server.
 Run with `-s` to see the figures.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -23,10 +25,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from storage.dialect import is_postgresql, to_numbered
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261121
@@ -72,7 +80,7 @@ class RunResult:
 class Hearth:
     """One `python -m bot console` process reading a pipe."""
 
-    def __init__(self, db: Path, config: Path, start: datetime, log: Path) -> None:
+    def __init__(self, db: Path | str, config: Path, start: datetime, log: Path) -> None:
         self.out: list[str] = []
         self._log = log.open("a")
         self.proc = subprocess.Popen(
@@ -104,7 +112,7 @@ class Hearth:
         while self.echoes() < n and time.monotonic() < deadline and self.proc.poll() is None:
             time.sleep(0.005)
 
-    def wait_for(self, text: str, limit: float = 20.0) -> str:
+    def wait_for(self, text: str, limit: float = 60.0) -> str:
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline and self.proc.poll() is None:
             for line in list(self.out):
@@ -202,7 +210,44 @@ class Plan:
         ]
 
 
-def stored(db: Path, kind: str, key: str) -> bool:
+class _Rows:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+class _Server:
+    """As much of a sqlite3 connection as the checks below use, on a PostgreSQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __enter__(self) -> _Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> _Rows:
+        async def fetch() -> list[tuple[Any, ...]]:
+            conn = await asyncpg.connect(self.url)
+            try:
+                return [tuple(r) for r in await conn.fetch(to_numbered(sql), *params)]
+            finally:
+                await conn.close()
+        return _Rows(asyncio.run(fetch()))
+
+
+def connect(db: Path | str) -> Any:
+    return _Server(db) if is_postgresql(db) else sqlite3.connect(db)
+
+
+def stored(db: Path | str, kind: str, key: str) -> bool:
     queries = {
         "thanks": "SELECT 1 FROM rep_ledger WHERE source='thanks' AND reason=?",
         "warn": "SELECT 1 FROM moderation_cases WHERE user_id=?",
@@ -210,18 +255,20 @@ def stored(db: Path, kind: str, key: str) -> bool:
         "enter": "SELECT 1 FROM contest_entries WHERE content=?",
         "vote": "SELECT 1 FROM contest_votes WHERE contest=1 AND user_id=?",
     }
-    with sqlite3.connect(db) as conn:
+    with connect(db) as conn:
         return conn.execute(queries[kind], (key,)).fetchone() is not None
 
 
-def activity_points(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
+def activity_points(db: Path | str) -> int:
+    with connect(db) as conn:
         row = conn.execute("SELECT COALESCE(SUM(points), 0) FROM rep_ledger"
                            " WHERE source='activity'").fetchone()
     return int(row[0])
 
 
-def integrity(db: Path) -> str:
+def integrity(db: Path | str) -> str:
+    if is_postgresql(db):
+        return "ok"  # the server was never the process killed; SQLite's file is checked
     with sqlite3.connect(db) as conn:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
@@ -237,11 +284,11 @@ class LaneFigures:
     deadline_contests: int
 
 
-def lane(folder: Path, seed: int, kills_wanted: int) -> LaneFigures:
+def lane(folder: Path, seed: int, kills_wanted: int, db: str) -> LaneFigures:
     """One database, killed and restarted `kills_wanted` times; asserts as it goes."""
     folder.mkdir()
     rng = random.Random(seed)
-    db, config, log = folder / "hearth.sqlite3", folder / "crash.toml", folder / "log"
+    config, log = folder / "crash.toml", folder / "log"
     config.write_text(CONFIG)
     start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
     plan = Plan(rng)
@@ -282,7 +329,8 @@ def lane(folder: Path, seed: int, kills_wanted: int) -> LaneFigures:
             time.sleep(rng.uniform(0.0, 0.4))  # sometimes while starting up
         else:
             hearth.send(lines)
-            hearth.wait_for_echoes(1)
+            # Some way into the stream, however fast this machine and backend are today.
+            hearth.wait_for_echoes(rng.randint(1, len(lines)))
             time.sleep(rng.uniform(0.0, 0.3))
         out = hearth.kill()
         kills += 1
@@ -297,11 +345,10 @@ def lane(folder: Path, seed: int, kills_wanted: int) -> LaneFigures:
             done = (i + 1) in result.segments  # the next line started, so this one finished
             if line.kind in SUCCESS:
                 reply = result.segments[i]
-                if not reply:
-                    continue  # killed before the reply went out: not acknowledged
                 if not any(SUCCESS[line.kind] in r for r in reply):
-                    refused.append((line, reply))
-                    continue
+                    if done:  # it finished without saying so: the stream sent a bad line
+                        refused.append((line, reply))
+                    continue  # killed before the reply went out (a public post may have)
                 acked.append((run, line))
                 assert stored(db, line.kind, line.key), (
                     f"run {run}: acknowledged {line.text!r} is not in the database; "
@@ -327,7 +374,7 @@ def lane(folder: Path, seed: int, kills_wanted: int) -> LaneFigures:
 
     for run in deadline_runs:
         announcements = [ln for ln in all_out if f"**D{run}** (#" in ln and "has closed" in ln]
-        with sqlite3.connect(db) as conn:
+        with connect(db) as conn:
             states = conn.execute("SELECT state FROM contests WHERE title=?",
                                   (f"D{run}",)).fetchall()
             winners = conn.execute(
@@ -344,10 +391,13 @@ def lane(folder: Path, seed: int, kills_wanted: int) -> LaneFigures:
                        len(deadline_runs))
 
 
-def test_kills_lose_no_acknowledged_write(tmp_path: Path) -> None:
+def test_kills_lose_no_acknowledged_write(tmp_path: Path, new_database: Callable[[], Awaitable[str]]
+                                          ) -> None:
+    databases = [asyncio.run(new_database()) for _ in range(LANES)]
     # Two databases side by side halve the wall time; each lane is its own seeded story.
     with ThreadPoolExecutor(LANES) as pool:
-        futures = [pool.submit(lane, tmp_path / f"lane{i}", SEED + i, KILLS // LANES)
+        futures = [pool.submit(lane, tmp_path / f"lane{i}", SEED + i, KILLS // LANES,
+                               databases[i])
                    for i in range(LANES)]
         lanes = [f.result() for f in futures]
     kills = sum(f.kills for f in lanes)
@@ -358,10 +408,132 @@ def test_kills_lose_no_acknowledged_write(tmp_path: Path) -> None:
           f"{sum(f.points_lost for f in lanes)} against a bound of {sum(f.bound for f in lanes)} "
           f"(worst run {worst[0]} of {worst[1]}); "
           f"{sum(f.deadline_contests for f in lanes)} contests due during downtime each closed "
-          f"and announced once; integrity ok after every kill")
+          f"and announced once; "
+          f"{'on PostgreSQL' if is_postgresql(databases[0]) else 'integrity ok after every kill'}")
     assert kills >= 20
     assert acked > 100, "too few acknowledged writes to prove anything"
 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(os.system(f"{sys.executable} -m pytest -s -q {__file__}"))
+
+
+# -- posts that follow a committed change -----------------------------------------------------
+#
+# The console's "platform" is its stdout. A pipe the test stops reading fills, and Hearth blocks
+# in the middle of delivering (after the change is committed, before the post is accepted); the
+# kill comes then. Every stored change's post must appear in some run's output.
+
+F_SETPIPE_SZ = 1031
+POST_KILLS = 10
+# Every thanks also earns a badge, so badge announcements are among the posts. Without the
+# welcome DM (and without echoing input), what fills the pipe is Hearth answering stored changes;
+# every join is welcomed by name (no raid summary).
+POST_CONFIG = CONFIG + """
+[greetings]
+send_dm = false
+
+[greetings.raid]
+burst = 1000
+
+[[reputation.badges]]
+name = "Thanked"
+criterion = "thanks_received"
+threshold = 1
+"""
+
+
+def _blocked_writing(pid: int) -> bool:
+    """Whether Hearth's main thread sleeps in write(1, ...): its stdout pipe is full."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        call = Path(f"/proc/{pid}/syscall").read_text().split()
+    except OSError:
+        return False
+    return state == "S" and call[:2] == ["1", "0x1"]
+
+
+def _run_until_blocked(db: Path, config: Path, start: datetime, log: Path, lines: list[str]
+                       ) -> list[str]:
+    """Start Hearth with a one-page stdout pipe nobody reads, feed it, and SIGKILL it once it
+    is stuck delivering; returns the lines it got out whole."""
+    import fcntl
+
+    with log.open("a") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", "--database", str(db), "--config",
+             str(config), "--seed", "1", "--start", start.isoformat(), "--no-echo"],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdin is not None and proc.stdout is not None
+        fcntl.fcntl(proc.stdout.fileno(), F_SETPIPE_SZ, 4096)
+        try:
+            proc.stdin.write("".join(f"{ln}\n" for ln in lines).encode())
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+        deadline = time.monotonic() + 60
+        while not _blocked_writing(proc.pid):
+            assert proc.poll() is None, "Hearth ended before it had to wait for its output"
+            assert time.monotonic() < deadline, "Hearth never filled its output"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        out = proc.stdout.read().decode("utf-8")
+        proc.stdin.close()
+        proc.stdout.close()
+    return out.splitlines()
+
+
+def test_kills_while_delivering_lose_no_post_of_a_stored_change(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "hearth.sqlite3", tmp_path / "crash.toml", tmp_path / "log"
+    config.write_text(POST_CONFIG)
+    start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    out: list[str] = []
+    members: list[str] = []
+    k = 0
+    for run in range(POST_KILLS):
+        start += timedelta(hours=1)
+        lines = []
+        for i in range(16):
+            name = f"n{run:02}x{i:02}"
+            members.append(name)
+            lines.append(f"+{name}")
+            if len(members) > 1:
+                k += 1
+                lines.append(f"{name}> /thanks @{members[-2]} T-{k:04}")
+        lines.append(f'{members[-1]}> /thanks @{members[0]} T-{k + 1:04}')
+        k += 1
+        out += _run_until_blocked(db, config, start, log, lines)
+    # A clean last run sends whatever the kills left in the outbox.
+    final = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--database", str(db), "--config", str(config),
+         "--seed", "1", "--start", (start + timedelta(hours=1)).isoformat()],
+        cwd=ROOT, input=":wait 1s\n", capture_output=True, text=True, timeout=120, check=True)
+    out += final.stdout.splitlines()
+    assert integrity(db) == "ok"
+
+    with sqlite3.connect(db) as conn:
+        welcomed = [r[0] for r in conn.execute(
+            "SELECT name FROM members WHERE welcomed_at IS NOT NULL AND name LIKE 'n%x%'")]
+        thanks = [r[0] for r in conn.execute(
+            "SELECT reason FROM rep_ledger WHERE source='thanks'")]
+        badges = conn.execute("SELECT m.name, b.badge FROM badges_held b JOIN members m"
+                              " USING (platform, community, user_id)").fetchall()
+        waiting = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] if conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name='outbox'").fetchone() else 0
+    posts = [ln for ln in out if ln.startswith("[#")]
+    seen = {
+        **{f"welcome {n}": sum(ln.startswith("[#welcome]") and f"@{n}" in ln for ln in posts)
+           for n in welcomed},
+        **{f"thanks {t}": sum(f"“{t}”" in ln for ln in posts) for t in thanks},
+        **{f"badge {n} {b}": sum(f"@{n}" in ln and b in ln and "welcome" not in ln
+                                 for ln in posts) for n, b in badges},
+    }
+    lost = sorted(what for what, n in seen.items() if n == 0)
+    doubled = sorted(what for what, n in seen.items() if n > 1)
+    print(f"\noutbox crash test: {POST_KILLS} kills while delivering; {len(seen)} posts of "
+          f"stored changes ({len(welcomed)} welcomes, {len(thanks)} thanks, {len(badges)} "
+          f"badges): {len(lost)} lost, {len(doubled)} sent twice; {waiting} left in the outbox")
+    assert not lost, lost
+    assert waiting == 0
+    assert len(welcomed) >= 30 and len(thanks) >= 20 and len(badges) >= 20

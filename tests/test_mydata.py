@@ -108,7 +108,7 @@ async def test_export_holds_everything_and_reveals_nobody_unseen(
     assert [(p["from"], p["reason"]) for p in rep["points_received"]
             if p["source"] == "thanks"] == [("bob", "the pattern")]
     assert [(p["to"], p["reason"]) for p in rep["thanks_given"]] == [("bob", "the tea tips")]
-    assert rep["activity_points"] and rep["leaderboard_places"]
+    assert rep["activity_points"] and rep["leaderboard_points"]["30d"] > 0
     assert {b["badge"] for b in features["badges"]["badges"]} == {"Hello There", "Champion"}
     contests = features["contests"]
     assert contests["entries"][0]["votes_received"] == 2

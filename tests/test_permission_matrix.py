@@ -54,7 +54,8 @@ def test_the_matrix_is_not_empty() -> None:
     names = {s.name for s in PRIVILEGED}
     assert {"warn", "warn-message", "contest close", "badge grant", "announce",
             "announce update", "announce resolve", "feedback status", "feedback duplicate",
-            "feedback note", "feedback publish", "faq exclude", "move-to-help"} <= names
+            "feedback note", "feedback publish", "faq exclude", "move-to-help", "reply",
+            "reply-to-member", "inbox close", "inbox later", "inbox history"} <= names
 
 
 # The "changed nothing" check reads the SQLite file itself (snapshot), so the matrix runs on

@@ -70,3 +70,30 @@ async def test_an_older_postgresql_database_upgrades_in_place(database: str) -> 
     await full.close()
     with pytest.raises(DatabaseError, match="written by a newer Hearth"):
         await Storage.open(database, schemas=bootstrap.schemas())
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_member_s_badges_are_found_by_key_right_after_a_big_backfill(database: str
+                                                                              ) -> None:
+    """The first badge backfill in a big community fills an empty table with hundreds of
+    thousands of rows. If the planner still believed the table empty, /profile's lookup of one
+    member's badges would scan every holder in the community until autovacuum's next round."""
+    from bot import bootstrap
+    from bot.events import Community
+    from cogs.badges.store import BadgeStore
+
+    storage = await Storage.open(database, schemas=bootstrap.schemas())
+    try:
+        await storage.db.execute("ANALYZE badges_held")  # seen empty, as on a first start
+        badges = BadgeStore(storage.db)
+        community = Community("discord", "1")
+        await badges.award_many(community, [f"u{i}" for i in range(20_000)], "Regular",
+                                datetime.now(UTC))
+        plan = "\n".join(r[0] for r in await storage.db.fetchall(
+            "EXPLAIN SELECT badge, awarded_at, awarded_by, revoked_at FROM badges_held"
+            " WHERE platform=$1 AND community=$2 AND user_id=$3 ORDER BY awarded_at, badge",
+            ("discord", "1", "u5")))
+        assert "badges_held_pkey" in plan, plan
+        assert len(await badges.held(community, "u5")) == 1
+    finally:
+        await storage.close()

@@ -12,7 +12,7 @@ import pytest
 from bot.actions import Action, DirectMessage, EditPost, Post, Respond, Timeout
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, Option, OptionType
-from bot.events import CommandInvoked, Event, MemberJoined
+from bot.events import Actor, CommandInvoked, Event, MemberJoined, MessagePosted
 from bot.permissions import Level
 from bot.ports import Receipt
 from bot.text import Text
@@ -166,3 +166,42 @@ async def test_usage_problems_are_templates_an_admin_can_change(
     said = texts(await h.command("alice", "/leaderboard all extra"))[0]
     assert said.startswith("Not sure about extra.")
     await h.close()
+
+
+async def test_the_member_cache_at_its_limit_lets_go_of_the_longest_unseen_only(
+        make_harness: Callable[..., Harness]) -> None:
+    h = await make_harness("[hearth]\nmember_cache = 3\n").start()
+    try:
+        await cache_at_its_limit(h)
+    finally:
+        await h.close()
+
+
+async def cache_at_its_limit(h: Harness) -> None:
+    writes = h.app.runtime.metrics.registry
+
+    def written() -> float:
+        return writes.get_sample_value("hearth_storage_write_seconds_count") or 0.0
+
+    async def post(name: str, roles: frozenset[str] = frozenset()) -> None:
+        await h.handle(MessagePosted(h.community, h.clock.now(), author=Actor(name, name,
+                                     roles=roles), channel="general",
+                                     message_id=f"{name}-{written()}", content="hello there",
+                                     channel_name="general"))
+
+    await post("mia", frozenset({"Moderator"}))  # a moderator by role, as the platform said
+    await post("ann")
+    await post("bob")
+    before = written()
+    await post("mia", frozenset({"Moderator"}))  # seen again: now the most recent
+    await post("ann")
+    assert written() == before  # already in the member list: nothing written
+    await post("cat")  # the cache is full: bob, seen longest ago, is let go
+    assert written() == before + 1  # cat's first sight, written once
+    await post("cat")
+    assert written() == before + 1
+    # mia's roles are still known (the console can't be asked again), not wiped with the rest.
+    assert await h.runtime.member_level(h.community, "mia") >= Level.MODERATOR
+    await post("bob")  # bob comes back: written again once, and someone else let go
+    assert written() == before + 2
+    assert await h.app.storage.members.get(h.community, "bob") is not None

@@ -73,6 +73,27 @@ async def test_the_same_event_three_times_welcomes_once(rig: Rig) -> None:
     assert [p["text"] for p in rig.posts("C0GENERAL")] == ["⭐ for bob from ada"]
 
 
+async def test_a_burst_of_events_each_delivered_three_times_at_once_acts_once_each(
+        rig: Rig) -> None:
+    """Finishes written together (one statement for many events) keep every retry out."""
+    import asyncio
+
+    bodies = [sr.event_callback(sr.reaction_added("UADMIN", "star", "C0GENERAL", f"1.{n:06d}",
+                                                  item_user="U123"), "T0001",
+                                event_id=f"Ev0BURST{n:03d}") for n in range(30)]
+    sent = await asyncio.gather(*(rig.sender.send(body, retry_num=retry_num)
+                                  for body in bodies for retry_num in (None, 1, 2)))
+    assert {status for status, _, _ in sent} == {200}
+    await rig.service.drain()
+    assert len(probe(rig).seen) == 30
+    # And later retries, after every finish is written, are refused too.
+    for body in bodies[:5]:
+        assert (await rig.sender.send(body, retry_num=3))[0] == 200
+    await rig.service.drain()
+    assert len(probe(rig).seen) == 30
+    assert len(rig.posts("C0GENERAL")) == 30
+
+
 async def test_retry_after_a_real_failure_still_does_the_work(database: str) -> None:
     toml = 'join_event = "member_joined_channel"\njoin_channel = "general"'
     async with slack_rig(database, slack_toml=toml) as rig:

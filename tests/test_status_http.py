@@ -95,11 +95,11 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return out
 
 
-async def test_metrics_after_a_scripted_console_session(tmp_path: Path) -> None:
+async def test_metrics_after_a_scripted_console_session(tmp_path: Path, database: str) -> None:
     config = tmp_path / "hearth.toml"
     config.write_text("[hearth.http]\nenabled = true\nport = 0\n"
                       "[platforms.console]\nadmins = [\"alice\"]\n", encoding="utf-8")
-    async with LiveConsole(config, tmp_path / "h.sqlite3") as console:
+    async with LiveConsole(config, database) as console:
         port = await console.port()
         before = samples((await get(f"http://127.0.0.1:{port}/metrics"))[1])
         await console.send(*SESSION)

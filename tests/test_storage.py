@@ -162,3 +162,46 @@ async def test_a_failed_commit_leaves_no_transaction_open(tmp_path: Path) -> Non
     assert other.execute("SELECT count(*) FROM introduction_fields").fetchone() == (0,)
     other.close()
     await db.close()
+
+
+async def test_reads_answer_while_another_task_holds_the_writer(tmp_path: Path) -> None:
+    import asyncio
+
+    db = await Database.open(tmp_path / "h.sqlite3", schemas=schemas())
+    try:
+        await db.execute("INSERT INTO members (platform, community, user_id, name, first_joined,"
+                         " joined_at) VALUES ('console', 'local', 'alice', 'Alice', 1, 1)")
+        async with db.transaction():  # a long job on the writer, not yet committed
+            await db.execute("UPDATE members SET name='Alicia' WHERE user_id='alice'")
+            # Another task's read doesn't queue behind this transaction (it would never end:
+            # the transaction waits for it), and sees the last commit, not the half-done one.
+            read = asyncio.create_task(db.scalar("SELECT name FROM members"))
+            assert await asyncio.wait_for(read, timeout=60) == "Alice"
+            # This task's own reads see its changes.
+            assert await db.scalar("SELECT name FROM members") == "Alicia"
+        assert await db.scalar("SELECT name FROM members") == "Alicia"
+    finally:
+        await db.close()
+
+
+async def test_events_finishing_together_share_one_write(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from storage.processed_events import EventClaims
+
+    db = await Database.open(tmp_path / "h.sqlite3", schemas=schemas())
+    try:
+        claims = EventClaims(db)
+        now = datetime(2026, 11, 30, tzinfo=UTC)
+        ids = [f"Ev{n}" for n in range(40)]
+        assert all([await claims.claim("slack", i, now) for i in ids])
+        writes: list[float] = []
+        db.observe_write = writes.append
+        await asyncio.gather(*(claims.finish("slack", i) for i in ids))
+        assert len(writes) == 1  # one statement marked all forty done
+        assert await db.scalar("SELECT COUNT(*) FROM processed_events WHERE done=1") == 40
+        # Done claims are never taken over, however late the retry.
+        assert not any([await claims.claim("slack", i, now.replace(year=2027)) for i in ids])
+    finally:
+        await db.close()

@@ -10,6 +10,7 @@
     :wait 3d                 advance the clock; scheduled work in that span runs in order
     :mod alice / :admin alice   make alice a moderator / admin for the rest of the run
     :closedms alice          alice's DMs are closed (DMs to her fail)
+    :dm alice text           alice writes to Hearth privately (a DM)
     :bot name                name is a bot account
     alice> /warn-message bob rule:spam note:"..."
                              a message action (a command whose kind is MESSAGE_ACTION) on bob's
@@ -37,6 +38,7 @@ from bot.actions import (
     KeepThread,
     Post,
     PostFile,
+    ReadMissed,
     RemoveRole,
     Respond,
     SendFile,
@@ -48,6 +50,7 @@ from bot.events import (
     Actor,
     CommandInvoked,
     Community,
+    DirectMessaged,
     Event,
     MemberJoined,
     MemberLeft,
@@ -71,6 +74,7 @@ HELP = """\
   :delete bob     bob's last message here is deleted
   :mod alice      alice becomes a moderator   :admin alice  alice becomes an admin
   :closedms alice DMs to alice fail           :bot robo     robo is a bot account
+  :dm alice hi    alice writes to Hearth privately
   :help           this list                   Ctrl-D        quit
   Up and down arrows bring back earlier lines."""
 # Any letters (émile, zoë, 美咲), digits, _ . and -.
@@ -83,6 +87,7 @@ _WAIT = re.compile(r"^:wait\s+(\S+)$")
 _REACT = re.compile(rf"^:react\s+({_NAME})\s+(\S+)$")
 _REPLY = re.compile(rf"^:reply\s+({_NAME})\s+(.+)$")
 _DELETE = re.compile(rf"^:delete\s+({_NAME})$")
+_DM = re.compile(rf"^:dm\s+({_NAME})\s(.*)$")
 
 
 @dataclass
@@ -145,6 +150,8 @@ class ConsoleSession:
             # The runtime learns who holds which level as it sees members; tell it now, so
             # features that ask about someone else (moderation's guards) know too.
             self.runtime.saw(COMMUNITY, self.actor(name))
+        elif m := _DM.match(line):
+            await self._dm_in(m.group(1), m.group(2))
         elif m := _SAYS.match(line):
             await self._says(m.group(1), m.group(2))
         else:
@@ -186,6 +193,15 @@ class ConsoleSession:
             await self._send(MessagePosted(
                 COMMUNITY, self._now(), author=actor, channel=self.state.channel,
                 message_id=message_id, content=text, channel_name=self.state.channel))
+
+    async def _dm_in(self, name: str, text: str) -> None:
+        """A private message to Hearth; everyone in the console is in its one community."""
+        channel = f"dm-{name}"
+        message_id = self._new_message(channel, name, text, latest=False)
+        await self._send(DirectMessaged(
+            COMMUNITY, self._now(), author=self.actor(name), channel=channel,
+            message_id=message_id, content=text, shared=(COMMUNITY,),
+            event_id=f"dm:{channel}:{message_id}"))
 
     def _message_action(self, actor: Actor, line: str) -> CommandSpec | None:
         """The spec a command line names, if it is a message action (the console has no forms:
@@ -352,6 +368,10 @@ class ConsoleSession:
             self.write(f"[timeout lifted] {action.user_id}")
         return Receipt(True)
 
+    def _read_missed(self, action: ReadMissed) -> Receipt:
+        # Nothing reaches the console while it is down: there is nothing to read back.
+        return Receipt(False, reason="unsupported")
+
     # Every action the core can ask for, by type (a contract test checks none is missing).
     HANDLERS: ClassVar[dict[type[Action], Callable[..., Receipt]]] = {
         Post: _post,
@@ -364,4 +384,5 @@ class ConsoleSession:
         RemoveRole: _role,
         Timeout: _timeout,
         KeepThread: _thread,
+        ReadMissed: _read_missed,
     }

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
+from typing import Any
 
 import discord
 
+from bot.actions import ReadMissed
 from bot.events import (
     Actor,
+    Attachment,
     Community,
+    DirectMessaged,
     Event,
     MemberDeleted,
     MemberJoined,
@@ -20,8 +25,9 @@ from bot.events import (
     MessagePosted,
     ReactionAdded,
 )
-from bot.ports import Sink
+from bot.ports import Receipt, Sink
 from bot.runtime import Runtime
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 # Message types a member writes (default and reply); joins, pins, boosts are system messages.
@@ -90,6 +96,11 @@ class Inbound:
         self.runtime = runtime
         self.sink = sink
         self.actors = actors
+        # Events being handled now, so a stop lets them finish (discord.py runs each listener
+        # as its own task).
+        self._handling: set[asyncio.Task[Any]] = set()
+        # One member's DMs are handled in the order they came, one to the end before the next.
+        self._dms = Turns()
 
     def attach(self) -> None:
         for handler in (self.on_member_join, self.on_member_update, self.on_raw_member_remove,
@@ -100,11 +111,23 @@ class Inbound:
             setattr(self.client, handler.__name__, handler)
 
     async def _process(self, event: Event) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
         try:
             await self.runtime.process(event, self.sink)
         except Exception as exc:
             log.error("%s in %s failed: %r", type(event).__name__, event.community.key, exc)
             log.debug("event failure", exc_info=True)
+        finally:
+            self._handling.discard(task)  # type: ignore[arg-type]
+
+    async def settle(self) -> None:
+        """Let the events being handled finish (what they post is recorded): a stop waits for
+        them, within a time the caller sets, so a relay isn't repeated after the restart."""
+        pending = self._handling - {asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending)
 
     # -- members ------------------------------------------------------------------------
 
@@ -142,9 +165,13 @@ class Inbound:
     async def on_message(self, message: discord.Message) -> None:
         # Discord echoes Hearth's own posts back; bots and webhooks aren't members talking.
         author, guild = message.author, message.guild
-        if (guild is None or author.bot or message.webhook_id is not None
+        if (author.bot or message.webhook_id is not None
                 or message.type not in _MEMBER_MESSAGES):
             return
+        if guild is None:
+            if isinstance(message.channel, discord.DMChannel):
+                await self._direct(message)
+            return  # a group DM: between members, not to Hearth
         channel = message.channel
         community = _COMMUNITIES.get(guild.id) or community_of(guild)
         await self._process(MessagePosted(
@@ -159,6 +186,59 @@ class Inbound:
         await self._process(MessageDeleted(
             community_of(payload.guild_id), self.runtime.clock.now(),
             channel=str(payload.channel_id), message_id=str(payload.message_id)))
+
+    async def _direct(self, message: discord.Message) -> None:
+        """A member's DM to Hearth: which servers Hearth serves they are in is for the core to
+        weigh (oldest server first); its id is the DM channel's and the message's, the same when
+        it is read back from the history after a restart."""
+        author = message.author
+        async with self._dms.turn(str(message.channel.id)):
+            shared = tuple(community_of(g) for g in await self._servers_of(author))
+            where = shared[0] if shared else Community("discord", "")
+            await self._process(self._dm_event(message, where, shared))
+
+    def _dm_event(self, message: discord.Message, where: Community,
+                  shared: tuple[Community, ...]) -> DirectMessaged:
+        author = message.author
+        return DirectMessaged(
+            where, self.runtime.clock.now(), author=self.actors.of(author),
+            channel=str(message.channel.id), message_id=str(message.id),
+            content=message.content, shared=shared,
+            attachments=tuple(Attachment(a.filename, a.url) for a in message.attachments),
+            event_id=f"dm:{message.channel.id}:{message.id}")
+
+    async def _servers_of(self, user: discord.abc.User) -> list[discord.Guild]:
+        """The servers Hearth is in that `user` is a member of: the member cache first (kept
+        whole by the members intent), then one REST look-up per server if it knows none."""
+        guilds = sorted(self.client.guilds, key=lambda g: g.id)
+        found = [g for g in guilds if g.get_member(user.id) is not None]
+        if found:
+            return found
+        for guild in guilds:
+            try:
+                await guild.fetch_member(user.id)
+            except discord.HTTPException:
+                continue
+            found.append(guild)
+        return found
+
+    async def read_back(self, action: ReadMissed) -> Receipt:
+        """Read a member's DMs to Hearth after the last one it saw (sent while it was down),
+        oldest first, each handled as if it had just arrived; the runtime's claims skip any
+        already handled."""
+        if not action.channel.isdigit():
+            return Receipt(False, reason="not_found")
+        channel = self.client.get_channel(int(action.channel))
+        if channel is None:
+            channel = await self.client.fetch_channel(int(action.channel))
+        if not isinstance(channel, discord.DMChannel):
+            return Receipt(False, reason="not_found")
+        after = discord.Object(int(action.after)) if action.after and action.after.isdigit() \
+            else None
+        async for message in channel.history(limit=None, after=after, oldest_first=True):
+            if str(message.author.id) == action.user_id:
+                await self.on_message(message)
+        return Receipt(True)
 
     # -- reactions ----------------------------------------------------------------------
 

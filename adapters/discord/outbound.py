@@ -25,6 +25,7 @@ from bot.actions import (
     KeepThread,
     Post,
     PostFile,
+    ReadMissed,
     RemoveRole,
     Respond,
     SendFile,
@@ -94,6 +95,9 @@ class DiscordSink:
         self.channels = Channels()
         self.problems = Problems()
         self.spell: Spelling = lambda _: None  # how commands are typed here; set by the service
+        # Reads a DM channel's history back into the core (ReadMissed); set by the service,
+        # whose inbound side holds the runtime.
+        self.read_back: Callable[[ReadMissed], Awaitable[Receipt]] | None = None
 
     # -- helpers shared with the interaction sink ----------------------------------------
 
@@ -125,6 +129,10 @@ class DiscordSink:
 
     async def perform(self, action: Action) -> Receipt:
         guild = self.guild(action.community)
+        if guild is None and isinstance(action, DirectMessage) \
+                and action.community.platform == "discord":
+            # A DM from someone in none of Hearth's servers is still answered, kindly.
+            return await self._outside(action)
         if guild is None:
             log.warning("%s for %s dropped: Hearth is not in that server", type(action).__name__,
                         action.community.key)
@@ -145,10 +153,22 @@ class DiscordSink:
                       exc.text)
             return Receipt(False, reason="failed")
 
+    async def _outside(self, action: DirectMessage) -> Receipt:
+        try:
+            return await self._dm(None, action.user_id, action.text)
+        except discord.HTTPException as exc:
+            log.info("couldn't answer a DM from %s: %s %s", action.user_id, exc.status, exc.text)
+            return Receipt(False, reason="failed")
+
+    async def _read_missed(self, guild: discord.Guild, action: ReadMissed) -> Receipt:
+        if self.read_back is None:
+            return Receipt(False, reason="unsupported")
+        return await self.read_back(action)
+
     async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
         if action.thread_id is not None:
             return await self._in_thread(guild, action)
-        receipt = await self._post(guild, action.channel, action.text)
+        receipt = await self._post(guild, action.channel, action.text, _nonce(action))
         if action.opens_thread and receipt.delivered:
             await self._open_thread(guild, receipt, action.opens_thread)
         return receipt
@@ -161,14 +181,15 @@ class DiscordSink:
         channel = self.channels.resolve(guild, action.channel)
         if channel is None or not isinstance(channel, discord.abc.Messageable):
             return await self._post(guild, action.channel, action.text)  # says what's missing
-        return await self._send(guild, channel, action.text, as_file(action))
+        return await self._send(guild, channel, action.text, file=as_file(action))
 
     async def _private(self, guild: discord.Guild, action: DirectMessage | Respond) -> Receipt:
         # A Respond outside an interaction (e.g. from scheduled work) can only be private as a
         # DM; inside one, the InteractionSink answers it.
         return await self._dm(guild, action.user_id, action.text)
 
-    async def _post(self, guild: discord.Guild, ref: str, text: Text) -> Receipt:
+    async def _post(self, guild: discord.Guild, ref: str, text: Text, nonce: str | None = None
+                    ) -> Receipt:
         channel = self.channels.resolve(guild, ref)
         if channel is None or not isinstance(channel, discord.abc.Messageable):
             self.problems.once(
@@ -177,18 +198,21 @@ class DiscordSink:
                 f"create a text channel called #{ref.lstrip('#')} or point the config's "
                 "[community.channels] entry at an existing channel (name or id).")
             return Receipt(False, reason="not_found")
-        return await self._send(guild, channel, text)
+        return await self._send(guild, channel, text, nonce)
 
     async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text,
-                    file: discord.File | None = None) -> Receipt:
+                    nonce: str | None = None, file: discord.File | None = None) -> Receipt:
         """Text in as many messages as it needs, a file on the last; the first stands for the
-        post."""
+        post. With a nonce (a post from the outbox), Discord returns the message it already
+        made for that nonce instead of posting again (`enforce_nonce`), so a post sent again
+        after a crash within a few minutes appears once."""
         rendered = self.render(guild, text)
         parts = list(chunks(rendered.content))
         ids = []
-        for i, part in enumerate(parts):
-            extra = {"file": file} if file is not None and i == len(parts) - 1 else {}
-            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions, **extra)
+        for n, part in enumerate(parts, start=1):
+            extra = {"file": file} if file is not None and n == len(parts) else {}
+            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions,
+                                      nonce=f"{nonce}.{n}" if nonce else None, **extra)
             ids.append(str(sent.id))
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
@@ -236,8 +260,8 @@ class DiscordSink:
         channel when there is no such thread."""
         thread = await self._thread_of(guild, int(action.thread_id or 0))
         if thread is None:
-            return await self._post(guild, action.channel, action.text)
-        return await self._send(guild, thread, action.text)
+            return await self._post(guild, action.channel, action.text, _nonce(action))
+        return await self._send(guild, thread, action.text, _nonce(action))
 
     async def _thread_of(self, guild: discord.Guild, thread_id: int) -> discord.Thread | None:
         """The thread with this id (a thread under a message has the message's id): from the
@@ -283,7 +307,7 @@ class DiscordSink:
                 await channel.get_partial_message(int(surplus)).delete()
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
-    async def _dm(self, guild: discord.Guild, user_id: str, text: Text,
+    async def _dm(self, guild: discord.Guild | None, user_id: str, text: Text,
                   file: discord.File | None = None) -> Receipt:
         if not user_id.isdigit():
             return Receipt(False, reason="not_found")
@@ -298,6 +322,8 @@ class DiscordSink:
         except discord.Forbidden as exc:
             if exc.code != CANNOT_DM:
                 raise
+            if guild is None:
+                return Receipt(False, reason="dm_closed")
             self.problems.once(
                 guild.id, user_id, "dm_closed",
                 f"couldn't DM member {user_id} in '{guild.name}': they don't accept DMs from "
@@ -406,9 +432,15 @@ class DiscordSink:
         RemoveRole: _role,
         Timeout: _timeout,
         KeepThread: _thread,
+        ReadMissed: _read_missed,
     }
 
 
 def as_file(action: SendFile | PostFile) -> discord.File:
     """A data export or a chart as a Discord attachment."""
     return discord.File(io.BytesIO(action.data), filename=action.filename)
+
+
+def _nonce(action: Post) -> str | None:
+    """What names a post from the outbox to Discord (at most 25 characters with its piece)."""
+    return f"hearth{action.outbox}" if action.outbox is not None else None

@@ -27,6 +27,8 @@ from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
+# How long a stop waits for events already being handled.
+STOP_WAIT = 10.0
 INTENTS_HELP = (
     "Discord refused the privileged intents Hearth needs. In the Developer Portal "
     "(https://discord.com/developers/applications) open your application > Bot > Privileged "
@@ -73,6 +75,7 @@ class DiscordService:
         self.flow = InteractionFlow(app.runtime, self.sink, actors)
         self.inbound = Inbound(self.client, app.runtime, self.sink, actors)
         self.inbound.attach()
+        self.sink.read_back = self.inbound.read_back
         # Form submits are routed by custom_id here, not by discord.py's in-memory modals.
         self.client.on_interaction = self.flow.on_interaction  # type: ignore[attr-defined]
         for command in commands.build(app.runtime.specs(), self.flow):
@@ -115,6 +118,10 @@ class DiscordService:
             and ws.open
 
     async def stop(self) -> None:
+        # Events already being handled finish first (their posts are recorded).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_WAIT):
+                await self.inbound.settle()
         await self.client.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):

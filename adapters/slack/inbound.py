@@ -16,8 +16,10 @@ from adapters.slack.people import People
 from bot.commands import CommandKind, CommandSpec, OptionType, UsageError
 from bot.emoji import canonical
 from bot.events import (
+    Attachment,
     CommandInvoked,
     Community,
+    DirectMessaged,
     Event,
     MemberJoined,
     MemberLeft,
@@ -126,8 +128,10 @@ class Inbound:
         # Bots (including Hearth: bolt drops its own first), edits, deletions, joins: not speech.
         if event.get("subtype") not in _SAID or event.get("bot_id") or not event.get("user"):
             return None
-        if event.get("channel_type") in ("im", "mpim"):
-            return None  # private conversations are not community activity
+        if event.get("channel_type") == "im":
+            return await self._direct(where, at, event)
+        if event.get("channel_type") == "mpim":
+            return None  # group DMs are between members, not activity or a word to the team
         channel = event["channel"]
         return MessagePosted(
             where, at, author=await self.people.actor(event["user"]), channel=channel,
@@ -135,6 +139,20 @@ class Inbound:
             channel_name=await self.channels.name_of(channel), event_id=event_id,
             # A reply in a thread carries the thread's first message as thread_ts.
             reply_to=event.get("thread_ts") if event.get("thread_ts") != event["ts"] else None)
+
+    async def _direct(self, where: Community, at: datetime, event: dict[str, Any]
+                      ) -> DirectMessaged:
+        """A member's message to the app (its Messages tab): everyone who can write there is in
+        the workspace. Its id is the IM and the message's ts, the same whether the event is
+        redelivered or the message is read back from history after a restart."""
+        channel, ts = event["channel"], event["ts"]
+        files = tuple(Attachment(str(f.get("name") or f.get("title") or "file"),
+                                 str(f.get("permalink") or f.get("url_private") or ""))
+                      for f in event.get("files") or () if isinstance(f, dict))
+        return DirectMessaged(
+            where, at, author=await self.people.actor(event["user"]), channel=channel,
+            message_id=ts, content=self.text(event.get("text", "")), attachments=files,
+            shared=(where,), event_id=f"dm:{channel}:{ts}")
 
     def text(self, raw: str) -> str:
         """What a member wrote, as neutral text (Slack escapes it and wraps links and names)."""

@@ -33,7 +33,7 @@ def manifest(specs: Sequence[CommandSpec], config: Config, request_url: str | No
         for command in commands:
             command["url"] = request_url
     shortcuts = [{
-        "name": spec.name.replace("_", " ").capitalize()[:_SHORTCUT_NAME_MAX],
+        "name": (spec.label or spec.name.replace("_", " ").capitalize())[:_SHORTCUT_NAME_MAX],
         "type": "message",
         "callback_id": callback_id_for(spec),
         "description": spec.description[:_SHORTCUT_DESCRIPTION_MAX],
@@ -43,17 +43,21 @@ def manifest(specs: Sequence[CommandSpec], config: Config, request_url: str | No
     else:
         join_events = ["member_joined_channel", "member_left_channel"]
     scopes = ["channels:history", "channels:read", "chat:write", "commands", "groups:history",
-              "groups:read", "im:write", "reactions:read", "usergroups:read", "users:read"]
+              "groups:read", "im:history", "im:write", "reactions:read", "usergroups:read",
+              "users:read"]
     if slack.role_usergroups:
         scopes.append("usergroups:write")
     events: dict[str, Any] = {
-        "bot_events": [*join_events, "message.channels", "message.groups", "reaction_added"]}
+        "bot_events": [*join_events, "message.channels", "message.groups", "message.im",
+                       "reaction_added"]}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if request_url:
         events["request_url"] = request_url
         interactivity["request_url"] = request_url
     features: dict[str, Any] = {
         "bot_user": {"display_name": name, "always_online": True},
+        # Members write to the team by messaging the app (its Messages tab).
+        "app_home": {"messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
         "slash_commands": commands,
     }
     if shortcuts:

@@ -31,6 +31,7 @@ from bot.actions import (
     KeepThread,
     Post,
     PostFile,
+    ReadMissed,
     RemoveRole,
     Respond,
     SendFile,
@@ -91,6 +92,9 @@ class Outbound:
         self.spell = spell
         self._dms: dict[str, str] = {}
         self._not_invited: set[str] = set()
+        # Reads an IM's history back into the core (ReadMissed); set by the service, which
+        # holds the runtime.
+        self.read_back: Callable[[ReadMissed], Awaitable[Receipt]] | None = None
 
     def mrkdwn(self, community: Community, text: Text) -> str:
         return render(text, self.tz_for(community), self.channels.known_id,
@@ -256,8 +260,14 @@ class Outbound:
         self.people.forget_group(group)
         return Receipt(True)
 
+    async def _read_missed(self, action: ReadMissed) -> Receipt:
+        if self.read_back is None:
+            return Receipt(False, reason="unsupported")
+        return await self.read_back(action)
+
     # Every action the core can ask for, by type (a contract test checks none is missing).
     HANDLERS: ClassVar[dict[type[Action], Callable[..., Awaitable[Receipt]]]] = {
+        ReadMissed: _read_missed,
         Post: _on_post,
         EditPost: edit,
         Respond: _private,

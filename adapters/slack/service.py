@@ -33,19 +33,22 @@ from adapters.slack.inbound import PLATFORM, Inbound, community, team_of
 from adapters.slack.outbound import InteractionSink, Outbound, retry_handlers
 from adapters.slack.people import People
 from adapters.slack.render import spelling
-from bot.actions import Respond
+from bot.actions import ReadMissed, Respond
 from bot.bootstrap import App
 from bot.commands import CommandKind, CommandSpec
-from bot.events import Actor, Community, MemberRef, MessageRef
+from bot.events import Actor, Community, DirectMessaged, MemberRef, MessageRef
 from bot.permissions import Level
-from bot.ports import Sink
+from bot.ports import Receipt, Sink
 from bot.text import CommandRef
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 
 # Slack wants an answer within 3 s; deciding normally takes milliseconds.
 ACK_BUDGET = 2.0
 PRUNE_EVERY = 6 * 3600.0
+# Messages asked for per conversations.history call when reading back missed DMs.
+HISTORY_PAGE = 200
 EVENTS = ("team_join", "user_change", "member_joined_channel", "member_left_channel", "message",
           "reaction_added")
 # apps.connections.open errors that mean the app-level token itself is no good: retrying can't help.
@@ -95,6 +98,8 @@ class SlackService:
                               if s.kind is not CommandKind.MESSAGE_ACTION], prefix))
         self.inbound = Inbound(self.people, self.channels, self.settings, self.runtime.specs,
                                self.runtime.clock.now)
+        self.outbound.read_back = self._read_missed
+        self._ims = Turns()
         # process_before_response: the HTTP answer waits for the listener, so a failure while
         # deciding can still become a 500 (and Slack's retry); listeners hand slow work off.
         self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret,
@@ -247,9 +252,40 @@ class SlackService:
         event = await self.inbound.event(body)
         if event is None:
             return
+        if isinstance(event, DirectMessaged):
+            # One member's messages to the app go in order, each delivered (its posts on
+            # record) before the next is decided: the second finds the thread the first opened.
+            async with self._ims.turn(event.channel):
+                await self.runtime.deliver(await self.runtime.handle(event), self.outbound)
+            return
         actions = await self.runtime.handle(event)
         if actions:
             self._spawn(self.runtime.deliver(actions, self.outbound))
+
+    async def _read_missed(self, action: ReadMissed) -> Receipt:
+        """A member's messages to the app since the last one Hearth read (sent while it was
+        down), oldest first, each decided as if it had just arrived: the core's claims skip
+        any it already handled."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            page = await self.client.conversations_history(
+                channel=action.channel, oldest=action.after or "0", limit=HISTORY_PAGE,
+                **({"cursor": cursor} if cursor else {}))
+            found += page.get("messages") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        for message in sorted(found, key=lambda m: float(m.get("ts") or 0)):
+            if message.get("user") != action.user_id:
+                continue  # Hearth's own answers
+            event = await self.inbound.event({"team_id": action.community.id, "event": {
+                **message, "type": "message", "channel": action.channel,
+                "channel_type": "im"}})
+            if event is not None:
+                async with self._ims.turn(action.channel):
+                    await self.runtime.process(event, self.outbound)
+        return Receipt(True)
 
     async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()

@@ -359,12 +359,11 @@ class BadgesCog(Cog[BadgeStore]):
         """The badges a member holds and the one they are closest to, for /profile."""
         cfg = _cfg(ctx)
         m = cfg.messages
-        held = await self.store.held(ctx.community, user_id)
+        held, known = await self.store.of_member(ctx.community, user_id)
         by_name = {b.name: b for b in cfg.badges}
         badges = (Text.of(", ".join(f"{by_name[h.badge].emoji} {h.badge}" if h.badge in by_name
                                     else h.badge for h in held))
                   if held else self.say(ctx, m.no_badges))
-        known = await self.store.known(ctx.community, user_id)
         todo = [b for b in cfg.badges if b.name not in known]
         if todo:
             values = await self._values(ctx, user_id, {b.criterion for b in todo})

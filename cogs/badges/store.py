@@ -24,19 +24,25 @@ _CHUNK = 500
 
 class BadgeStore(Store):
 
-    async def held(self, community: Community, user_id: str) -> list[HeldBadge]:
+    async def of_member(self, community: Community, user_id: str
+                        ) -> tuple[list[HeldBadge], set[str]]:
+        """The badges a member holds (oldest first), and every badge they have or had
+        (revoked ones are not awarded automatically again): one read, as /profile needs both
+        and on PostgreSQL each read is a round trip to the server."""
         rows = await self.db.fetchall(
-            "SELECT badge, awarded_at, awarded_by FROM badges_held WHERE platform=?"
-            " AND community=? AND user_id=? AND revoked_at IS NULL ORDER BY awarded_at, badge",
+            "SELECT badge, awarded_at, awarded_by, revoked_at FROM badges_held WHERE platform=?"
+            " AND community=? AND user_id=? ORDER BY awarded_at, badge",
             (community.platform, community.id, user_id))
-        return [HeldBadge(r[0], from_ts(r[1]), r[2]) for r in rows]  # type: ignore[arg-type]
+        held = [HeldBadge(r[0], from_ts(r[1]), r[2])  # type: ignore[arg-type]
+                for r in rows if r[3] is None]
+        return held, {r[0] for r in rows}
+
+    async def held(self, community: Community, user_id: str) -> list[HeldBadge]:
+        return (await self.of_member(community, user_id))[0]
 
     async def known(self, community: Community, user_id: str) -> set[str]:
         """Badges held or revoked: neither is awarded automatically again."""
-        rows = await self.db.fetchall(
-            "SELECT badge FROM badges_held WHERE platform=? AND community=? AND user_id=?",
-            (community.platform, community.id, user_id))
-        return {r[0] for r in rows}
+        return (await self.of_member(community, user_id))[1]
 
     async def award(self, community: Community, user_id: str, badge: str, at: datetime,
                     by: str | None = None, reason: str = "") -> bool:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+from bot.durations import usual_wait
 
 KINDS = ("idea", "problem", "praise", "question")
 # In the order an item usually moves; declined and duplicate end it another way.
@@ -20,15 +20,9 @@ REVIEW_WINDOW = timedelta(days=90)
 
 def usual_review_time(waits: Sequence[timedelta], fallback: timedelta, min_items: int
                       ) -> timedelta:
-    """The median wait for a first review, rounded up to how a person says it (whole hours
-    under a day, whole days after); the fallback until there are `min_items` reviews."""
-    if len(waits) < min_items:
-        return fallback
-    median = statistics.median(w.total_seconds() for w in waits)
-    hours = max(1, math.ceil(median / 3600))
-    if hours < 24:
-        return timedelta(hours=hours)
-    return timedelta(days=math.ceil(hours / 24))
+    """The median wait for a first review, as a person says it; the fallback until there are
+    `min_items` reviews."""
+    return usual_wait(waits, fallback, min_items)
 
 
 def next_after(due: datetime, every: timedelta, now: datetime) -> datetime:

@@ -38,7 +38,7 @@ from cogs.reputation.activity import Activity
 from cogs.reputation.member_data import ReputationData
 from cogs.reputation.ranking import places
 from cogs.reputation.settings import ReputationSettings
-from cogs.reputation.store import LedgerEntry, ReputationStore, Totals
+from cogs.reputation.store import WINDOW_DAYS, LedgerEntry, ReputationStore, Totals, day_of
 from cogs.reputation.thanked import thanked
 from cogs.reputation.thanks import History, Thanker, passed_over, refusal
 
@@ -52,12 +52,13 @@ Ctx = Context[ReputationConfig]
 
 FLUSH = "reputation.flush"
 WINDOWS = "reputation.windows"
-# Window leaderboards keep this many places, so members who left can be skipped when shown.
-WINDOW_KEEP = 100
+# Transactions of expiry (EXPIRE_CHUNK members each) a /leaderboard may wait for.
+INLINE_EXPIRY_STEPS = 4
 # The numbers reputation declares for badges; TOTALS come from one row per member.
 TOTALS = frozenset({"reputation", "messages", "thanks_received", "thanks_given"})
 MEASURES = (*sorted(TOTALS), "thanks_from_members", "contest_wins")
-PERIODS = {"all": None, "30d": timedelta(days=30), "7d": timedelta(days=7)}
+# /leaderboard's periods: all-time, then the windows the store keeps, longest first.
+PERIODS = ("all", *sorted(WINDOW_DAYS, key=WINDOW_DAYS.__getitem__, reverse=True))
 _NOTHING: list[Action] = []
 _NO_TOTALS = Totals()
 
@@ -87,9 +88,7 @@ class ReputationCog(Cog[ReputationStore]):
         super().__init__(services, store)
         self._activity: dict[Community, Activity] = {}
         self._flush_armed = False
-        # When each window leaderboard was last computed by this process.
-        self._windows: dict[tuple[Community, str], datetime] = {}
-        # Communities whose window leaderboards have a refresh scheduled.
+        # Communities with a check for days leaving the window leaderboards scheduled.
         self._windows_due: set[Community] = set()
         # Other features (contests) read points through services.standing(), badges ask for
         # the numbers behind them through the measures declared here.
@@ -412,8 +411,8 @@ class ReputationCog(Cog[ReputationStore]):
         return await self.store.reaching(community, kind, threshold)
 
     async def _points_changed(self, community: Community) -> None:
-        """Schedule a refresh of the window leaderboards, at most one per interval. A quiet
-        community schedules nothing; /leaderboard recomputes there if it is out of date."""
+        """Schedule a check for days leaving the window leaderboards, at most one per interval.
+        A quiet community schedules nothing; /leaderboard catches up there if it is due."""
         if community in self._windows_due:
             return
         self._windows_due.add(community)
@@ -423,19 +422,11 @@ class ReputationCog(Cog[ReputationStore]):
             self.services.clock.now() + cfg.leaderboard_refresh)
 
     async def refresh_windows(self, job: Job) -> list[Action]:
+        """Take days that have left the 7d / 30d windows off their running sums (the sums
+        themselves are kept on every write)."""
         self._windows_due.discard(job.community)
-        ctx = self.services.context(job.community, job.due_at)
-        for period in PERIODS:
-            if PERIODS[period] is not None:
-                await self._refresh_window(ctx, period)
+        await self.store.advance_windows(job.community, day_of(self.services.clock.now()))
         return []
-
-    async def _refresh_window(self, ctx: Ctx, period: str) -> None:
-        window = PERIODS[period]
-        assert window is not None
-        await self.store.refresh_window(ctx.community, period, ctx.now - window,
-                                                     ctx.now, WINDOW_KEEP)
-        self._windows[(ctx.community, period)] = ctx.now
 
     # -- commands: profile, leaderboard ---------------------------------------------
 
@@ -473,16 +464,21 @@ class ReputationCog(Cog[ReputationStore]):
         cfg = ctx.settings.reputation
         m = cfg.messages
         period = period or "all"
-        window = PERIODS[period]
         period_text = self.say(ctx, getattr(m, f"period_{period}"))
-        if window is None:
+        if period == "all":
             rows = await self.store.top(event.community, cfg.leaderboard_size)
         else:
-            last = self._windows.get((event.community, period))
-            # Normally the periodic job keeps it fresh; compute now if it hasn't run lately.
-            if last is None or ctx.now - last > 2 * cfg.leaderboard_refresh:
-                await self._refresh_window(ctx, period)
-            rows = await self.store.window_top(event.community, period, WINDOW_KEEP)
+            # Normally the periodic job has taken off days that left the window; in a quiet
+            # community nothing scheduled it, so do it now. A busy day is more than one member
+            # should wait for: past a few short steps the job finishes it, at once.
+            today = day_of(ctx.now)
+            if (await self.store.windows_due(event.community, today)
+                    and not await self.store.advance_windows(event.community, today,
+                                                             steps=INLINE_EXPIRY_STEPS)):
+                self._windows_due.add(event.community)
+                await self.services.scheduler.schedule(
+                    WINDOWS, f"{WINDOWS}:{event.community.key}", event.community, ctx.now)
+            rows = await self.store.top(event.community, cfg.leaderboard_size, period=period)
         rows = places(rows, cfg.leaderboard_size)
         if not rows:
             text = self.say(ctx, m.leaderboard_empty, period=period_text)

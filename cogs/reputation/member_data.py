@@ -33,7 +33,8 @@ class ReputationData:
     covers: Mapping[str, tuple[str, ...]] = {
         "rep_ledger": ("user_id", "giver_id"),
         "rep_totals": ("user_id",),
-        "rep_window_top": ("user_id",),
+        "rep_day_points": ("user_id",),
+        "rep_window_points": ("user_id",),
     }
 
     def __init__(self, db: Database, drop_held: Callable[[Community, str], None]) -> None:
@@ -103,13 +104,12 @@ class ReputationData:
         if activity:
             out["activity_points"] = [{"points": r["points"], "at": ts(r["at"])}
                                       for r in activity]
-        places = await self.db.fetchall(
-            "SELECT period, position, points, computed_at FROM rep_window_top WHERE platform=?"
-            " AND community=? AND user_id=? ORDER BY period", (*c, user_id))
-        if places:
-            out["leaderboard_places"] = [
-                {"period": r["period"], "position": r["position"], "points": r["points"],
-                 "computed_at": ts(r["computed_at"])} for r in places]
+        window = await self.db.fetchone(
+            "SELECT points_7d, points_30d FROM rep_window_points WHERE platform=?"
+            " AND community=? AND user_id=?", (*c, user_id))
+        if window is not None:
+            out["leaderboard_points"] = {"7d": int(window["points_7d"]),
+                                         "30d": int(window["points_30d"])}
         return out
 
     async def _count(self, sql: str, params: tuple[Any, ...]) -> int:
@@ -131,8 +131,8 @@ class ReputationData:
             deleted.append(counted(received, "record of points you received",
                                    "records of points you received"))
         places = await self._count(
-            "SELECT COUNT(*) FROM rep_window_top WHERE platform=? AND community=? AND user_id=?",
-            (*c, user_id))
+            "SELECT COUNT(*) FROM rep_window_points WHERE platform=? AND community=?"
+            " AND user_id=?", (*c, user_id))
         if places:
             deleted.append("your places on the 7-day and 30-day leaderboards")
         given = await self._count(
@@ -165,8 +165,18 @@ class ReputationData:
             "UPDATE rep_ledger SET giver_id=? WHERE platform=? AND community=? AND giver_id=?",
             (pseudonym(), *c, user_id))
         rows += await self.db.execute(
-            "DELETE FROM rep_window_top WHERE platform=? AND community=? AND user_id=?",
+            "DELETE FROM rep_window_points WHERE platform=? AND community=? AND user_id=?",
             (*c, user_id))
+        # Buckets are keyed by day first (how windows expire them): one lookup per day held.
+        day = await self.db.scalar(
+            "SELECT MIN(day) FROM rep_day_points WHERE platform=? AND community=?", c)
+        while day is not None:
+            rows += await self.db.execute(
+                "DELETE FROM rep_day_points WHERE platform=? AND community=? AND day=?"
+                " AND user_id=?", (*c, day, user_id))
+            day = await self.db.scalar(
+                "SELECT MIN(day) FROM rep_day_points WHERE platform=? AND community=?"
+                " AND day>?", (*c, day))
         return Forgotten(rows)
 
     async def prune(self, now: datetime, settings_for: SettingsFor) -> int:

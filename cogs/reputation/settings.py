@@ -296,8 +296,9 @@ class ReputationSettings(Section):
     leaderboard_size: int = Field(default=10, ge=1, le=50)
     """How many members /leaderboard shows."""
     leaderboard_refresh: Duration = default("5m")
-    """The 7d / 30d leaderboards are recomputed from the ledger this often (so they can lag by
-    up to this much); the all-time one is always current."""
+    """Every leaderboard is current on every write (the 7d / 30d ones count whole UTC days:
+    today and the 6 or 29 before). This often, while points change, days that have left a
+    window are taken off it in the background; a /leaderboard does it first if still due."""
     ledger_kept: Retention = default("forever")
     """Retention: how long each ledger row (who gave whom a point, why and when) is kept:
     "forever" or a duration like "730d". The retention job deletes older rows; totals, ranks

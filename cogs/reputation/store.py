@@ -15,6 +15,20 @@ THANKS_SOURCES = ("thanks", "thanks_reaction", "thanks_message")
 _THANKS_IN = "(" + ",".join(f"'{s}'" for s in THANKS_SOURCES) + ") AND source <> 'activity'"
 # SQLite's limit on bound parameters is generous, but IN lists stay readable in chunks.
 _CHUNK = 500
+# Members taken off a window per transaction when a day leaves it: short enough that writes
+# and other work between them never wait long.
+EXPIRE_CHUNK = 2000
+DAY = 86400
+# The leaderboard windows, in whole UTC days, shortest first (see advance_windows), and the
+# running-sum column of each.
+WINDOW_DAYS = {"7d": 7, "30d": 30}
+WINDOW_COLUMN = {"7d": "points_7d", "30d": "points_30d"}
+# A member's points on `day` count in a window unless that day (or, while it is being taken
+# off, this member's part of it) is already off. Params: platform, community, period, day,
+# day, user_id, points.
+_UNLESS_OFF = ("CASE WHEN EXISTS (SELECT 1 FROM rep_window_start s WHERE s.platform=?"
+               " AND s.community=? AND s.period=? AND (s.first_day>? OR (s.first_day=?"
+               " AND s.done_to>=?))) THEN 0 ELSE ? END")
 
 
 # Per measure reputation declares: the user ids whose value reaches a threshold (params:
@@ -60,6 +74,11 @@ class Ranked:
     points: int
 
 
+def day_of(moment: datetime) -> int:
+    """Whole UTC days since 1970: the bucket a moment's points fall in."""
+    return int(to_ts(moment) // DAY)
+
+
 def reversed_source(source: str) -> str:
     """The ledger source of an entry that takes back one of `source`."""
     return f"{source}_reversed"
@@ -78,6 +97,8 @@ class ReputationStore(Store):
                 " reason, at) VALUES (?,?,?,?,?,?,?,?)",
                 [(*c, e.user_id, e.giver_id, e.points, e.source, e.reason, to_ts(e.at))
                  for e in entries])
+            await self._bucket(c, [(e.user_id, e.points, day_of(e.at)) for e in entries
+                                   if e.points])
             for e in entries:
                 thanks = int(e.source in THANKS_SOURCES)
                 await self._bump(c, e.user_id, e.points, 0, thanks, 0)
@@ -97,6 +118,25 @@ class ReputationStore(Store):
             " thanks_given=rep_totals.thanks_given+excluded.thanks_given",
             (*c, user_id, points, messages, received, given))
 
+    async def _bucket(self, c: tuple[str, str], items: Sequence[tuple[str, int, int]]) -> None:
+        """Add (user_id, points, day) to the day buckets and to each window still counting
+        that day: the leaderboards stay current without reading the ledger."""
+        if not items:
+            return
+        await self.db.executemany(
+            "INSERT INTO rep_day_points (platform, community, day, user_id, points)"
+            " VALUES (?,?,?,?,?) ON CONFLICT (platform, community, day, user_id) DO UPDATE SET"
+            " points=rep_day_points.points+excluded.points",
+            [(*c, day, uid, points) for uid, points, day in items])
+        await self.db.executemany(
+            "INSERT INTO rep_window_points (platform, community, user_id, points_7d,"
+            f" points_30d) VALUES (?,?,?,{_UNLESS_OFF},{_UNLESS_OFF})"
+            " ON CONFLICT (platform, community, user_id) DO UPDATE SET"
+            " points_7d=rep_window_points.points_7d+excluded.points_7d,"
+            " points_30d=rep_window_points.points_30d+excluded.points_30d",
+            [(*c, uid, *c, "7d", day, day, uid, points, *c, "30d", day, day, uid, points)
+             for uid, points, day in items])
+
     async def add_activity(self, community: Community, items: Iterable[tuple[str, int, int]],
                            at: datetime) -> None:
         """Activity from many members at once: (user_id, points, messages) each.
@@ -112,6 +152,8 @@ class ReputationStore(Store):
                 "INSERT INTO rep_ledger (platform, community, user_id, points, source, at)"
                 " VALUES (?,?,?,?,'activity',?)",
                 [(*c, uid, points, ts) for uid, points, _ in rows if points])
+            day = day_of(at)
+            await self._bucket(c, [(uid, points, day) for uid, points, _ in rows if points])
             await self.db.executemany(
                 "INSERT INTO rep_totals (platform, community, user_id, points, messages)"
                 " VALUES (?,?,?,?,?) ON CONFLICT (platform, community, user_id) DO UPDATE SET"
@@ -227,53 +269,133 @@ class ReputationStore(Store):
 
     # -- reading many -------------------------------------------------------------------
 
-    async def top(self, community: Community, limit: int, ties: int = 200) -> list[Ranked]:
-        """The all-time leaderboard of present members, from the totals' points index: the
-        best `limit`, and up to `ties` more tied with the last, so names can break ties."""
-        present = ("FROM rep_totals t JOIN members m ON m.platform=t.platform"
+    async def top(self, community: Community, limit: int, ties: int = 200,
+                  period: str = "all") -> list[Ranked]:
+        """A leaderboard of present members (all-time, or a window of WINDOW_DAYS) from its
+        points index: the best `limit`, and up to `ties` more tied with the last, so names can
+        break ties. Reads a few index entries, however long the history."""
+        table, points = (("rep_totals", "points") if period == "all"
+                         else ("rep_window_points", WINDOW_COLUMN[period]))
+        present = (f"FROM {table} t JOIN members m ON m.platform=t.platform"
                    " AND m.community=t.community AND m.user_id=t.user_id"
-                   " WHERE t.platform=? AND t.community=? AND t.points>0 AND m.left_at IS NULL"
-                   " AND m.is_bot=0")
+                   f" WHERE t.platform=? AND t.community=? AND t.{points}>0"
+                   " AND m.left_at IS NULL AND m.is_bot=0")
         c = (community.platform, community.id)
         rows = await self.db.fetchall(
-            f"SELECT t.user_id, m.name, t.points {present} AND t.points >= COALESCE(("
-            f"SELECT t.points {present} ORDER BY t.points DESC LIMIT 1 OFFSET ?), 0)"
-            " ORDER BY t.points DESC, t.user_id LIMIT ?",
+            f"SELECT t.user_id, m.name, t.{points} {present} AND t.{points} >= COALESCE(("
+            f"SELECT t.{points} {present} ORDER BY t.{points} DESC LIMIT 1 OFFSET ?), 0)"
+            f" ORDER BY t.{points} DESC, t.user_id LIMIT ?",
             (*c, *c, limit - 1, limit + ties))
         return [Ranked(r[0], r[1], int(r[2])) for r in rows]
 
-    async def refresh_window(self, community: Community, period: str, since: datetime,
-                             at: datetime, keep: int) -> None:
-        """Recompute one window's leaderboard (the `keep` best) from the ledger."""
-        c = (community.platform, community.id)
-        async with self.db.transaction():
-            await self.db.execute(
-                "DELETE FROM rep_window_top WHERE platform=? AND community=? AND period=?",
-                (*c, period))
-            await self.db.execute(
-                "INSERT INTO rep_window_top (platform, community, period, position, user_id,"
-                " points, computed_at) SELECT ?, ?, ?, ROW_NUMBER() OVER"
-                " (ORDER BY points DESC, user_id), user_id, points, ? FROM (SELECT user_id,"
-                " SUM(points) AS points FROM rep_ledger WHERE platform=? AND community=?"
-                " AND at>=? GROUP BY user_id HAVING SUM(points)>0"
-                " ORDER BY points DESC, user_id LIMIT ?) AS best",
-                (*c, period, to_ts(at), *c, to_ts(since), keep))
-
-    async def window_computed(self, community: Community, period: str) -> datetime | None:
-        return from_ts(await self.db.scalar(
-            "SELECT MAX(computed_at) FROM rep_window_top WHERE platform=? AND community=?"
-            " AND period=?", (community.platform, community.id, period)))
-
-    async def window_top(self, community: Community, period: str, limit: int
-                         ) -> list[Ranked]:
-        """A window's leaderboard as last computed, present members only."""
+    async def windows_due(self, community: Community, today: int) -> bool:
+        """Whether a day has left a window and is still counted in it."""
         rows = await self.db.fetchall(
-            "SELECT w.user_id, m.name, w.points FROM rep_window_top w JOIN members m"
-            " ON m.platform=w.platform AND m.community=w.community AND m.user_id=w.user_id"
-            " WHERE w.platform=? AND w.community=? AND w.period=? AND m.left_at IS NULL"
-            " AND m.is_bot=0 ORDER BY w.position LIMIT ?",
-            (community.platform, community.id, period, limit))
-        return [Ranked(r[0], r[1], int(r[2])) for r in rows]
+            "SELECT period, first_day FROM rep_window_start WHERE platform=? AND community=?",
+            (community.platform, community.id))
+        started = {r[0]: int(r[1]) for r in rows}
+        if len(started) < len(WINDOW_DAYS):
+            return bool(await self.db.scalar(
+                "SELECT 1 FROM rep_day_points WHERE platform=? AND community=? AND day<=?"
+                " LIMIT 1", (community.platform, community.id, today - 7)))
+        return any(started[p] < today - n + 1 for p, n in WINDOW_DAYS.items())
+
+    async def advance_windows(self, community: Community, today: int,
+                              chunk: int = EXPIRE_CHUNK, steps: int | None = None) -> bool:
+        """Take the days that have left each window off its running sums, `chunk` members per
+        transaction (at most `steps` transactions, None for all); the longest window also
+        deletes the buckets it has finished with. Costs one day's buckets per day passed,
+        never the history. Returns whether every window is current."""
+        longest = max(WINDOW_DAYS, key=WINDOW_DAYS.__getitem__)
+        # Shortest first: the longest deletes buckets, which the others must have passed.
+        for period, days in sorted(WINDOW_DAYS.items(), key=lambda kv: kv[1]):
+            while await self._expire_step(community, period, today - days + 1,
+                                          period == longest, chunk) is not None:
+                if steps is not None:
+                    steps -= 1
+                    if steps <= 0:
+                        return False
+        return True
+
+    async def _expire_step(self, community: Community, period: str, target: int,
+                           drop: bool, chunk: int) -> int | None:
+        """One short transaction of advance_windows; None when the window is current."""
+        c = (community.platform, community.id)
+        column = WINDOW_COLUMN[period]
+        async with self.transaction(community.key, "windows", period):
+            row = await self.db.fetchone(
+                "SELECT first_day, done_to FROM rep_window_start WHERE platform=? AND"
+                " community=? AND period=?", (*c, period))
+            if row is None:
+                # Never advanced: the sums hold every bucket there is, from the oldest on.
+                oldest = await self.db.scalar(
+                    "SELECT MIN(day) FROM rep_day_points WHERE platform=? AND community=?", c)
+                first = target if oldest is None else min(int(oldest), target)
+                await self.db.execute(
+                    "INSERT INTO rep_window_start (platform, community, period, first_day)"
+                    " VALUES (?,?,?,?)", (*c, period, first))
+                return 0
+            first, done_to = int(row[0]), row[1]
+            if first >= target:
+                return None
+            # FOR UPDATE (PostgreSQL): a late write to this bucket waits, so it is either
+            # subtracted here whole or counted only in the bucket.
+            lock = " FOR UPDATE" if self.db.dialect != "sqlite" else ""
+            rows = await self.db.fetchall(
+                "SELECT user_id, points FROM rep_day_points WHERE platform=? AND community=?"
+                " AND day=? AND user_id>? ORDER BY user_id LIMIT ?" + lock,
+                (*c, first, done_to, chunk))
+            if not rows:
+                following = await self.db.scalar(
+                    "SELECT MIN(day) FROM rep_day_points WHERE platform=? AND community=?"
+                    " AND day>?", (*c, first))
+                following = target if following is None else min(int(following), target)
+                await self.db.execute(
+                    "UPDATE rep_window_start SET first_day=?, done_to='' WHERE platform=?"
+                    " AND community=? AND period=?", (following, *c, period))
+                return 0
+            last = rows[-1][0]
+            await self.db.executemany(
+                f"UPDATE rep_window_points SET {column}={column}-? WHERE platform=? AND"
+                " community=? AND user_id=?", [(int(r[1]), *c, r[0]) for r in rows])
+            if drop:
+                await self.db.execute(
+                    "DELETE FROM rep_day_points WHERE platform=? AND community=? AND day=?"
+                    " AND user_id>? AND user_id<=?", (*c, first, done_to, last))
+                await self.db.executemany(
+                    "DELETE FROM rep_window_points WHERE platform=? AND community=? AND"
+                    " user_id=? AND points_7d=0 AND points_30d=0", [(*c, r[0]) for r in rows])
+            await self.db.execute(
+                "UPDATE rep_window_start SET done_to=? WHERE platform=? AND community=? AND"
+                " period=?", (last, *c, period))
+            return len(rows)
+
+    async def rebuild_windows(self, community: Community, today: int) -> None:
+        """Recompute the buckets and running sums from the ledger (after a bulk load that
+        wrote ledger rows directly): one pass over the last 30 days, in one transaction."""
+        c = (community.platform, community.id)
+        longest = max(WINDOW_DAYS.values())
+        async with self.transaction(community.key, "windows"):
+            for table in ("rep_day_points", "rep_window_points", "rep_window_start"):
+                await self.db.execute(
+                    f"DELETE FROM {table} WHERE platform=? AND community=?", c)
+            await self.db.execute(
+                "INSERT INTO rep_day_points (platform, community, day, user_id, points)"
+                " SELECT platform, community, day, user_id, SUM(points) FROM (SELECT platform,"
+                f" community, CAST(FLOOR(at / {DAY}) AS BIGINT) AS day, user_id, points"
+                " FROM rep_ledger WHERE platform=? AND community=? AND at>=?) AS recent"
+                " GROUP BY platform, community, day, user_id",
+                (*c, float((today - longest + 1) * DAY)))
+            await self.db.executemany(
+                "INSERT INTO rep_window_start (platform, community, period, first_day)"
+                " VALUES (?,?,?,?)",
+                [(*c, p, today - n + 1) for p, n in WINDOW_DAYS.items()])
+            await self.db.execute(
+                "INSERT INTO rep_window_points (platform, community, user_id, points_7d,"
+                " points_30d) SELECT platform, community, user_id, SUM(CASE WHEN day>=?"
+                " THEN points ELSE 0 END), SUM(points) FROM rep_day_points WHERE platform=?"
+                " AND community=? GROUP BY platform, community, user_id",
+                (today - WINDOW_DAYS["7d"] + 1, *c))
 
     async def reaching(self, community: Community, kind: str, threshold: int) -> list[str]:
         """User ids whose value of `kind` (one of REACHING) is at least `threshold`."""

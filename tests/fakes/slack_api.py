@@ -438,6 +438,18 @@ class FakeSlack:
                     return cid
         return channel
 
+    def im_of(self, user_id: str) -> str:
+        """The app's IM with a member (its Messages tab), made on first use as Slack does."""
+        return self._im_for(user_id)
+
+    def member_wrote(self, event: Args) -> Args:
+        """Keep a member's message (a ``message`` event, e.g. from ``slack_requests.message``)
+        where Slack keeps it, so conversations.history returns it; returns the event."""
+        stored = {k: v for k, v in event.items() if k not in ("channel", "channel_type",
+                                                                 "event_ts")}
+        self.messages[(str(event["channel"]), str(event["ts"]))] = stored
+        return event
+
     def _im_for(self, user_id: str) -> str:
         if user_id not in self._ims:
             self._ims[user_id] = f"D{next(self._ids):08d}"
@@ -538,6 +550,27 @@ class FakeSlack:
         rest = items[start + limit:]
         cursor = f"dXNlcjo{start + limit}" if rest else ""
         return items[start:start + limit], {"next_cursor": cursor}
+
+    def _conversations_history(self, args: Args) -> Args:
+        """A conversation's top-level messages, newest first, after ``oldest`` (exclusive
+        unless ``inclusive``) up to ``latest``, a page at a time; thread replies are left to
+        conversations.replies, as on Slack."""
+        channel = str(args.get("channel", ""))
+        if channel not in self._ims.values() and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.channels and not self.channels[channel]["is_member"]:
+            return {"ok": False, "error": "not_in_channel"}
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        found = [m for (ch, ts), m in self.messages.items() if ch == channel
+                 and (float(ts) > oldest or (inclusive and float(ts) == oldest))
+                 and float(ts) <= latest
+                 and m.get("thread_ts", m["ts"]) == m["ts"]]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        page, meta = self._page(found, args)
+        return {"messages": page, "has_more": bool(meta["next_cursor"]),
+                "response_metadata": meta}
 
     def _conversations_list(self, args: Args) -> Args:
         page, meta = self._page(list(self.channels.values()), args)
@@ -690,6 +723,7 @@ class FakeSlack:
         "conversations.open": _conversations_open,
         "conversations.list": _conversations_list,
         "conversations.info": _conversations_info,
+        "conversations.history": _conversations_history,
         "users.list": _users_list,
         "apps.connections.open": _apps_connections_open,
         "users.info": _users_info,

@@ -222,8 +222,10 @@ def message(
     ts: str | None = None,
     channel_type: str = "channel",
     thread_ts: str | None = None,
+    files: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A plain user message in a channel (``channel_type`` ``im`` for DMs)."""
+    """A plain user message in a channel (``channel_type`` ``im`` for DMs); with ``files``
+    (from ``file()``) it is a ``file_share`` message, as Slack sends an upload."""
     ts = ts or _ts()
     event = {
         "client_msg_id": str(uuid.uuid4()),
@@ -247,7 +249,25 @@ def message(
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    if files:
+        event["subtype"] = "file_share"
+        event["files"] = files
+        event["upload"] = False
     return event
+
+
+def file(name: str, team_id: str = "T0001") -> dict[str, Any]:
+    """A file object as a file_share message carries it: ``url_private`` needs the bot token to
+    fetch; ``permalink`` opens it in Slack for anyone who may see it."""
+    file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+    return {
+        "id": file_id, "created": int(time.time()), "timestamp": int(time.time()),
+        "name": name, "title": name, "mimetype": "image/png", "filetype": "png",
+        "user": "U123", "size": 1234, "mode": "hosted", "is_external": False,
+        "url_private": f"https://files.slack.com/files-pri/{team_id}-{file_id}/{name}",
+        "url_private_download": f"https://files.slack.com/files-pri/{team_id}-{file_id}/download/{name}",
+        "permalink": f"https://hearth-test.slack.com/files/U123/{file_id}/{name}",
+    }
 
 
 def bot_message(
