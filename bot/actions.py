@@ -101,6 +101,21 @@ class SendFile(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class PostFile(Action):
+    """A message in a channel with a file attached (a chart beside a digest).
+
+    Adapters that can't attach files to channel posts return an "unsupported" receipt and the
+    runtime performs `if_unsupported` instead (the text as a plain Post, say).
+    """
+
+    channel: str
+    filename: str
+    data: bytes
+    text: Text
+    if_unsupported: tuple[Action, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
 class GrantRole(Action):
     """Give a member a role; `if_failed` runs when the platform refuses or can't."""
 

@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.command in ("backup", "restore", "reload"):
         return _offline(args, config)
+    if args.command == "insights":
+        # The report lives with its feature; the command line only hands it the config.
+        from cogs.insights.cli import run_insights
+        return asyncio.run(run_insights(config, args))
     try:
         if args.command == "console":
             return asyncio.run(_console(config, args))
@@ -201,7 +205,17 @@ def _parser() -> argparse.ArgumentParser:
                                      "backup`; refused while a Hearth has it open. The database "
                                      "it replaces is kept beside it.")
     res.add_argument("backup_file", metavar="FILE", help="a file made by `hearth backup`")
-    for offline in (rel, bak, res):
+    ins = sub.add_parser("insights", help="write the community health report (HTML) and its "
+                                          "daily counters (CSV)",
+                         description="Write a self-contained HTML report (charts inline, "
+                                     "readable offline) and CSV files of every daily counter.")
+    ins.add_argument("--community", metavar="C", help="platform:id, like discord:1234 "
+                                                      "(default: every community Hearth knows)")
+    ins.add_argument("--since", default="90d", metavar="SPAN",
+                     help="how far back: 7d, 30d, 90d or any number of days like 180d "
+                          "(default 90d)")
+    ins.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    for offline in (rel, bak, res, ins):
         offline.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
         offline.add_argument("--database", metavar="FILE",
                              help="SQLite file (default: [hearth] database from the config)")

@@ -233,3 +233,17 @@ class Recognition(Event):
     # Recorded at most once per member, source and reason, so it can safely be sent again
     # (a contest's awards are re-sent at start-up if a crash may have kept them back).
     once: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tally(Event):
+    """Internal: something a feature did that community health counts, never its text.
+
+    `kind` names it ("thanks", "contest_entry", "contest_vote", "warning", "appeal",
+    "pardon"); `user_id` is who did it, `target_id` who it was for (the thanked member).
+    Features emit it beside their reply so insights can count without reading their tables.
+    """
+
+    kind: str
+    user_id: str | None = None
+    target_id: str | None = None

@@ -24,6 +24,7 @@ from bot.actions import (
     Emit,
     GrantRole,
     Post,
+    PostFile,
     RemoveRole,
     Respond,
     SendFile,
@@ -586,7 +587,7 @@ class Runtime:
                 await self.outbox.delivered(kept)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
-        if isinstance(action, Timeout | SendFile) and receipt.reason == "unsupported":
+        if isinstance(action, Timeout | SendFile | PostFile) and receipt.reason == "unsupported":
             await self.deliver(action.if_unsupported, sink)
         elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
             # The platform refused: whoever asked for it hears so, in the feature's words.

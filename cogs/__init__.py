@@ -11,6 +11,7 @@ from cogs.feedback.cog import FeedbackCog
 from cogs.greetings.cog import GreetingsCog
 from cogs.help.cog import HelpCog
 from cogs.inbox.cog import InboxCog
+from cogs.insights.cog import InsightsCog
 from cogs.introductions.cog import IntroductionsCog
 from cogs.moderation.cog import ModerationCog
 from cogs.mydata.cog import MydataCog
@@ -19,6 +20,6 @@ from cogs.reputation.cog import ReputationCog
 
 ALL_COGS: list[type[Cog[Any]]] = [GreetingsCog, HelpCog, IntroductionsCog, ReputationCog, BadgesCog,
                              ContestsCog, ModerationCog, AdminCog, AnnouncementsCog,
-                             FeedbackCog, MydataCog, QuestionsCog, InboxCog]
+                             FeedbackCog, MydataCog, QuestionsCog, InboxCog, InsightsCog]
 
 __all__ = ["ALL_COGS"]

@@ -197,6 +197,9 @@ async def discord_reply(w: World, interaction: Any) -> str:
 async def test_discord_member_is_refused(tmp_path: Path, spec: CommandSpec) -> None:
     async with running(tmp_path) as w:
         hello = await w.fake.message_create(w.channels["general"], w.bob, "hello all")
+        # Every feature has heard the message (the probe is last) before the snapshot: what
+        # it wrote (community health's counters and jobs) isn't the refusal's doing.
+        await w.probe.wait(lambda: len(w.probe.messages) >= 1)
         seen = await w.fake.slash_command(w.guild, w.channels["general"], w.alice, "help",
                                           guild_command=True)
         await discord_reply(w, seen)

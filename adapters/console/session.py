@@ -37,6 +37,7 @@ from bot.actions import (
     GrantRole,
     KeepThread,
     Post,
+    PostFile,
     ReadMissed,
     RemoveRole,
     Respond,
@@ -337,14 +338,23 @@ class ConsoleSession:
         self.write(f"[DM to {action.user_id}] {self._show(action, action.text)}")
         return Receipt(True)
 
-    def _file(self, action: SendFile) -> Receipt:
+    def _save(self, action: SendFile | PostFile) -> str:
         # A console "sends" a file by writing it where the operator can open it.
         path = self.files / action.filename
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(action.data)
-        self.write(f"[file to {action.user_id} only] {path} ({len(action.data):,} bytes) "
+        return f"{path} ({len(action.data):,} bytes)"
+
+    def _file(self, action: SendFile) -> Receipt:
+        self.write(f"[file to {action.user_id} only] {self._save(action)} "
                    f"{self._show(action, action.text)}")
         return Receipt(True)
+
+    def _post_file(self, action: PostFile) -> Receipt:
+        channel = action.channel.lstrip("#")
+        self.write(f"[#{channel}] {self.bot_name}: {self._show(action, action.text)}\n"
+                   f"  [attached] {self._save(action)}")
+        return Receipt(True, self._new_message(channel, self.bot_name), channel)
 
     def _role(self, action: GrantRole | RemoveRole) -> Receipt:
         sign = "+" if isinstance(action, GrantRole) else "-"
@@ -369,6 +379,7 @@ class ConsoleSession:
         Respond: _respond,
         DirectMessage: _dm,
         SendFile: _file,
+        PostFile: _post_file,
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,

@@ -24,6 +24,7 @@ from bot.actions import (
     GrantRole,
     KeepThread,
     Post,
+    PostFile,
     ReadMissed,
     RemoveRole,
     Respond,
@@ -176,6 +177,12 @@ class DiscordSink:
         # Outside an interaction a member's file can only be private as a DM attachment.
         return await self._dm(guild, action.user_id, action.text, as_file(action))
 
+    async def _post_file(self, guild: discord.Guild, action: PostFile) -> Receipt:
+        channel = self.channels.resolve(guild, action.channel)
+        if channel is None or not isinstance(channel, discord.abc.Messageable):
+            return await self._post(guild, action.channel, action.text)  # says what's missing
+        return await self._send(guild, channel, action.text, file=as_file(action))
+
     async def _private(self, guild: discord.Guild, action: DirectMessage | Respond) -> Receipt:
         # A Respond outside an interaction (e.g. from scheduled work) can only be private as a
         # DM; inside one, the InteractionSink answers it.
@@ -194,15 +201,19 @@ class DiscordSink:
         return await self._send(guild, channel, text, nonce)
 
     async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text,
-                    nonce: str | None = None) -> Receipt:
-        """Text in as many messages as it needs; the first one stands for the post. With a
-        nonce (a post from the outbox), Discord returns the message it already made for that
-        nonce instead of posting again (`enforce_nonce`), so a post sent again after a crash
-        within a few minutes appears once."""
+                    nonce: str | None = None, file: discord.File | None = None) -> Receipt:
+        """Text in as many messages as it needs, a file on the last; the first stands for the
+        post. With a nonce (a post from the outbox), Discord returns the message it already
+        made for that nonce instead of posting again (`enforce_nonce`), so a post sent again
+        after a crash within a few minutes appears once."""
         rendered = self.render(guild, text)
-        ids = [str((await channel.send(part, allowed_mentions=rendered.allowed_mentions,
-                                       nonce=f"{nonce}.{n}" if nonce else None)).id)
-               for n, part in enumerate(chunks(rendered.content), start=1)]
+        parts = list(chunks(rendered.content))
+        ids = []
+        for n, part in enumerate(parts, start=1):
+            extra = {"file": file} if file is not None and n == len(parts) else {}
+            sent = await channel.send(part, allowed_mentions=rendered.allowed_mentions,
+                                      nonce=f"{nonce}.{n}" if nonce else None, **extra)
+            ids.append(str(sent.id))
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
     async def _open_thread(self, guild: discord.Guild, receipt: Receipt, name: str) -> None:
@@ -416,6 +427,7 @@ class DiscordSink:
         Respond: _private,
         DirectMessage: _private,
         SendFile: _file,
+        PostFile: _post_file,
         GrantRole: _role,
         RemoveRole: _role,
         Timeout: _timeout,
@@ -424,8 +436,8 @@ class DiscordSink:
     }
 
 
-def as_file(action: SendFile) -> discord.File:
-    """A data export as a Discord attachment."""
+def as_file(action: SendFile | PostFile) -> discord.File:
+    """A data export or a chart as a Discord attachment."""
     return discord.File(io.BytesIO(action.data), filename=action.filename)
 
 

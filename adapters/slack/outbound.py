@@ -30,6 +30,7 @@ from bot.actions import (
     GrantRole,
     KeepThread,
     Post,
+    PostFile,
     ReadMissed,
     RemoveRole,
     Respond,
@@ -171,8 +172,9 @@ class Outbound:
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
-    async def _file(self, action: SendFile) -> Receipt:
-        # Not wired to files_upload_v2 yet: the runtime sends the fallback (a DM with the data).
+    async def _file(self, action: SendFile | PostFile) -> Receipt:
+        # Not wired to files_upload_v2 yet: the runtime sends the fallback (a DM with the data,
+        # or a channel post's text without its file).
         return Receipt(False, reason="unsupported")
 
     async def post(self, community: Community, channel: str, text: Text,
@@ -274,6 +276,7 @@ class Outbound:
         RemoveRole: role,
         Timeout: _timeout,
         SendFile: _file,
+        PostFile: _file,
         KeepThread: _thread,
     }
 

@@ -15,7 +15,7 @@ from bot.actions import Action, DirectMessage, Emit, Respond
 from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
-from bot.events import CommandInvoked, Community, MemberRef, Recognition, Withdrawn
+from bot.events import CommandInvoked, Community, MemberRef, Recognition, Tally, Withdrawn
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
@@ -324,6 +324,7 @@ class ContestsCog(Cog[ContestStore]):
             number = await self.store.add_entry(community, contest.number, actor.user_id,
                                                actor.name, entry, ctx.now, status)
         cfg = self._cfg(ctx)
+        tallied = Emit(community, Tally(community, ctx.now, "contest_entry", actor.user_id))
         if status == "pending":
             return [
                 *self.texts.reply(event, ctx, "entered_pending", **c, entry=number,
@@ -331,10 +332,11 @@ class ContestsCog(Cog[ContestStore]):
                 self.texts.post(ctx, cfg.mod_channel, self.texts.say(
                     ctx, "review_needed", **c, entry=number, name=actor.name,
                     content=entry)),
+                tallied,
             ]
         return [*self.texts.reply(event, ctx, "entered", **c, entry=number, name=actor.name,
                              closes=contest.closes_at),
-                *self.texts.entry_post(ctx, contest, number, actor.name, entry)]
+                *self.texts.entry_post(ctx, contest, number, actor.name, entry), tallied]
 
 
     async def _requirement_refusal(self, event: CommandInvoked, ctx: Ctx,
@@ -417,8 +419,9 @@ class ContestsCog(Cog[ContestStore]):
                                    name=actor.name)
             await self.store.vote(community, contest.number, actor.user_id, found.number, ctx.now)
         if previous is None:
-            return self.texts.reply(event, ctx, "voted", **c, entry=found.number, name=actor.name,
-                               closes=contest.closes_at)
+            return [*self.texts.reply(event, ctx, "voted", **c, entry=found.number,
+                                      name=actor.name, closes=contest.closes_at),
+                    Emit(community, Tally(community, ctx.now, "contest_vote", actor.user_id))]
         return self.texts.reply(event, ctx, "vote_changed", **c, entry=found.number,
                            previous=previous, name=actor.name, closes=contest.closes_at)
 

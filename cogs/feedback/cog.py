@@ -57,8 +57,18 @@ MOD = Level.MODERATOR
 # the member hears them in Hearth's own words.
 TEXT_LIMIT = 4000
 OPEN = ("new", "under-review", "planned", "in-progress")
-FIGURES = ("feedback_received", "feedback_reviewed_in_time",
-           "feedback_median_first_review_seconds", "feedback_done", "feedback_declined")
+# Each figure with what it means (community health shows the definition beside it).
+DEFINITIONS = {
+    "feedback_received": "Feedback items members sent in the span (anonymous ones included).",
+    "feedback_reviewed_in_time": "Of those, how many the team first reviewed (changed their "
+                                 "status) within feedback.review_within of being sent.",
+    "feedback_median_first_review_seconds": "Median time from an item being sent to the "
+                                            "team's first status change, for items sent "
+                                            "and reviewed in the span.",
+    "feedback_done": "Items moved to done in the span.",
+    "feedback_declined": "Items declined in the span.",
+}
+FIGURES = tuple(DEFINITIONS)
 
 NUMBER = Option("number", OptionType.INTEGER, "The feedback number, like 3", min_value=1)
 SEND = CommandSpec(
@@ -102,7 +112,7 @@ class FeedbackCog(Cog[FeedbackStore]):
     def __init__(self, services: Services, store: FeedbackStore) -> None:
         super().__init__(services, store)
         self._key: bytes | None = None
-        services.figures.append(Figures(FIGURES, self.figures))
+        services.figures.append(Figures(FIGURES, self.figures, DEFINITIONS))
 
     def jobs(self) -> dict[str, JobHandler]:
         return {REVIEW: self.review_due, OVERDUE: self.overdue_line, YOU_SAID: self.you_said}

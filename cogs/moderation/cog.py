@@ -16,7 +16,7 @@ from bot import tone
 from bot.actions import Action, DirectMessage, Emit, Post, Respond, Timeout
 from bot.cog import Cog, CommunityConfig, Context, Listener, Resolver
 from bot.commands import CommandKind, CommandSpec, Option, OptionType, Refused, command
-from bot.events import CommandInvoked, Event, MemberRef, MessageRef
+from bot.events import CommandInvoked, Event, MemberRef, MessageRef, Tally
 from bot.permissions import Level
 from bot.text import ChannelLink, Literal, Mention, Text, UserText, clean
 from cogs.moderation.member_data import ModerationData
@@ -283,6 +283,7 @@ class ModerationCog(Cog[ModerationStore]):
             actions.append(self._log(ctx, self.say(
                 ctx, m.log_review, case=case.number, name=name, count=count,
                 cases=_case_list([*active, case]))))
+        actions.append(Emit(community, Tally(community, ctx.now, "warning")))
         return actions
 
     async def on_undelivered(self, event: PrivateMessageUndelivered, ctx: Ctx
@@ -374,7 +375,8 @@ class ModerationCog(Cog[ModerationStore]):
         if not await self.store.pardon(event.community, number, event.actor.name,
                                                     reason, ctx.now):
             return self.reply(event, ctx, m.already_pardoned, case=number)
-        return [*self._pardon_told(event, ctx, case, reason), *await self._lift(ctx, case)]
+        return [*self._pardon_told(event, ctx, case, reason), *await self._lift(ctx, case),
+                Emit(event.community, Tally(event.community, ctx.now, "pardon"))]
 
     async def _lift(self, ctx: Ctx, pardoned: Case) -> list[Action]:
         """End the timeout a pardoned case set, if it is still running and no other active
@@ -477,6 +479,7 @@ class ModerationCog(Cog[ModerationStore]):
             *self.reply(event, ctx, m.appeal_sent, name=member.name, case=number),
             self._log(ctx, self.say(ctx, m.log_appeal, case=number, name=member.name,
                                      text=text)),
+            Emit(event.community, Tally(event.community, ctx.now, "appeal")),
         ]
 
     @command(APPEAL_RESOLVE)

@@ -26,6 +26,7 @@ from bot.events import (
     ReactionAdded,
     Receded,
     Recognition,
+    Tally,
     Thanked,
     Withdrawn,
 )
@@ -260,7 +261,9 @@ class ReputationCog(Cog[ReputationStore]):
         await self.store.record(ctx.community, [LedgerEntry(
             target.user_id, cfg.thanks_points, source, ctx.now, giver.user_id, reason)])
         await self._points_changed(ctx.community)
-        return [Emit(ctx.community, Progressed(ctx.community, ctx.now, target.user_id,
+        return [Emit(ctx.community, Tally(ctx.community, ctx.now, "thanks", giver.user_id,
+                                          target.user_id)),
+                Emit(ctx.community, Progressed(ctx.community, ctx.now, target.user_id,
                                                target.name)),
                 Emit(ctx.community, Progressed(ctx.community, ctx.now, giver.user_id,
                                                giver.name))]
