@@ -38,7 +38,8 @@ threshold = 2
 
 
 async def holders(h: Harness) -> dict[str, int]:
-    return await h.app.stores["badges"].holders(h.community)
+    held: dict[str, int] = await h.app.stores["badges"].holders(h.community)
+    return held
 
 
 async def restart(h: Harness) -> list[str]:

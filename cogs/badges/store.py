@@ -112,7 +112,8 @@ class BadgeStore(Store):
         ids = sorted(set(among))
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i:i + _CHUNK]
-            yield await self._award_page(c, ",".join("?" * len(chunk)), tuple(chunk), badge, at)
+            yield await self._award_page(c, f"m.user_id IN ({','.join('?' * len(chunk))})",
+                                         tuple(chunk), badge, at)
 
     async def award_member_for(self, community: Community, badge: str, days: int,
                                now: datetime) -> AsyncIterator[list[tuple[str, str]]]:
@@ -121,16 +122,16 @@ class BadgeStore(Store):
         c = (community.platform, community.id)
         after = ""
         while True:
-            page = await self._award_page(
-                c, "SELECT user_id FROM members WHERE platform=? AND community=?"
-                " AND first_joined<=? AND user_id>?",
-                (*c, to_ts(now - timedelta(days=days)), after), badge, now, limit=_CHUNK)
+            # By key from the last page, not OFFSET, so each page starts where the last ended.
+            page = await self._award_page(c, "m.first_joined<=? AND m.user_id>?",
+                                          (to_ts(now - timedelta(days=days)), after), badge,
+                                          now, limit=_CHUNK)
             if not page:
                 return
             yield page
             after = page[-1][0]
 
-    async def _award_page(self, c: tuple[str, str], inner: str, params: tuple[Any, ...],
+    async def _award_page(self, c: tuple[str, str], where: str, params: tuple[Any, ...],
                           badge: str, at: datetime, limit: int | None = None
                           ) -> list[tuple[str, str]]:
         """One page: who qualifies and their awards in one transaction, so a page is either
@@ -138,7 +139,7 @@ class BadgeStore(Store):
         async with self.db.transaction() as db:
             rows = await db.fetchall(
                 "SELECT m.user_id, m.name FROM members m WHERE m.platform=? AND m.community=?"
-                f" AND m.is_bot=0 AND m.left_at IS NULL AND m.user_id IN ({inner})"
+                f" AND m.is_bot=0 AND m.left_at IS NULL AND {where}"
                 " AND NOT EXISTS (SELECT 1 FROM badges_held b WHERE b.platform=m.platform"
                 " AND b.community=m.community AND b.user_id=m.user_id AND b.badge=?)"
                 " ORDER BY m.user_id" + (f" LIMIT {int(limit)}" if limit else ""),
