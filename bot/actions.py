@@ -31,6 +31,9 @@ class Post(Action):
     # Filled by the runtime from what it recorded for `thread_of`: that message's id (its
     # channel replaces `channel`). None if it was never posted: then this is a plain post.
     thread_id: str | None = None
+    # Set by the runtime when the post followed a stored change: its row in the outbox, gone
+    # once the platform took it (see storage/outbox.py). Features never set it.
+    outbox: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ class EditPost(Action):
     # that took several messages has the later pieces' ids in `more_ids`.
     message_id: str | None = None
     more_ids: tuple[str, ...] = ()
+    # As for Post: its outbox row, set by the runtime.
+    outbox: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,7 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
     scheduler = Scheduler(storage.jobs, clock, metrics, worker=worker, lease=hearth.job_lease,
                           poll=hearth.job_poll)
     runtime = Runtime(config, clock, scheduler, storage.claims, storage.posts, storage.members,
-                      metrics)
+                      metrics, outbox=storage.outbox)
     services = Services(config=config, clock=clock, scheduler=scheduler,
                         rng=rng or random.Random(), command_specs=runtime.specs,
                         usable_specs=runtime.usable_specs,

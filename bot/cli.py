@@ -116,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+# Exit code when the database file went away under a running Hearth.
+GONE = 3
+
+
 def _stopped(args: argparse.Namespace, line: str) -> None:
     """Why Hearth can't start, on stderr: a log record when logs are JSON (so every line a
     log collector reads is an object), else the plain line."""
@@ -326,6 +330,7 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
     source = io.StringIO(script) if script is not None else sys.stdin
     interactive = script is None and sys.stdin.isatty()
     stop = _stop_on_signals()
+    gone = _stop_when_gone(app, stop)
     try:
         _prepare(app, args)
         async with _status(app):
@@ -334,6 +339,8 @@ async def _console(config: Config, args: argparse.Namespace) -> int:
                               stop=stop, files=_files_beside(app.storage.db.path))
     finally:
         await app.close()  # flushes what cogs hold in memory
+    if gone:
+        return GONE
     if stop.is_set():
         log.info("stopped; everything is saved")
     return 0
@@ -343,6 +350,20 @@ def _files_beside(database: str) -> Path:
     """Files the console sends members (data exports) go in `files/` beside the database (a
     server's database has no folder: then under the current one)."""
     return (Path(database).parent if bootstrap.is_file(database) else Path(".")) / "files"
+
+
+def _stop_when_gone(app: bootstrap.App, stop: asyncio.Event) -> list[bool]:
+    """When the database file is deleted or replaced under a running Hearth, stop (the line
+    saying so is logged once); the returned list turns non-empty then, for the exit code."""
+    why: list[bool] = []
+
+    def gone() -> None:
+        why.append(True)
+        stop.set()
+
+    if hasattr(app.storage.db, "on_gone"):
+        app.storage.db.on_gone = gone
+    return why
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -481,6 +502,7 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
                                 serve=True)
     app.shards = shards
     stop = _stop_on_signals()
+    gone = _stop_when_gone(app, stop)
     try:
         _prepare(app, args)
         async with _own_shards(app, worker) as refusal:
@@ -488,7 +510,8 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
                 _stopped(args, f"Hearth did not start: {refusal}")
                 return 2
             async with _status(app):
-                return await serve(app, platforms, os.environ, stop)
+                served = await serve(app, platforms, os.environ, stop)
+                return GONE if gone else served
     finally:
         await app.close()
 

@@ -7,8 +7,9 @@ Storage implements the stores (SQLite today; PostgreSQL could sit beside it), ad
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from bot.actions import Action
@@ -88,6 +89,25 @@ class PostLookup(Protocol):
 class PostStore(PostLookup, Protocol):
     async def record(self, community: Community, key: str, channel: str, message_id: str,
                      at: datetime, more_ids: Sequence[str] = ()) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def wrote(self) -> bool:
+        """Whether anything was written inside the unit so far."""
+
+
+class Outbox(Protocol):
+    """Units of work, and the posts that follow what they change (see storage/outbox.py): kept
+    with the change, forgotten once delivered, sent at the next start if they weren't."""
+
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    def isolated(self) -> AbstractAsyncContextManager[None]: ...
+    async def keep(self, actions: Sequence[Action], worker: str, at: datetime
+                   ) -> list[Action]: ...
+    async def delivered(self, number: int) -> None: ...
+    async def left_behind(self, worker: str, now: datetime, stale: timedelta
+                          ) -> list[Action]: ...
 
 
 class Directory(Protocol):

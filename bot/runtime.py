@@ -13,7 +13,8 @@ import difflib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import (
@@ -52,10 +53,12 @@ from bot.ports import (
     ClaimStore,
     Directory,
     MemberLookup,
+    Outbox,
     PostStore,
     Receipt,
     Sink,
     StorageUnavailable,
+    UnitOfWork,
 )
 from bot.scheduler import Scheduler
 from bot.settings import CoreMessages
@@ -65,12 +68,46 @@ log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
 # Internal events may trigger more internal events; past this depth something is looping.
 MAX_EMIT_DEPTH = 4
+# Posts that follow a stored change go through the outbox (replies and DMs answer at once).
+KEPT = (Post, EditPost)
+# A post the platform refused for good (a missing channel, no permission) is not tried again.
+REFUSED_FOR_GOOD = ("forbidden", "not_found", "unsupported")
+
+
+class _NoUnit:
+    wrote = False
+
+
+class _NoOutbox:
+    """Without an outbox (a runtime built without storage): no units, nothing kept."""
+
+    @contextlib.asynccontextmanager
+    async def unit(self) -> AsyncIterator[UnitOfWork]:
+        yield _NoUnit()
+
+    @contextlib.asynccontextmanager
+    async def isolated(self) -> AsyncIterator[None]:
+        yield
+
+    async def keep(self, actions: Sequence[Action], worker: str, at: datetime
+                   ) -> list[Action]:
+        return list(actions)
+
+    async def delivered(self, number: int) -> None:
+        return None
+
+    async def left_behind(self, worker: str, now: datetime, stale: timedelta
+                          ) -> list[Action]:
+        return []
 
 
 class Runtime:
     def __init__(self, config: Config, clock: Clock, scheduler: Scheduler, claims: ClaimStore,
-                 posts: PostStore, directory: Directory, metrics: Metrics | None = None) -> None:
+                 posts: PostStore, directory: Directory, metrics: Metrics | None = None,
+                 outbox: Outbox | None = None) -> None:
         self.config = config
+        # Each event's and job's writes, and the posts they call for, commit together.
+        self.outbox: Outbox = outbox or _NoOutbox()
         self.metrics = metrics or Metrics()
         # One failing disk fails every write alike: logged once with a count (bot/repeats.py),
         # shared with the scheduler's jobs.
@@ -130,9 +167,30 @@ class Runtime:
 
     async def start(self) -> None:
         await self.claims.prune(self.clock.now() - self.config.hearth.processed_events_kept)
+        # Posts a crash kept from going out go first, in the order their changes were made.
+        left = await self.outbox.left_behind(self.scheduler.worker, self.clock.now(),
+                                             self.scheduler.lease)
+        if left:
+            log.info("sending %d post(s) that a stop kept from going out", len(left))
+            await self.deliver(left)
         for cog in self.cogs:
-            await self.deliver(await cog.start())
-        await self.scheduler.start(self.deliver)
+            await self.deliver(await self.settle(cog.start))
+        await self.scheduler.start(self.deliver, self.settle)
+
+    async def settle(self, work: Callable[[], Awaitable[list[Action]]]) -> list[Action]:
+        """Run `work` (a job, a cog's start) as one unit: what it writes, what its internal
+        events write and the posts they all call for commit together; returns the actions
+        to deliver once committed."""
+        async with self.outbox.unit() as unit:
+            actions = await self._expand(await work())
+            return await self._kept(unit, actions)
+
+    async def _kept(self, unit: UnitOfWork, actions: list[Action]) -> list[Action]:
+        """Posts that follow a change are stored with it (in its unit), to go out at least once
+        whatever happens next; with nothing changed there's nothing to keep them for."""
+        if not unit.wrote or not any(isinstance(a, KEPT) for a in actions):
+            return actions
+        return await self.outbox.keep(actions, self.scheduler.worker, self.clock.now())
 
     async def reload(self, config: Config) -> None:
         """Run with a new, validated config from the next event on. Cogs keep what they hold
@@ -140,7 +198,7 @@ class Runtime:
         self.config = config
         for cog in self.cogs:
             try:
-                await self.deliver(await cog.reload())
+                await self.deliver(await self.settle(cog.reload))
             except Exception as exc:
                 log.error("%s failed to take up the new config: %r", cog.name, exc)
                 log.debug("reload failure", exc_info=True)
@@ -152,6 +210,9 @@ class Runtime:
                 # Internal events a cog still emits (badges earned by the last activity) are
                 # heard, so what they record is kept; posts are dropped, Hearth is going away.
                 await self._expand(await cog.stop() or [])
+            except StorageUnavailable as exc:
+                self.storage_failures.failed(str(exc), "%s couldn't store what it held on "
+                                             "stopping: %s", cog.name, exc)
             except Exception:
                 log.exception("cog %s failed to stop cleanly", cog.name)
 
@@ -278,26 +339,34 @@ class Runtime:
             return []
         self.metrics.event(type(event))
         actor = _actor_in(event)
+        finished = False
         try:
             if actor is not None:
                 if isinstance(event, (MessagePosted, CommandInvoked)):
                     await self._remember(event.community, actor)  # they spoke: in the directory
                 else:
                     self.saw(event.community, actor)
-            if isinstance(event, CommandInvoked):
-                started = time.perf_counter()
-                actions = await self._command(event)
-                self.metrics.command(_command_name(event, self.commands),
-                                     time.perf_counter() - started)
-            else:
-                actions = await self._broadcast(event)
-            actions = await self._expand(actions)
+            # One unit: the command (or the event's listeners), what its internal events
+            # write (a badge earned by a thanks), the posts they call for and the claim on the
+            # delivery commit together, so a member told "sorry" had nothing stored.
+            async with self.outbox.unit() as unit:
+                if isinstance(event, CommandInvoked):
+                    started = time.perf_counter()
+                    actions = await self._command(event)
+                    self.metrics.command(_command_name(event, self.commands),
+                                         time.perf_counter() - started)
+                else:
+                    actions = await self._broadcast(event)
+                actions = await self._kept(unit, await self._expand(actions))
+                if event.event_id and unit.wrote:
+                    await self.claims.finish(platform, event.event_id)
+                    finished = True
         except BaseException:
             if event.event_id:
                 with contextlib.suppress(StorageUnavailable):
                     await self.claims.release(platform, event.event_id)
             raise
-        if event.event_id:
+        if event.event_id and not finished:
             await self.claims.finish(platform, event.event_id)
         return actions
 
@@ -338,7 +407,9 @@ class Runtime:
         actions: list[Action] = []
         for cog_name, listener in listeners:
             try:
-                actions.extend(await listener(event, ctx))
+                # A feature that fails has what it wrote undone; the others' stands.
+                async with self.outbox.isolated():
+                    actions.extend(await listener(event, ctx))
             except StorageUnavailable:
                 raise  # nothing was saved: let the delivery be retried as a whole
             except Exception as exc:
@@ -382,13 +453,20 @@ class Runtime:
         except UsageError as exc:
             return respond(messages.usage.render(None, problem=exc.render(messages),
                                                  usage=Literal(spec.usage())))
+        async def run() -> list[Action]:
+            try:
+                return await command.handler(event, ctx, args)
+            except UsageError as exc:
+                return respond(messages.usage.render(None, problem=exc.render(messages),
+                                                     usage=Literal(spec.usage())))
+            except Refused as refused:
+                return refused.actions
+
         try:
-            return await command.handler(event, ctx, args)
-        except UsageError as exc:
-            return respond(messages.usage.render(None, problem=exc.render(messages),
-                                                 usage=Literal(spec.usage())))
-        except Refused as refused:
-            return refused.actions
+            # A command that breaks has what it wrote undone, so "something went wrong" is
+            # all that happened.
+            async with self.outbox.isolated():
+                return await run()
         except StorageUnavailable:
             raise
         except Exception as exc:
@@ -456,7 +534,10 @@ class Runtime:
         """Perform actions in order; a failing one is logged once and the rest still go."""
         if not actions:
             return  # most events (plain chat) answer nothing
-        for action in await self._expand(list(actions)):
+        ready = list(actions)
+        if any(isinstance(a, Emit) for a in ready):
+            ready = await self.settle(lambda: _ready(ready))
+        for action in ready:
             target = sink or self._sinks.get(action.community.platform)
             if target is None:
                 log.warning("no adapter for %s; dropped %s", action.community.platform,
@@ -484,11 +565,25 @@ class Runtime:
         await self._after(action, receipt, sink)
 
     async def _after(self, action: Action, receipt: Receipt, sink: Sink) -> None:
-        if isinstance(action, Post | EditPost) and action.key and receipt.delivered \
-                and receipt.message_id:
-            await self.posts.record(action.community, action.key,
-                                    receipt.channel or action.channel or "",
-                                    receipt.message_id, self.clock.now(), receipt.more_ids)
+        kept = action.outbox if isinstance(action, KEPT) else None
+        if kept is not None and not receipt.delivered:
+            if receipt.reason not in REFUSED_FOR_GOOD:
+                log.warning("%s in %s is kept to be sent at the next start", type(action).__name__,
+                            action.community.key)
+                kept = None
+            else:
+                log.warning("%s in %s was refused (%s); not trying again", type(action).__name__,
+                            action.community.key, receipt.reason)
+        # The receipt and the outbox row's end are one write: the window in which a crash
+        # would send a delivered post again is this one commit.
+        async with self.outbox.unit():
+            if isinstance(action, Post | EditPost) and action.key and receipt.delivered \
+                    and receipt.message_id:
+                await self.posts.record(action.community, action.key,
+                                        receipt.channel or action.channel or "",
+                                        receipt.message_id, self.clock.now(), receipt.more_ids)
+            if kept is not None:
+                await self.outbox.delivered(kept)
         if isinstance(action, DirectMessage) and not receipt.delivered:
             await self.deliver(action.if_undelivered, sink)
         if isinstance(action, Timeout | SendFile) and receipt.reason == "unsupported":
@@ -496,6 +591,10 @@ class Runtime:
         elif isinstance(action, Timeout | GrantRole | RemoveRole) and not receipt.delivered:
             # The platform refused: whoever asked for it hears so, in the feature's words.
             await self.deliver(action.if_failed, sink)
+
+
+async def _ready(actions: list[Action]) -> list[Action]:
+    return actions
 
 
 def _actor_in(event: Event) -> Actor | None:

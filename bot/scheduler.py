@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], Awaitable[list[Action]]]
 Deliver = Callable[[list[Action]], Awaitable[None]]
+# Runs a job's work as one unit with what follows from it (the runtime's `settle`).
+Settle = Callable[[Callable[[], Awaitable[list[Action]]]], Awaitable[list[Action]]]
+
+
+async def _as_is(work: Callable[[], Awaitable[list[Action]]]) -> list[Action]:
+    return await work()
 # A job whose handler failed is tried again this much later, so a passing fault heals itself.
 RETRY_AFTER = timedelta(minutes=1)
 _POLL = "hearth:poll"
@@ -55,6 +61,7 @@ class Scheduler:
         self._runs = itertools.count(1)
         self._handlers: dict[str, JobHandler] = {}
         self._deliver: Deliver | None = None
+        self._settle: Settle = _as_is
         self._running = asyncio.Lock()
         self._timers: AsyncIOScheduler | None = None
 
@@ -91,9 +98,11 @@ class Scheduler:
         if self._timers is not None and self._timers.get_job(key) is not None:
             self._timers.remove_job(key)
 
-    async def start(self, deliver: Deliver) -> None:
-        """Rebuild timers from storage, then run whatever fell due while we were down."""
+    async def start(self, deliver: Deliver, settle: Settle | None = None) -> None:
+        """Rebuild timers from storage, then run whatever fell due while we were down.
+        `settle` runs each job's work, and its end in storage, as one unit."""
         self._deliver = deliver
+        self._settle = settle or _as_is
         await self.store.release_claims(self.worker)
         if not isinstance(self.clock, ManualClock):
             self._timers = AsyncIOScheduler(timezone="UTC")
@@ -173,8 +182,17 @@ class Scheduler:
         renewing = None
         if not isinstance(self.clock, ManualClock):
             renewing = asyncio.create_task(self._renew(job.key, run))
-        try:
+
+        async def work() -> list[Action]:
             actions = await handler(job)
+            # The handler may have moved its own job (a repeating reminder): the move cleared
+            # the claim, so this removes nothing and the job waits for its new time. Done in
+            # the job's unit: the job ends exactly when what it did is stored.
+            await self.store.finish(job.key, run)
+            return actions
+
+        try:
+            actions = await self._settle(work)
         except Exception as exc:
             self.metrics.job("failed", job.kind)
             if isinstance(exc, StorageUnavailable):
@@ -192,15 +210,12 @@ class Scheduler:
             if renewing is not None:
                 renewing.cancel()
         self.metrics.job("run", job.kind)
-        # The handler may have moved its own job (a repeating reminder): the move cleared the
-        # claim, so this removes nothing and the job waits for its new time.
-        await self.store.finish(job.key, run)
         if actions and self._deliver is not None:
             try:
                 await self._deliver(actions)
             except Exception as exc:
-                # The job's own work is stored; features that must not lose what followed
-                # (contest announcements and awards) finish it at the next start.
+                # The job's own work is stored, and the posts that follow it are in the
+                # outbox: what didn't go out goes at the next start.
                 log.error("job %s (%s): delivering its results failed: %r", job.key, job.kind,
                           exc)
                 log.debug("job delivery failure", exc_info=True)

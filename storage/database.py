@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -33,7 +34,8 @@ from storage.migrate import (
     too_new,
 )
 
-__all__ = ["Database", "DatabaseError", "Schema", "StorageUnavailable"]
+__all__ = ["Database", "DatabaseError", "DatabaseGone", "Schema", "StorageUnavailable",
+           "Unit"]
 
 log = logging.getLogger(__name__)
 CORE_SCHEMA = Schema(CORE, "storage")
@@ -41,6 +43,26 @@ CORE_SCHEMA = Schema(CORE, "storage")
 
 class DatabaseError(Exception):
     """The database can't be used as it is (newer version, damaged, unreadable)."""
+
+
+class DatabaseGone(StorageUnavailable):
+    """The database file was deleted or replaced while Hearth had it open: what would be written
+    now goes into a file nobody will read again, so nothing is."""
+
+
+class Unit:
+    """A unit of work under way (see `Database.unit`): whether it has written yet."""
+
+    def __init__(self, db: Any, task: Any, *, outer: bool = True) -> None:
+        self._db = db
+        self._task = task
+        # False for a unit opened inside another (or a transaction): the outer one commits.
+        self.outer = outer
+
+    @property
+    def wrote(self) -> bool:
+        """Whether this unit has begun its transaction (something was written)."""
+        return bool(self._db.holds(self._task))
 
 
 class Database:
@@ -56,8 +78,17 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        # Tasks inside a `unit` (whose transaction begins at their first write).
+        self._units: set[asyncio.Task[Any]] = set()
+        self._savepoints = 0
+        self._started = 0.0
         # Told how long each write took (a statement alone, or a whole transaction): metrics.
         self.observe_write: Callable[[float], None] | None = None
+        # The file as it was opened (device, inode): a write first checks it is still that one.
+        self._identity = _identity(path)
+        # Called once when the file turns out to be gone (the command line stops Hearth).
+        self.on_gone: Callable[[], None] | None = None
+        self._gone = False
 
     @classmethod
     async def open(cls, path: str | Path, busy_timeout: float = 5.0,
@@ -84,6 +115,7 @@ class Database:
             await db._migrate(steps)
             if target != ":memory:":
                 db._reader = await _open_reader(target, busy_timeout)
+            db._identity = _identity(target)
         except sqlite3.DatabaseError as exc:
             await conn.close()
             if isinstance(exc, sqlite3.OperationalError) and _passing(exc):
@@ -159,37 +191,142 @@ class Database:
         if not self._held_here():
             raise RuntimeError("lock() belongs inside a transaction")
 
+    def holds(self, task: Any) -> bool:
+        """Whether `task` holds the write transaction."""
+        return self._owner is not None and self._owner is task
+
     def _held_here(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """A write transaction; commits on success, rolls back on any error."""
+        """A write transaction; commits on success, rolls back on any error. Inside a `unit`
+        it is a savepoint of the unit's transaction: an error rolls back its part, and what
+        it wrote commits with the unit."""
+        if self._in_unit():
+            await self._begin_unit()
+            async with self.isolated():
+                yield self
+            return
         if self._held_here():
             yield self
             return
-        async with self._lock:
-            self._owner = asyncio.current_task()
-            started = time.perf_counter()
+        await self._begin()
+        try:
+            yield self
+        except BaseException:
+            await self._end(commit=False)
+            raise
+        await self._end(commit=True)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """Everything this task writes inside commits together when the block ends, or none of
+        it if the block raises. The transaction begins at the first write, so reads before it
+        hold no lock and a block that writes nothing costs nothing."""
+        task = asyncio.current_task()
+        if self._held_here() or task in self._units:
+            yield Unit(self, task, outer=False)
+            return
+        assert task is not None
+        self._units.add(task)
+        unit = Unit(self, task)
+        try:
+            yield unit
+        except BaseException:
+            self._units.discard(task)
+            if self._held_here():
+                await self._end(commit=False)
+            raise
+        self._units.discard(task)
+        if self._held_here():
+            await self._end(commit=True)
+
+    @asynccontextmanager
+    async def isolated(self) -> AsyncIterator[None]:
+        """Inside a unit: if the block raises (anything but a storage failure, which ends the
+        whole unit), what it wrote is undone and the unit carries on. Elsewhere: nothing."""
+        if not self._in_unit():
+            yield
+            return
+        if not self._held_here():
             try:
-                await self._run("BEGIN IMMEDIATE")
-                try:
-                    yield self
-                except BaseException:
+                yield
+            except StorageUnavailable:
+                raise
+            except BaseException:
+                if self._held_here():  # the block began the unit's transaction: undo it all
+                    await self._end(commit=False)
+                raise
+            return
+        self._savepoints += 1
+        name = f"hearth_{self._savepoints}"
+        await self._run(f"SAVEPOINT {name}")
+        try:
+            yield
+        except StorageUnavailable:
+            raise
+        except BaseException:
+            if self._conn.in_transaction:
+                await self._run(f"ROLLBACK TO {name}")
+                await self._run(f"RELEASE {name}")
+            raise
+        await self._run(f"RELEASE {name}")
+
+    def _in_unit(self) -> bool:
+        return asyncio.current_task() in self._units
+
+    async def _begin_unit(self) -> None:
+        """The unit's transaction begins with its first write."""
+        if self._in_unit() and not self._held_here():
+            await self._begin()
+
+    def _still_there(self) -> None:
+        """Raise DatabaseGone if the file at our path is no longer the one we opened."""
+        if self._identity is None:
+            return
+        if not self._gone and _identity(self.path) == self._identity:
+            return
+        if not self._gone:
+            self._gone = True
+            log.critical("%s was deleted or replaced while Hearth was running, so nothing more "
+                         "can be saved in it; stopping. Put the file back (hearth restore FILE) "
+                         "or start Hearth again to begin a new one", self.path)
+            if self.on_gone is not None:
+                self.on_gone()
+        raise DatabaseGone(f"{self.path} was deleted or replaced")
+
+    async def _begin(self) -> None:
+        self._still_there()
+        await self._lock.acquire()
+        self._owner = asyncio.current_task()
+        self._started = time.perf_counter()
+        try:
+            await self._run("BEGIN IMMEDIATE")
+        except BaseException:
+            self._owner = None
+            self._lock.release()
+            raise
+
+    async def _end(self, *, commit: bool) -> None:
+        try:
+            if not commit:
+                if self._conn.in_transaction:
                     await self._conn.rollback()
-                    raise
-                try:
-                    await self._run("COMMIT")
-                except BaseException:
-                    # A failed COMMIT (disk full) can leave the transaction open; later single
-                    # writes would join it and never be committed.
-                    if self._conn.in_transaction:
-                        await self._conn.rollback()
-                    raise
-                if self.observe_write is not None:
-                    self.observe_write(time.perf_counter() - started)
-            finally:
-                self._owner = None
+                return
+            try:
+                await self._run("COMMIT")
+            except BaseException:
+                # A failed COMMIT (disk full) can leave the transaction open; later single
+                # writes would join it and never be committed.
+                if self._conn.in_transaction:
+                    await self._conn.rollback()
+                raise
+            if self.observe_write is not None:
+                self.observe_write(time.perf_counter() - self._started)
+        finally:
+            self._owner = None
+            self._lock.release()
 
     async def _run(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
         try:
@@ -219,6 +356,9 @@ class Database:
         return int((await self._write(sql, params)).lastrowid or 0)
 
     async def _write(self, sql: str, params: Iterable[Any]) -> aiosqlite.Cursor:
+        await self._begin_unit()
+        if not self._held_here():
+            self._still_there()
         if self._held_here() or self.observe_write is None:
             async with self._single():
                 return await self._run(sql, params)
@@ -285,6 +425,17 @@ async def _open_reader(path: str, busy_timeout: float) -> aiosqlite.Connection:
         await reader.close()
         raise
     return reader
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a database file; None for an in-memory database or a missing file."""
+    if path == ":memory:" or path.startswith("file:"):
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _passing(exc: sqlite3.OperationalError) -> bool:

@@ -1,5 +1,6 @@
 """The core's own part in members' data rights: the member record, scheduled work that names a
-member, and the platform delivery ids kept to avoid doing anything twice."""
+member, posts waiting in the outbox that mention them, and the platform delivery ids kept to
+avoid doing anything twice."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from storage.times import to_ts
 
 
 class CoreData:
-    """members, scheduled_jobs (by payload), posted_messages and processed_events."""
+    """members, scheduled_jobs (by payload), outbox (by mention), posted_messages and
+    processed_events."""
 
     feature = "core"
     covers: Mapping[str, tuple[str, ...]] = {"members": ("user_id",)}
@@ -30,7 +32,8 @@ class CoreData:
             "Your member record: the name we last saw, when you first joined, joined again or "
             "left, and when you were welcomed (so a returning member isn't welcomed twice). "
             "Kept until you ask us to forget you. Reminders waiting for you (a welcome message, "
-            "an introduction nudge) are kept until they go out. The ids of platform deliveries "
+            "an introduction nudge) are kept until they go out, and so are posts mentioning you "
+            "that a restart kept from going out. The ids of platform deliveries "
             f"(no names or text) are kept {kept}, so nothing is done twice."
         )
 
@@ -69,7 +72,20 @@ class CoreData:
         if jobs:
             deleted.append(counted(len(jobs), "message waiting to be sent to you",
                                    "messages waiting to be sent to you"))
+        posts = await self._posts(community, user_id)
+        if posts:
+            deleted.append(counted(len(posts), "post mentioning you waiting to go out",
+                                   "posts mentioning you waiting to go out"))
         return ForgetPlan(tuple(deleted))
+
+    async def _posts(self, community: Community, user_id: str) -> list[int]:
+        """Outbox rows whose post mentions this member."""
+        rows = await self.db.fetchall(
+            "SELECT id, action FROM outbox WHERE platform=? AND community=?",
+            (community.platform, community.id))
+        return [int(r["id"]) for r in rows
+                if any(seg[0] == "m" and seg[1] == user_id
+                       for seg in json.loads(r["action"])["text"])]
 
     async def forget(self, community: Community, user_id: str, now: datetime,
                      settings: Any) -> Forgotten:
@@ -82,6 +98,8 @@ class CoreData:
             if json.loads(r["payload"]).get("user_id") == user_id:
                 rows += await self.db.execute("DELETE FROM scheduled_jobs WHERE key=?",
                                               (r["key"],))
+        for number in await self._posts(community, user_id):
+            rows += await self.db.execute("DELETE FROM outbox WHERE id=?", (number,))
         return Forgotten(rows)
 
     async def prune(self, now: datetime, settings_for: SettingsFor) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 
 from bot.ports import StorageUnavailable
-from storage.database import DatabaseError
+from storage.database import DatabaseError, Unit
 from storage.dialect import POSTGRESQL, display, to_numbered
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,9 @@ class PostgresDatabase:
         self._pool = pool
         self.path = display(url)
         self._held: dict[asyncio.Task[Any], asyncpg.Connection] = {}
+        # Tasks inside a `unit`, and the transaction of each that has begun writing.
+        self._units: set[asyncio.Task[Any]] = set()
+        self._unit_tx: dict[asyncio.Task[Any], Any] = {}
         # Told how long each write took (a statement alone, or a whole transaction): metrics.
         self.observe_write: Callable[[float], None] | None = None
 
@@ -164,7 +167,10 @@ class PostgresDatabase:
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
         held = self._held.get(asyncio.current_task())  # type: ignore[arg-type]
         if held is not None:
-            yield held
+            try:
+                yield held
+            except _PASSING as exc:
+                raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
             return
         try:
             async with self._pool.acquire() as conn:
@@ -174,11 +180,18 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresDatabase]:
-        """A write transaction; commits on success, rolls back on any error. Nests."""
+        """A write transaction; commits on success, rolls back on any error. Nests; inside a
+        `unit` it is a savepoint of the unit's transaction."""
         task = asyncio.current_task()
         assert task is not None
+        if task in self._units:
+            await self._begin_unit()
         if task in self._held:
-            yield self
+            if task in self._units:
+                async with self.isolated():
+                    yield self
+            else:
+                yield self
             return
         try:
             async with self._pool.acquire() as conn:
@@ -193,6 +206,91 @@ class PostgresDatabase:
                     self.observe_write(time.perf_counter() - started)
         except _PASSING as exc:
             raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """Everything this task writes inside commits together when the block ends, or none
+        of it if the block raises; the transaction begins at the first write (see SQLite's)."""
+        task = asyncio.current_task()
+        assert task is not None
+        if task in self._held or task in self._units:
+            yield Unit(self, task, outer=False)
+            return
+        self._units.add(task)
+        try:
+            yield Unit(self, task)
+        except BaseException:
+            self._units.discard(task)
+            await self._end(task, commit=False)
+            raise
+        self._units.discard(task)
+        await self._end(task, commit=True)
+
+    @asynccontextmanager
+    async def isolated(self) -> AsyncIterator[None]:
+        """Inside a unit: a block that raises (but for a storage failure) has what it wrote
+        undone and the unit carries on, as a savepoint. Elsewhere: nothing."""
+        task = asyncio.current_task()
+        assert task is not None
+        if task not in self._units:
+            yield
+            return
+        conn = self._held.get(task)
+        if conn is None:
+            try:
+                yield
+            except StorageUnavailable:
+                raise
+            except BaseException:
+                await self._end(task, commit=False)  # it began the transaction: undo it all
+                raise
+            return
+        savepoint = conn.transaction()
+        await savepoint.start()
+        try:
+            yield
+        except StorageUnavailable:
+            raise
+        except BaseException:
+            await savepoint.rollback()
+            raise
+        await savepoint.commit()
+
+    def holds(self, task: Any) -> bool:
+        """Whether `task` holds a transaction."""
+        return task in self._held
+
+    async def _begin_unit(self) -> None:
+        task = asyncio.current_task()
+        if task not in self._units or task in self._held:
+            return
+        try:
+            conn = await self._pool.acquire()
+            try:
+                tx = conn.transaction()
+                await tx.start()
+            except BaseException:
+                await self._pool.release(conn)
+                raise
+        except _PASSING as exc:
+            raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
+        self._held[task] = conn
+        self._unit_tx[task] = tx
+
+    async def _end(self, task: asyncio.Task[Any], *, commit: bool) -> None:
+        conn = self._held.pop(task, None)
+        tx = self._unit_tx.pop(task, None)
+        if conn is None or tx is None:
+            return
+        try:
+            if commit:
+                await tx.commit()
+            else:
+                await tx.rollback()
+        except _PASSING as exc:
+            raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
+        finally:
+            await self._pool.release(conn)
 
     async def ping(self) -> None:
         """Check the server answers (raises StorageUnavailable if not); nothing is written."""
@@ -221,11 +319,13 @@ class PostgresDatabase:
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write; returns the affected row count. Outside a transaction, atomic alone."""
+        await self._begin_unit()
         async with self._write() as conn:
             return _count(await conn.execute(to_numbered(sql), *params))
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run an INSERT and return the new row's `id`."""
+        await self._begin_unit()
         if " returning " not in sql.lower():
             sql += " RETURNING id"
         async with self._write() as conn:

@@ -11,6 +11,7 @@ from storage.dialect import POSTGRESQL, is_postgresql, sqlite_path
 from storage.jobs import JobRepository
 from storage.leases import WorkerLeases
 from storage.members import MemberRepository
+from storage.outbox import Outbox
 from storage.posted_messages import PostedMessages
 from storage.processed_events import EventClaims
 
@@ -23,6 +24,7 @@ class Storage:
     jobs: JobRepository
     posts: PostedMessages
     leases: WorkerLeases
+    outbox: Outbox
 
     @classmethod
     async def open(cls, path: str | Path, busy_timeout: float = 5.0,
@@ -30,7 +32,8 @@ class Storage:
         """Open the database, migrating the core's tables and those of `schemas`."""
         db = await open_database(path, busy_timeout, schemas)
         return cls(db=db, members=MemberRepository(db), claims=EventClaims(db),
-                   jobs=JobRepository(db), posts=PostedMessages(db), leases=WorkerLeases(db))
+                   jobs=JobRepository(db), posts=PostedMessages(db), leases=WorkerLeases(db),
+                   outbox=Outbox(db))
 
     async def close(self) -> None:
         await self.db.close()

@@ -111,7 +111,7 @@ class FailsOnce(Cog):
         return []
 
 
-async def test_awards_and_announcement_cut_short_are_finished_at_the_next_start(
+async def test_a_close_whose_award_fails_is_undone_whole_and_retried(
         hearth: Harness) -> None:
     h = hearth
     h.runtime.add_cog(FailsOnce(h.app.runtime.cogs[0].services))
@@ -119,21 +119,23 @@ async def test_awards_and_announcement_cut_short_are_finished_at_the_next_start(
     await create(h, "1h draw winners:2")
     await h.command("alice", "/contest enter #1 my leaves")
     await h.command("bob", "/contest enter #1 my maple")
-    # The close is stored, then the first award's follow-up fails: the second winner's award
-    # and the announcement are cut short, as a crash at that moment would leave them.
+    # The close and its awards are one unit: the first award's failure undoes the close too,
+    # rather than leave a contest closed with one winner awarded and nobody told.
     assert closed_posts(await h.wait(timedelta(hours=1))) == []
     rows = "SELECT user_id, SUM(points) FROM rep_ledger WHERE source='contest_win' GROUP BY 1"
-    assert len(await h.app.storage.db.fetchall(rows)) == 1
+    assert await h.app.storage.db.fetchall(rows) == []
+    contest = await h.app.stores["contests"].get(h.community, 1)
+    assert contest is not None and contest.state == "open"
 
-    start = len(h.lines)
-    await h.restart()
-    [announcement] = closed_posts(h.lines[start:])
+    # The job's retry a minute later closes it, awards both and announces once.
+    [announcement] = closed_posts(await h.wait(timedelta(minutes=2)))
     assert "@alice" in announcement and "@bob" in announcement
     award = ContestsSettings().award
     assert sorted(map(tuple, await h.app.storage.db.fetchall(rows))) == [
         ("alice", award), ("bob", award)]
+    start = len(h.lines)
     await h.restart()  # nothing left to finish: no repeat, no second award
-    assert closed_posts(h.lines[start:]) == [announcement]
+    assert closed_posts(h.lines[start:]) == []
     assert sorted(map(tuple, await h.app.storage.db.fetchall(rows))) == [
         ("alice", award), ("bob", award)]
 

@@ -112,7 +112,7 @@ class Hearth:
         while self.echoes() < n and time.monotonic() < deadline and self.proc.poll() is None:
             time.sleep(0.005)
 
-    def wait_for(self, text: str, limit: float = 20.0) -> str:
+    def wait_for(self, text: str, limit: float = 60.0) -> str:
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline and self.proc.poll() is None:
             for line in list(self.out):
@@ -416,3 +416,124 @@ def test_kills_lose_no_acknowledged_write(tmp_path: Path, new_database: Callable
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(os.system(f"{sys.executable} -m pytest -s -q {__file__}"))
+
+
+# -- posts that follow a committed change -----------------------------------------------------
+#
+# The console's "platform" is its stdout. A pipe the test stops reading fills, and Hearth blocks
+# in the middle of delivering (after the change is committed, before the post is accepted); the
+# kill comes then. Every stored change's post must appear in some run's output.
+
+F_SETPIPE_SZ = 1031
+POST_KILLS = 10
+# Every thanks also earns a badge, so badge announcements are among the posts. Without the
+# welcome DM (and without echoing input), what fills the pipe is Hearth answering stored changes;
+# every join is welcomed by name (no raid summary).
+POST_CONFIG = CONFIG + """
+[greetings]
+send_dm = false
+
+[greetings.raid]
+burst = 1000
+
+[[reputation.badges]]
+name = "Thanked"
+criterion = "thanks_received"
+threshold = 1
+"""
+
+
+def _blocked_writing(pid: int) -> bool:
+    """Whether Hearth's main thread sleeps in write(1, ...): its stdout pipe is full."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        call = Path(f"/proc/{pid}/syscall").read_text().split()
+    except OSError:
+        return False
+    return state == "S" and call[:2] == ["1", "0x1"]
+
+
+def _run_until_blocked(db: Path, config: Path, start: datetime, log: Path, lines: list[str]
+                       ) -> list[str]:
+    """Start Hearth with a one-page stdout pipe nobody reads, feed it, and SIGKILL it once it
+    is stuck delivering; returns the lines it got out whole."""
+    import fcntl
+
+    with log.open("a") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", "--database", str(db), "--config",
+             str(config), "--seed", "1", "--start", start.isoformat(), "--no-echo"],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdin is not None and proc.stdout is not None
+        fcntl.fcntl(proc.stdout.fileno(), F_SETPIPE_SZ, 4096)
+        try:
+            proc.stdin.write("".join(f"{ln}\n" for ln in lines).encode())
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+        deadline = time.monotonic() + 60
+        while not _blocked_writing(proc.pid):
+            assert proc.poll() is None, "Hearth ended before it had to wait for its output"
+            assert time.monotonic() < deadline, "Hearth never filled its output"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        out = proc.stdout.read().decode("utf-8")
+        proc.stdin.close()
+        proc.stdout.close()
+    return out.splitlines()
+
+
+def test_kills_while_delivering_lose_no_post_of_a_stored_change(tmp_path: Path) -> None:
+    db, config, log = tmp_path / "hearth.sqlite3", tmp_path / "crash.toml", tmp_path / "log"
+    config.write_text(POST_CONFIG)
+    start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    out: list[str] = []
+    members: list[str] = []
+    k = 0
+    for run in range(POST_KILLS):
+        start += timedelta(hours=1)
+        lines = []
+        for i in range(16):
+            name = f"n{run:02}x{i:02}"
+            members.append(name)
+            lines.append(f"+{name}")
+            if len(members) > 1:
+                k += 1
+                lines.append(f"{name}> /thanks @{members[-2]} T-{k:04}")
+        lines.append(f'{members[-1]}> /thanks @{members[0]} T-{k + 1:04}')
+        k += 1
+        out += _run_until_blocked(db, config, start, log, lines)
+    # A clean last run sends whatever the kills left in the outbox.
+    final = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--database", str(db), "--config", str(config),
+         "--seed", "1", "--start", (start + timedelta(hours=1)).isoformat()],
+        cwd=ROOT, input=":wait 1s\n", capture_output=True, text=True, timeout=120, check=True)
+    out += final.stdout.splitlines()
+    assert integrity(db) == "ok"
+
+    with sqlite3.connect(db) as conn:
+        welcomed = [r[0] for r in conn.execute(
+            "SELECT name FROM members WHERE welcomed_at IS NOT NULL AND name LIKE 'n%x%'")]
+        thanks = [r[0] for r in conn.execute(
+            "SELECT reason FROM rep_ledger WHERE source='thanks'")]
+        badges = conn.execute("SELECT m.name, b.badge FROM badges_held b JOIN members m"
+                              " USING (platform, community, user_id)").fetchall()
+        waiting = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] if conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name='outbox'").fetchone() else 0
+    posts = [ln for ln in out if ln.startswith("[#")]
+    seen = {
+        **{f"welcome {n}": sum(ln.startswith("[#welcome]") and f"@{n}" in ln for ln in posts)
+           for n in welcomed},
+        **{f"thanks {t}": sum(f"“{t}”" in ln for ln in posts) for t in thanks},
+        **{f"badge {n} {b}": sum(f"@{n}" in ln and b in ln and "welcome" not in ln
+                                 for ln in posts) for n, b in badges},
+    }
+    lost = sorted(what for what, n in seen.items() if n == 0)
+    doubled = sorted(what for what, n in seen.items() if n > 1)
+    print(f"\noutbox crash test: {POST_KILLS} kills while delivering; {len(seen)} posts of "
+          f"stored changes ({len(welcomed)} welcomes, {len(thanks)} thanks, {len(badges)} "
+          f"badges): {len(lost)} lost, {len(doubled)} sent twice; {waiting} left in the outbox")
+    assert not lost, lost
+    assert waiting == 0
+    assert len(welcomed) >= 30 and len(thanks) >= 20 and len(badges) >= 20

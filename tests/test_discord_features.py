@@ -4,6 +4,7 @@ Each test skips until its cog is merged; none needs adapter code of its own."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,8 +41,13 @@ async def test_thank_you_reaction_awards_reputation(database: str) -> None:
         await w.fake.reaction_add(general, mid, w.alice, "🙏")
         await w.probe.wait(lambda: bool(w.probe.reactions))  # probe listens after reputation
         reputation = w.app.stores["reputation"]
-        totals = await reputation.totals(w.probe.reactions[0].community, w.bob)
-        assert totals.points >= 1
+        # The probe hears the reaction inside the event's unit of work; the point is there for
+        # everyone once that commits, a moment later (on PostgreSQL, another connection reads):
+        # a commit in another task, with nothing to await, so the test looks again until then.
+        community = w.probe.reactions[0].community
+        async with asyncio.timeout(5):
+            while (await reputation.totals(community, w.bob)).points < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
 
 
 async def test_badge_grant_gives_the_role(database: str) -> None:
@@ -110,3 +116,35 @@ async def test_a_pardon_lifts_a_running_timeout_on_discord(tmp_path: Path) -> No
         await w.fake.wait_for_call("PATCH", webhook(w, pardon.token))
         lifted = await w.fake.wait_for_call("PATCH", member, count=2)
         assert lifted.json["communication_disabled_until"] is None
+
+
+async def test_a_post_whose_answer_was_lost_goes_out_once_after_a_restart(
+        database: str) -> None:
+    """Discord took the post but its answer never came (as if Hearth died right then): the post
+    stays in the outbox, goes again at the next start with the same nonce, and Discord's
+    enforce_nonce returns the message it already made, so the channel has it once."""
+    from tests.discord_world import discord, started
+
+    pytest.importorskip("cogs.reputation")
+    async with discord() as world:
+        async with started(world, database) as w:
+            general = w.channels["general"]
+            w.fake.lose_answers("POST", rf"/channels/{general}/messages")
+            interaction = await w.fake.slash_command(
+                w.guild, general, w.alice, "thanks",
+                [user_option("member", w.bob), option("reason", "the lost map")],
+                guild_command=True)
+            await w.fake.wait_for_response(interaction)
+            first = await w.fake.wait_for_call("POST", rf"/channels/{general}/messages")
+            assert first.json["nonce"].startswith("hearth") and first.json["enforce_nonce"]
+            # The interaction is closed after the post (its public reply stands for it).
+            await w.fake.wait_for_call("DELETE", rf"/webhooks/{w.fake.app_id}/.+")
+        async with started(world, database) as again:
+            resent = await again.fake.wait_for_call("POST", rf"/channels/{general}/messages",
+                                                    count=2)
+            assert resent.json["nonce"] == first.json["nonce"]
+            assert resent.response["id"] == first.response["id"]
+            thanked = [m for m in again.fake.messages.values()
+                       if m["channel_id"] == general and "the lost map" in m["content"]]
+            assert len(thanked) == 1
+            assert await again.app.storage.db.scalar("SELECT COUNT(*) FROM outbox") == 0

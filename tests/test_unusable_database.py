@@ -1,12 +1,14 @@
 """A database Hearth can't use is one clear line (what is wrong, which file, what to do), a
 non-zero exit and nothing written: random bytes, a truncated file, a folder, a read-only file
-and a read-only folder. Driven through `hearth console` as a separate process."""
+and a read-only folder; and a database deleted or replaced while Hearth runs. Driven through
+`hearth console` as a separate process."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,39 @@ def test_an_unusable_database_is_one_clear_line_and_nothing_written(
     assert str(database) in lines[0] or str(folder) in lines[0]
     assert "Welcome" not in result.stdout
     assert after == before  # nothing written: no lease, no -wal, no change to the file
+
+
+def _delete(database: Path) -> None:
+    for extra in ("", "-wal", "-shm"):
+        Path(f"{database}{extra}").unlink(missing_ok=True)
+
+
+def _replace(database: Path) -> None:
+    other = database.with_name("other.sqlite3")
+    sqlite3.connect(other).close()
+    os.replace(other, database)
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_database_deleted_or_replaced_while_running_stops_hearth_saying_so(
+        how: str, tmp_path: Path) -> None:
+    """Noticed at the next write: nothing is acknowledged into a file nobody will read, one
+    line says what happened and what to do, and Hearth exits non-zero (3)."""
+    from tests.test_crash import Hearth, Line
+
+    database, log = tmp_path / "hearth.sqlite3", tmp_path / "stderr"
+    h = Hearth(database, EXAMPLE, datetime(2026, 11, 21, 9, 0, tzinfo=UTC), log)
+    h.send([Line("+alice", "other"), Line("+bob", "other"),
+            Line("alice> /thanks @bob for the map", "thanks")])
+    h.wait_for("alice thanked @bob")
+    (_delete if how == "deleted" else _replace)(database)
+    h.send([Line("bob> /thanks @alice for the tea", "thanks")])
+    assert h.proc.wait(timeout=30) == 3
+    out = h._finish()
+    told = out[out.index("> bob> /thanks @alice for the tea") + 1:]
+    assert told and all("Sorry, I couldn't save that" in line for line in told), told
+    stderr = log.read_text()
+    said = [line for line in stderr.splitlines() if "was deleted or replaced while Hearth" in line]
+    assert len(said) == 1, stderr
+    assert str(database) in said[0] and "hearth restore" in said[0]
+    assert "Traceback" not in stderr, stderr

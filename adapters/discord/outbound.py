@@ -167,7 +167,7 @@ class DiscordSink:
     async def _on_post(self, guild: discord.Guild, action: Post) -> Receipt:
         if action.thread_id is not None:
             return await self._in_thread(guild, action)
-        receipt = await self._post(guild, action.channel, action.text)
+        receipt = await self._post(guild, action.channel, action.text, _nonce(action))
         if action.opens_thread and receipt.delivered:
             await self._open_thread(guild, receipt, action.opens_thread)
         return receipt
@@ -181,7 +181,8 @@ class DiscordSink:
         # DM; inside one, the InteractionSink answers it.
         return await self._dm(guild, action.user_id, action.text)
 
-    async def _post(self, guild: discord.Guild, ref: str, text: Text) -> Receipt:
+    async def _post(self, guild: discord.Guild, ref: str, text: Text, nonce: str | None = None
+                    ) -> Receipt:
         channel = self.channels.resolve(guild, ref)
         if channel is None or not isinstance(channel, discord.abc.Messageable):
             self.problems.once(
@@ -190,14 +191,18 @@ class DiscordSink:
                 f"create a text channel called #{ref.lstrip('#')} or point the config's "
                 "[community.channels] entry at an existing channel (name or id).")
             return Receipt(False, reason="not_found")
-        return await self._send(guild, channel, text)
+        return await self._send(guild, channel, text, nonce)
 
-    async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text
-                    ) -> Receipt:
-        """Text in as many messages as it needs; the first one stands for the post."""
+    async def _send(self, guild: discord.Guild, channel: discord.abc.Messageable, text: Text,
+                    nonce: str | None = None) -> Receipt:
+        """Text in as many messages as it needs; the first one stands for the post. With a
+        nonce (a post from the outbox), Discord returns the message it already made for that
+        nonce instead of posting again (`enforce_nonce`), so a post sent again after a crash
+        within a few minutes appears once."""
         rendered = self.render(guild, text)
-        ids = [str((await channel.send(part, allowed_mentions=rendered.allowed_mentions)).id)
-               for part in chunks(rendered.content)]
+        ids = [str((await channel.send(part, allowed_mentions=rendered.allowed_mentions,
+                                       nonce=f"{nonce}.{n}" if nonce else None)).id)
+               for n, part in enumerate(chunks(rendered.content), start=1)]
         return Receipt(True, ids[0], str(channel.id), more_ids=tuple(ids[1:]))
 
     async def _open_thread(self, guild: discord.Guild, receipt: Receipt, name: str) -> None:
@@ -244,8 +249,8 @@ class DiscordSink:
         channel when there is no such thread."""
         thread = await self._thread_of(guild, int(action.thread_id or 0))
         if thread is None:
-            return await self._post(guild, action.channel, action.text)
-        return await self._send(guild, thread, action.text)
+            return await self._post(guild, action.channel, action.text, _nonce(action))
+        return await self._send(guild, thread, action.text, _nonce(action))
 
     async def _thread_of(self, guild: discord.Guild, thread_id: int) -> discord.Thread | None:
         """The thread with this id (a thread under a message has the message's id): from the
@@ -422,3 +427,8 @@ class DiscordSink:
 def as_file(action: SendFile) -> discord.File:
     """A data export as a Discord attachment."""
     return discord.File(io.BytesIO(action.data), filename=action.filename)
+
+
+def _nonce(action: Post) -> str | None:
+    """What names a post from the outbox to Discord (at most 25 characters with its piece)."""
+    return f"hearth{action.outbox}" if action.outbox is not None else None

@@ -3,9 +3,9 @@ and, for incidents, followed up.
 
 `/announce` makes a draft and shows the author, privately, the post exactly as it will appear
 and the check's advice; `/announce post N` sends or schedules it (advice, never a block).
-Every post goes through an outbox row written in the same transaction as the change that calls
-for it, so a crash between deciding and posting loses nothing (start-up sends what is unsent)
-and each occurrence of a repeat goes out once. An incident opens a thread; the author says when
+Every occurrence is recorded (one row per occurrence, so each occurrence of a repeat goes out
+once) in the same unit of work as the post the runtime's outbox keeps, so a crash between
+deciding and posting loses nothing. An incident opens a thread; the author says when
 the next update comes, and if that time passes with no update the team is reminded once.
 """
 
@@ -158,21 +158,6 @@ class AnnouncementsCog(Cog[AnnouncementStore]):
     def _announcer(actor: Actor, ctx: Ctx) -> bool:
         roles = ctx.settings.announcements.announcer_roles
         return not actor.is_bot and bool(roles) and bool(actor.roles & set(roles))
-
-    async def start(self) -> list[Action]:
-        """Send what a crash kept in the outbox; forget what the platform already took."""
-        actions: list[Action] = []
-        for post in await self.store.unsent():
-            if await self.services.posts.find(post.community, post.key):
-                await self.store.sent(post)
-                continue
-            found = await self.store.get(post.community, post.number)
-            if found is None:
-                continue
-            log.info("posting %s in %s: it never went out", post.key, post.community.key)
-            actions.append(await self._render(self.services.context(post.community), found,
-                                              post))
-        return actions
 
     # -- /announce -------------------------------------------------------------------------
 

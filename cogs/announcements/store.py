@@ -1,4 +1,4 @@
-"""Announcements, the posts they send (an outbox) and the members who stood by an incident.
+"""Announcements, each occurrence they post and the members who stood by an incident.
 
 State changes are conditional UPDATEs (`... WHERE state=?`): the caller whose update hit a row
 owns the change; a second caller (a retry, a job racing a command) sees False and does nothing.
@@ -42,7 +42,7 @@ class Announcement:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One post in the outbox."""
+    """One occurrence of an announcement, as posted."""
 
     community: Community
     number: int
@@ -155,10 +155,12 @@ class AnnouncementStore(Store):
             f" AND state IN ({marks})",
             (*values, community.platform, community.id, number, *states)))
 
-    # -- the outbox ------------------------------------------------------------------------
+    # -- occurrences -------------------------------------------------------------------------
 
     async def queue(self, post: Outgoing, at: datetime) -> bool:
-        """Put a post in the outbox; False if this occurrence is already there (sent once)."""
+        """Record an occurrence about to be posted; False if it already was (sent once). The
+        post itself is kept by the runtime's outbox in the same unit (its `sent` column, from
+        when this was an outbox of its own, stays 0)."""
         c = post.community
         return bool(await self.db.execute(
             "INSERT INTO announcement_posts (platform, community, number, occurrence, key, kind,"
@@ -166,18 +168,6 @@ class AnnouncementStore(Store):
             " ON CONFLICT (platform, community, number, occurrence) DO NOTHING",
             (c.platform, c.id, post.number, post.occurrence, post.key, post.kind, post.body,
              to_ts(post.next_at) if post.next_at else None, to_ts(at))))
-
-    async def unsent(self) -> list[Outgoing]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM announcement_posts WHERE sent=0 ORDER BY created_at, number")
-        return [Outgoing(Community(r["platform"], r["community"]), r["number"], r["occurrence"],
-                         r["key"], r["kind"], r["body"], from_ts(r["next_at"])) for r in rows]
-
-    async def sent(self, post: Outgoing) -> None:
-        c = post.community
-        await self.db.execute(
-            "UPDATE announcement_posts SET sent=1 WHERE platform=? AND community=? AND number=?"
-            " AND occurrence=?", (c.platform, c.id, post.number, post.occurrence))
 
     # -- supporters ------------------------------------------------------------------------
 

@@ -2,9 +2,8 @@
 
 Closing is one conditional state change in storage; only the caller that made it announces, so
 the winners are announced once whatever restarts, double-fired jobs or racing commands happen.
-The same change marks the announcement pending; start-up finishes any close a crash cut short,
-re-sending the winners' awards (recorded once) and posting an announcement that never went out
-(a crash after the post but before its receipt is stored would repeat it: the one window left).
+The close, the winners' awards (the Recognition they emit) and the announcement commit as one
+unit of work with the runtime's outbox, which delivers the announcement at least once.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from bot.cog import Cog, Resolver, Services
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.durations import format_duration
 from bot.events import CommandInvoked, Community, MemberRef, Recognition, Withdrawn
-from bot.memberdata import is_former
 from bot.permissions import Level
 from bot.ports import Job
 from bot.scheduler import JobHandler
@@ -27,7 +25,6 @@ from cogs.contests import draw
 from cogs.contests.member_data import ContestsData
 from cogs.contests.rules import (
     accepting,
-    announcement_key,
     label,
     places_to_fill,
     ranked,
@@ -70,29 +67,6 @@ class ContestsCog(Cog[ContestStore]):
 
     def jobs(self) -> dict[str, JobHandler]:
         return {CLOSE: self.close_job, REMIND: self.remind_job}
-
-    async def start(self) -> list[Action]:
-        """Finish what a crash may have cut short after a close: the winners' awards are sent
-        again (recorded once, so a repeat changes nothing) and the announcement is posted if
-        it never went out; a delivered one is forgotten."""
-        actions: list[Action] = []
-        for community, contest in await self.store.pending_announcements():
-            ctx = self.services.context(community)
-            winners = await self.store.winners(community, contest.number)
-            # A forgotten winner's place stays in the results, but there's nobody to award.
-            actions.extend(self._recognise(ctx, contest, w) for w in winners
-                           if not is_former(w.user_id))
-            if await self.services.posts.find(community, announcement_key(contest)):
-                await self.store.announced(community, contest.number)
-                continue
-            log.info("announcing contest %s in %s: its announcement never went out",
-                     label(contest.number), community.key)
-            entries = await self.store.entries(community, contest.number, "approved")
-            if contest.state == "judging":
-                actions.extend(self.texts.judging(ctx, contest, entries))
-            elif contest.state == "closed":
-                actions.append(self.texts.announcement(ctx, contest, entries, winners))
-        return actions
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -130,17 +130,14 @@ class ContestStore(Store):
     async def transition(self, community: Community, number: int, from_state: str,
                          to_state: str, at: datetime, *, seed_input: str | None = None,
                          reason: str | None = None) -> bool:
-        """Move a contest between states; True only for the one caller that moved it.
-
-        Closing, or handing the contest to the moderators, marks its announcement pending in
-        the same statement (see `pending_announcements`).
-        """
+        """Move a contest between states; True only for the one caller that moved it. (Its
+        announcement goes through the runtime's outbox; `announce_pending`, the flag this
+        feature's own outbox kept, is no longer set.)"""
         changed = await self.db.execute(
             "UPDATE contests SET state=?, closed_at=COALESCE(closed_at, ?),"
-            " seed_input=COALESCE(?, seed_input), cancel_reason=COALESCE(?, cancel_reason),"
-            " announce_pending=CASE WHEN ? IN ('closed', 'judging') THEN 1 ELSE 0 END"
+            " seed_input=COALESCE(?, seed_input), cancel_reason=COALESCE(?, cancel_reason)"
             " WHERE platform=? AND community=? AND number=? AND state=?",
-            (to_state, to_ts(at), seed_input, reason, to_state, community.platform,
+            (to_state, to_ts(at), seed_input, reason, community.platform,
              community.id, number, from_state))
         return changed == 1
 
@@ -155,17 +152,6 @@ class ContestStore(Store):
             (title, description, to_ts(closes_at) if closes_at else None, community.platform,
              community.id, number))
         return changed == 1
-
-    async def pending_announcements(self) -> list[tuple[Community, ContestRecord]]:
-        """Contests, in every community, whose last announcement may not have gone out."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM contests WHERE announce_pending=1 ORDER BY closed_at, number")
-        return [(Community(r["platform"], r["community"]), _contest(r)) for r in rows]
-
-    async def announced(self, community: Community, number: int) -> None:
-        await self.db.execute(
-            "UPDATE contests SET announce_pending=0 WHERE platform=? AND community=?"
-            " AND number=?", (community.platform, community.id, number))
 
     # -- entries --------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -461,12 +462,23 @@ def _json(status: int, body: Any) -> web.Response:
     )
 
 
+# Create Message: "nonce ... (up to 25 characters)"; with enforce_nonce, "checked for uniqueness in
+# the past few minutes. If another message was created by the same author with the same nonce,
+# that message will be returned and no new message will be created."
+MAX_NONCE = 25
+NONCE_WINDOW = 5 * 60.0
+
+
 def message_problem(body: dict, *, edit: bool = False) -> tuple[int, dict] | None:
     """Why Discord (or Hearth's own rule on pings) would refuse this message body, if it would."""
     content = body.get("content")
     if content is not None and len(content) > MAX_CONTENT:
         return 400, _invalid("content", "BASE_TYPE_MAX_LENGTH",
                              f"Must be {MAX_CONTENT} or fewer in length.")
+    nonce = body.get("nonce")
+    if nonce is not None and len(str(nonce)) > MAX_NONCE:
+        return 400, _invalid("nonce", "BASE_TYPE_MAX_LENGTH",
+                             f"Must be {MAX_NONCE} or fewer in length.")
     has_other = any(body.get(k) for k in ("embeds", "attachments", "components", "sticker_ids",
                                           "poll"))
     if not edit and not (content or "").strip() and not has_other:
@@ -589,6 +601,8 @@ class FakeDiscord(ThreadRoutes):
         }
         self.guilds: dict[str, FakeGuild] = {}
         self.messages: dict[str, dict] = {}
+        # (author, nonce) -> (message, when): Create Message's enforce_nonce.
+        self.nonces: dict[tuple[str, str], tuple[dict, float]] = {}
         self.dm_channels: dict[str, dict] = {}  # user id -> DM channel
         self.closed_dms: set[str] = set()
         self.synced_commands: dict[str | None, list[dict]] = {}  # guild id (None = global)
@@ -611,6 +625,8 @@ class FakeDiscord(ThreadRoutes):
         self.refused: list[Call] = []
 
         self._rules: list[_Rule] = []
+        # Calls whose answer is lost after they took effect: (method, path pattern, times left).
+        self._lost: list[list[Any]] = []
         self._cond = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._ws: web.WebSocketResponse | None = None
@@ -735,6 +751,11 @@ class FakeDiscord(ThreadRoutes):
         self._rules.append(
             _Rule(method.upper(), re.compile(path_regex), status, code, message, times)
         )
+
+    def lose_answers(self, method: str, path_regex: str, times: int = 1) -> None:
+        """The next ``times`` matching calls take effect, then the connection drops before the
+        answer, as when the network fails (or the caller dies) after Discord accepted."""
+        self._lost.append([method.upper(), re.compile(path_regex), times])
 
     # --- recorded calls --------------------------------------------------------------
 
@@ -1345,6 +1366,12 @@ class FakeDiscord(ThreadRoutes):
         call.status, call.response = status, response
         self.calls.append(call)
         await self._notify()
+        for lost in self._lost:
+            if lost[2] > 0 and lost[0] == call.method and lost[1].fullmatch(call.path):
+                lost[2] -= 1
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=204)  # never arrives
         if status == 204:
             return web.Response(status=204)
         return _json(status, response)
@@ -1641,6 +1668,12 @@ class FakeDiscord(ThreadRoutes):
         if problem is not None:
             return problem
         body = dict(call.json or {})
+        nonce = (self.bot_user_id, str(body["nonce"])) \
+            if body.get("nonce") is not None and body.get("enforce_nonce") else None
+        if nonce is not None and nonce in self.nonces:
+            earlier, when = self.nonces[nonce]
+            if time.monotonic() - when < NONCE_WINDOW:
+                return 200, earlier
         body["attachments"] = [
             {
                 "id": snowflake(),
@@ -1660,6 +1693,8 @@ class FakeDiscord(ThreadRoutes):
             body=body,
         )
         found["last_message_id"] = message["id"]
+        if nonce is not None:
+            self.nonces[nonce] = (message, time.monotonic())
         await self.after_thread_message(channel, message["id"])
         await self._echo(message)
         return 200, message
