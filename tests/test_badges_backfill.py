@@ -98,9 +98,9 @@ async def test_a_backfill_cut_short_finishes_at_the_next_start(
     await fail_inserts(h, backend, "zed", "Helper")
     h.config = config_from(THANKED)
     with pytest.raises(Exception, match="refused"):
-        await h.restart()  # Thanked is backfilled, then Helper's awards are refused
-    # Thanked's finished backfill stays; Helper's page was refused whole, and is not marked.
-    assert await holders(h) == {"Thanked": 2}
+        await h.restart()  # Thanked is backfilled, then one of Helper's awards is refused
+    # The start is one unit: none of it is kept, no badge is marked done.
+    assert await holders(h) == {}
     await h.app.storage.db.execute("DROP TRIGGER refuse" + ("" if backend == "sqlite"
                                                              else " ON badges_held"))
     await h.app.close()
@@ -108,8 +108,8 @@ async def test_a_backfill_cut_short_finishes_at_the_next_start(
     await h.start()
     assert h.lines[start:] == [
         "[#announcements] Hearth: 🎉 Our badges have been updated, and 2 of you have earned "
-        "new ones: 🌟 Helper (2). Congratulations, and thank you for all you do for our "
-        "community!"]
+        "new ones: 🙏 Thanked (2), 🌟 Helper (2). Congratulations, and thank you for all you "
+        "do for our community!"]
     assert await holders(h) == {"Thanked": 2, "Helper": 2}
     assert await restart(h) == []
     await h.close()

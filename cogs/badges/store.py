@@ -20,7 +20,7 @@ class HeldBadge:
 
 
 # Bound parameters per IN list for ids another feature reported, and members per backfill page
-# (one short write transaction each, so memory and the writer's hold stay bounded).
+# (read and awarded together, so no list of every qualifying member is built).
 _CHUNK = 500
 
 
