@@ -29,11 +29,11 @@ description = "thanked twice"
 criterion = "thanks_received"
 threshold = 2
 [[reputation.badges]]
-name = "Helper"
-emoji = "🌟"
-description = "thanked by 2 members"
+name = "Kind"
 criterion = "thanks_from_members"
 threshold = 2
+emoji = "💛"
+description = "thanks from two members"
 """
 
 
@@ -95,10 +95,10 @@ async def test_a_backfill_cut_short_finishes_at_the_next_start(
     for giver, receiver in [("alice", "bob"), ("carol", "bob"), ("alice", "zed"),
                             ("carol", "zed")]:
         await h.command(giver, f"/thanks @{receiver}")
-    await fail_inserts(h, backend, "zed", "Helper")
+    await fail_inserts(h, backend, "zed", "Kind")
     h.config = config_from(THANKED)
     with pytest.raises(Exception, match="refused"):
-        await h.restart()  # Thanked is backfilled, then one of Helper's awards is refused
+        await h.restart()  # Thanked is backfilled, then one of Kind's awards is refused
     # The start is one unit: none of it is kept, no badge is marked done.
     assert await holders(h) == {}
     await h.app.storage.db.execute("DROP TRIGGER refuse" + ("" if backend == "sqlite"
@@ -108,8 +108,8 @@ async def test_a_backfill_cut_short_finishes_at_the_next_start(
     await h.start()
     assert h.lines[start:] == [
         "[#announcements] Hearth: 🎉 Our badges have been updated, and 2 of you have earned "
-        "new ones: 🙏 Thanked (2), 🌟 Helper (2). Congratulations, and thank you for all you "
+        "new ones: 🙏 Thanked (2), 💛 Kind (2). Congratulations, and thank you for all you "
         "do for our community!"]
-    assert await holders(h) == {"Thanked": 2, "Helper": 2}
+    assert await holders(h) == {"Thanked": 2, "Kind": 2}
     assert await restart(h) == []
     await h.close()
