@@ -9,11 +9,21 @@ badge messages, read through `BadgeConfig`.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
-from bot.cog import Cog, CommunityConfig, Context, Listener, Resolver, Services, Standing
+from bot.cog import (
+    Cog,
+    CommunityConfig,
+    Context,
+    Listener,
+    Measures,
+    Resolver,
+    Services,
+    Standing,
+)
 from bot.commands import CommandSpec, Option, OptionType, Refused, command
 from bot.events import (
     ActivityCounted,
@@ -152,7 +162,7 @@ class BadgesCog(Cog[BadgeStore]):
         return actions
 
     async def reload(self) -> list[Action]:
-        # New or lowered badge criteria: members who already qualify get them now, as at start.
+        # New or changed badge criteria: members who already qualify get them now, as at start.
         actions: list[Action] = []
         for community in await self.services.members.communities():
             actions.extend(await self._backfill(community))
@@ -286,31 +296,51 @@ class BadgesCog(Cog[BadgeStore]):
                         self.say(ctx, public, **fields))
         return DirectMessage(ctx.community, user_id, self.say(ctx, private, **fields))
 
-    async def _qualifying(self, ctx: Ctx, badge: Badge) -> list[tuple[str, str]]:
+    def _awarding(self, ctx: Ctx, badge: Badge
+                  ) -> AsyncIterator[list[tuple[str, str]]] | None:
+        """Pages of members newly awarded the badge because they qualify, or None when no
+        feature measures its criterion here (so there is nothing to backfill yet)."""
         if badge.criterion == MEMBERSHIP_DAYS:
-            return await self.store.member_for(ctx.community, badge.name, badge.threshold,
+            return self.store.award_member_for(ctx.community, badge.name, badge.threshold,
                                                ctx.now)
         source = self.services.measured(badge.criterion)
         if source is None:
-            return []
+            return None
+        return self._award_reaching(ctx, badge, source)
+
+    async def _award_reaching(self, ctx: Ctx, badge: Badge, source: Measures
+                              ) -> AsyncIterator[list[tuple[str, str]]]:
         among = await source.reaching(ctx.community, badge.criterion, badge.threshold, ctx.now)
         # A forgotten member's wins and thanks stay counted under a pseudonym: nobody to award.
         among = [user_id for user_id in among if not is_former(user_id)]
-        return await self.store.qualifying(ctx.community, badge.name, among)
+        async for page in self.store.award_among(ctx.community, badge.name, among, ctx.now):
+            yield page
 
     async def _backfill(self, community: Community, criteria: tuple[str, ...] | None = None,
-                        announce_up_to: int = 0) -> list[Action]:
-        """Award badges to everyone who qualifies but never had them (a badge added or changed
-        since the last run, or days of membership passing): one summary, not a flood."""
+                        announce_up_to: int = 0, changed_only: bool = True) -> list[Action]:
+        """Award badges to everyone who qualifies but never had them: at start and reload only
+        badges whose criteria are new or changed since their last finished backfill (members
+        who qualify by what they do are awarded as it happens), daily every days-of-membership
+        badge (`changed_only=False`). One summary, not a flood."""
         ctx = self.services.context(community)
         cfg = _cfg(ctx)
+        done = await self.store.backfilled(community) if changed_only else {}
         won: list[tuple[Badge, list[tuple[str, str]]]] = []
         for badge in cfg.badges:
             if criteria is not None and badge.criterion not in criteria:
                 continue
-            who = await self._qualifying(ctx, badge)
+            fingerprint = f"{badge.criterion}:{badge.threshold}"
+            if changed_only and done.get(badge.name) == fingerprint:
+                continue
+            pages = self._awarding(ctx, badge)
+            if pages is None:
+                continue  # unmarked: backfilled once the feature measuring it is on
+            who: list[tuple[str, str]] = []
+            async for page in pages:  # each page committed before the next is read
+                who.extend(page)
+            # Marked only now: a backfill cut short (a crash, a failed write) runs again.
+            await self.store.mark_backfilled(community, badge.name, fingerprint)
             if who:
-                await self.store.award_many(community, [u for u, _ in who], badge.name, ctx.now)
                 won.append((badge, who))
         count = sum(len(who) for _, who in won)
         if not count:
@@ -342,7 +372,8 @@ class BadgesCog(Cog[BadgeStore]):
 
     async def daily(self, job: Job) -> list[Action]:
         """Days-of-membership badges, checked once a day."""
-        actions = await self._backfill(job.community, (MEMBERSHIP_DAYS,), DAILY_ANNOUNCE_LIMIT)
+        actions = await self._backfill(job.community, (MEMBERSHIP_DAYS,), DAILY_ANNOUNCE_LIMIT,
+                                       changed_only=False)
         await self.services.scheduler.schedule(DAILY, job.key, job.community,
                                                job.due_at + timedelta(days=1))
         return actions

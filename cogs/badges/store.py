@@ -1,8 +1,9 @@
-"""Badges members hold, and who qualifies for a badge (for the start-up backfill)."""
+"""Badges members hold, who qualifies for a badge (awarded in pages by the backfill), and which
+criteria each badge was last backfilled under."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,8 @@ class HeldBadge:
     awarded_by: str | None
 
 
-# Bound parameters per IN list for ids another feature reported.
+# Bound parameters per IN list for ids another feature reported, and members per backfill page
+# (read and awarded together, so no list of every qualifying member is built).
 _CHUNK = 500
 
 
@@ -88,33 +90,64 @@ class BadgeStore(Store):
             " AND revoked_at IS NULL GROUP BY badge", (community.platform, community.id))
         return {r[0]: int(r[1]) for r in rows}
 
-    async def qualifying(self, community: Community, badge: str, among: Sequence[str]
-                         ) -> list[tuple[str, str]]:
-        """(user_id, name) of present members among `among` who never had the badge."""
+    async def backfilled(self, community: Community) -> dict[str, str]:
+        """Each badge's criteria ("criterion:threshold") when its last backfill finished."""
+        rows = await self.db.fetchall(
+            "SELECT badge, criteria FROM badges_backfilled WHERE platform=? AND community=?",
+            (community.platform, community.id))
+        return {r[0]: r[1] for r in rows}
+
+    async def mark_backfilled(self, community: Community, badge: str, criteria: str) -> None:
+        await self.db.execute(
+            "INSERT INTO badges_backfilled (platform, community, badge, criteria)"
+            " VALUES (?,?,?,?) ON CONFLICT (platform, community, badge)"
+            " DO UPDATE SET criteria=excluded.criteria",
+            (community.platform, community.id, badge, criteria))
+
+    async def award_among(self, community: Community, badge: str, among: Sequence[str],
+                          at: datetime) -> AsyncIterator[list[tuple[str, str]]]:
+        """Award the badge to present members among `among` who never had it, a page at a
+        time; yields each page's newly awarded (user_id, name) once it is committed."""
         c = (community.platform, community.id)
-        found: list[tuple[str, str]] = []
         ids = sorted(set(among))
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i:i + _CHUNK]
-            found.extend(await self._qualifying(c, ",".join("?" * len(chunk)), tuple(chunk),
-                                                badge))
-        return sorted(found)
+            yield await self._award_page(c, f"m.user_id IN ({','.join('?' * len(chunk))})",
+                                         tuple(chunk), badge, at)
 
-    async def member_for(self, community: Community, badge: str, days: int, now: datetime
-                         ) -> list[tuple[str, str]]:
-        """(user_id, name) of present members here `days` or more who never had the badge."""
+    async def award_member_for(self, community: Community, badge: str, days: int,
+                               now: datetime) -> AsyncIterator[list[tuple[str, str]]]:
+        """Award the badge to present members here `days` or more who never had it, a page at
+        a time by user id; yields each page's newly awarded (user_id, name)."""
         c = (community.platform, community.id)
-        return await self._qualifying(
-            c, "SELECT user_id FROM members WHERE platform=? AND community=? AND first_joined<=?",
-            (*c, to_ts(now - timedelta(days=days))), badge)
+        after = ""
+        while True:
+            # By key from the last page, not OFFSET, so each page starts where the last ended.
+            page = await self._award_page(c, "m.first_joined<=? AND m.user_id>?",
+                                          (to_ts(now - timedelta(days=days)), after), badge,
+                                          now, limit=_CHUNK)
+            if not page:
+                return
+            yield page
+            after = page[-1][0]
 
-    async def _qualifying(self, c: tuple[str, str], inner: str, params: tuple[Any, ...],
-                          badge: str) -> list[tuple[str, str]]:
-        rows = await self.db.fetchall(
-            "SELECT m.user_id, m.name FROM members m WHERE m.platform=? AND m.community=?"
-            f" AND m.is_bot=0 AND m.left_at IS NULL AND m.user_id IN ({inner})"
-            " AND NOT EXISTS (SELECT 1 FROM badges_held b WHERE b.platform=m.platform"
-            " AND b.community=m.community AND b.user_id=m.user_id AND b.badge=?)"
-            " ORDER BY m.user_id",
-            (*c, *params, badge))
-        return [(r[0], r[1]) for r in rows]
+    async def _award_page(self, c: tuple[str, str], where: str, params: tuple[Any, ...],
+                          badge: str, at: datetime, limit: int | None = None
+                          ) -> list[tuple[str, str]]:
+        """One page: who qualifies and their awards in one transaction, so a page is either
+        wholly awarded or not at all."""
+        async with self.db.transaction() as db:
+            rows = await db.fetchall(
+                "SELECT m.user_id, m.name FROM members m WHERE m.platform=? AND m.community=?"
+                f" AND m.is_bot=0 AND m.left_at IS NULL AND {where}"
+                " AND NOT EXISTS (SELECT 1 FROM badges_held b WHERE b.platform=m.platform"
+                " AND b.community=m.community AND b.user_id=m.user_id AND b.badge=?)"
+                " ORDER BY m.user_id" + (f" LIMIT {int(limit)}" if limit else ""),
+                (*c, *params, badge))
+            page = [(str(r[0]), str(r[1])) for r in rows]
+            if page:
+                await db.executemany(
+                    "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at)"
+                    " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                    [(*c, uid, badge, to_ts(at)) for uid, _ in page])
+        return page
