@@ -140,9 +140,8 @@ async def test_insights_for_moderators_with_its_chart(hearth: Harness) -> None:
     # Four members are too few to show in anything posted.
     assert "- active in week 2: fewer than 5" in body
     assert "- week-1 retention: 36%" in body
-    # Figures from features that aren't here yet say so instead of 0; feedback's and
-    # questions' are here, by the names and definitions they declare.
-    assert "- team inbox figures: not measured yet" in body
+    # Other features' figures appear by the names and definitions they declare.
+    assert "- inbox opened: 0\n" in body
     assert "- feedback received: 0\n" in body
     assert "- questions asked: 0\n" in body
     assert "- time to first answer: nothing to measure yet\n" in body

@@ -129,7 +129,8 @@ async def test_metrics_after_a_scripted_console_session(tmp_path: Path, database
     # bob's and carol's messages each earned a point, written in one flush of two members.
     assert moved("hearth_activity_batch_members_count") == 1
     assert moved("hearth_activity_batch_members_sum") == 2
-    assert moved("hearth_storage_write_seconds_count") > 5
+    # Each command, join and flush that wrote commits once, as one unit of work, and is timed.
+    assert moved("hearth_storage_write_seconds_count") >= 5
     for name in ("alice", "bob", "carol", "welcome"):
         assert name not in text.lower()
     assert health[0] == 200
