@@ -234,3 +234,12 @@ def ts(value: float | None) -> str | None:
     if value is None:
         return None
     return datetime.fromtimestamp(float(value), UTC).isoformat()
+
+
+class Scalars(Protocol):
+    async def scalar(self, sql: str, params: Any = ...) -> Any: ...
+
+
+async def count(db: Scalars, sql: str, params: tuple[Any, ...]) -> int:
+    """A `SELECT COUNT(*)`'s answer as an int (what a forget preview tells the member)."""
+    return int(await db.scalar(sql, params) or 0)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import Community
-from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, pseudonym, ts
+from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, count, pseudonym, ts
 from bot.templates import counted
 from storage import Database
 
@@ -53,16 +53,13 @@ class AnnouncementsData:
                                          for r in stood]
         return out
 
-    async def _count(self, sql: str, params: tuple[Any, ...]) -> int:
-        return int(await self.db.scalar(sql, params) or 0)
-
     async def preview(self, community: Community, user_id: str, now: datetime,
                       settings: Any) -> ForgetPlan:
         c = (community.platform, community.id)
-        stood = await self._count(
+        stood = await count(self.db,
             "SELECT COUNT(*) FROM incident_supporters WHERE platform=? AND community=? AND"
             " user_id=?", (*c, user_id))
-        wrote = await self._count(
+        wrote = await count(self.db,
             "SELECT COUNT(*) FROM announcements WHERE platform=? AND community=? AND"
             " author_id=?", (*c, user_id))
         deleted = [counted(stood, "incident you stood by", "incidents you stood by")] \

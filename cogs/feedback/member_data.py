@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import Community
-from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, pseudonym, ts
+from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, count, pseudonym, ts
 from bot.templates import counted
 from storage import Database
 
@@ -79,19 +79,16 @@ class FeedbackData:
                                      "at": ts(r["at"])} for r in notes]
         return out
 
-    async def _count(self, sql: str, params: tuple[Any, ...]) -> int:
-        return int(await self.db.scalar(sql, params) or 0)
-
     async def preview(self, community: Community, user_id: str, now: datetime,
                       settings: Any) -> ForgetPlan:
         c = (community.platform, community.id)
-        sent = await self._count(
+        sent = await count(self.db,
             "SELECT COUNT(*) FROM feedback_items WHERE platform=? AND community=? AND"
             " (author_key=? OR author_id=?)", await self._mine(community, user_id))
-        supports = await self._count(
+        supports = await count(self.db,
             "SELECT COUNT(*) FROM feedback_supports WHERE platform=? AND community=? AND"
             " user_id=?", (*c, user_id))
-        made = await self._count(
+        made = await count(self.db,
             "SELECT (SELECT COUNT(*) FROM feedback_history WHERE platform=? AND community=? AND"
             " by_id=?) + (SELECT COUNT(*) FROM feedback_notes WHERE platform=? AND"
             " community=? AND by_id=?)", (*c, user_id, *c, user_id))

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import Community
-from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, pseudonym, ts
+from bot.memberdata import ForgetPlan, Forgotten, Kept, SettingsFor, count, pseudonym, ts
 from bot.templates import counted
 from storage import Database
 
@@ -65,16 +65,13 @@ class InboxData:
                                     "at": ts(r["at"])} for r in sent]
         return out
 
-    async def _count(self, sql: str, params: tuple[Any, ...]) -> int:
-        return int(await self.db.scalar(sql, params) or 0)
-
     async def preview(self, community: Community, user_id: str, now: datetime,
                       settings: Any) -> ForgetPlan:
         c = (community.platform, community.id)
-        convs = await self._count(
+        convs = await count(self.db,
             "SELECT COUNT(*) FROM inbox_conversations WHERE platform=? AND community=? AND"
             " user_id=?", (*c, user_id))
-        sent = await self._count(
+        sent = await count(self.db,
             "SELECT COUNT(*) FROM inbox_messages m WHERE platform=? AND community=? AND"
             " author_id=? AND from_team=1 AND NOT EXISTS (SELECT 1 FROM inbox_conversations c"
             " WHERE c.platform=m.platform AND c.community=m.community AND c.number=m.number AND"

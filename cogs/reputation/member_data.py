@@ -17,6 +17,7 @@ from bot.memberdata import (
     Forgotten,
     Kept,
     SettingsFor,
+    count,
     how_long,
     is_former,
     pseudonym,
@@ -112,9 +113,6 @@ class ReputationData:
                                          "30d": int(window["points_30d"])}
         return out
 
-    async def _count(self, sql: str, params: tuple[Any, ...]) -> int:
-        return int(await self.db.scalar(sql, params) or 0)
-
     async def preview(self, community: Community, user_id: str, now: datetime,
                       settings: Any) -> ForgetPlan:
         c = self._c(community)
@@ -124,18 +122,21 @@ class ReputationData:
             (*c, user_id))
         if points is not None:
             deleted.append(f"your {counted(int(points), 'point', 'points')} and running totals")
-        received = await self._count(
+        received = await count(
+            self.db,
             "SELECT COUNT(*) FROM rep_ledger WHERE platform=? AND community=? AND user_id=?",
             (*c, user_id))
         if received:
             deleted.append(counted(received, "record of points you received",
                                    "records of points you received"))
-        places = await self._count(
+        places = await count(
+            self.db,
             "SELECT COUNT(*) FROM rep_window_points WHERE platform=? AND community=?"
             " AND user_id=?", (*c, user_id))
         if places:
             deleted.append("your places on the 7-day and 30-day leaderboards")
-        given = await self._count(
+        given = await count(
+            self.db,
             "SELECT COUNT(*) FROM rep_ledger WHERE platform=? AND community=? AND giver_id=?",
             (*c, user_id))
         if given:
