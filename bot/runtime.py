@@ -55,6 +55,7 @@ from bot.ports import (
     Directory,
     MemberLookup,
     Outbox,
+    Part,
     PostStore,
     Receipt,
     Sink,
@@ -79,6 +80,17 @@ class _NoUnit:
     wrote = False
 
 
+class _NoPart:
+    def done(self) -> None:
+        return None
+
+    async def failed(self, kind: type[BaseException] = Exception) -> None:
+        return None
+
+
+_NO_PART = _NoPart()
+
+
 class _NoOutbox:
     """Without an outbox (a runtime built without storage): no units, nothing kept."""
 
@@ -89,6 +101,9 @@ class _NoOutbox:
     @contextlib.asynccontextmanager
     async def isolated(self) -> AsyncIterator[None]:
         yield
+
+    def part(self) -> Part:
+        return _NO_PART
 
     async def keep(self, actions: Sequence[Action], worker: str, at: datetime
                    ) -> list[Action]:
@@ -407,16 +422,24 @@ class Runtime:
         ctx = self.context(event.community)
         actions: list[Action] = []
         for cog_name, listener in listeners:
+            # A feature that fails has what it wrote undone; the others' stands. (A part,
+            # not `async with isolated()`: this runs for every listener of every message.)
+            part = self.outbox.part()
             try:
-                # A feature that fails has what it wrote undone; the others' stands.
-                async with self.outbox.isolated():
-                    actions.extend(await listener(event, ctx))
+                actions.extend(await listener(event, ctx))
             except StorageUnavailable:
+                part.done()
                 raise  # nothing was saved: let the delivery be retried as a whole
             except Exception as exc:
+                await part.failed(type(exc))
                 # One feature failing must not silence the others.
                 log.error("%s failed on %s: %r", cog_name, type(event).__name__, exc)
                 log.debug("listener failure", exc_info=True)
+            except BaseException as exc:
+                await part.failed(type(exc))
+                raise
+            else:
+                part.done()
         return actions
 
     async def _command(self, event: CommandInvoked) -> list[Action]:
