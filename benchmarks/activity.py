@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import os
 import pstats
 import sys
 import tempfile
@@ -138,7 +139,7 @@ async def _run(mode: str, events: list[MessagePosted], members: int, database: s
     elapsed = time.perf_counter() - began
     if profiler:
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", ""), 25) if os.environ.get("PROFILE_FILTER") else pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     points = int(await storage.db.scalar("SELECT COALESCE(SUM(points), 0) FROM rep_totals")
                  if mode in ("batched", "batched-no-insights", "per-message") else 0)
     await storage.close()
