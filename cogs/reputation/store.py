@@ -40,8 +40,11 @@ REACHING = {
                        " AND thanks_received>=?",
     "thanks_given": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
                     " AND thanks_given>=?",
+    # `(giver_id || '') IS NOT NULL` means giver_id IS NOT NULL, written so SQLite can't pick
+    # the by-giver index: it fetched every thanks row from the table out of order (over
+    # 20 minutes at 26M ledger rows), where the by-receiver index answers alone (2 s).
     "thanks_from_members": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
-                           f" AND source IN {_THANKS_IN} AND giver_id IS NOT NULL"
+                           f" AND source IN {_THANKS_IN} AND (giver_id || '') IS NOT NULL"
                            " GROUP BY user_id HAVING COUNT(DISTINCT giver_id)>=?",
     "contest_wins": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
                     " AND source='contest_win' AND source <> 'activity'"
