@@ -93,8 +93,20 @@ class MemberRepository:
 
     async def communities(self) -> list[Community]:
         """Every community Hearth has seen a member of."""
-        rows = await self.db.fetchall("SELECT DISTINCT platform, community FROM members")
-        return [Community(r[0], r[1]) for r in rows]
+        # One index step per platform and per community, not DISTINCT over every member
+        # (154 ms at 1M members; a row-value bound walked them too).
+        found: list[Community] = []
+        platform = ""
+        while row := await self.db.fetchone(
+                "SELECT platform FROM members WHERE platform>? ORDER BY platform LIMIT 1",
+                (platform,)):
+            platform, community = row[0], ""
+            while row := await self.db.fetchone(
+                    "SELECT community FROM members WHERE platform=? AND community>?"
+                    " ORDER BY community LIMIT 1", (platform, community)):
+                community = row[0]
+                found.append(Community(platform, community))
+        return found
 
     async def waiting_for_welcome(self, community: Community, since: datetime
                                   ) -> list[MemberRecord]:
