@@ -71,6 +71,13 @@ class MemberRepository:
 
     async def seen(self, community: Community, member: Actor, at: datetime) -> None:
         """Make sure a member who was here before Hearth is known, keeping their name fresh."""
+        # Read first: after a restart every member's first message lands here, and a read
+        # neither takes the write lock nor waits behind whoever holds it.
+        known = await self.db.scalar(
+            "SELECT name FROM members WHERE platform=? AND community=? AND user_id=?",
+            (community.platform, community.id, member.user_id))
+        if known == member.name:
+            return
         await self.db.execute(
             "INSERT INTO members (platform, community, user_id, name, is_bot, first_joined,"
             " joined_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (platform, community, user_id)"
