@@ -214,7 +214,12 @@ class InsightsCog(Cog[InsightsStore]):
                                                now + cfg.flush_every)
 
     async def flush_job(self, job: Job) -> list[Action]:
-        return await self.flush()
+        busy = bool(self._held) or any(c.pending() for c in self._counters.values())
+        actions = await self.flush()
+        if busy:  # re-armed from this unit while messages keep coming (see reputation's)
+            await self._arm_flush(job.community, self.services.clock.now(),
+                                  self.services.config.for_community(job.community).insights)
+        return actions
 
     async def flush(self) -> list[Action]:
         """Write what is held, one transaction per community; then look for a dip in mood."""

@@ -307,7 +307,17 @@ class ReputationCog(Cog[ReputationStore]):
         return actions
 
     async def flush_job(self, job: Job) -> list[Action]:
-        return await self.flush()
+        busy = any(state.pending for state in self._activity.values())
+        actions = await self.flush()
+        if busy and not self._flush_armed:
+            # Points are still coming in: the next flush is armed from this one's unit, which
+            # holds the write lock already, so a steady stream of messages never waits for
+            # the lock to store a schedule of its own. A quiet interval lets it lapse.
+            self._flush_armed = True
+            cfg = self.services.config.for_community(job.community).reputation
+            await self.services.scheduler.schedule(
+                FLUSH, job.key, job.community, self.services.clock.now() + cfg.flush_every)
+        return actions
 
     async def flush(self) -> list[Action]:
         """Write held activity points, one transaction per community; returns what badges
