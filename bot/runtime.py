@@ -41,6 +41,7 @@ from bot.events import (
     Event,
     MemberJoined,
     MemberRef,
+    MessageDeleted,
     MessagePosted,
     ReactionAdded,
 )
@@ -65,6 +66,7 @@ from bot.ports import (
 from bot.scheduler import Scheduler
 from bot.settings import CoreMessages
 from bot.text import CommandRef, Literal, Text
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 # Claims on delivered events are kept this long; platforms stop retrying well before.
@@ -74,6 +76,8 @@ MAX_EMIT_DEPTH = 4
 KEPT = (Post, EditPost)
 # A post the platform refused for good (a missing channel, no permission) is not tried again.
 REFUSED_FOR_GOOD = ("forbidden", "not_found", "unsupported")
+# Events handled in order within their channel (see _conversation).
+ORDERED = (MessagePosted, ReactionAdded, MessageDeleted, CommandInvoked)
 
 
 class _NoUnit:
@@ -156,6 +160,8 @@ class Runtime:
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
         self._sinks: dict[str, Sink] = {}
         self.member_data: list[MemberData] = []
+        # One conversation's events are handled in the order they came (see _conversation).
+        self._turns = Turns()
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -356,6 +362,13 @@ class Runtime:
             CURRENT_EVENT.reset(token)
 
     async def _handle_kindly(self, event: Event) -> list[Action]:
+        # Each platform event is its own task: in one conversation, each waits for the one
+        # before it to be stored (a thanks finds the answer it follows); others run on.
+        key = _conversation(event)
+        if key is not None:
+            waiter = self._turns.take(key)
+            if waiter is not None:
+                await self._turns.wait(key, waiter)
         try:
             actions = await self._handle(event)
         except StorageUnavailable as exc:
@@ -367,6 +380,9 @@ class Runtime:
             name = event.command or (event.line or "").split(" ", 1)[0]
             return [Respond(event.community, event.actor.user_id,
                             messages.not_saved.render(None, command=CommandRef(name)))]
+        finally:
+            if key is not None:
+                self._turns.give_back(key)
         self.storage_failures.succeeded()
         return actions
 
@@ -655,6 +671,16 @@ def _actor_in(event: Event) -> Actor | None:
     if isinstance(event, ReactionAdded):
         return event.reactor
     return None
+
+
+def _conversation(event: Event) -> tuple[str, str, str] | None:
+    """What orders an event among others: its channel (a Discord thread is a channel of its
+    own; a Slack thread is ordered with its channel, as reactions name only the channel), for
+    what members say, react, delete and run there. Joins, DMs (the adapters order those per
+    member) and internal events aren't ordered."""
+    if not isinstance(event, ORDERED) or not event.channel:
+        return None
+    return event.community.platform, event.community.id, event.channel
 
 
 def _command_name(event: CommandInvoked, known: dict[str, Command]) -> str:

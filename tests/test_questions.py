@@ -4,6 +4,7 @@ bad input, members' data, and the figures for community health."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -11,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from bot.actions import SendFile
+from bot.events import Event, MemberRef, MessagePosted, ReactionAdded
 from tests.harness import Harness, snapshot
 
 Q = "How do I change my nickname on this server?"
@@ -88,6 +90,32 @@ async def test_a_solutions_badge_is_earned_from_the_measure(
         assert any("Problem Solver" in line and "bob" in line for line in out), out
     finally:
         await h.close()
+
+
+@pytest.mark.parametrize("thanks", ["a reply", "a reaction"])
+async def test_a_thanks_right_behind_the_answer_finds_it(h: Harness, thanks: str) -> None:
+    """Platforms hand each event to its own task: the answer and a thanks for it arriving
+    back to back are taken in that order (one conversation), so the thanks finds the answer
+    it points at and bob is the helper asked about and credited."""
+    await h.feed(f"alice> {Q}")
+    asked = h.session.state.latest[("help", "alice")]
+    now = h.clock.now()
+    answer = MessagePosted(h.community, now, author=h.actor("bob"), channel="help",
+                           message_id="answer", content=ANSWER, channel_name="help",
+                           reply_to=asked)
+    thanked: Event = MessagePosted(
+        h.community, now, author=h.actor("alice"), channel="help", message_id="thanks",
+        content="thanks @bob, that worked!", channel_name="help", reply_to="answer") \
+        if thanks == "a reply" else ReactionAdded(
+        h.community, now, reactor=h.actor("alice"), channel="help", message_id="answer",
+        message_author=MemberRef("bob", "bob", False), emoji="🙏")
+    start = len(h.lines)
+    await asyncio.gather(h.runtime.process(answer, h.session),
+                         h.runtime.process(thanked, h.session))
+    [dm] = only(h.lines[start:], "[DM to alice]")
+    assert "Did bob's answer solve it? If yes, run `/solved 1`" in dm
+    out = await h.feed("alice> /solved")
+    assert "bob gets the credit" in out[0]
 
 
 # ---------------------------------------------------------------------- bad input

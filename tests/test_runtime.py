@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,10 +13,18 @@ import pytest
 from bot.actions import Action, DirectMessage, EditPost, Post, Respond, Timeout
 from bot.cog import Cog, Context, Listener
 from bot.commands import Command, CommandSpec, Option, OptionType
-from bot.events import Actor, CommandInvoked, Event, MemberJoined, MessagePosted
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MessagePosted,
+    ReactionAdded,
+)
 from bot.permissions import Level
 from bot.ports import Receipt
 from bot.text import Text
+from bot.turns import Turns
 from tests.harness import Harness, texts
 
 
@@ -85,6 +94,72 @@ async def test_failing_command_is_apologised_for_and_logged_once(
 async def test_a_failing_listener_does_not_silence_the_others(workshop: Harness) -> None:
     actions = await workshop.join("dora")
     assert [type(a) for a in actions] == [Post, DirectMessage]
+
+
+class Gate(Cog):
+    """Notes each message and reaction as it is handled; holds a message saying "wait" until
+    the test opens the gate."""
+
+    name = "gate"
+
+    def __init__(self, services: Any) -> None:
+        super().__init__(services)
+        self.heard: list[str] = []
+        self.holding, self.opened = asyncio.Event(), asyncio.Event()
+
+    def listeners(self) -> dict[type[Event], Listener]:
+        return {MessagePosted: self.on_message, ReactionAdded: self.on_reaction}
+
+    async def on_message(self, event: MessagePosted, ctx: Context) -> list[Action]:
+        self.heard.append(f"{event.channel}: {event.content}")
+        if event.content == "wait":
+            self.holding.set()
+            await self.opened.wait()
+        return []
+
+    async def on_reaction(self, event: ReactionAdded, ctx: Context) -> list[Action]:
+        self.heard.append(f"{event.channel}: {event.emoji} on {event.message_id}")
+        return []
+
+
+async def test_one_channels_events_are_handled_in_order_while_others_run_on(
+        hearth: Harness) -> None:
+    gate = Gate(hearth.runtime.cogs[0].services)
+    hearth.runtime.add_cog(gate)
+
+    def said(channel: str, text: str) -> MessagePosted:
+        return MessagePosted(hearth.community, hearth.clock.now(), author=hearth.actor("bob"),
+                             channel=channel, message_id=f"{channel}/{text}", content=text)
+
+    # Each its own task, as the platforms deliver them.
+    slow = asyncio.create_task(hearth.runtime.handle(said("help", "wait")))
+    await gate.holding.wait()
+    behind = asyncio.create_task(hearth.runtime.handle(said("help", "thanks")))
+    reacted = asyncio.create_task(hearth.runtime.handle(ReactionAdded(
+        hearth.community, hearth.clock.now(), reactor=hearth.actor("alice"), channel="help",
+        message_id="help/wait", message_author=None, emoji="👍")))
+    # Another channel, and another thread (a channel of its own), aren't held up.
+    await hearth.runtime.handle(said("general", "meanwhile"))
+    await hearth.runtime.handle(said("thread-2", "elsewhere"))
+    assert gate.heard == ["help: wait", "general: meanwhile", "thread-2: elsewhere"]
+    assert not behind.done() and not reacted.done()
+    gate.opened.set()
+    await asyncio.gather(slow, behind, reacted)
+    assert gate.heard[3:] == ["help: thanks", "help: 👍 on help/wait"]
+    await hearth.runtime.handle(said("help", "later"))  # the channel is free again
+    assert gate.heard[-1] == "help: later"
+
+
+async def test_a_turn_given_up_while_waiting_is_passed_over() -> None:
+    turns = Turns()
+    assert turns.take("help") is None  # free: taken at once
+    second, third = turns.take("help"), turns.take("help")
+    assert second is not None and third is not None
+    second.cancel()  # its task was cancelled while it waited
+    turns.give_back("help")
+    assert third.done() and not third.cancelled()  # the next one still waiting has it
+    turns.give_back("help")
+    assert turns.take("help") is None  # nobody holds it now
 
 
 async def test_duplicate_deliveries_are_handled_once(hearth: Harness) -> None:
