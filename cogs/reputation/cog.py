@@ -447,26 +447,26 @@ class ReputationCog(Cog[ReputationStore]):
         m = cfg.messages
         target = member or MemberRef(event.actor.user_id, event.actor.name)
         community = event.community
-        record = await self.services.members.get(community, target.user_id)
-        name = record.name if record else (target.name or target.user_id)
-        # Totals and rank in one statement; the totals travel on to the fields below.
-        totals, rank, ranked = await self.store.totals_and_rank(
-            community, target.user_id, self._pending_points(community, target.user_id))
-        measured = self._measured(community, target.user_id, totals)
+        # One statement: the member's record (joined with the directory), totals and rank.
+        # What it read travels on to the fields below, so they needn't read it again.
+        found = await self.store.profile(community, target.user_id,
+                                         self._pending_points(community, target.user_id))
+        name = found.name if found.name is not None else (target.name or target.user_id)
+        measured = self._measured(community, target.user_id, found.totals)
         points = measured["reputation"]
-        if rank:
-            rank_text = self.say(ctx, m.profile_rank, rank=rank, ranked=max(ranked, rank))
+        if found.rank:
+            rank_text = self.say(ctx, m.profile_rank, rank=found.rank,
+                                 ranked=max(found.ranked, found.rank))
         else:
             rank_text = self.say(ctx, m.profile_unranked)
-        subject = ProfileSubject(target.user_id, name, record.first_joined if record else None,
-                                 measured)
+        subject = ProfileSubject(target.user_id, name, found.first_joined, measured)
         fields: dict[str, Any] = {}
         for source in self.services.profile_fields:  # badges: what they hold and what's next
             fields.update(await source(ctx, subject))
         if not fields:
             fields = {"badges": self.say(ctx, m.no_badges),
                       "next": self.say(ctx, m.profile_all_earned, name=name)}
-        since = record.first_joined if record else ctx.now
+        since = found.first_joined or ctx.now
         text = self.say(
             ctx, m.profile, member=Mention(target.user_id, name), name=name, points=points,
             rank=rank_text, tenure=max(ctx.now - since, timedelta(minutes=1)), since=since,

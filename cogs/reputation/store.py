@@ -70,6 +70,17 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class Profiled:
+    """A member as /profile shows them (see ReputationStore.profile)."""
+
+    name: str | None  # None (and first_joined None) when the member directory has no record
+    first_joined: datetime | None
+    totals: Totals
+    rank: int  # 0 when they have no points: not ranked
+    ranked: int  # members with any points
+
+
+@dataclass(frozen=True, slots=True)
 class Ranked:
     user_id: str
     name: str
@@ -185,33 +196,33 @@ class ReputationStore(Store):
                 out[r["user_id"]] = Totals(r[1], r[2], r[3], r[4])
         return out
 
-    async def totals_and_rank(self, community: Community, user_id: str, unflushed: int = 0
-                              ) -> tuple[Totals, int, int]:
-        """A member's totals, their rank and how many members have any points, in one
-        statement (/profile's). The rank is one more than how many have more points than
-        their stored points plus `unflushed` (activity not written yet); it is 0 when that
-        is no points at all, and the points histogram is then not read."""
+    async def profile(self, community: Community, user_id: str, unflushed: int = 0
+                      ) -> Profiled:
+        """What /profile shows of a member, in one statement: their directory record, totals,
+        rank and how many members have any points. The rank is one more than how many have
+        more points than their stored points plus `unflushed` (activity not written yet); it
+        is 0 when that is no points at all, and the points histogram is then not read."""
+        c = (community.platform, community.id)
+        above = ("(SELECT COALESCE(SUM(members), 0) FROM rep_points_histogram WHERE platform=?"
+                 " AND community=? AND members>0 AND t.points + ? > 0 AND points > {})")
         row = await self.db.fetchone(
             # An aggregate over the primary-key lookup always gives one row: zeros for a
-            # member without totals. The histogram has a row per distinct points value,
-            # a few thousand in a community of a million, never a row per member.
-            "SELECT t.points, t.messages, t.thanks_received, t.thanks_given,"
-            " COALESCE(SUM(CASE WHEN h.points > t.points + ? THEN h.members END), 0),"
-            " COALESCE(SUM(h.members), 0)"
+            # member without totals. The histogram has a row per distinct points value (900
+            # in the benchmark's million members), never a row per member.
+            "SELECT m.name, m.first_joined, t.points, t.messages, t.thanks_received,"
+            f" t.thanks_given, {above.format('t.points + ?')}, {above.format('0')}"
             " FROM (SELECT COALESCE(MAX(points), 0) AS points,"
             " COALESCE(MAX(messages), 0) AS messages,"
             " COALESCE(MAX(thanks_received), 0) AS thanks_received,"
             " COALESCE(MAX(thanks_given), 0) AS thanks_given FROM rep_totals"
             " WHERE platform=? AND community=? AND user_id=?) AS t"
-            " LEFT JOIN rep_points_histogram AS h ON h.platform=? AND h.community=?"
-            " AND h.points > 0 AND h.members > 0 AND t.points + ? > 0"
-            " GROUP BY t.points, t.messages, t.thanks_received, t.thanks_given",
-            (unflushed, community.platform, community.id, user_id, community.platform,
-             community.id, unflushed))
+            " LEFT JOIN members AS m ON m.platform=? AND m.community=? AND m.user_id=?",
+            (*c, unflushed, unflushed, *c, unflushed, *c, user_id, *c, user_id))
         assert row is not None  # the aggregate's one row
-        totals = Totals(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+        totals = Totals(int(row[2]), int(row[3]), int(row[4]), int(row[5]))
         ranked = totals.points + unflushed > 0
-        return totals, int(row[4]) + 1 if ranked else 0, int(row[5])
+        return Profiled(row[0], from_ts(row[1]), totals, int(row[6]) + 1 if ranked else 0,
+                        int(row[7]))
 
     async def record_once(self, community: Community, entry: LedgerEntry) -> bool:
         """Record `entry` unless this member already has one with its source and reason."""
