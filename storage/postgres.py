@@ -96,6 +96,7 @@ class PostgresDatabase:
         # Per task, the `isolated` blocks open in its transaction, innermost last: a savepoint
         # once issued, else None. Issued only before the block's first write (see SQLite's).
         self._marks: dict[asyncio.Task[Any], list[list[Any]]] = {}
+        self._unit_began: dict[asyncio.Task[Any], float] = {}
         # Told how long each write took (a statement alone, or a whole transaction): metrics.
         self.observe_write: Callable[[float], None] | None = None
 
@@ -272,16 +273,20 @@ class PostgresDatabase:
             raise StorageUnavailable(display(str(exc)) or type(exc).__name__) from exc
         self._held[task] = conn
         self._unit_tx[task] = tx
+        self._unit_began[task] = time.perf_counter()
 
     async def _end(self, task: asyncio.Task[Any], *, commit: bool) -> None:
         self._marks.pop(task, None)
         conn = self._held.pop(task, None)
         tx = self._unit_tx.pop(task, None)
+        began = self._unit_began.pop(task, None)
         if conn is None or tx is None:
             return
         try:
             if commit:
                 await tx.commit()
+                if self.observe_write is not None and began is not None:
+                    self.observe_write(time.perf_counter() - began)  # a unit, timed whole
             else:
                 await tx.rollback()
         except _PASSING as exc:

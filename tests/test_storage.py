@@ -205,3 +205,21 @@ async def test_events_finishing_together_share_one_write(tmp_path: Path) -> None
         assert not any([await claims.claim("slack", i, now.replace(year=2027)) for i in ids])
     finally:
         await db.close()
+
+
+async def test_every_community_with_members_is_listed_once(database: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.events import Actor, Community
+    from storage.store import Storage
+
+    storage = await Storage.open(database)
+    at = datetime(2026, 11, 30, tzinfo=UTC)
+    places = [Community("slack", "T9"), Community("discord", "2"), Community("discord", "10"),
+              Community("console", "local")]
+    for i, place in enumerate(places):
+        for n in range(3):  # several members each: listed once all the same
+            await storage.members.seen(place, Actor(f"u{i}{n}", f"member {i}{n}"), at)
+    assert await storage.members.communities() == sorted(
+        places, key=lambda c: (c.platform, c.id))
+    await storage.close()

@@ -214,11 +214,33 @@ class InsightsCog(Cog[InsightsStore]):
                                                now + cfg.flush_every)
 
     async def flush_job(self, job: Job) -> list[Action]:
-        return await self.flush()
+        # Armed stays true while this runs, so messages meanwhile don't arm another; re-armed
+        # from this unit while messages keep coming (see reputation's).
+        busy = self._pending()
+        try:
+            actions = await self._flush_all()
+        except BaseException:
+            self._flush_armed = False
+            raise
+        if busy or self._pending():
+            cfg = self.services.config.for_community(job.community).insights
+            worker = self.services.scheduler.worker
+            await self.services.scheduler.schedule(
+                FLUSH, f"{FLUSH}:{worker}", job.community,
+                self.services.clock.now() + cfg.flush_every)
+        else:
+            self._flush_armed = False
+        return actions
+
+    def _pending(self) -> bool:
+        return bool(self._held) or any(c.pending() for c in self._counters.values())
 
     async def flush(self) -> list[Action]:
         """Write what is held, one transaction per community; then look for a dip in mood."""
         self._flush_armed = False
+        return await self._flush_all()
+
+    async def _flush_all(self) -> list[Action]:
         await self._count_held()
         actions: list[Action] = []
         now = self.services.clock.now()

@@ -316,12 +316,34 @@ class ReputationCog(Cog[ReputationStore]):
         return actions
 
     async def flush_job(self, job: Job) -> list[Action]:
-        return await self.flush()
+        # Armed stays true while this runs, so messages meanwhile don't arm another.
+        busy = self._held()
+        try:
+            actions = await self._flush_all()
+        except BaseException:
+            self._flush_armed = False
+            raise
+        if busy or self._held():
+            # Points are still coming in: the next flush is armed from this one's unit, which
+            # holds the write lock already, so a steady stream of messages never waits for
+            # the lock to store a schedule of its own. A quiet interval lets it lapse.
+            cfg = self.services.config.for_community(job.community).reputation
+            await self.services.scheduler.schedule(
+                FLUSH, job.key, job.community, self.services.clock.now() + cfg.flush_every)
+        else:
+            self._flush_armed = False
+        return actions
+
+    def _held(self) -> bool:
+        return any(state.pending for state in self._activity.values())
 
     async def flush(self) -> list[Action]:
         """Write held activity points, one transaction per community; returns what badges
         should hear."""
         self._flush_armed = False
+        return await self._flush_all()
+
+    async def _flush_all(self) -> list[Action]:
         actions: list[Action] = []
         for community, state in list(self._activity.items()):
             if state.pending:

@@ -42,8 +42,11 @@ REACHING = {
                        " AND thanks_received>=?",
     "thanks_given": "SELECT user_id FROM rep_totals WHERE platform=? AND community=?"
                     " AND thanks_given>=?",
+    # `(giver_id || '') IS NOT NULL` means giver_id IS NOT NULL, written so SQLite can't pick
+    # the by-giver index: it fetched every thanks row from the table out of order (over
+    # 20 minutes at 26M ledger rows), where the by-receiver index answers alone (2 s).
     "thanks_from_members": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
-                           f" AND source IN {_THANKS_IN} AND giver_id IS NOT NULL"
+                           f" AND source IN {_THANKS_IN} AND (giver_id || '') IS NOT NULL"
                            " GROUP BY user_id HAVING COUNT(DISTINCT giver_id)>=?",
     "contest_wins": "SELECT user_id FROM rep_ledger WHERE platform=? AND community=?"
                     " AND source='contest_win' AND source <> 'activity'"
@@ -316,13 +319,15 @@ class ReputationStore(Store):
         # a 1M-member server would sort on each call). PostgreSQL plans it as it likes.
         present = (f"FROM {table} t CROSS JOIN members m WHERE m.platform=t.platform"
                    " AND m.community=t.community AND m.user_id=t.user_id"
-                   f" AND t.platform=? AND t.community=? AND t.{points}>0"
-                   " AND m.left_at IS NULL AND m.is_bot=0")
+                   " AND t.platform=? AND t.community=? AND m.left_at IS NULL AND m.is_bot=0")
         c = (community.platform, community.id)
+        # The outer query's one lower bound is the limit-th score (at least 1), so the index
+        # walk starts there; beside a second bound (points>0) SQLite walked all of them
+        # (95 ms at 1M members, against 0.5 ms).
         rows = await self.db.fetchall(
             f"SELECT t.user_id, m.name, t.{points} {present} AND t.{points} >= COALESCE(("
-            f"SELECT t.{points} {present} ORDER BY t.{points} DESC LIMIT 1 OFFSET ?), 0)"
-            f" ORDER BY t.{points} DESC, t.user_id LIMIT ?",
+            f"SELECT t.{points} {present} AND t.{points}>0 ORDER BY t.{points} DESC"
+            f" LIMIT 1 OFFSET ?), 1) ORDER BY t.{points} DESC, t.user_id LIMIT ?",
             (*c, *c, limit - 1, limit + ties))
         return [Ranked(r[0], r[1], int(r[2])) for r in rows]
 
