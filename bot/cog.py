@@ -112,8 +112,22 @@ class Figures:
                       Awaitable[list[tuple[str, int]]]] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileSubject:
+    """Whose /profile is being shown, with what the profile has already read about them, so
+    a feature adding fields needn't read it again (each read is a round trip on PostgreSQL)."""
+
+    user_id: str
+    name: str
+    # From the member directory; None when Hearth has no record of them.
+    first_joined: datetime | None = None
+    # Measures already known, exactly as `Services.measure` would give them now
+    # (reputation's totals): ask `measure` only for the kinds not here.
+    measured: Mapping[str, int] = field(default_factory=dict)
+
+
 # Template fields a feature adds to a member's /profile (badges: "badges" and "next").
-ProfileFields = Callable[["Context[Any]", str, str], Awaitable[dict[str, Any]]]
+ProfileFields = Callable[["Context[Any]", ProfileSubject], Awaitable[dict[str, Any]]]
 
 
 @dataclass

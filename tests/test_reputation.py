@@ -212,6 +212,31 @@ role = "Helper"
 """
 
 
+async def test_profile_counts_what_a_member_just_said_before_it_is_written(
+        make_harness: Callable[..., Harness]) -> None:
+    """Activity is written in batches; a /profile in between counts it already, the same in
+    the points, the rank and the progress to a badge, and the same again once written."""
+    h = await make_harness(BADGE_TOML).start()
+    await members(h, "alice", "bob", "carol")
+    await h.command("alice", "/thanks @bob")
+    await h.command("carol", "/thanks @bob")
+    await h.wait(timedelta(days=3))
+    await h.say("alice", "good morning everyone, coffee time")  # held in memory for now
+    assert await points(h, "alice") == 0
+    expected = [
+        "**alice**: reputation 1, ranked #2 of 2. A member for 3 days.",
+        "Badges: none yet",
+        "Next badge: 💬 **Chatty** (take part in 2 conversations): 1 of 2 so far.",
+    ]
+    assert texts(await h.command("alice", "/profile"))[0].splitlines() == expected
+    await h.wait(timedelta(seconds=5))
+    assert await points(h, "alice") == 1
+    assert texts(await h.command("bob", "/profile @alice"))[0].splitlines() == expected
+    assert texts(await h.command("alice", "/profile @bob"))[0].splitlines()[:2] == [
+        "**bob**: reputation 2, ranked #1 of 2. A member for 3 days.", "Badges: 🌟 Helper"]
+    await h.close()
+
+
 async def test_badges_award_once_by_dm_with_role(make_harness: Callable[..., Harness]) -> None:
     h = await make_harness(BADGE_TOML).start()
     await members(h, "alice", "bob", "carol")

@@ -10,7 +10,7 @@ badge messages, read through `BadgeConfig`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, GrantRole, Post, RemoveRole, Respond
@@ -20,6 +20,7 @@ from bot.cog import (
     Context,
     Listener,
     Measures,
+    ProfileSubject,
     Resolver,
     Services,
     Standing,
@@ -129,6 +130,11 @@ def closeness(value: int, threshold: int) -> tuple[float, float, int]:
 
 def _cfg(ctx: Ctx) -> BadgeConfig:
     return ctx.settings.reputation
+
+
+def _days(ctx: Ctx, first_joined: datetime | None) -> int:
+    """Whole days a member has been here (0 when Hearth has no record of them)."""
+    return (ctx.now - first_joined).days if first_joined else 0
 
 
 class BadgesCog(Cog[BadgeStore]):
@@ -245,7 +251,7 @@ class BadgesCog(Cog[BadgeStore]):
                                            ctx.now)).get(user_id, {})
         if MEMBERSHIP_DAYS in kinds:
             record = await self.services.members.get(ctx.community, user_id)
-            out[MEMBERSHIP_DAYS] = (ctx.now - record.first_joined).days if record else 0
+            out[MEMBERSHIP_DAYS] = _days(ctx, record.first_joined if record else None)
         return out
 
     async def _check(self, ctx: Ctx, user_id: str, name: str | None) -> list[Action]:
@@ -386,10 +392,12 @@ class BadgesCog(Cog[BadgeStore]):
         threshold = counted(badge.threshold, one, many) if one else badge.threshold
         return self.say(ctx, template, threshold=threshold)
 
-    async def profile_fields(self, ctx: Ctx, user_id: str, name: str) -> dict[str, Any]:
-        """The badges a member holds and the one they are closest to, for /profile."""
+    async def profile_fields(self, ctx: Ctx, subject: ProfileSubject) -> dict[str, Any]:
+        """The badges a member holds and the one they are closest to, for /profile. What the
+        profile already read (their totals, when they joined) is not asked for again."""
         cfg = _cfg(ctx)
         m = cfg.messages
+        user_id, name = subject.user_id, subject.name
         held, known = await self.store.of_member(ctx.community, user_id)
         by_name = {b.name: b for b in cfg.badges}
         badges = (Text.of(", ".join(f"{by_name[h.badge].emoji} {h.badge}" if h.badge in by_name
@@ -397,7 +405,11 @@ class BadgesCog(Cog[BadgeStore]):
                   if held else self.say(ctx, m.no_badges))
         todo = [b for b in cfg.badges if b.name not in known]
         if todo:
-            values = await self._values(ctx, user_id, {b.criterion for b in todo})
+            kinds = {b.criterion for b in todo}
+            values = {k: v for k, v in subject.measured.items() if k in kinds}
+            values[MEMBERSHIP_DAYS] = _days(ctx, subject.first_joined)
+            values.update((await self.services.measure(
+                ctx.community, [user_id], kinds - values.keys(), ctx.now)).get(user_id, {}))
             best = max(todo, key=lambda b: closeness(values.get(b.criterion, 0), b.threshold))
             next_text = self.say(ctx, m.profile_next, badge=best.name, emoji=best.emoji,
                                  how=self._how(ctx, cfg, best),

@@ -12,7 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.actions import Action, DirectMessage, Emit, Post, Respond
-from bot.cog import Cog, CommunityConfig, Context, Listener, Measures, Services, Standing
+from bot.cog import (
+    Cog,
+    CommunityConfig,
+    Context,
+    Listener,
+    Measures,
+    ProfileSubject,
+    Services,
+    Standing,
+)
 from bot.commands import CommandSpec, Option, OptionType, command
 from bot.emoji import canonical
 from bot.events import (
@@ -408,25 +417,26 @@ class ReputationCog(Cog[ReputationStore]):
         out: dict[str, dict[str, int]] = {uid: {} for uid in user_ids}
         if kinds & TOTALS:
             totals = await self.store.totals_many(community, user_ids)
-            # Right after a flush (when badges ask most) nothing is pending.
-            state = self._activity.get(community)
-            pending = state.pending if state is not None else {}
-            per = self.services.config.for_community(community).reputation.activity_points \
-                if pending else 0
             for uid in user_ids:
-                t = totals.get(uid) or _NO_TOTALS
-                n = pending.get(uid, 0) if pending else 0
-                out[uid] = {"reputation": t.points + n * per, "messages": t.messages + n,
-                            "thanks_received": t.thanks_received,
-                            "thanks_given": t.thanks_given}
-        for uid in user_ids:
-            if "thanks_from_members" in kinds:
-                out[uid]["thanks_from_members"] = await self.store.distinct_givers(community,
-                                                                                   uid)
-            if "contest_wins" in kinds:
-                out[uid]["contest_wins"] = await self.store.count_source(community, uid,
-                                                                         "contest_win")
+                out[uid] = self._measured(community, uid, totals.get(uid) or _NO_TOTALS)
+        givers, wins = "thanks_from_members" in kinds, "contest_wins" in kinds
+        if givers or wins:
+            for uid in user_ids:
+                counted = await self.store.ledger_counts(community, uid, givers=givers,
+                                                         wins=wins)
+                if givers:
+                    out[uid]["thanks_from_members"] = counted[0]
+                if wins:
+                    out[uid]["contest_wins"] = counted[1]
         return out
+
+    def _measured(self, community: Community, user_id: str, totals: Totals) -> dict[str, int]:
+        """The TOTALS measures of a member, counting activity not yet written."""
+        n = self._pending_messages(community, user_id)  # right after a flush, nothing
+        per = self.services.config.for_community(community).reputation.activity_points \
+            if n else 0
+        return {"reputation": totals.points + n * per, "messages": totals.messages + n,
+                "thanks_received": totals.thanks_received, "thanks_given": totals.thanks_given}
 
     async def reaching(self, community: Community, kind: str, threshold: int, now: datetime
                        ) -> list[str]:
@@ -459,21 +469,26 @@ class ReputationCog(Cog[ReputationStore]):
         m = cfg.messages
         target = member or MemberRef(event.actor.user_id, event.actor.name)
         community = event.community
-        record = await self.services.members.get(community, target.user_id)
-        name = record.name if record else (target.name or target.user_id)
-        points = await self._points(community, target.user_id)
-        if points > 0:
-            rank, ranked = await self.store.rank(community, points)
-            rank_text = self.say(ctx, m.profile_rank, rank=rank, ranked=max(ranked, rank))
+        # One statement: the member's record (joined with the directory), totals and rank.
+        # What it read travels on to the fields below, so they needn't read it again.
+        found = await self.store.profile(community, target.user_id,
+                                         self._pending_points(community, target.user_id))
+        name = found.name if found.name is not None else (target.name or target.user_id)
+        measured = self._measured(community, target.user_id, found.totals)
+        points = measured["reputation"]
+        if found.rank:
+            rank_text = self.say(ctx, m.profile_rank, rank=found.rank,
+                                 ranked=max(found.ranked, found.rank))
         else:
             rank_text = self.say(ctx, m.profile_unranked)
+        subject = ProfileSubject(target.user_id, name, found.first_joined, measured)
         fields: dict[str, Any] = {}
         for source in self.services.profile_fields:  # badges: what they hold and what's next
-            fields.update(await source(ctx, target.user_id, name))
+            fields.update(await source(ctx, subject))
         if not fields:
             fields = {"badges": self.say(ctx, m.no_badges),
                       "next": self.say(ctx, m.profile_all_earned, name=name)}
-        since = record.first_joined if record else ctx.now
+        since = found.first_joined or ctx.now
         text = self.say(
             ctx, m.profile, member=Mention(target.user_id, name), name=name, points=points,
             rank=rank_text, tenure=max(ctx.now - since, timedelta(minutes=1)), since=since,
