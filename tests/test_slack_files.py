@@ -195,14 +195,20 @@ async def test_an_export_whose_file_is_refused_still_reaches_the_member_as_text(
             assert sum("couldn't be uploaded" in m for m in told) == 2
 
 
-async def test_an_export_to_a_member_whose_dms_are_closed_is_not_called_sent(
+async def test_an_export_for_a_member_whose_dms_are_closed_comes_back_privately(
         database: str) -> None:
     async with slack_rig(database) as rig:
-        rig.fake.fail("conversations.open", "messages_tab_disabled", times=5)
+        rig.fake.fail("conversations.open", "messages_tab_disabled")
         await rig.command("/mydata", "export", user_id="U123", name="ann")
         await rig.service.drain()
         assert not rig.fake.files and not answers(rig, "files.getUploadURLExternal")
+        # Not sent as a file (the receipt says so), but the member has the data, privately,
+        # so "I've sent you your data privately" is true.
         assert performed(rig)["failed"] >= 1
+        said = [a["text"] for a in rig.fake.calls_to("response_url")]
+        inline = [t for t in said if "The full copy" in t]
+        assert inline and '"member": "U123"' in inline[0].replace("&quot;", '"')
+        assert said[-1].startswith("I've sent you your data privately")
 
 
 # ------------------------------------------------------------------ a command's own file

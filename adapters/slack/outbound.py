@@ -370,6 +370,17 @@ class InteractionSink:
             # The command's own post can't go out where it was run: the invoker still sees it.
             await self.perform(Respond(action.community, self.user_id, action.text))
             return receipt
+        if isinstance(action, SendFile) and action.user_id == self.user_id:
+            receipt = await self.outbound.perform(action)
+            if receipt.reason == "dm_closed":
+                # No DM to put the file in: what the invoker would get instead (the data
+                # inline, a note) comes back privately here, and the receipt stays "not sent".
+                for instead in action.if_unsupported:
+                    if isinstance(instead, Respond | DirectMessage) \
+                            and instead.user_id == self.user_id:
+                        await self.perform(Respond(instead.community, self.user_id,
+                                                   instead.text))
+            return receipt
         if isinstance(action, PostFile) and action.channel == self.channel:
             receipt = await self.outbound.perform(action)
             if receipt.reason != "not_invited":
