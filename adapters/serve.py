@@ -8,6 +8,7 @@ import logging
 from collections.abc import Mapping
 from typing import Protocol
 
+from bot import heap
 from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ async def serve(app: App, platforms: list[str], env: Mapping[str, str],
             log.info("connected to %s", service.platform)
         # Scheduled work may be overdue; run it only once every sink is in place.
         await app.runtime.start()
+        heap.settle()
         failure = await _until_stopped(stop, started)
         if failure:
             log.error("%s", failure)

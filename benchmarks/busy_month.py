@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,11 @@ async def live(path: str, members: int, now: float, minutes: int, messages: floa
     app.storage.db.observe_write = timed_write
     app.runtime.add_sink(PLATFORM, NullSink())
     await app.runtime.start()
+    try:  # as `hearth run` does once started, where the code has it
+        from bot.heap import settle
+        settle()
+    except ImportError:
+        pass
     startup = time.perf_counter() - began
     writes.clear()
 
@@ -178,10 +184,14 @@ async def live(path: str, members: int, now: float, minutes: int, messages: floa
 
     latency: dict[str, list[float]] = {name: [] for name in (*COMMANDS, "message")}
 
-    async def timed(kind: str, event: Any) -> None:
+    slowest: list[tuple[float, str, float]] = []
+
+    async def timed(kind: str, event: Any, offset: float) -> None:
         t = time.perf_counter()
         await app.runtime.handle(event)
-        latency[kind].append((time.perf_counter() - t) * 1000)
+        ms = (time.perf_counter() - t) * 1000
+        latency[kind].append(ms)
+        slowest.append((ms, kind, offset))
 
     tick = asyncio.create_task(ticker())
     loop = asyncio.get_running_loop()
@@ -194,16 +204,28 @@ async def live(path: str, members: int, now: float, minutes: int, messages: floa
             await asyncio.sleep(max(0.0, step_began + s / speed - loop.time()))
             await app.scheduler.advance(timedelta(seconds=1))
 
-    async def arrive(kind: str, offset: float, make: Any) -> None:
-        await asyncio.sleep(max(0.0, step_began + offset / speed - loop.time()))
-        await timed(kind, make(clock.now()))
+    async def arrivals_run(due: Iterator[tuple[str, float, Any]]) -> None:
+        """Each event starts at its moment as its own task, as a platform delivers them (a
+        task per pending event made up front would cost the loop a stall of its own)."""
+        running: set[asyncio.Task[None]] = set()
+        for kind, offset, make in due:
+            await asyncio.sleep(max(0.0, step_began + offset / speed - loop.time()))
+            task = asyncio.create_task(timed(kind, make(clock.now()), offset))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        await asyncio.gather(*running)
 
-    # Every event of the run at its moment, spread evenly over each community second.
-    arrivals = []
-    for s in range(steps):
+    def arrivals() -> Iterator[tuple[str, float, Any]]:
+        """Every event of the run at its moment, spread evenly over each community second,
+        made as it falls due (a list of them all would be heap the collector walks)."""
+        for s in range(steps):
+            yield from sorted(second(s), key=lambda a: a[1])
+
+    def second(s: int) -> list[tuple[str, float, Any]]:
+        due: list[tuple[str, float, Any]] = []
         for i in range(int(messages)):
             u = member()
-            arrivals.append(("message", s + i / messages, lambda at, u=u, i=i, s=s: MessagePosted(
+            due.append(("message", s + i / messages, lambda at, u=u, i=i: MessagePosted(
                 community, at, author=Actor(f"u{u}", f"member{u}"), channel="general",
                 message_id=f"m{s}-{i}", content="that makes sense, thank you",
                 channel_name="general")))
@@ -212,10 +234,12 @@ async def live(path: str, members: int, now: float, minutes: int, messages: floa
             u, other = member(), member()
             line = {"profile": f"profile @member{other}",
                     "thanks": f"thanks @member{other} for the help"}.get(kind, kind)
-            arrivals.append((kind, s + (i + 0.5) / commands,
-                             lambda at, u=u, line=line: CommandInvoked(
-                                 community, at, actor=Actor(f"u{u}", f"member{u}"), line=line)))
-    await asyncio.gather(clock_runs(), *(arrive(*a) for a in arrivals))
+            due.append((kind, s + (i + 0.5) / commands,
+                        lambda at, u=u, line=line: CommandInvoked(
+                            community, at, actor=Actor(f"u{u}", f"member{u}"), line=line)))
+        return due
+
+    await asyncio.gather(clock_runs(), arrivals_run(arrivals()))
     wall = loop.time() - step_began
     running = False
     await tick
@@ -224,6 +248,9 @@ async def live(path: str, members: int, now: float, minutes: int, messages: floa
         "startup_s": startup, "wall_s": wall, "loop_stall_ms": lag[0] * 1000,
         "write_stall_ms": max(writes, default=0.0) * 1000,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # Where the worst waits fell (community second), to find what caused them.
+        "slowest": [(round(ms, 1), kind, round(at, 1))
+                    for ms, kind, at in sorted(slowest, reverse=True)[:8]],
     }
     for kind, values in latency.items():
         out[kind] = {"n": len(values), "p50": pct(values, 0.5), "p99": pct(values, 0.99),
@@ -261,6 +288,9 @@ def table(before: dict[str, Any], after: dict[str, Any], days: int) -> None:
     print(f"{'database per day of history':<28}"
           f"{size.format(before['db_bytes'] / days / 2**20):>30}"
           f"{size.format(after['db_bytes'] / days / 2**20):>30}")
+    for label, r in (("before", before), ("after", after)):
+        print(f"slowest {label}: " + ", ".join(f"{kind} {ms:.0f} ms at {at:g} s"
+                                               for ms, kind, at in r["slowest"]))
     worst = max(after[k]["p99"] for k in COMMANDS)
     stall = max(after["loop_stall_ms"], after["write_stall_ms"])
     print(f"after: worst command p99 {worst:.1f} ms (target < 50: "
@@ -283,6 +313,8 @@ def main() -> None:
                         help="community seconds per wall second in the live run")
     parser.add_argument("--dir", type=Path, help="where the databases go (kept)")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the history built by an earlier run in --dir (same sizes)")
     # Internal: one phase in a child process.
     parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=("build", "live"), help=argparse.SUPPRESS)
@@ -304,15 +336,28 @@ def main() -> None:
     folder = a.dir or Path(tempfile.mkdtemp(prefix="busy-month-"))
     folder.mkdir(parents=True, exist_ok=True)
     base = str(folder / "base.sqlite3")
+    shape = folder / "base.json"  # what base.sqlite3 holds, for --reuse
+    wanted = {"members": a.members, "days": a.days, "rate": a.rate}
+    kept = json.loads(shape.read_text()) if a.reuse and shape.exists() else None
+    if kept is not None and kept["shape"] != wanted:
+        parser.error(f"--reuse: {base} holds {kept['shape']}, not {wanted}")
     for old in folder.glob("*.sqlite3*"):
-        old.unlink()
+        if kept is None or not old.name.startswith("base."):
+            old.unlink()
     # Whole minutes of wall-clock now: an upgrade's backfill counts days from the real date.
-    now = float(int(time.time()) // 60 * 60)
+    now = kept["now"] if kept else float(int(time.time()) // 60 * 60)
     sizes = ["--members", str(a.members), "--days", str(a.days), "--rate", str(a.rate),
              "--now", str(now)]
-    print(f"load average {os.getloadavg()[0]:.1f}; building {a.members:,} members, "
-          f"{a.days} days at {a.rate:g} points/s in {folder}", flush=True)
-    built = child(a.before, "--phase", "build", "--db", base, *sizes)
+    if kept is None:
+        print(f"load average {os.getloadavg()[0]:.1f}; building {a.members:,} members, "
+              f"{a.days} days at {a.rate:g} points/s in {folder}", flush=True)
+        built = child(a.before, "--phase", "build", "--db", base, *sizes)
+        shape.write_text(json.dumps({"shape": wanted, "now": now, "built": built}))
+    else:
+        built = kept["built"]
+        ended = datetime.fromtimestamp(now, UTC)
+        print(f"reusing {base} (history ending {ended:%Y-%m-%d %H:%M} UTC; the live runs "
+              "start there)", flush=True)
     print(f"bulk load: {built['rows']:,} ledger rows in {built['seconds']:.0f} s "
           f"({built['rows'] / built['seconds']:,.0f} rows/s)", flush=True)
     results = {}

@@ -12,7 +12,7 @@ import dataclasses
 import difflib
 import logging
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +55,7 @@ from bot.ports import (
     Directory,
     MemberLookup,
     Outbox,
+    Part,
     PostStore,
     Receipt,
     Sink,
@@ -79,6 +80,21 @@ class _NoUnit:
     wrote = False
 
 
+# How many members' stored names are remembered per member_cache entry (see Runtime._stored).
+STORED_PER_CACHED = 4
+
+
+class _NoPart:
+    def done(self) -> None:
+        return None
+
+    async def failed(self, kind: type[BaseException] = Exception) -> None:
+        return None
+
+
+_NO_PART = _NoPart()
+
+
 class _NoOutbox:
     """Without an outbox (a runtime built without storage): no units, nothing kept."""
 
@@ -89,6 +105,9 @@ class _NoOutbox:
     @contextlib.asynccontextmanager
     async def isolated(self) -> AsyncIterator[None]:
         yield
+
+    def part(self) -> Part:
+        return _NO_PART
 
     async def keep(self, actions: Sequence[Action], worker: str, at: datetime
                    ) -> list[Action]:
@@ -124,7 +143,14 @@ class Runtime:
         # whether the directory already has them under that name (so it is written once).
         # Least recently seen first (a dict keeps insertion order): when it holds
         # [hearth] member_cache members, the oldest is let go, never the whole of it.
-        self._members: dict[tuple[Community, str], tuple[Actor, bool]] = {}
+        # (An OrderedDict: letting go of a plain dict's first key scans the holes left by
+        # earlier deletions, which at 200,000 members cost more than all the rest.)
+        self._members: OrderedDict[tuple[Community, str], tuple[Actor, bool]] = OrderedDict()
+        # Beyond that cache, whom the directory has under which name: two hashes a member
+        # (about 100 bytes), so a member the cache let go of isn't written again each time
+        # they speak (200,000 active members against a cache of 100,000 wrote every message).
+        # Bounded at STORED_PER_CACHED x member_cache, letting go of arbitrary entries.
+        self._stored: OrderedDict[int, int] = OrderedDict()
         self.cogs: list[Cog[Any]] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
@@ -238,18 +264,30 @@ class Runtime:
     def _in_directory(self, key: tuple[Community, str], actor: Actor) -> bool:
         """Whether the directory already has this member under this name."""
         known = self._members.get(key)
-        return known is not None and known[1] and known[0].name == actor.name
+        if known is not None:
+            return known[1] and known[0].name == actor.name
+        return self._stored.get(hash(key)) == hash(actor.name)
 
     def _note(self, key: tuple[Community, str], actor: Actor, stored: bool) -> None:
         members = self._members
-        if members.pop(key, None) is None:
+        if key in members:
+            members.move_to_end(key)  # now the most recently seen
+        else:
             while len(members) >= self.config.hearth.member_cache:
-                del members[next(iter(members))]
-        members[key] = (actor, stored)  # now the most recently seen
+                members.popitem(last=False)
+        members[key] = (actor, stored)
+        if stored:
+            stored_names = self._stored
+            if len(stored_names) >= STORED_PER_CACHED * self.config.hearth.member_cache:
+                stored_names.popitem(last=False)
+            stored_names[hash(key)] = hash(actor.name)
+        else:
+            self._stored.pop(hash(key), None)
 
     async def forgotten(self, community: Community, user_id: str) -> None:
         """A member was forgotten: let go of what memory holds about them too."""
         self._members.pop((community, user_id), None)
+        self._stored.pop(hash((community, user_id)), None)
 
     async def member_level(self, community: Community, user_id: str) -> Level:
         """A member's level by id: config users always; roles and platform flags as last seen,
@@ -407,16 +445,24 @@ class Runtime:
         ctx = self.context(event.community)
         actions: list[Action] = []
         for cog_name, listener in listeners:
+            # A feature that fails has what it wrote undone; the others' stands. (A part,
+            # not `async with isolated()`: this runs for every listener of every message.)
+            part = self.outbox.part()
             try:
-                # A feature that fails has what it wrote undone; the others' stands.
-                async with self.outbox.isolated():
-                    actions.extend(await listener(event, ctx))
+                actions.extend(await listener(event, ctx))
             except StorageUnavailable:
+                part.done()
                 raise  # nothing was saved: let the delivery be retried as a whole
             except Exception as exc:
+                await part.failed(type(exc))
                 # One feature failing must not silence the others.
                 log.error("%s failed on %s: %r", cog_name, type(event).__name__, exc)
                 log.debug("listener failure", exc_info=True)
+            except BaseException as exc:
+                await part.failed(type(exc))
+                raise
+            else:
+                part.done()
         return actions
 
     async def _command(self, event: CommandInvoked) -> list[Action]:

@@ -225,10 +225,11 @@ class HearthSettings(Section):
     """How much Hearth logs: DEBUG, INFO, WARNING or ERROR. The --log-level flag overrides it
     when given."""
     member_cache: int = Field(default=100_000, ge=1, examples=[250_000])
-    """How many members Hearth remembers in memory (their roles as last seen, and that the
-    member list already has them), so each member's messages write to the database once. When
-    full, the member seen longest ago is let go (looked up again when next needed); about
-    200 bytes each, so 250,000 is about 50 MB. Set it above your active members."""
+    """How many members Hearth remembers in memory with their roles as last seen. When full,
+    the member seen longest ago is let go (looked up again when next needed); about 200 bytes
+    each, so 250,000 is about 50 MB. Beyond it, Hearth also remembers that the member list
+    already has up to four times as many members (about 100 bytes each), so a member let go
+    of isn't written again when they next speak. Set it above your active members."""
     processed_events_kept: Duration = default("2d")
     """How long the ids of platform deliveries already handled are kept, so a retried delivery
     is never acted on twice (platforms stop retrying within minutes). They hold no names or

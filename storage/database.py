@@ -22,6 +22,7 @@ from typing import Any
 import aiosqlite
 
 from bot.ports import StorageUnavailable
+from storage.checkpoints import Checkpointer
 from storage.migrate import (
     CORE,
     LEDGER,
@@ -75,12 +76,17 @@ class Database:
         self._conn = conn
         # None for ":memory:", where a second connection would be another database.
         self._reader = reader
+        self._checkpoints: Checkpointer | None = None
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         # Tasks inside a `unit` (whose transaction begins at their first write).
         self._units: set[asyncio.Task[Any]] = set()
         self._savepoints = 0
+        # The `isolated` blocks open in the held transaction, innermost last: [name, issued].
+        # A block's SAVEPOINT is issued only before its first write, so the many listeners
+        # that write nothing cost no trip to the database.
+        self._marks: list[list[Any]] = []
         self._started = 0.0
         # Told how long each write took (a statement alone, or a whole transaction): metrics.
         self.observe_write: Callable[[float], None] | None = None
@@ -115,23 +121,33 @@ class Database:
             await db._migrate(steps)
             if target != ":memory:":
                 db._reader = await _open_reader(target, busy_timeout)
+                db._checkpoints = await Checkpointer.open(target)
+                await conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
             db._identity = _identity(target)
         except sqlite3.DatabaseError as exc:
-            await conn.close()
+            await db.close()
             if isinstance(exc, sqlite3.OperationalError) and _passing(exc):
                 raise
             raise DatabaseError(f"{target} can't be used as a Hearth database ({exc}); restore "
                                 "it from a backup (hearth restore FILE) or point [hearth] "
                                 "database elsewhere") from None
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
         return db
 
     async def close(self) -> None:
+        await self._close_beside()
+        await self._conn.close()
+
+    async def _close_beside(self) -> None:
+        """The reader and the checkpointer."""
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
+            self._checkpoints = None
         if self._reader is not None:
             await self._reader.close()
-        await self._conn.close()
+            self._reader = None
 
     async def version(self) -> int:
         async with self._conn.execute("PRAGMA user_version") as cur:
@@ -219,59 +235,35 @@ class Database:
             raise
         await self._end(commit=True)
 
-    @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
+    def unit(self) -> _UnitBlock:
         """Everything this task writes inside commits together when the block ends, or none of
         it if the block raises. The transaction begins at the first write, so reads before it
         hold no lock and a block that writes nothing costs nothing."""
-        task = asyncio.current_task()
-        if self._held_here() or task in self._units:
-            yield Unit(self, task, outer=False)
-            return
-        assert task is not None
-        self._units.add(task)
-        unit = Unit(self, task)
-        try:
-            yield unit
-        except BaseException:
-            self._units.discard(task)
-            if self._held_here():
-                await self._end(commit=False)
-            raise
-        self._units.discard(task)
-        if self._held_here():
-            await self._end(commit=True)
+        return _UnitBlock(self)
 
-    @asynccontextmanager
-    async def isolated(self) -> AsyncIterator[None]:
+    def isolated(self) -> _Isolated:
         """Inside a unit: if the block raises (anything but a storage failure, which ends the
         whole unit), what it wrote is undone and the unit carries on. Elsewhere: nothing."""
-        if not self._in_unit():
-            yield
+        return _Isolated(self)
+
+    def part(self) -> _Isolated:
+        """`isolated` without the `async with`, for the runtime's per-listener loop: opened
+        now; call `done()` when it succeeded or `await failed()` when it raised."""
+        return _Isolated(self).open()
+
+    def _let_go(self, mark: list[Any]) -> None:
+        if self._marks and self._marks[-1] is mark:
+            self._marks.pop()
+
+    async def _mark_before_write(self) -> None:
+        """Issue the SAVEPOINTs of the open `isolated` blocks not issued yet, outermost first,
+        so what this write does can be undone with its block."""
+        if not self._marks or self._marks[-1][1] or not self._held_here():
             return
-        if not self._held_here():
-            try:
-                yield
-            except StorageUnavailable:
-                raise
-            except BaseException:
-                if self._held_here():  # the block began the unit's transaction: undo it all
-                    await self._end(commit=False)
-                raise
-            return
-        self._savepoints += 1
-        name = f"hearth_{self._savepoints}"
-        await self._run(f"SAVEPOINT {name}")
-        try:
-            yield
-        except StorageUnavailable:
-            raise
-        except BaseException:
-            if self._conn.in_transaction:
-                await self._run(f"ROLLBACK TO {name}")
-                await self._run(f"RELEASE {name}")
-            raise
-        await self._run(f"RELEASE {name}")
+        for mark in self._marks:
+            if not mark[1]:
+                await self._run(f"SAVEPOINT {mark[0]}")
+                mark[1] = True
 
     def _in_unit(self) -> bool:
         return asyncio.current_task() in self._units
@@ -325,6 +317,7 @@ class Database:
             if self.observe_write is not None:
                 self.observe_write(time.perf_counter() - self._started)
         finally:
+            self._marks.clear()
             self._owner = None
             self._lock.release()
 
@@ -359,6 +352,8 @@ class Database:
         await self._begin_unit()
         if not self._held_here():
             self._still_there()
+        else:
+            await self._mark_before_write()
         if self._held_here() or self.observe_write is None:
             async with self._single():
                 return await self._run(sql, params)
@@ -370,6 +365,7 @@ class Database:
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         async with self.transaction():
+            await self._mark_before_write()
             try:
                 await self._conn.executemany(sql, [tuple(r) for r in rows])
             except sqlite3.OperationalError as exc:
@@ -381,6 +377,7 @@ class Database:
         if self._readable(sql):
             rows = await self._read(sql, params)
             return rows[0] if rows else None
+        await self._mark_if_writing(sql)
         async with self._single():
             cur = await self._run(sql, params)
             return await cur.fetchone()
@@ -388,9 +385,15 @@ class Database:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         if self._readable(sql):
             return await self._read(sql, params)
+        await self._mark_if_writing(sql)
         async with self._single():
             cur = await self._run(sql, params)
             return list(await cur.fetchall())
+
+    async def _mark_if_writing(self, sql: str) -> None:
+        # A fetch may write (INSERT ... RETURNING): its block's savepoint must come first.
+        if self._marks and sql.lstrip()[:6].upper() != "SELECT":
+            await self._mark_before_write()
 
     def _readable(self, sql: str) -> bool:
         """Whether the reader can answer: a plain SELECT (a write with RETURNING is fetched
@@ -411,6 +414,83 @@ class Database:
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return row[0] if row is not None else None
+
+
+class _UnitBlock:
+    """`Database.unit()`. A class rather than a generator: it wraps every event, so its cost
+    is on the hot path."""
+
+    __slots__ = ("_db", "_outer", "_task")
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def __aenter__(self) -> Unit:
+        db = self._db
+        task = self._task = asyncio.current_task()
+        self._outer = not (db._owner is task or task in db._units)
+        if self._outer:
+            assert task is not None
+            db._units.add(task)
+        return Unit(db, task, outer=self._outer)
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if not self._outer:
+            return
+        db = self._db
+        db._units.discard(self._task)
+        if db._owner is self._task:
+            await db._end(commit=kind is None)
+
+
+class _Isolated:
+    """`Database.isolated()` and `part()`: one per listener per event, so a class (see
+    `_UnitBlock`). Its SAVEPOINT is issued only before the block's first write
+    (`_mark_before_write`)."""
+
+    __slots__ = ("_db", "_mark", "_task")
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._mark: list[Any] | None = None
+
+    def open(self) -> _Isolated:
+        db = self._db
+        task = self._task = asyncio.current_task()
+        if task in db._units and db._owner is task:
+            db._savepoints += 1
+            self._mark = [f"hearth_{db._savepoints}", False]
+            db._marks.append(self._mark)
+        return self
+
+    def done(self) -> None:
+        """The part succeeded: its savepoint stays until the COMMIT releases them all (one
+        trip fewer per part; a later ROLLBACK TO an outer savepoint still undoes it)."""
+        if self._mark is not None:
+            self._db._let_go(self._mark)
+
+    async def failed(self, kind: type[BaseException] = Exception) -> None:
+        """The part raised `kind`: what it wrote is undone (a storage failure ends the whole
+        unit instead)."""
+        self.done()
+        db, mark = self._db, self._mark
+        if issubclass(kind, StorageUnavailable) or self._task not in db._units:
+            return
+        if mark is None:
+            if db._owner is self._task:  # the part began the unit's transaction: undo it all
+                await db._end(commit=False)
+        elif mark[1] and db._conn.in_transaction:
+            await db._run(f"ROLLBACK TO {mark[0]}")
+            await db._run(f"RELEASE {mark[0]}")
+
+    async def __aenter__(self) -> None:
+        self.open()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.done()
+        else:
+            await self.failed(kind)
 
 
 async def _open_reader(path: str, busy_timeout: float) -> aiosqlite.Connection:

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.actions import Action, EditPost, Post
 from bot.events import Community
+from bot.ports import Part
 from bot.text import (
     ChannelLink,
     CommandRef,
@@ -47,6 +48,10 @@ class Outbox:
     def isolated(self) -> AbstractAsyncContextManager[None]:
         """A part of a unit that may fail alone: what it wrote is undone, the unit goes on."""
         return self.db.isolated()
+
+    def part(self) -> Part:
+        """`isolated` as calls rather than a block: `done()` or `await failed()`."""
+        return self.db.part()
 
     async def keep(self, actions: Sequence[Action], worker: str, at: datetime) -> list[Action]:
         """Store every post among `actions` (inside the unit that made them); returns the

@@ -93,6 +93,9 @@ class PostgresDatabase:
         # Tasks inside a `unit`, and the transaction of each that has begun writing.
         self._units: set[asyncio.Task[Any]] = set()
         self._unit_tx: dict[asyncio.Task[Any], Any] = {}
+        # Per task, the `isolated` blocks open in its transaction, innermost last: a savepoint
+        # once issued, else None. Issued only before the block's first write (see SQLite's).
+        self._marks: dict[asyncio.Task[Any], list[list[Any]]] = {}
         # Told how long each write took (a statement alone, or a whole transaction): metrics.
         self.observe_write: Callable[[float], None] | None = None
 
@@ -226,35 +229,28 @@ class PostgresDatabase:
         self._units.discard(task)
         await self._end(task, commit=True)
 
-    @asynccontextmanager
-    async def isolated(self) -> AsyncIterator[None]:
+    def isolated(self) -> _PgPart:
         """Inside a unit: a block that raises (but for a storage failure) has what it wrote
         undone and the unit carries on, as a savepoint. Elsewhere: nothing."""
+        return _PgPart(self)
+
+    def part(self) -> _PgPart:
+        """`isolated` without the `async with` (see SQLite's)."""
+        return _PgPart(self).open()
+
+    async def _mark_before_write(self) -> None:
+        """Issue the savepoints of this task's open `isolated` blocks not issued yet,
+        outermost first, so what the write does can be undone with its block."""
         task = asyncio.current_task()
-        assert task is not None
-        if task not in self._units:
-            yield
+        marks = self._marks.get(task) if task is not None else None
+        if not marks or marks[-1][0] is not None:
             return
-        conn = self._held.get(task)
-        if conn is None:
-            try:
-                yield
-            except StorageUnavailable:
-                raise
-            except BaseException:
-                await self._end(task, commit=False)  # it began the transaction: undo it all
-                raise
-            return
-        savepoint = conn.transaction()
-        await savepoint.start()
-        try:
-            yield
-        except StorageUnavailable:
-            raise
-        except BaseException:
-            await savepoint.rollback()
-            raise
-        await savepoint.commit()
+        conn = self._held[task]  # type: ignore[index]
+        for mark in marks:
+            if mark[0] is None:
+                savepoint = conn.transaction()
+                await savepoint.start()
+                mark[0] = savepoint
 
     def holds(self, task: Any) -> bool:
         """Whether `task` holds a transaction."""
@@ -278,6 +274,7 @@ class PostgresDatabase:
         self._unit_tx[task] = tx
 
     async def _end(self, task: asyncio.Task[Any], *, commit: bool) -> None:
+        self._marks.pop(task, None)
         conn = self._held.pop(task, None)
         tx = self._unit_tx.pop(task, None)
         if conn is None or tx is None:
@@ -320,12 +317,14 @@ class PostgresDatabase:
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write; returns the affected row count. Outside a transaction, atomic alone."""
         await self._begin_unit()
+        await self._mark_before_write()
         async with self._write() as conn:
             return _count(await conn.execute(to_numbered(sql), *params))
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run an INSERT and return the new row's `id`."""
         await self._begin_unit()
+        await self._mark_before_write()
         if " returning " not in sql.lower():
             sql += " RETURNING id"
         async with self._write() as conn:
@@ -337,6 +336,7 @@ class PostgresDatabase:
             return
         alone = asyncio.current_task() not in self._held
         async with self.transaction(), self._connection() as conn:
+            await self._mark_before_write()
             await conn.executemany(to_numbered(sql), batch)
         table = _WRITTEN_TABLE.match(sql)
         if alone and table and len(batch) >= _ANALYZE_AFTER:
@@ -348,14 +348,22 @@ class PostgresDatabase:
             await conn.execute(f'ANALYZE "{table}"' if table else "ANALYZE")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> asyncpg.Record | None:
+        await self._mark_if_writing(sql)
         async with self._connection() as conn:
             return await conn.fetchrow(to_numbered(sql), *params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[asyncpg.Record]:
+        await self._mark_if_writing(sql)
         async with self._connection() as conn:
             return list(await conn.fetch(to_numbered(sql), *params))
 
+    async def _mark_if_writing(self, sql: str) -> None:
+        # A fetch may write (UPDATE ... RETURNING): its block's savepoint must come first.
+        if self._marks and sql.lstrip()[:6].upper() != "SELECT":
+            await self._mark_before_write()
+
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        await self._mark_if_writing(sql)
         async with self._connection() as conn:
             return await conn.fetchval(to_numbered(sql), *params)
 
@@ -364,3 +372,57 @@ class PostgresDatabase:
         """Bulk-load rows with COPY (imports and benchmarks), far faster than INSERTs."""
         async with self._connection() as conn:
             await conn.copy_records_to_table(table, columns=list(columns), records=rows)
+
+
+def _let_go(marks: list[list[Any]], mark: list[Any]) -> None:
+    if marks and marks[-1] is mark:
+        marks.pop()
+
+
+class _PgPart:
+    """`PostgresDatabase.isolated()` and `part()`; the savepoint is issued only before the
+    part's first write (`_mark_before_write`)."""
+
+    __slots__ = ("_db", "_mark", "_marks", "_task")
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+        self._mark: list[Any] | None = None
+        self._marks: list[list[Any]] = []
+
+    def open(self) -> _PgPart:
+        db = self._db
+        task = self._task = asyncio.current_task()
+        if task in db._units and task in db._held:
+            assert task is not None
+            self._marks = db._marks.setdefault(task, [])
+            self._mark = [None]
+            self._marks.append(self._mark)
+        return self
+
+    def done(self) -> None:
+        """The part succeeded: its savepoint stays until the unit's COMMIT releases it."""
+        if self._mark is not None:
+            _let_go(self._marks, self._mark)
+
+    async def failed(self, kind: type[BaseException] = Exception) -> None:
+        """The part raised `kind`: what it wrote is undone (a storage failure ends the unit)."""
+        self.done()
+        db, task = self._db, self._task
+        if issubclass(kind, StorageUnavailable) or task not in db._units:
+            return
+        if self._mark is None:
+            if task in db._held:  # it began the transaction: undo it all
+                assert task is not None
+                await db._end(task, commit=False)
+        elif self._mark[0] is not None:
+            await self._mark[0].rollback()
+
+    async def __aenter__(self) -> None:
+        self.open()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.done()
+        else:
+            await self.failed(kind)

@@ -183,9 +183,9 @@ async def cache_at_its_limit(h: Harness) -> None:
     def written() -> float:
         return writes.get_sample_value("hearth_storage_write_seconds_count") or 0.0
 
-    async def post(name: str, roles: frozenset[str] = frozenset()) -> None:
-        await h.handle(MessagePosted(h.community, h.clock.now(), author=Actor(name, name,
-                                     roles=roles), channel="general",
+    async def post(name: str, roles: frozenset[str] = frozenset(), shown: str = "") -> None:
+        await h.handle(MessagePosted(h.community, h.clock.now(), author=Actor(
+                                     name, shown or name, roles=roles), channel="general",
                                      message_id=f"{name}-{written()}", content="hello there",
                                      channel_name="general"))
 
@@ -202,6 +202,12 @@ async def cache_at_its_limit(h: Harness) -> None:
     assert written() == before + 1
     # mia's roles are still known (the console can't be asked again), not wiped with the rest.
     assert await h.runtime.member_level(h.community, "mia") >= Level.MODERATOR
-    await post("bob")  # bob comes back: written again once, and someone else let go
-    assert written() == before + 2
+    # bob comes back: the cache takes him in again (someone else let go), but the directory
+    # has him under that name, so nothing is written.
+    await post("bob")
+    assert written() == before + 1
+    await post("mia", frozenset({"Moderator"}), shown="Mia Wong")  # renamed while out of
+    assert written() == before + 2  # the cache: written once
+    stored = await h.app.storage.members.get(h.community, "mia")
+    assert stored is not None and stored.name == "Mia Wong"
     assert await h.app.storage.members.get(h.community, "bob") is not None

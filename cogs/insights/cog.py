@@ -5,6 +5,7 @@ sentiment is never kept or shown per member."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
@@ -31,7 +32,7 @@ from cogs.insights.member_data import KEEP_DAYS, InsightsData
 from cogs.insights.report import Report, build, definitions, lines, midnight, worded
 from cogs.insights.settings import DAYS, InsightsSettings
 from cogs.insights.store import InsightsStore
-from cogs.insights.weather import Analyser, sudden_dip
+from cogs.insights.weather import Analyser, shared, sudden_dip
 
 
 class InsightsConfig(CommunityConfig, Protocol):
@@ -87,6 +88,9 @@ class InsightsCog(Cog[InsightsStore]):
         return {FLUSH: self.flush_job, DIGEST: self.digest_job}
 
     async def start(self) -> list[Action]:
+        # The lexicon takes a tenth of a second to load: at start, in a thread, rather than
+        # in the first message's handling.
+        self._analyser = await asyncio.to_thread(shared)
         for community in await self.services.members.communities():
             await self._arm_digest(community)
         return []
@@ -152,7 +156,7 @@ class InsightsCog(Cog[InsightsStore]):
             sampled = state.messages(messages, cfg.reply_window,
                                      cfg.sentiment_every if cfg.sentiment else None)
             if sampled and self._analyser is None:
-                self._analyser = Analyser()
+                self._analyser = shared()
             for day, channel, text in sampled:
                 assert self._analyser is not None
                 state.weigh(day, channel, self._analyser.score(text))

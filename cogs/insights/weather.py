@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache, cached_property
 
 import emoji
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -27,15 +28,24 @@ CHAT_WORDS: Mapping[str, float] = {"ty": 1.8, "thx": 1.8, "tysm": 2.5, "tyvm": 2
                                    "ily": 2.5, "ugh": -1.6, "meh": -0.8}
 
 
+@cache
+def shared() -> Analyser:
+    """One analyser for the process: it holds nothing of any community."""
+    return Analyser()
+
+
 class Analyser:
     """VADER as it ships (`plain`) beside the chat-tuned reading (`score`)."""
 
     def __init__(self) -> None:
-        self._plain = SentimentIntensityAnalyzer()
         self._chat = SentimentIntensityAnalyzer()
         for word in HELP_WORDS:
             self._chat.lexicon.pop(word, None)
         self._chat.lexicon.update(CHAT_WORDS)
+
+    @cached_property
+    def _plain(self) -> SentimentIntensityAnalyzer:
+        return SentimentIntensityAnalyzer()  # only for comparisons: loaded when asked
 
     def plain(self, text: str) -> float:
         """VADER's compound score (-1..1) for the text as it is."""

@@ -109,6 +109,7 @@ class QuestionsCog(Cog[QuestionStore]):
 
     def __init__(self, services: Services, store: QuestionStore) -> None:
         super().__init__(services, store)
+        self._help_cache: dict[Community, tuple[object, frozenset[str]]] = {}
         services.measures.append(Measures(("solutions",), self.measure, self.reaching))
         services.figures.append(Figures(FIGURES, self.figures, DEFINITIONS, self.top_helpers))
 
@@ -153,8 +154,15 @@ class QuestionsCog(Cog[QuestionStore]):
         return {"number": q.number, "question": UserText(_preview(q.question)),
                 "asker": q.asker_name}
 
-    def _help_channels(self, ctx: Ctx) -> set[str]:
-        return {ctx.channel(k).lstrip("#").lower() for k in _cfg(ctx).channels}
+    def _help_channels(self, ctx: Ctx) -> frozenset[str]:
+        # Asked for every message: worked out once per community and settings (a reload
+        # brings new settings, and with them a new answer).
+        known = self._help_cache.get(ctx.community)
+        if known is not None and known[0] is ctx.settings:
+            return known[1]
+        wanted = frozenset(ctx.channel(k).lstrip("#").lower() for k in _cfg(ctx).channels)
+        self._help_cache[ctx.community] = (ctx.settings, wanted)
+        return wanted
 
     def _in_help(self, ctx: Ctx, channel: str, name: str | None) -> bool:
         wanted = self._help_channels(ctx)

@@ -276,9 +276,12 @@ class ReputationStore(Store):
         break ties. Reads a few index entries, however long the history."""
         table, points = (("rep_totals", "points") if period == "all"
                          else ("rep_window_points", WINDOW_COLUMN[period]))
-        present = (f"FROM {table} t JOIN members m ON m.platform=t.platform"
+        # CROSS JOIN: SQLite walks the board's points index first, then looks each member
+        # up, rather than scanning every present member through an index on members (which
+        # a 1M-member server would sort on each call). PostgreSQL plans it as it likes.
+        present = (f"FROM {table} t CROSS JOIN members m WHERE m.platform=t.platform"
                    " AND m.community=t.community AND m.user_id=t.user_id"
-                   f" WHERE t.platform=? AND t.community=? AND t.{points}>0"
+                   f" AND t.platform=? AND t.community=? AND t.{points}>0"
                    " AND m.left_at IS NULL AND m.is_bot=0")
         c = (community.platform, community.id)
         rows = await self.db.fetchall(
