@@ -203,8 +203,8 @@ class Outbound:
             return Receipt(False, reason="not_found")
         return await self.upload(action.community, channel_id, action)
 
-    async def upload(self, community: Community, channel_id: str, action: SendFile | PostFile,
-                     thread_ts: str | None = None) -> Receipt:
+    async def upload(self, community: Community, channel_id: str, action: SendFile | PostFile
+                     ) -> Receipt:
         """The file shared in `channel_id` with the action's text as its comment, as a member
         sees a file posted with a message. A longer text continues after it (nothing goes before
         the file, so a refused file leaves no half-sent text)."""
@@ -213,7 +213,7 @@ class Outbound:
         try:
             await self.client.files_upload_v2(
                 channel=channel_id, file=action.data, filename=action.filename,
-                title=action.filename, initial_comment=comment, thread_ts=thread_ts)
+                title=action.filename, initial_comment=comment)
         except SlackApiError as exc:
             error = _error(exc)
             if error in NOT_INVITED:
@@ -227,7 +227,7 @@ class Outbound:
             self.file_refused(action.filename, str(exc))
             return Receipt(False, reason="unsupported")
         if rest:
-            await self.send(channel_id, rest, thread_ts)
+            await self.send(channel_id, rest)
         return Receipt(True, channel=channel_id)
 
     def file_refused(self, filename: str, error: str) -> None:
