@@ -11,11 +11,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes import slack_requests as sr
@@ -484,3 +488,91 @@ async def test_fake_response_url_takes_five_messages(fake: FakeSlack) -> None:
     hook = AsyncWebhookClient(fake.response_url("five"))
     codes = [(await hook.send(text=f"{i}")).status_code for i in range(6)]
     assert codes == [200] * 5 + [404]
+
+
+# ---------------------------------------------------------------------- files, in three steps
+
+
+async def test_fake_takes_a_file_in_three_steps_and_keeps_its_bytes(fake: FakeSlack) -> None:
+    client = _client(fake)
+    data = bytes(range(256)) * 3
+    done = await client.files_upload_v2(channel="C0GENERAL", file=data, filename="a.bin",
+                                        title="A", initial_comment="here it is")
+    [shared] = fake.files
+    assert done["file"] == {"id": shared.id, "title": "A"}
+    assert (shared.name, shared.data, shared.channel, shared.initial_comment) == (
+        "a.bin", data, "C0GENERAL", "here it is")
+    [asked] = fake.calls_to("files.getUploadURLExternal")
+    assert (asked["filename"], asked["length"]) == ("a.bin", str(len(data)))
+    assert _statuses(fake, "upload") == [200]
+
+
+@pytest.mark.parametrize("args", [{"filename": "a.png"}, {"filename": "a.png", "length": "0"},
+                                  {"filename": "a.png", "length": "-3"},
+                                  {"filename": "a.png", "length": "12kB"}, {"length": "12"}])
+async def test_fake_wants_a_filename_and_a_positive_length(fake: FakeSlack, args: dict[str, str]
+                                                           ) -> None:
+    with pytest.raises(SlackApiError) as err:
+        await _client(fake).api_call("files.getUploadURLExternal", params=args)
+    assert err.value.response["error"] == "invalid_arguments"
+
+
+async def test_fake_upload_url_takes_exactly_length_bytes_once(fake: FakeSlack) -> None:
+    client = _client(fake)
+    issued = await client.files_getUploadURLExternal(filename="a.txt", length=5)
+    url, file_id = issued["upload_url"], issued["file_id"]
+    async with aiohttp.ClientSession() as session:
+        for body, status in ((b"four", 400), (b"sixsix", 400), (b"five!", 200), (b"five!", 404)):
+            async with session.post(url, data=body) as resp:
+                assert resp.status == status, body
+        async with session.post(url.replace(file_id, "F0NEVER"), data=b"x") as resp:
+            assert resp.status == 404
+    assert fake.uploads[file_id].data == b"five!"
+
+
+async def test_fake_completes_only_uploaded_files_once_where_the_bot_may_post(
+        fake: FakeSlack) -> None:
+    client = _client(fake)
+    fake.add_channel("C0QUIET", "quiet", is_member=False)
+    issued = await client.files_getUploadURLExternal(filename="a.txt", length=2)
+    file_id = issued["file_id"]
+
+    async def complete(**kwargs: Any) -> str:
+        try:
+            await client.files_completeUploadExternal(**kwargs)
+        except SlackApiError as exc:
+            return str(exc.response["error"])
+        return "ok"
+
+    files = [{"id": file_id, "title": "a"}]
+    assert await complete(files=files, channel_id="C0GENERAL") == "file_not_found"  # no bytes
+    assert await complete(files=[{"title": "a"}]) == "invalid_arguments"
+    assert await complete(files=[{"id": "F0NEVER"}], channel_id="C0GENERAL") == "file_not_found"
+    async with aiohttp.ClientSession() as session, \
+            session.post(issued["upload_url"], data=b"hi") as resp:
+        assert resp.status == 200
+    assert await complete(files=files, channel_id="C0QUIET") == "not_in_channel"
+    assert await complete(files=files, channel_id="D0THEIRS") == "channel_not_found"
+    assert not fake.files
+    assert await complete(files=files, channel_id="C0GENERAL", thread_ts="1.000100") == "ok"
+    assert await complete(files=files, channel_id="C0GENERAL") == "file_not_found"  # once
+    assert [(f.channel, f.thread_ts, f.data) for f in fake.files] == [
+        ("C0GENERAL", "1.000100", b"hi")]
+
+
+async def test_fake_wants_files_write_for_files(fake: FakeSlack) -> None:
+    fake.scopes.discard("files:write")
+    with pytest.raises(SlackApiError) as err:
+        await _client(fake).files_upload_v2(channel="C0GENERAL", content="x", filename="x.txt")
+    assert err.value.response["error"] == "missing_scope"
+    assert err.value.response["needed"] == "files:write"
+    assert "chat:write" in err.value.response["provided"].split(",")
+    assert not fake.calls_to("upload")
+
+
+async def test_a_server_error_on_upload_is_retried_by_the_client(fake: FakeSlack) -> None:
+    client = _client(fake, retry_handlers=[AsyncServerErrorRetryHandler(max_retry_count=1)])
+    fake.fail("upload", "try later", status=503)
+    await client.files_upload_v2(channel="C0GENERAL", content="hello", filename="h.txt")
+    assert _statuses(fake, "upload") == [503, 200]
+    assert fake.files[0].data == b"hello"

@@ -1,5 +1,6 @@
-"""/mydata on the platforms: the export arrives as a private file on Discord (through the real
-discord.py against the loopback fake), and a deleted Discord account is forgotten."""
+"""/mydata on Discord: the export arrives as a private file (through the real discord.py against
+the loopback fake), and a deleted Discord account is forgotten. Slack's export, a file in the
+member's DM, is in tests/test_slack_files.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 from bot.events import Community
 from tests.discord_world import running
 from tests.fakes.discord_server import EPHEMERAL, subcommand
-from tests.slack_rig import slack_rig
 
 
 async def test_discord_export_is_an_ephemeral_file(tmp_path: Path) -> None:
@@ -60,18 +60,3 @@ async def test_discord_member_who_just_leaves_is_not_forgotten(tmp_path: Path) -
         assert not w.probe.deleted
         assert await w.app.storage.members.get(community, w.bob) is not None
 
-
-async def test_slack_export_arrives_as_a_private_message_with_the_data(tmp_path: Path) -> None:
-    async with slack_rig(tmp_path) as rig:
-        await rig.command("/mydata", "export", user_id="U123", name="ann")
-        await rig.service.drain()
-        dms = [c for c in rig.fake.calls_to("chat.postMessage")
-               if "The full copy" in c.get("text", "")]
-        assert dms, rig.fake.calls_to("chat.postMessage")
-        text = dms[0]["text"]
-        body = text.split("The full copy:\n", 1)[1]
-        # Slack escapes &, < and > in message text; the JSON itself is intact otherwise.
-        body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-        assert json.loads(body)["member"] == "U123"
-        replies = [c.get("text", "") for c in rig.fake.calls_to("response_url")]
-        assert any("privately" in r for r in replies), replies

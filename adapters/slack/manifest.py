@@ -42,9 +42,10 @@ def manifest(specs: Sequence[CommandSpec], config: Config, request_url: str | No
         join_events = ["team_join", "user_change"]  # user_change with deleted: a member left
     else:
         join_events = ["member_joined_channel", "member_left_channel"]
-    scopes = ["channels:history", "channels:read", "chat:write", "commands", "groups:history",
-              "groups:read", "im:history", "im:write", "reactions:read", "usergroups:read",
-              "users:read"]
+    # files:write: charts and data exports go up as files (without it, as text only).
+    scopes = ["channels:history", "channels:read", "chat:write", "commands", "files:write",
+              "groups:history", "groups:read", "im:history", "im:write", "reactions:read",
+              "usergroups:read", "users:read"]
     if slack.role_usergroups:
         scopes.append("usergroups:write")
     events: dict[str, Any] = {

@@ -3,6 +3,11 @@
 Slack answers most problems with `ok: false` and an error code; those become Receipts with a
 reason the runtime understands (a closed DM runs the action's fallback). Rate limits, server
 errors and dropped connections are retried by the Web API client itself.
+
+Files (a chart, a data export) go up with `files_upload_v2`: an upload URL, the bytes, then the
+share in the channel with the text as its comment. Where the place refuses (not invited, DMs
+closed) the receipt says so; where only the file can't go (no `files:write` scope, the upload
+refused) the receipt is "unsupported" and the runtime sends the action's text-only fallback.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from typing import ClassVar
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -22,7 +27,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.channels import Channels
 from adapters.slack.people import People
-from adapters.slack.render import pieces, render
+from adapters.slack.render import file_pieces, pieces, render
 from bot.actions import (
     Action,
     DirectMessage,
@@ -54,6 +59,12 @@ RESPONSE_URL_USES = 5
 # chat.postMessage errors that mean "Hearth may not post in this channel" (a channel it wasn't
 # invited to; a DM or private conversation between other people shows as channel_not_found).
 NOT_INVITED = frozenset({"not_in_channel", "channel_not_found"})
+# Errors from the files methods that mean this file can't go, though its destination is fine:
+# the action's text-only fallback goes instead.
+FILE_REFUSED = frozenset({"missing_scope", "invalid_arguments", "file_not_found",
+                          "file_uploads_disabled", "file_uploads_except_images_disabled",
+                          "file_upload_size_restricted"})
+FILES_SCOPE = "files:write"
 FORBIDDEN = frozenset({"not_in_channel", "restricted_action", "missing_scope", "not_authed",
                        "permission_denied", "cant_update_message", "no_permission"})
 
@@ -92,6 +103,7 @@ class Outbound:
         self.spell = spell
         self._dms: dict[str, str] = {}
         self._not_invited: set[str] = set()
+        self._told_no_files_scope = False
         # Reads an IM's history back into the core (ReadMissed); set by the service, which
         # holds the runtime.
         self.read_back: Callable[[ReadMissed], Awaitable[Receipt]] | None = None
@@ -172,10 +184,63 @@ class Outbound:
     async def _timeout(self, action: Timeout) -> Receipt:
         return Receipt(False, reason="unsupported")  # Slack has no timeouts for apps
 
-    async def _file(self, action: SendFile | PostFile) -> Receipt:
-        # Not wired to files_upload_v2 yet: the runtime sends the fallback (a DM with the data,
-        # or a channel post's text without its file).
-        return Receipt(False, reason="unsupported")
+    async def _send_file(self, action: SendFile) -> Receipt:
+        """A file only the member sees: shared in the app's DM with them."""
+        try:
+            channel = await self.im(action.user_id)
+        except SlackApiError as exc:
+            if _error(exc) in DM_CLOSED:
+                return Receipt(False, reason="dm_closed")
+            raise
+        return await self.upload(action.community, channel, action)
+
+    async def _post_file(self, action: PostFile) -> Receipt:
+        await self.channels.ensure_loaded()
+        channel_id = await self.channels.id_for(action.channel)
+        if channel_id is None:
+            log.warning("no Slack channel called #%s; create it or fix [community.channels]",
+                        action.channel.lstrip("#"))
+            return Receipt(False, reason="not_found")
+        return await self.upload(action.community, channel_id, action)
+
+    async def upload(self, community: Community, channel_id: str, action: SendFile | PostFile
+                     ) -> Receipt:
+        """The file shared in `channel_id` with the action's text as its comment, as a member
+        sees a file posted with a message. A longer text continues after it (nothing goes before
+        the file, so a refused file leaves no half-sent text)."""
+        await self.channels.ensure_loaded()
+        comment, rest = file_pieces(self.mrkdwn(community, action.text))
+        try:
+            await self.client.files_upload_v2(
+                channel=channel_id, file=action.data, filename=action.filename,
+                title=action.filename, initial_comment=comment)
+        except SlackApiError as exc:
+            error = _error(exc)
+            if error in NOT_INVITED:
+                self.not_invited(channel_id, error)
+                return Receipt(False, reason="not_invited")
+            if error not in FILE_REFUSED:
+                raise
+            self.file_refused(action.filename, error)
+            return Receipt(False, reason="unsupported")
+        except SlackRequestError as exc:  # the upload URL didn't take the bytes
+            self.file_refused(action.filename, str(exc))
+            return Receipt(False, reason="unsupported")
+        if rest:
+            await self.send(channel_id, rest)
+        return Receipt(True, channel=channel_id)
+
+    def file_refused(self, filename: str, error: str) -> None:
+        """For the admin reading the log: a missing scope once, other refusals each time."""
+        if error != "missing_scope":
+            log.warning("slack: the file %s couldn't be uploaded (%s); its text went without it",
+                        filename, error)
+        elif not self._told_no_files_scope:
+            self._told_no_files_scope = True
+            log.warning("slack: the app's token lacks the %s scope, so charts and data exports "
+                        "go out as text without their file; add %s under OAuth & Permissions "
+                        "(hearth slack-manifest lists it) and reinstall the app",
+                        FILES_SCOPE, FILES_SCOPE)
 
     async def post(self, community: Community, channel: str, text: Text,
                    thread_ts: str | None = None) -> Receipt:
@@ -233,13 +298,17 @@ class Outbound:
         await self.channels.ensure_loaded()
         return await self.dm_parts(user_id, pieces(self.mrkdwn(community, text)))
 
+    async def im(self, user_id: str) -> str:
+        """The app's DM with a member (conversations.open once, then remembered)."""
+        channel = self._dms.get(user_id)
+        if channel is None:
+            channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
+            self._dms[user_id] = channel
+        return channel
+
     async def dm_parts(self, user_id: str, parts: list[str]) -> Receipt:
         try:
-            channel = self._dms.get(user_id)
-            if channel is None:
-                channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
-                self._dms[user_id] = channel
-            return await self.send(channel, parts)
+            return await self.send(await self.im(user_id), parts)
         except SlackApiError as exc:
             if _error(exc) in DM_CLOSED:
                 return Receipt(False, reason="dm_closed")
@@ -275,8 +344,8 @@ class Outbound:
         GrantRole: role,
         RemoveRole: role,
         Timeout: _timeout,
-        SendFile: _file,
-        PostFile: _file,
+        SendFile: _send_file,
+        PostFile: _post_file,
         KeepThread: _thread,
     }
 
@@ -300,6 +369,28 @@ class InteractionSink:
                 return receipt
             # The command's own post can't go out where it was run: the invoker still sees it.
             await self.perform(Respond(action.community, self.user_id, action.text))
+            return receipt
+        if isinstance(action, SendFile) and action.user_id == self.user_id:
+            receipt = await self.outbound.perform(action)
+            if receipt.reason == "dm_closed":
+                # No DM to put the file in: what the invoker would get instead (the data
+                # inline, a note) comes back privately here, and the receipt stays "not sent".
+                for instead in action.if_unsupported:
+                    if isinstance(instead, Respond | DirectMessage) \
+                            and instead.user_id == self.user_id:
+                        await self.perform(Respond(instead.community, self.user_id,
+                                                   instead.text))
+            return receipt
+        if isinstance(action, PostFile) and action.channel == self.channel:
+            receipt = await self.outbound.perform(action)
+            if receipt.reason != "not_invited":
+                return receipt
+            # As for a post: the invoker gets it privately, file and text together, or the
+            # text alone where the file can't go.
+            privately = await self.outbound.perform(SendFile(
+                action.community, self.user_id, action.filename, action.data, action.text))
+            if not privately.delivered:
+                await self.perform(Respond(action.community, self.user_id, action.text))
             return receipt
         if not isinstance(action, Respond) or action.user_id != self.user_id:
             return await self.outbound.perform(action)

@@ -29,6 +29,10 @@ from bot.text import (
 
 # Slack truncates message text past this many characters.
 MAX_TEXT = 40_000
+# A file's comment travels in the request's URL (slack_sdk sends files.completeUploadExternal's
+# arguments as query parameters; servers refuse request lines past about 8 KB, and an
+# emoji-rich comment triples in URL encoding), so it stays short and the rest follows it.
+FILE_COMMENT_MAX = 1_500
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 # What a piece must never be cut inside: an entity, or anything in angle brackets.
@@ -101,6 +105,13 @@ def pieces(mrkdwn: str) -> list[str]:
     """Messages Slack shows whole: at most MAX_TEXT characters, cut at line breaks, never
     inside an entity or a `<...>` token."""
     return split(mrkdwn, MAX_TEXT, _ATOMS)
+
+
+def file_pieces(mrkdwn: str) -> tuple[str, list[str]]:
+    """A file's comment (its first lines, up to FILE_COMMENT_MAX characters) and the messages
+    that continue it."""
+    comment, *rest = split(mrkdwn, FILE_COMMENT_MAX, _ATOMS)
+    return comment, pieces("\n".join(rest)) if rest else []
 
 
 def spelling(names: Callable[[], Iterable[str]], prefix: str | None) -> Spelling:

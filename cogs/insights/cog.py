@@ -353,7 +353,8 @@ class InsightsCog(Cog[InsightsStore]):
                    for key in ("messages", "joins", "leaves")):
             return []  # a silent week: nothing to tell the team
         channel = ctx.channel(cfg.team_channel)
-        # Where the chart can't be attached (Slack for now), the digest goes out as text.
+        # Where the chart can't be attached (a Slack app without files:write, an upload
+        # refused), the digest goes out as text and says so.
         plain = Post(job.community, channel, Text.join(
             [text, self.say(ctx, cfg.messages.digest_no_chart)], "\n"))
         return [PostFile(job.community, channel, f"digest-{report.end.isoformat()}.png",

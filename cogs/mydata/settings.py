@@ -24,8 +24,8 @@ class MydataMessages(Section):
     export_inline: message("name", "community", "summary", "data") = default(
         "Here's everything Hearth keeps about you in {community}, {name}. In short:\n{summary}\n"
         "The full copy:\n{data}")
-    """When the platform can't attach a file privately (Slack for now): a private message with
-    the JSON inline as {data}."""
+    """When the file can't be attached (a Slack app without the files:write scope, an upload
+    Slack refused): a private message with the JSON inline as {data}."""
     export_sent: message("name") = default(
         "I've sent you your data privately, {name}. It's yours to keep.")
     """The reply to /mydata export once the file is on its way."""

@@ -29,6 +29,26 @@ What Slack refuses, the fake refuses (sources in brackets):
   is the fake's wording: Hearth only relies on the status).
 - ``conversations.list`` and ``users.list`` return at most ``limit`` items and a
   ``response_metadata.next_cursor`` [api.slack.com/docs/pagination].
+- Files arrive in three steps [docs.slack.dev/reference/methods/files.getUploadURLExternal and
+  files.completeUploadExternal; python-slack-sdk's ``files_upload_v2``]:
+  1. ``files.getUploadURLExternal`` needs ``filename`` and ``length`` (a positive integer, the
+     byte count), else ``invalid_arguments``; it answers ``upload_url`` and ``file_id``.
+  2. The upload URL (served here, on loopback) takes one POST of exactly ``length`` bytes (raw
+     or multipart) and answers 200 ``OK - <length>``; a wrong length, a second POST or an URL
+     never issued get a 4xx. ``fake.fail("upload", body, status=...)`` answers with a status of
+     the test's choosing (slack_sdk retries a 5xx, not a 4xx).
+  3. ``files.completeUploadExternal`` takes ``files`` (a JSON array of ``{"id", "title"}``) and
+     shares them in ``channel_id`` with ``initial_comment`` and ``thread_ts``, refused as
+     ``chat.postMessage`` refuses (``not_in_channel`` / ``channel_not_found``). It can be called
+     once per file: an id never issued, not yet uploaded or already completed is
+     ``file_not_found`` (the fake's choice of code; Slack discards such uploads). The share is
+     also a message in the channel with the file under ``files``. slack_sdk sends this
+     method's arguments in the query string; the fake's server, like any, refuses a request
+     line past 8,190 bytes (aiohttp's limit; Slack documents none), so a long
+     ``initial_comment`` fails here as it would risk failing there.
+  Shared files, with their bytes, are in ``fake.files``. Both methods need the bot token's
+  ``files:write`` scope: without it (take it out of ``fake.scopes``) they answer
+  ``missing_scope`` with ``needed`` and ``provided``, as Slack answers a missing scope.
 """
 
 from __future__ import annotations
@@ -53,6 +73,13 @@ MAX_TEXT = 40_000
 TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60.0
+# What the manifest asks for (adapters/slack/manifest.py) and what each method here needs.
+DEFAULT_SCOPES = frozenset({
+    "channels:history", "channels:read", "chat:write", "commands", "files:write",
+    "groups:history", "groups:read", "im:history", "im:write", "reactions:read",
+    "usergroups:read", "usergroups:write", "users:read"})
+NEEDS_SCOPE = {"files.getUploadURLExternal": "files:write",
+               "files.completeUploadExternal": "files:write"}
 
 
 class Call(NamedTuple):
@@ -67,11 +94,27 @@ class Response:
 
 
 @dataclass
+class SlackFile:
+    """One upload, from the URL Slack issued to where it was shared."""
+
+    id: str
+    name: str
+    length: int
+    data: bytes | None = None  # once uploaded
+    title: str = ""
+    channel: str | None = None  # once completed (None: completed without sharing)
+    initial_comment: str | None = None
+    thread_ts: str | None = None
+    completed: bool = False
+
+
+@dataclass
 class _Injection:
     kind: str  # "ratelimit" or "fail"
     times: int
     retry_after: int = 1
     error: str = ""
+    status: int = 500  # for the upload URL, which answers in HTTP statuses
 
 
 # Slack sends these as JSON strings in form/query bodies; decode so handlers see one shape.
@@ -110,6 +153,10 @@ class FakeSlack:
         # (channel, ts) -> message, so chat.update/delete behave like Slack.
         self.messages: dict[tuple[str, str], Args] = {}
         self.reactions: set[tuple[str, str, str, str]] = set()
+        # The bot token's scopes; take one away to see what Slack answers without it.
+        self.scopes: set[str] = set(DEFAULT_SCOPES)
+        # file id -> upload, in the order issued.
+        self.uploads: dict[str, SlackFile] = {}
         self._ims: dict[str, str] = {}
         self._clock = clock
         self._skew = 0.0
@@ -132,6 +179,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{name}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -272,9 +320,12 @@ class FakeSlack:
             _Injection("ratelimit", times, retry_after=retry_after)
         )
 
-    def fail(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
-        """Answer the next ``times`` calls to ``method`` with ``{"ok": false, "error": error}``."""
-        self._injections.setdefault(method, []).append(_Injection("fail", times, error=error))
+    def fail(self, method: str, error: str = "channel_not_found", times: int = 1,
+             status: int = 500) -> None:
+        """Answer the next ``times`` calls to ``method`` with ``{"ok": false, "error": error}``;
+        for ``upload`` (the upload URL), with HTTP ``status`` and ``error`` as the body."""
+        self._injections.setdefault(method, []).append(
+            _Injection("fail", times, error=error, status=status))
 
     def _take_injection(self, method: str) -> _Injection | None:
         queue = self._injections.get(method)
@@ -287,6 +338,11 @@ class FakeSlack:
         return inj
 
     # ------------------------------------------------------------------ inspection
+
+    @property
+    def files(self) -> list[SlackFile]:
+        """Files completed and shared somewhere, in the order they were issued."""
+        return [f for f in self.uploads.values() if f.completed and f.channel]
 
     def calls_to(self, method: str) -> list[Args]:
         return [c.args for c in self.calls if c.method == method]
@@ -388,6 +444,11 @@ class FakeSlack:
         if not args.get("token"):
             return self._json(index, {"ok": False, "error": "not_authed"})
 
+        needed = NEEDS_SCOPE.get(method)
+        if needed and needed not in self.scopes:
+            return self._json(index, {"ok": False, "error": "missing_scope", "needed": needed,
+                                      "provided": ",".join(sorted(self.scopes))})
+
         handler = self._METHODS.get(method)
         if handler is None:
             self.unknown_methods.append(method)
@@ -422,6 +483,31 @@ class FakeSlack:
             return web.Response(status=status, text=text)
         self.responses[index] = Response(200, "ok")
         return web.Response(text="ok")
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal issued: the file's bytes, once."""
+        file_id = request.match_info["file_id"]
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = next((v for v in form.values() if isinstance(v, web.FileField)), None)
+            data = part.file.read() if part is not None else b""
+        else:
+            data = await request.read()
+        index = await self._record("upload", {"_file_id": file_id, "length": len(data)})
+        upload = self.uploads.get(file_id)
+        inj = self._take_injection("upload")
+        if upload is None or upload.data is not None or upload.completed:
+            status, text = 404, "upload_url_invalid"  # the fake's wording; Hearth reads status
+        elif inj is not None:
+            status, text = (429, "rate_limited") if inj.kind == "ratelimit" \
+                else (inj.status, inj.error)
+        elif len(data) != upload.length:
+            status, text = 400, f"length_mismatch: expected {upload.length}, got {len(data)}"
+        else:
+            upload.data = data
+            status, text = 200, f"OK - {len(data)}"
+        self.responses[index] = Response(status, text)
+        return web.Response(status=status, text=text)
 
     # ------------------------------------------------------------------ methods
 
@@ -714,6 +800,53 @@ class FakeSlack:
         self.reactions.add(key)
         return {}
 
+    def _files_get_upload_url_external(self, args: Args) -> Args:
+        filename = str(args.get("filename") or "")
+        length = str(args.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):010d}"
+        self.uploads[file_id] = SlackFile(file_id, filename, int(length))
+        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, args: Args) -> Args:
+        try:
+            files = json.loads(args["files"]) if isinstance(args.get("files"), str) \
+                else args.get("files")
+        except ValueError:
+            files = None
+        if not isinstance(files, list) or not files or not all(
+                isinstance(f, dict) and f.get("id") for f in files):
+            return {"ok": False, "error": "invalid_arguments"}
+        uploads = [self.uploads.get(str(f["id"])) for f in files]
+        if any(u is None or u.data is None or u.completed for u in uploads):
+            return {"ok": False, "error": "file_not_found"}
+        channel = None
+        if args.get("channel_id"):
+            channel = self._resolve_channel(str(args["channel_id"]))
+            refused = self._may_post(channel)
+            if refused:
+                return {"ok": False, "error": refused}
+        shared = []
+        for f, upload in zip(files, uploads, strict=True):
+            assert upload is not None
+            upload.completed = True
+            upload.title = str(f.get("title") or upload.name)
+            upload.channel = channel
+            upload.initial_comment = args.get("initial_comment")
+            upload.thread_ts = args.get("thread_ts")
+            shared.append({"id": upload.id, "name": upload.name, "title": upload.title,
+                           "size": upload.length, "user": self.bot_user_id})
+        if channel is not None:
+            # The share is a message in the channel, as conversations.history shows it.
+            ts = self._next_ts()
+            msg = self._bot_message({"text": args.get("initial_comment") or ""}, ts)
+            msg["files"] = shared
+            if args.get("thread_ts"):
+                msg["thread_ts"] = args["thread_ts"]
+            self.messages[(channel, ts)] = msg
+        return {"files": [{"id": f["id"], "title": f["title"]} for f in shared]}
+
     _METHODS: ClassVar[dict[str, Callable[[FakeSlack, Args], Args]]] = {
         "auth.test": _auth_test,
         "chat.postMessage": _chat_post_message,
@@ -734,6 +867,8 @@ class FakeSlack:
         "views.update": _views_update,
         "team.info": _team_info,
         "reactions.add": _reactions_add,
+        "files.getUploadURLExternal": _files_get_upload_url_external,
+        "files.completeUploadExternal": _files_complete_upload_external,
     }
 
 
