@@ -88,6 +88,7 @@ class Database:
         # A block's SAVEPOINT is issued only before its first write, so the many listeners
         # that write nothing cost no trip to the database.
         self._marks: list[list[Any]] = []
+        self._unheld = _Unheld(self)
         self._started = 0.0
         # Told how long each write took (a statement alone, or a whole transaction): metrics.
         self.observe_write: Callable[[float], None] | None = None
@@ -250,9 +251,11 @@ class Database:
         whole unit), what it wrote is undone and the unit carries on. Elsewhere: nothing."""
         return _Isolated(self)
 
-    def part(self) -> _Isolated:
+    def part(self) -> _Isolated | _Unheld:
         """`isolated` without the `async with`, for the runtime's per-listener loop: opened
         now; call `done()` when it succeeded or `await failed()` when it raised."""
+        if self._owner is None or self._owner is not asyncio.current_task():
+            return self._unheld  # no transaction yet: nothing to mark, one shared object
         return _Isolated(self).open()
 
     def _let_go(self, mark: list[Any]) -> None:
@@ -445,6 +448,27 @@ class _UnitBlock:
         db._units.discard(self._task)
         if db._owner is self._task:
             await db._end(commit=kind is None)
+
+
+class _Unheld:
+    """A part begun while its task holds no transaction (most listeners of most events): if
+    it fails having begun the unit's transaction, all of it is undone, since nothing else was
+    written yet; otherwise there is nothing to do."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def done(self) -> None:
+        return None
+
+    async def failed(self, kind: type[BaseException] = Exception) -> None:
+        db, task = self._db, asyncio.current_task()
+        if issubclass(kind, StorageUnavailable) or task not in db._units:
+            return
+        if db._owner is task:
+            await db._end(commit=False)
 
 
 class _Isolated:
