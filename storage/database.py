@@ -450,6 +450,31 @@ class _UnitBlock:
             await db._end(commit=kind is None)
 
 
+class PartBlock:
+    """`async with` over a part of a unit (`open`, then `done` or `await failed(kind)`), the
+    same on every backend."""
+
+    __slots__ = ()
+
+    def open(self) -> PartBlock:
+        raise NotImplementedError
+
+    def done(self) -> None:
+        raise NotImplementedError
+
+    async def failed(self, kind: type[BaseException] = Exception) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> None:
+        self.open()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.done()
+        else:
+            await self.failed(kind)
+
+
 class _Unheld:
     """A part begun while its task holds no transaction (most listeners of most events): if
     it fails having begun the unit's transaction, all of it is undone, since nothing else was
@@ -471,7 +496,7 @@ class _Unheld:
             await db._end(commit=False)
 
 
-class _Isolated:
+class _Isolated(PartBlock):
     """`Database.isolated()` and `part()`: one per listener per event, so a class (see
     `_UnitBlock`). Its SAVEPOINT is issued only before the block's first write
     (`_mark_before_write`)."""
@@ -510,15 +535,6 @@ class _Isolated:
         elif mark[1] and db._conn.in_transaction:
             await db._run(f"ROLLBACK TO {mark[0]}")
             await db._run(f"RELEASE {mark[0]}")
-
-    async def __aenter__(self) -> None:
-        self.open()
-
-    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
-            self.done()
-        else:
-            await self.failed(kind)
 
 
 async def _open_reader(path: str, busy_timeout: float) -> aiosqlite.Connection:

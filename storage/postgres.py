@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 
 from bot.ports import StorageUnavailable
-from storage.database import DatabaseError, Unit
+from storage.database import DatabaseError, PartBlock, Unit
 from storage.dialect import POSTGRESQL, display, to_numbered
 
 log = logging.getLogger(__name__)
@@ -384,7 +384,7 @@ def _let_go(marks: list[list[Any]], mark: list[Any]) -> None:
         marks.pop()
 
 
-class _PgPart:
+class _PgPart(PartBlock):
     """`PostgresDatabase.isolated()` and `part()`; the savepoint is issued only before the
     part's first write (`_mark_before_write`)."""
 
@@ -422,12 +422,3 @@ class _PgPart:
                 await db._end(task, commit=False)
         elif self._mark[0] is not None:
             await self._mark[0].rollback()
-
-    async def __aenter__(self) -> None:
-        self.open()
-
-    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
-            self.done()
-        else:
-            await self.failed(kind)
