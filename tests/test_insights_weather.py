@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.actions import Post
 from bot.events import MessagePosted
-from cogs.insights.weather import Analyser, label
+from cogs.insights.weather import SCORED_MAX, Analyser, label
 from tests.harness import Harness
 
 # (line, label) as a community manager would read the mood of each.
@@ -151,3 +151,13 @@ async def test_a_sudden_dip_in_a_channel_is_raised_to_the_team_once(
     await h.wait(timedelta(seconds=10))
     assert len([line for line in h.lines if "mood in #general reads lower" in line]) == 1
     await h.close()
+
+
+def test_a_long_message_is_read_by_its_first_characters() -> None:
+    analyser = Analyser()
+    # A wall of text (a 40,000-character Slack message) is read as its first SCORED_MAX
+    # characters: the mood of the start, and the event loop isn't held reading the rest.
+    glad = "thanks so much, this is wonderful! " * 50
+    wall = glad + "this is awful and I hate it. " * 3000
+    assert len(glad) <= SCORED_MAX < len(wall)
+    assert analyser.score(wall) == analyser.score(wall[:SCORED_MAX]) > 0

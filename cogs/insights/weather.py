@@ -28,6 +28,9 @@ CHAT_WORDS: Mapping[str, float] = {"ty": 1.8, "thx": 1.8, "tysm": 2.5, "tyvm": 2
                                    "ily": 2.5, "ugh": -1.6, "meh": -0.8}
 
 
+SCORED_MAX = 2_000  # characters of a message the mood reads (Discord's own limit)
+
+
 @cache
 def shared() -> Analyser:
     """One analyser for the process: it holds nothing of any community."""
@@ -53,7 +56,9 @@ class Analyser:
 
     def score(self, text: str) -> float:
         """The chat reading: emoji short names as glyphs, selectors removed, help words
-        neutral."""
+        neutral. Only the first SCORED_MAX characters are read: VADER's cost grows faster
+        than the text, and a 40,000-character Slack message would hold the event loop."""
+        text = text[:SCORED_MAX]
         if ":" in text:
             text = _SHORTCODE.sub(lambda m: emoji.emojize(m.group(0), language="alias"), text)
         text = _INVISIBLE.sub("", text)
