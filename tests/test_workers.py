@@ -24,11 +24,17 @@ async def pair(database: str, toml: str = "") -> tuple[Harness, Harness]:
 async def test_every_due_job_runs_once_when_two_workers_wake_together(database: str) -> None:
     a, b = await pair(database)
     ran: list[tuple[str, str]] = []
+    both = asyncio.Event()
 
     def handler(worker: str) -> Callable[[Job], Awaitable[list[Action]]]:
         async def run(job: Job) -> list[Action]:
             ran.append((worker, job.key))
-            await asyncio.sleep(0)  # let the other worker try to claim meanwhile
+            # Each worker's first job holds until the other has claimed one too, so both
+            # take part however the race for the first claims goes (a fast machine let one
+            # worker claim all 60 before the other woke).
+            if {w for w, _ in ran} == {"w1", "w2"}:
+                both.set()
+            await asyncio.wait_for(both.wait(), timeout=30)
             return []
         return run
 
