@@ -12,7 +12,7 @@ import dataclasses
 import difflib
 import logging
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +46,7 @@ from bot.events import (
     ReactionAdded,
 )
 from bot.logs import CURRENT_EVENT
+from bot.member_cache import MemberCache
 from bot.memberdata import MemberData
 from bot.metrics import Metrics
 from bot.parser import longest_match, parse
@@ -82,10 +83,6 @@ ORDERED = (MessagePosted, ReactionAdded, MessageDeleted, CommandInvoked)
 
 class _NoUnit:
     wrote = False
-
-
-# How many members' stored names are remembered per member_cache entry (see Runtime._stored).
-STORED_PER_CACHED = 4
 
 
 class _NoPart:
@@ -143,18 +140,7 @@ class Runtime:
         self.claims = claims
         self.posts = posts
         self.directory = directory
-        # Per member: the Actor last seen (roles, platform flags: for `member_level`) and
-        # whether the directory already has them under that name (so it is written once).
-        # Least recently seen first (a dict keeps insertion order): when it holds
-        # [hearth] member_cache members, the oldest is let go, never the whole of it.
-        # (An OrderedDict: letting go of a plain dict's first key scans the holes left by
-        # earlier deletions, which at 200,000 members cost more than all the rest.)
-        self._members: OrderedDict[tuple[Community, str], tuple[Actor, bool]] = OrderedDict()
-        # Beyond that cache, whom the directory has under which name: two hashes a member
-        # (about 100 bytes), so a member the cache let go of isn't written again each time
-        # they speak (200,000 active members against a cache of 100,000 wrote every message).
-        # Bounded at STORED_PER_CACHED x member_cache, letting go of arbitrary entries.
-        self._stored: OrderedDict[int, int] = OrderedDict()
+        self._members = MemberCache()
         self.cogs: list[Cog[Any]] = []
         self.commands: dict[str, Command] = {}
         self._listeners: dict[type[Event], list[tuple[str, Listener]]] = defaultdict(list)
@@ -264,42 +250,20 @@ class Runtime:
 
     def saw(self, community: Community, actor: Actor) -> None:
         """Remember what the platform last said of a member, for `member_level`."""
-        key = (community, actor.user_id)
-        self._note(key, actor, self._in_directory(key, actor))
+        self._note(community, actor, self._members.in_directory(community, actor))
 
-    def _in_directory(self, key: tuple[Community, str], actor: Actor) -> bool:
-        """Whether the directory already has this member under this name."""
-        known = self._members.get(key)
-        if known is not None:
-            return known[1] and known[0].name == actor.name
-        return self._stored.get(hash(key)) == hash(actor.name)
-
-    def _note(self, key: tuple[Community, str], actor: Actor, stored: bool) -> None:
-        members = self._members
-        if key in members:
-            members.move_to_end(key)  # now the most recently seen
-        else:
-            while len(members) >= self.config.hearth.member_cache:
-                members.popitem(last=False)
-        members[key] = (actor, stored)
-        if stored:
-            stored_names = self._stored
-            if len(stored_names) >= STORED_PER_CACHED * self.config.hearth.member_cache:
-                stored_names.popitem(last=False)
-            stored_names[hash(key)] = hash(actor.name)
-        else:
-            self._stored.pop(hash(key), None)
+    def _note(self, community: Community, actor: Actor, stored: bool) -> None:
+        self._members.note(community, actor, stored, self.config.hearth.member_cache)
 
     async def forgotten(self, community: Community, user_id: str) -> None:
         """A member was forgotten: let go of what memory holds about them too."""
-        self._members.pop((community, user_id), None)
-        self._stored.pop(hash((community, user_id)), None)
+        self._members.forget(community, user_id)
 
     async def member_level(self, community: Community, user_id: str) -> Level:
         """A member's level by id: config users always; roles and platform flags as last seen,
         or, for a member not seen since start-up, as the platform says now (where the adapter
         can answer: `MemberLookup`)."""
-        known = self._members.get((community, user_id))
+        known = self._members.get(community, user_id)
         if known is None:
             sink = self._sinks.get(community.platform)
             if isinstance(sink, MemberLookup):
@@ -311,7 +275,7 @@ class Runtime:
                 if found is not None:
                     self.saw(community, found)
                     return self.level(community, found)
-        actor = known[0] if known is not None else Actor(user_id, user_id)
+        actor = known if known is not None else Actor(user_id, user_id)
         return self.level(community, actor)
 
     def context(self, community: Community, actor: Actor | None = None) -> Context[Any]:
@@ -442,16 +406,15 @@ class Runtime:
 
     async def _remember(self, community: Community, actor: Actor) -> None:
         """`saw`, and the member written to the directory the first time (or under a new name)."""
-        key = (community, actor.user_id)
-        if self._in_directory(key, actor):
-            self._note(key, actor, True)
+        if self._members.in_directory(community, actor):
+            self._note(community, actor, True)
             return
         # Marked before the write, so a burst of messages from one member writes once.
-        self._note(key, actor, True)
+        self._note(community, actor, True)
         try:
             await self.directory.seen(community, actor, self.clock.now())
         except BaseException:
-            self._note(key, actor, False)
+            self._note(community, actor, False)
             raise
 
     async def _broadcast(self, event: Event) -> list[Action]:
