@@ -44,10 +44,10 @@ class Metrics:
                                        "Time for one storage write (statement or transaction).",
                                        buckets=_FAST, registry=r)
         self.activity_batch = Histogram("hearth_activity_batch_members",
-                                        "Members in one flush of held activity points.",
+                                        "Members in one page (a transaction) of activity points.",
                                         buckets=_BATCH, registry=r)
         self.activity_flush = Histogram("hearth_activity_flush_seconds",
-                                        "Time to write one flush of activity points.",
+                                        "Time to write one page of held activity points.",
                                         buckets=_FAST, registry=r)
         self.slack_ack = Histogram("hearth_slack_ack_seconds",
                                    "Time from a Slack event's arrival to its acknowledgement.",

@@ -124,6 +124,29 @@ async def test_activity_points_cooldown_min_length_and_flush(hearth: Harness) ->
     assert (await reputation.totals(hearth.community, "alice")).messages == 2
 
 
+async def test_a_busy_flush_is_written_in_pages_and_loses_nothing(hearth: Harness) -> None:
+    # 120 members spoke within one flush interval: written 50 at a time, each page its own
+    # transaction, so a command waits for one page at most, never the whole flush.
+    names = [f"member{i}" for i in range(120)]
+    for name in names:
+        await hearth.say(name, "good morning everyone, coffee time")
+    registry = hearth.app.metrics.registry
+    assert registry.get_sample_value("hearth_activity_batch_members_count") == 0
+    await hearth.wait(timedelta(seconds=5))
+    assert [await points(hearth, name) for name in names] == [1] * 120
+    assert registry.get_sample_value("hearth_activity_batch_members_count") == 3
+    assert registry.get_sample_value("hearth_activity_batch_members_sum") == 120
+    assert registry.get_sample_value("hearth_activity_batch_members_bucket",
+                                     {"le": "50.0"}) == 3
+    # And at shutdown too: everything held is written, a page at a time.
+    await hearth.wait(timedelta(minutes=1))  # past the members' cooldown
+    for name in names:
+        await hearth.say(name, "and a second thought, a minute later")
+    await hearth.close()
+    await hearth.start()
+    assert [await points(hearth, name) for name in names] == [2] * 120
+
+
 async def test_unbatched_activity_is_written_at_once(make_harness: Callable[..., Harness]
                                                      ) -> None:
     h = await make_harness("[reputation]\nbatch_activity = false").start()

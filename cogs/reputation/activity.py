@@ -26,10 +26,13 @@ class Activity:
         self.pending[user_id] = self.pending.get(user_id, 0) + 1
         return True
 
-    def take(self) -> dict[str, int]:
-        """What is waiting to be written, leaving nothing behind."""
-        pending, self.pending = self.pending, {}
-        return pending
+    def take(self, most: int) -> dict[str, int]:
+        """Up to `most` members' waiting activity; the rest stays for the next take."""
+        if len(self.pending) <= most:
+            pending, self.pending = self.pending, {}
+            return pending
+        # From the end: popping the first keys would leave holes every later take scans.
+        return dict(self.pending.popitem() for _ in range(most))
 
     def give_back(self, pending: dict[str, int]) -> None:
         """A write failed: keep the points for the next try rather than lose them."""

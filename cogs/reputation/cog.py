@@ -61,6 +61,10 @@ Ctx = Context[ReputationConfig]
 
 FLUSH = "reputation.flush"
 WINDOWS = "reputation.windows"
+# Members' activity written per transaction: at a million members each costs about half a
+# millisecond of random writes (ledger, day and window buckets, totals), so a page holds the
+# writer for tens of milliseconds however many members spoke since the last flush.
+FLUSH_PAGE = 50
 # Transactions of expiry (EXPIRE_CHUNK members each) a /leaderboard may wait for.
 INLINE_EXPIRY_STEPS = 4
 # The numbers reputation declares for badges; TOTALS come from one row per member.
@@ -319,17 +323,25 @@ class ReputationCog(Cog[ReputationStore]):
         # Armed stays true while this runs, so messages meanwhile don't arm another.
         busy = self._held()
         try:
-            actions = await self._flush_all()
+            actions = await self._flush_page()
         except BaseException:
             self._flush_armed = False
             raise
-        if busy or self._held():
+        now = self.services.clock.now()
+        if self._held():
+            # More than a page was waiting: the next page is written at once, as a job of its
+            # own, so whoever waits for the writer has it in between.
+            await self.services.scheduler.schedule(FLUSH, job.key, job.community, now)
+            return actions
+        for state in self._activity.values():
+            state.forget_cooldowns(now)
+        if busy:
             # Points are still coming in: the next flush is armed from this one's unit, which
             # holds the write lock already, so a steady stream of messages never waits for
             # the lock to store a schedule of its own. A quiet interval lets it lapse.
             cfg = self.services.config.for_community(job.community).reputation
             await self.services.scheduler.schedule(
-                FLUSH, job.key, job.community, self.services.clock.now() + cfg.flush_every)
+                FLUSH, job.key, job.community, now + cfg.flush_every)
         else:
             self._flush_armed = False
         return actions
@@ -338,21 +350,28 @@ class ReputationCog(Cog[ReputationStore]):
         return any(state.pending for state in self._activity.values())
 
     async def flush(self) -> list[Action]:
-        """Write held activity points, one transaction per community; returns what badges
-        should hear."""
+        """Write all held activity points (at shutdown), a page per transaction; returns what
+        badges should hear."""
         self._flush_armed = False
-        return await self._flush_all()
-
-    async def _flush_all(self) -> list[Action]:
         actions: list[Action] = []
-        for community, state in list(self._activity.items()):
-            if state.pending:
-                actions.extend(await self._flush_community(community, state))
-            state.forget_cooldowns(self.services.clock.now())
+        while self._held():
+            actions.extend(await self._flush_page())
         return actions
 
-    async def _flush_community(self, community: Community, state: Activity) -> list[Action]:
-        pending = state.take()
+    async def _flush_page(self) -> list[Action]:
+        """Up to FLUSH_PAGE members' held activity, community by community."""
+        actions: list[Action] = []
+        room = FLUSH_PAGE
+        for community, state in list(self._activity.items()):
+            if room and state.pending:
+                taking = min(room, len(state.pending))
+                actions.extend(await self._flush_community(community, state, taking))
+                room -= taking
+        return actions
+
+    async def _flush_community(self, community: Community, state: Activity,
+                               most: int = FLUSH_PAGE) -> list[Action]:
+        pending = state.take(most)
         ctx = self.services.context(community)
         cfg = ctx.settings.reputation
         items = [(uid, n * cfg.activity_points, n) for uid, n in pending.items()]
