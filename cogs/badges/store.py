@@ -112,8 +112,8 @@ class BadgeStore(Store):
         ids = sorted(set(among))
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i:i + _CHUNK]
-            yield await self._award_page(c, f"m.user_id IN ({','.join('?' * len(chunk))})",
-                                         tuple(chunk), badge, at)
+            yield (await self._award_page(c, f"user_id IN ({','.join('?' * len(chunk))})",
+                                          tuple(chunk), badge, at))[1]
 
     async def award_member_for(self, community: Community, badge: str, days: int,
                                now: datetime) -> AsyncIterator[list[tuple[str, str]]]:
@@ -123,31 +123,38 @@ class BadgeStore(Store):
         after = ""
         while True:
             # By key from the last page, not OFFSET, so each page starts where the last ended.
-            page = await self._award_page(c, "m.first_joined<=? AND m.user_id>?",
-                                          (to_ts(now - timedelta(days=days)), after), badge,
-                                          now, limit=_CHUNK)
-            if not page:
+            after, page = await self._award_page(c, "first_joined<=? AND user_id>?",
+                                                 (to_ts(now - timedelta(days=days)), after),
+                                                 badge, now, limit=_CHUNK)
+            if not after:
                 return
             yield page
-            after = page[-1][0]
 
     async def _award_page(self, c: tuple[str, str], where: str, params: tuple[Any, ...],
                           badge: str, at: datetime, limit: int | None = None
-                          ) -> list[tuple[str, str]]:
-        """One page: who qualifies and their awards in one transaction, so a page is either
-        wholly awarded or not at all."""
+                          ) -> tuple[str, list[tuple[str, str]]]:
+        """One page: the last member it read ('' for none) and those of them newly awarded,
+        read and awarded in one transaction, so a page is either wholly awarded or not at all.
+
+        Whether each member already holds the badge is a lookup by key per member read (a
+        scalar subquery: PostgreSQL may turn NOT EXISTS or EXISTS into a join or a hash over
+        every holder of the badge). Planned from statistics taken before the start-up backfill
+        began (its pages are uncommitted until it ends, so they still said no holders), such
+        a join sorted every holder again for each page: at a million members the backfill
+        didn't finish in ten minutes."""
         async with self.db.transaction() as db:
             rows = await db.fetchall(
-                "SELECT m.user_id, m.name FROM members m WHERE m.platform=? AND m.community=?"
-                f" AND m.is_bot=0 AND m.left_at IS NULL AND {where}"
-                " AND NOT EXISTS (SELECT 1 FROM badges_held b WHERE b.platform=m.platform"
-                " AND b.community=m.community AND b.user_id=m.user_id AND b.badge=?)"
-                " ORDER BY m.user_id" + (f" LIMIT {int(limit)}" if limit else ""),
-                (*c, *params, badge))
-            page = [(str(r[0]), str(r[1])) for r in rows]
+                "SELECT m.user_id, m.name, (SELECT 1 FROM badges_held b"
+                " WHERE b.platform=m.platform AND b.community=m.community"
+                " AND b.user_id=m.user_id AND b.badge=?) FROM (SELECT platform, community,"
+                " user_id, name FROM members WHERE platform=? AND community=? AND is_bot=0"
+                f" AND left_at IS NULL AND {where} ORDER BY user_id"
+                + (f" LIMIT {int(limit)}" if limit else "") + ") m ORDER BY m.user_id",
+                (badge, *c, *params))
+            page = [(str(r[0]), str(r[1])) for r in rows if not r[2]]
             if page:
                 await db.executemany(
                     "INSERT INTO badges_held (platform, community, user_id, badge, awarded_at)"
                     " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                     [(*c, uid, badge, to_ts(at)) for uid, _ in page])
-        return page
+        return (str(rows[-1][0]) if rows else ""), page
