@@ -321,21 +321,21 @@ class ReputationCog(Cog[ReputationStore]):
 
     async def flush_job(self, job: Job) -> list[Action]:
         # Armed stays true while this runs, so messages meanwhile don't arm another.
-        busy = self._held()
+        waiting = sum(len(state.pending) for state in self._activity.values())
         try:
             actions = await self._flush_page()
         except BaseException:
             self._flush_armed = False
             raise
         now = self.services.clock.now()
-        if self._held():
+        if waiting > FLUSH_PAGE:
             # More than a page was waiting: the next page is written at once, as a job of its
             # own, so whoever waits for the writer has it in between.
             await self.services.scheduler.schedule(FLUSH, job.key, job.community, now)
             return actions
         for state in self._activity.values():
             state.forget_cooldowns(now)
-        if busy:
+        if waiting or self._held():
             # Points are still coming in: the next flush is armed from this one's unit, which
             # holds the write lock already, so a steady stream of messages never waits for
             # the lock to store a schedule of its own. A quiet interval lets it lapse.
