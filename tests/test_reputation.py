@@ -301,6 +301,11 @@ async def test_moderators_grant_and_revoke_and_revoked_stays_revoked(
     standing = await h.app.runtime.cogs[0].services.standing(h.community, "alice")
     assert "Helper" not in standing.badges
     assert await h.app.stores["badges"].holders(h.community) == {}
+    # Granted without a reason: the badge's description ("thanked by 2 members") isn't given
+    # as the reason, since nobody checked it of bob.
+    lines = await h.feed(":mod mod", "mod> /badge grant @bob Helper")
+    assert lines[1] == ("[DM to bob] Congratulations bob! The moderators of our community "
+                        "have awarded you the 🌟 **Helper** badge. Thank you!")
     await h.close()
 
 

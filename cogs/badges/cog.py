@@ -292,9 +292,11 @@ class BadgesCog(Cog[BadgeStore]):
         fields: dict[str, Any] = dict(
             member=Mention(user_id, name), name=name, badge=badge.name, emoji=badge.emoji,
             description=badge.description, community=ctx.settings.community.name)
-        if reason is not None:
-            fields["reason"] = reason or badge.description
+        if reason:
+            fields["reason"] = reason
             public, private = m.badge_granted, m.badge_granted_dm
+        elif reason is not None:
+            public, private = m.badge_granted_no_reason, m.badge_granted_no_reason_dm
         else:
             public, private = m.badge_earned, m.badge_earned_dm
         if cfg.badge_channel:

@@ -176,6 +176,14 @@ class ReputationMessages(Section):
     badge_granted_dm: message(*BADGE_FIELDS, "reason") = default(
         "Congratulations {name}! The moderators of {community} have awarded you the {emoji} "
         "**{badge}** badge: {reason}. Thank you!")
+    badge_granted_no_reason: message(*BADGE_FIELDS) = default(
+        "{emoji} {member} has been awarded the **{badge}** badge by the moderators. Thank you, "
+        "{name}!")
+    """A badge a moderator granted without saying why. (The badge's description would read as
+    a reason, a claim about the member nobody checked.)"""
+    badge_granted_no_reason_dm: message(*BADGE_FIELDS) = default(
+        "Congratulations {name}! The moderators of {community} have awarded you the {emoji} "
+        "**{badge}** badge. Thank you!")
     badge_grant_done: message("name", "badge") = default(
         "Done: {name} now holds the {badge} badge.")
     badge_role_failed: message("name", "badge", "role") = default(
