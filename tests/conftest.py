@@ -95,13 +95,19 @@ async def database(new_database: NewDatabase) -> str:
 
 
 @pytest.fixture
-def make_harness(new_database: NewDatabase) -> Callable[..., Harness]:
+async def make_harness(new_database: NewDatabase) -> AsyncIterator[Callable[..., Harness]]:
     """Build a harness over a fresh database (made when it starts); call `await h.start()`."""
+    made: list[Harness] = []
 
     def make(toml: str = "", seed: int = 7) -> Harness:
-        return Harness(new_database, config_from(toml), seed)
+        made.append(Harness(new_database, config_from(toml), seed))
+        return made[-1]
 
-    return make
+    yield make
+    # A test that failed half way left its harness open, and the database's threads would
+    # keep pytest from ever exiting: the failure would show as a hang.
+    for h in made:
+        await h.close()
 
 
 @pytest.fixture

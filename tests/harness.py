@@ -48,6 +48,7 @@ class Harness:
         self.lines: list[str] = []
         self.community = COMMUNITY
         self._files: Path | None = None
+        self._open = False
 
     def files_dir(self) -> Path:
         """Where sent files land: beside a SQLite file, or a scratch folder for a server URL."""
@@ -67,16 +68,19 @@ class Harness:
         self.session = ConsoleSession(self.runtime, self.app.scheduler, self.lines.append,
                                       self.config.hearth.name, self.files_dir())
         self.runtime.add_sink("console", self.session)
+        self._open = True
         await self.runtime.start()
         return self
 
     async def restart(self) -> None:
         """Stop and start again on the same database and clock, as after a crash or deploy."""
-        await self.app.close()
+        await self.close()
         await self.start()
 
     async def close(self) -> None:
-        await self.app.close()
+        if self._open:
+            self._open = False
+            await self.app.close()
 
     # -- driving --------------------------------------------------------------------------
 
